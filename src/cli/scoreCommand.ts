@@ -1,0 +1,52 @@
+// `corrembed score`: score a dataset's embeddings (from .npy or inline) and print a summary or JSON.
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../errors.js';
+import { loadEmbeddings, loadManifest } from '../io/datasetFiles.js';
+import { readJsonFile } from '../io/jsonFile.js';
+import { scoreCorrEmbed } from '../metric/corrEmbed.js';
+import { parseScoreOptions } from '../metric/options.js';
+import { renderScoreSummary } from './summary.js';
+
+export const SCORE_USAGE = `usage: corrembed score --dataset <manifest.json> [--embeddings <file.npy>] [--options <options.json>] [--json]
+
+  --dataset      dataset manifest (items, tags, images in dataset order, categoryWeights)
+  --embeddings   NumPy .npy matrix, float32 or float16, one row per manifest image (default: inline "embedding" arrays)
+  --options      JSON: tagWeighting, roundWeights, representative, includeSelf, roundSimilarity, correlation,
+                 queries, perCategory, bootstrap, retrieval, baselines (see README)
+  --json         print one JSON object on stdout instead of the summary`;
+
+export async function scoreCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dataset: { type: 'string' },
+      embeddings: { type: 'string' },
+      options: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(SCORE_USAGE);
+    return;
+  }
+  if (!values.dataset) throw new UserInputError('score: --dataset <manifest.json> is required');
+  const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
+  const manifest = await loadManifest(values.dataset);
+  const embeddings = await loadEmbeddings(manifest, values.embeddings);
+  const showProgress = process.stderr.isTTY === true;
+  const report = await scoreCorrEmbed(manifest, embeddings, options, {
+    normaliseInPlace: true,
+    onProgress: showProgress
+      ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total} queries${done === total ? '\n' : ''}`)
+      : undefined,
+  });
+  if (values.json) {
+    const { options: used, ...rest } = report;
+    process.stdout.write(`${JSON.stringify({ ...rest, options: used })}\n`);
+  } else {
+    console.log(renderScoreSummary(report));
+  }
+}

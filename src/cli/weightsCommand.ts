@@ -1,0 +1,64 @@
+// `corrembed weights`: category weights from order logs (entropy over recurring users' orders).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../errors.js';
+import { parseCsv } from '../io/csv.js';
+import { loadManifest } from '../io/datasetFiles.js';
+import { categoryWeightsFromOrders, DEFAULT_WEIGHT_OPTIONS, type Order } from '../metric/categoryWeights.js';
+import { renderWeightsSummary } from './summary.js';
+
+export const WEIGHTS_USAGE = `usage: corrembed weights --orders <orders.csv> --dataset <manifest.json> [--min-orders 10] [--drop <category>]... [--ignore-unknown-items] [--json]
+
+  --orders                CSV with a header row, then one order per line: user id, item id
+  --dataset               dataset manifest whose items carry the tags
+  --min-orders            users need more than this many orders to count (default 10, as the paper)
+  --drop                  leave a category out (repeatable; the paper dropped Size, Fit, Shoe Size)
+  --ignore-unknown-items  skip orders of items not in the dataset instead of failing
+  --json                  print { "categoryWeights": {...}, ... } on stdout`;
+
+async function readOrders(path: string): Promise<Order[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UserInputError(`orders ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'NOT_FOUND');
+  }
+  const rows = parseCsv(text);
+  if (rows.length < 2) throw new UserInputError(`orders ${path}: expected a header row and at least one order`);
+  return rows.slice(1).map((row, i) => {
+    const [user, item] = row.map((f) => f.trim());
+    if (!user || !item) throw new UserInputError(`orders ${path} line ${i + 2}: expected "user id,item id"`);
+    return { user, item };
+  });
+}
+
+export async function weightsCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      orders: { type: 'string' },
+      dataset: { type: 'string' },
+      'min-orders': { type: 'string' },
+      drop: { type: 'string', multiple: true },
+      'ignore-unknown-items': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(WEIGHTS_USAGE);
+    return;
+  }
+  if (!values.orders || !values.dataset) throw new UserInputError('weights: --orders <orders.csv> and --dataset <manifest.json> are required');
+  const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
+  if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('weights: --min-orders must be a non-negative integer');
+  const manifest = await loadManifest(values.dataset);
+  const result = categoryWeightsFromOrders(manifest, await readOrders(values.orders), {
+    minOrders,
+    dropCategories: values.drop ?? [],
+    ignoreUnknownItems: values['ignore-unknown-items'] === true,
+  });
+  console.log(values.json ? JSON.stringify(result) : renderWeightsSummary(result));
+}

@@ -1,0 +1,89 @@
+// Reads NumPy .npy matrices (float32/float16/float64, little-endian, C order, 2-D) into a float32 EmbeddingMatrix.
+import { UserInputError } from '../errors.js';
+import type { EmbeddingMatrix } from '../metric/embeddings.js';
+
+const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+
+interface NpyHeader {
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  dataOffset: number;
+}
+
+function fail(source: string, message: string): never {
+  throw new UserInputError(`${source}: not a usable .npy matrix: ${message}`);
+}
+
+function parseHeader(bytes: Buffer, source: string): NpyHeader {
+  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) fail(source, 'missing the \\x93NUMPY magic');
+  const major = bytes[6];
+  let headerLength: number;
+  let start: number;
+  if (major === 1) {
+    headerLength = bytes.readUInt16LE(8);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) fail(source, 'truncated header');
+    headerLength = bytes.readUInt32LE(8);
+    start = 12;
+  } else {
+    return fail(source, `unsupported format version ${major}`);
+  }
+  if (start + headerLength > bytes.length) fail(source, 'truncated header');
+  const text = bytes.toString(major === 3 ? 'utf8' : 'latin1', start, start + headerLength);
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) fail(source, 'malformed header');
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : fail(source, `malformed shape (${shapeText})`)));
+  return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLength };
+}
+
+const HALF_TO_FLOAT = (() => {
+  const table = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0) table[h] = sign * 2 ** -14 * (fraction / 1024);
+    else if (exponent === 31) table[h] = fraction === 0 ? sign * Infinity : NaN;
+    else table[h] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  }
+  return table;
+})();
+
+/** Decodes an .npy file's bytes; `source` names the file in error messages. */
+export function parseNpyMatrix(bytes: Buffer, source: string): EmbeddingMatrix {
+  const header = parseHeader(bytes, source);
+  if (header.fortranOrder) fail(source, 'Fortran (column-major) order; save it with np.ascontiguousarray');
+  if (header.shape.length !== 2) fail(source, `expected a 2-D array (images x dimensions), got shape (${header.shape.join(', ')})`);
+  const [rows, dim] = header.shape;
+  if (rows === 0 || dim === 0) fail(source, `empty array of shape (${rows}, ${dim})`);
+  const itemSize = { '<f4': 4, '<f2': 2, '<f8': 8, '|f2': 2 }[header.descr];
+  if (itemSize === undefined) {
+    fail(source, `dtype '${header.descr}' is not supported (use little-endian float32 '<f4' or float16 '<f2')`);
+  }
+  const expected = rows * dim * itemSize;
+  const available = bytes.length - header.dataOffset;
+  if (available !== expected) {
+    fail(source, `shape (${rows}, ${dim}) of '${header.descr}' needs ${expected} data bytes, file has ${available}`);
+  }
+  const n = rows * dim;
+  const offset = bytes.byteOffset + header.dataOffset;
+  let data: Float32Array;
+  if (itemSize === 4) {
+    data = offset % 4 === 0 ? new Float32Array(bytes.buffer, offset, n) : new Float32Array(bytes.buffer.slice(offset, offset + expected));
+  } else if (itemSize === 8) {
+    data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = bytes.readDoubleLE(header.dataOffset + i * 8);
+  } else {
+    data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = HALF_TO_FLOAT[bytes.readUInt16LE(header.dataOffset + i * 2)];
+  }
+  return { rows, dim, data };
+}

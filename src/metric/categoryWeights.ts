@@ -1,0 +1,92 @@
+// Category weights from behaviour: 1 - mean normalised entropy of each category's tags over recurring users' orders.
+import { UserInputError } from '../errors.js';
+import type { DatasetManifest } from './dataset.js';
+
+export interface Order {
+  user: string;
+  item: string;
+}
+
+export interface WeightOptions {
+  /** Users need strictly more orders than this to count (the paper: > 10). */
+  minOrders: number;
+  /** Categories to leave out (the paper dropped Size, Fit and Shoe Size). */
+  dropCategories: string[];
+  /** Skip orders of items the dataset does not have instead of failing. */
+  ignoreUnknownItems: boolean;
+}
+
+export interface CategoryWeightsResult {
+  categoryWeights: Record<string, number>;
+  usersUsed: number;
+  ordersUsed: number;
+  ordersSkipped: number;
+  /** Distinct tags per category (K_c); entropies are normalised by ln(K_c + 1). */
+  distinctTags: Record<string, number>;
+}
+
+export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minOrders: 10, dropCategories: [], ignoreUnknownItems: false };
+
+/** Computes w_c = 1 - mean_u(H_u(c) / ln(K_c + 1)) as METRIC.md describes. */
+export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
+  const dropped = new Set(options.dropCategories);
+  const tagsByCategory = new Map<string, Set<string>>();
+  const itemTags = new Map<string, Map<string, string[]>>();
+  for (const item of manifest.items) {
+    const byCategory = new Map<string, string[]>();
+    for (const tag of item.tags) {
+      if (dropped.has(tag.category)) continue;
+      if (!tagsByCategory.has(tag.category)) tagsByCategory.set(tag.category, new Set());
+      tagsByCategory.get(tag.category)!.add(tag.name);
+      const names = byCategory.get(tag.category);
+      if (names) names.push(tag.name);
+      else byCategory.set(tag.category, [tag.name]);
+    }
+    itemTags.set(item.id, byCategory);
+  }
+  const categories = [...tagsByCategory.keys()];
+  if (categories.length === 0) throw new UserInputError('weights: the dataset has no tags to weigh');
+
+  const ordersByUser = new Map<string, string[]>();
+  let ordersSkipped = 0;
+  orders.forEach((order, i) => {
+    if (!itemTags.has(order.item)) {
+      if (options.ignoreUnknownItems) {
+        ordersSkipped++;
+        return;
+      }
+      throw new UserInputError(`orders line ${i + 2}: unknown item id "${order.item}" (use --ignore-unknown-items to skip such orders)`);
+    }
+    const items = ordersByUser.get(order.user);
+    if (items) items.push(order.item);
+    else ordersByUser.set(order.user, [order.item]);
+  });
+
+  const recurring = [...ordersByUser.values()].filter((items) => items.length > options.minOrders);
+  if (recurring.length === 0) {
+    throw new UserInputError(`weights: no user has more than ${options.minOrders} orders (lower --min-orders to include more users)`);
+  }
+  const entropySums = new Map(categories.map((c) => [c, 0]));
+  for (const items of recurring) {
+    for (const category of categories) {
+      const counts = new Map<string, number>();
+      for (const item of items) {
+        const names = itemTags.get(item)!.get(category) ?? ['\u0000None'];
+        for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      let entropy = 0;
+      for (const count of counts.values()) {
+        const p = count / items.length;
+        entropy -= p * Math.log(p);
+      }
+      entropySums.set(category, entropySums.get(category)! + entropy / Math.log(tagsByCategory.get(category)!.size + 1));
+    }
+  }
+  return {
+    categoryWeights: Object.fromEntries(categories.map((c) => [c, 1 - entropySums.get(c)! / recurring.length])),
+    usersUsed: recurring.length,
+    ordersUsed: recurring.reduce((n, items) => n + items.length, 0),
+    ordersSkipped,
+    distinctTags: Object.fromEntries(categories.map((c) => [c, tagsByCategory.get(c)!.size])),
+  };
+}

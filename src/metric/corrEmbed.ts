@@ -1,0 +1,128 @@
+// The CorrEmbed engine's entry point: validated dataset + embeddings + options -> score report.
+import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
+import { ortSimilarityKernelFactory } from '../linalg/ortSimilarityKernel.js';
+import { baselineInputs, type BaselineName } from './baselines.js';
+import { bootstrapMeanInterval } from './bootstrap.js';
+import type { DatasetManifest } from './dataset.js';
+import type { EmbeddingMatrix } from './embeddings.js';
+import type { ScoreOptions } from './options.js';
+import { prepareDataset } from './prepared.js';
+import { selectQueries } from './querySelection.js';
+import type { RetrievalSummary } from './retrieval.js';
+import { runScorePass, type PassOptions, type ProgressListener } from './scorePass.js';
+
+export interface BaselineScore {
+  score: number | null;
+  queriesUsed: number;
+}
+
+export interface ScoreReport {
+  dataset: string;
+  score: number | null;
+  queriesUsed: number;
+  queriesDropped: number;
+  droppedQueries: string[];
+  /** r of every query whose r is defined, keyed by image id. */
+  perQuery: Record<string, number>;
+  ci95: [number, number] | null;
+  perCategory: Record<string, number | null> | null;
+  baselines: Record<BaselineName, BaselineScore> | null;
+  retrieval: RetrievalSummary | null;
+  images: number;
+  items: number;
+  itemsWithoutImages: number;
+  dim: number;
+  options: ScoreOptions;
+  seconds: number;
+}
+
+export interface ScoreContext {
+  kernelFactory?: SimilarityKernelFactory;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  /** Normalise the embedding buffer in place (saves memory; the caller must not reuse it). */
+  normaliseInPlace?: boolean;
+}
+
+function mean(values: Float64Array): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function definedValues(values: Float64Array, stride = 1, offset = 0): Float64Array {
+  const out: number[] = [];
+  for (let i = offset; i < values.length; i += stride) if (!Number.isNaN(values[i])) out.push(values[i]);
+  return Float64Array.from(out);
+}
+
+/** Computes CorrEmbed (and the extras the options switch on) for one model's embeddings of a dataset. */
+export async function scoreCorrEmbed(
+  manifest: DatasetManifest,
+  embeddings: EmbeddingMatrix,
+  options: ScoreOptions,
+  context: ScoreContext = {},
+): Promise<ScoreReport> {
+  const started = performance.now();
+  const kernelFactory = context.kernelFactory ?? ortSimilarityKernelFactory();
+  const imageIds = manifest.images.map((i) => i.id);
+  const queries = selectQueries(options.queries, imageIds);
+  const baselines = options.baselines ? baselineInputs(manifest, embeddings, options.baselines.seed) : [];
+  const data = prepareDataset(manifest, embeddings, options, context.normaliseInPlace === true && baselines.length === 0);
+  const passOptions: PassOptions = {
+    representative: options.representative,
+    includeSelf: options.includeSelf,
+    roundSimilarity: options.roundSimilarity,
+    correlation: options.correlation,
+    perCategory: options.perCategory,
+    retrievalK: options.retrieval ? options.retrieval.k : null,
+  };
+  const progress = (stage: string): ProgressListener | undefined =>
+    context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
+  const pass = await runScorePass(data, queries, passOptions, kernelFactory, progress('scoring'));
+
+  const defined = definedValues(pass.r);
+  const perQuery: Record<string, number> = {};
+  const droppedQueries: string[] = [];
+  queries.forEach((image, p) => {
+    if (Number.isNaN(pass.r[p])) droppedQueries.push(imageIds[image]);
+    else perQuery[imageIds[image]] = pass.r[p];
+  });
+
+  let perCategory: Record<string, number | null> | null = null;
+  if (pass.categoryR) {
+    const C = data.tags.categories.length;
+    perCategory = Object.fromEntries(data.tags.categories.map((c, j) => [c, mean(definedValues(pass.categoryR!, C, j))]));
+  }
+
+  let baselineScores: Record<BaselineName, BaselineScore> | null = null;
+  if (baselines.length > 0) {
+    const bareOptions: PassOptions = { ...passOptions, perCategory: false, retrievalK: null };
+    baselineScores = {} as Record<BaselineName, BaselineScore>;
+    for (const baseline of baselines) {
+      const prepared = prepareDataset(baseline.manifest, baseline.embeddings, options);
+      const result = await runScorePass(prepared, queries, bareOptions, kernelFactory, progress(`baseline ${baseline.name}`));
+      const values = definedValues(result.r);
+      baselineScores[baseline.name] = { score: mean(values), queriesUsed: values.length };
+    }
+  }
+
+  return {
+    dataset: manifest.name,
+    score: mean(defined),
+    queriesUsed: defined.length,
+    queriesDropped: queries.length - defined.length,
+    droppedQueries,
+    perQuery,
+    ci95: options.bootstrap ? bootstrapMeanInterval(defined, options.bootstrap.resamples, options.bootstrap.seed) : null,
+    perCategory,
+    baselines: baselineScores,
+    retrieval: pass.retrieval,
+    images: imageIds.length,
+    items: data.itemIds.length,
+    itemsWithoutImages: data.itemsWithoutImages,
+    dim: data.dim,
+    options,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,121 @@
+// The dataset manifest format (items, tags, images, category weights) and its validation.
+import { UserInputError } from '../errors.js';
+
+export interface Tag {
+  category: string;
+  name: string;
+}
+
+export interface ItemSpec {
+  id: string;
+  tags: Tag[];
+}
+
+export interface ImageSpec {
+  id: string;
+  item: string;
+  uri?: string;
+  embedding?: number[];
+}
+
+export interface DatasetManifest {
+  name: string;
+  categoryWeights: Record<string, number>;
+  items: ItemSpec[];
+  /** In dataset order. */
+  images: ImageSpec[];
+}
+
+function fail(message: string): never {
+  throw new UserInputError(`manifest: ${message}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function nonEmptyString(v: unknown, where: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(`${where} must be a non-empty string`);
+  return v;
+}
+
+function parseWeights(v: unknown): Record<string, number> {
+  if (v === undefined) return {};
+  if (!isObject(v)) fail('"categoryWeights" must be an object of category -> weight');
+  const out: Record<string, number> = {};
+  for (const [category, w] of Object.entries(v)) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1) {
+      fail(`category weight of "${category}" must be a number in [0, 1] (got ${JSON.stringify(w)})`);
+    }
+    out[category] = w;
+  }
+  return out;
+}
+
+function parseTags(v: unknown, itemId: string): Tag[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail(`item "${itemId}": "tags" must be a list`);
+  const seen = new Set<string>();
+  const tags: Tag[] = [];
+  v.forEach((t, i) => {
+    if (!isObject(t)) fail(`item "${itemId}": tag ${i} must be an object { "category", "name" }`);
+    const tag = {
+      category: nonEmptyString(t.category, `item "${itemId}": tag ${i} "category"`),
+      name: nonEmptyString(t.name, `item "${itemId}": tag ${i} "name"`),
+    };
+    const key = JSON.stringify([tag.category, tag.name]);
+    if (!seen.has(key)) tags.push(tag);
+    seen.add(key);
+  });
+  return tags;
+}
+
+function parseItems(v: unknown): ItemSpec[] {
+  if (!Array.isArray(v)) fail('"items" must be a list');
+  const ids = new Set<string>();
+  return v.map((raw, i) => {
+    if (!isObject(raw)) fail(`items[${i}] must be an object`);
+    const id = nonEmptyString(raw.id, `items[${i}].id`);
+    if (ids.has(id)) fail(`duplicate item id "${id}"`);
+    ids.add(id);
+    return { id, tags: parseTags(raw.tags, id) };
+  });
+}
+
+function parseEmbedding(v: unknown, imageId: string): number[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0) fail(`image "${imageId}": "embedding" must be a non-empty list of numbers`);
+  for (const x of v) {
+    if (typeof x !== 'number') fail(`image "${imageId}": "embedding" holds a non-number (${JSON.stringify(x)})`);
+  }
+  return v as number[];
+}
+
+function parseImages(v: unknown, itemIds: Set<string>): ImageSpec[] {
+  if (!Array.isArray(v)) fail('"images" must be a list');
+  const ids = new Set<string>();
+  return v.map((raw, i) => {
+    if (!isObject(raw)) fail(`images[${i}] must be an object`);
+    const id = nonEmptyString(raw.id, `images[${i}].id`);
+    if (ids.has(id)) fail(`duplicate image id "${id}"`);
+    ids.add(id);
+    const item = nonEmptyString(raw.item, `image "${id}": "item"`);
+    if (!itemIds.has(item)) fail(`image "${id}" refers to unknown item id "${item}"`);
+    const image: ImageSpec = { id, item };
+    if (raw.uri !== undefined) image.uri = nonEmptyString(raw.uri, `image "${id}": "uri"`);
+    const embedding = parseEmbedding(raw.embedding, id);
+    if (embedding) image.embedding = embedding;
+    return image;
+  });
+}
+
+/** Validates parsed manifest JSON; throws a UserInputError naming the first problem. */
+export function parseManifest(json: unknown): DatasetManifest {
+  if (!isObject(json)) fail('must be a JSON object with "items" and "images"');
+  const items = parseItems(json.items);
+  const images = parseImages(json.images, new Set(items.map((i) => i.id)));
+  if (items.length === 0) fail('empty dataset: no items');
+  if (images.length === 0) fail('empty dataset: no images');
+  const name = json.name === undefined ? 'dataset' : nonEmptyString(json.name, '"name"');
+  return { name, categoryWeights: parseWeights(json.categoryWeights), items, images };
+}
