@@ -87,3 +87,16 @@ export function parseNpyMatrix(bytes: Buffer, source: string): EmbeddingMatrix {
   }
   return { rows, dim, data };
 }
+
+/** Encodes a row-major float32 matrix as a version 1.0 .npy file ('<f4', C order). */
+export function encodeNpyMatrix(data: Float32Array, rows: number, dim: number): Buffer {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const prefix = Buffer.alloc(10);
+  MAGIC.copy(prefix);
+  prefix[6] = 1;
+  prefix[7] = 0;
+  prefix.writeUInt16LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

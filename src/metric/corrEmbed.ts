@@ -41,6 +41,8 @@ export interface ScoreContext {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Normalise the embedding buffer in place (saves memory; the caller must not reuse it). */
   normaliseInPlace?: boolean;
+  /** Queries per similarity block (default: sized from the target count). */
+  blockSize?: number;
 }
 
 function mean(values: Float64Array): number | null {
@@ -76,6 +78,7 @@ export async function scoreCorrEmbed(
     correlation: options.correlation,
     perCategory: options.perCategory,
     retrievalK: options.retrieval ? options.retrieval.k : null,
+    blockSize: context.blockSize,
   };
   const progress = (stage: string): ProgressListener | undefined =>
     context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;

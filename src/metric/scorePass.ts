@@ -10,6 +10,8 @@ import { TagSimilarity } from './tagSimilarity.js';
 export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights'> {
   perCategory: boolean;
   retrievalK: number[] | null;
+  /** Queries per similarity block (default: sized from the target count). */
+  blockSize?: number;
 }
 
 export interface PassResult {
@@ -163,7 +165,7 @@ export async function runScorePass(
 
   const kernel = await kernelFactory(plan.targets, plan.rows, dim);
   try {
-    const blockSize = blockSizeFor(plan.rows);
+    const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
     const multiplyBlock = (start: number): Promise<Float32Array> => {
       const count = Math.min(blockSize, Q - start);
       const block = new Float32Array(count * dim);
