@@ -26,6 +26,8 @@ export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): Simi
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Spinning pool threads would steal the core the scoring loops run on between blocks.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     const targetTensor = new ort.Tensor('float32', targets, [rows, dim]);
     const kernel: SimilarityKernel = {

@@ -3,6 +3,7 @@ import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { averageRanks, pearsonFromSums } from './correlation.js';
 import type { MetricOptions } from './options.js';
 import type { PreparedDataset } from './prepared.js';
+import { rankedPearsonSums, roundedPearsonSums, type YSums } from './queryCorrelation.js';
 import { representativePlan } from './representatives.js';
 import { RetrievalAccumulator, type RetrievalSummary } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
@@ -24,17 +25,147 @@ export interface PassResult {
 
 export type ProgressListener = (done: number, total: number) => void;
 
-/** Keeps a query block's similarity output near 8M floats (32 MB) while staying GEMM-efficient. */
+/** Keeps a query block's similarity output near 4M floats (16 MB) while staying GEMM-efficient. */
 function blockSizeFor(targetRows: number): number {
-  return Math.max(32, Math.min(512, Math.floor(8_000_000 / Math.max(1, targetRows))));
+  return Math.max(32, Math.min(512, Math.floor(4_000_000 / Math.max(1, targetRows))));
 }
 
-/** Sums of the x side over the pair set, in the form the correlation needs (shifted values or ranks). */
+/** The x side of one query item over the pair set: shifted values (or shifted ranks) and their sums. */
 interface XSide {
   values: Float64Array;
   sum: number;
   sumSq: number;
   constant: boolean;
+}
+
+function newXSide(n: number): XSide {
+  return { values: new Float64Array(n), sum: 0, sumSq: 0, constant: true };
+}
+
+/** Fills `side` from `source` over the pair set (all items but `skip`); the skipped entry is set to 0. */
+function fillXSide(source: Float64Array, skip: number, spearman: boolean, side: XSide): void {
+  const n = source.length;
+  const pairCount = skip >= 0 ? n - 1 : n;
+  if (pairCount === 0) {
+    side.constant = true;
+    return;
+  }
+  const first = skip === 0 ? 1 : 0;
+  let min = source[first];
+  let max = min;
+  if (spearman) averageRanks(source, skip, side.values);
+  const values = spearman ? side.values : source;
+  const shift = values[first];
+  const out = side.values;
+  let sum = 0;
+  let sumSq = 0;
+  for (let o = 0; o < n; o++) {
+    if (o === skip) {
+      out[o] = 0;
+      continue;
+    }
+    const s = source[o];
+    if (s < min) min = s;
+    else if (s > max) max = s;
+    const v = values[o] - shift;
+    out[o] = v;
+    sum += v;
+    sumSq += v * v;
+  }
+  side.constant = pairCount < 2 || min === max;
+  side.sum = sum;
+  side.sumSq = sumSq;
+}
+
+/** Scores queries item by item; holds the per-item state the queries of one item share. */
+class QueryScorer {
+  readonly r: Float64Array;
+  readonly categoryR: Float64Array | null;
+  readonly retrieval: RetrievalAccumulator | null;
+  private readonly tagSimilarity: TagSimilarity;
+  private readonly x: XSide;
+  private readonly categoryRanks: XSide[];
+  private readonly dense: Float64Array;
+  private readonly y: Float64Array;
+  private readonly dy: Float64Array;
+  private readonly sums: YSums = { sy: 0, syy: 0, sxy: 0 };
+  private readonly spearman: boolean;
+  private readonly scale: number | null;
+  private readonly categoryCount: number;
+  private item = -1;
+  private skip = -1;
+  private pairCount = 0;
+
+  constructor(private readonly data: PreparedDataset, queryCount: number, private readonly options: PassOptions) {
+    const R = data.itemIds.length;
+    this.categoryCount = data.tags.categories.length;
+    this.spearman = options.correlation === 'spearman';
+    this.scale = options.roundSimilarity === null ? null : 10 ** options.roundSimilarity;
+    this.tagSimilarity = new TagSimilarity(data.tags, R, options.includeSelf, options.perCategory);
+    this.retrieval = options.retrievalK ? new RetrievalAccumulator(options.retrievalK) : null;
+    this.r = new Float64Array(queryCount).fill(NaN);
+    this.categoryR = options.perCategory ? new Float64Array(queryCount * this.categoryCount).fill(NaN) : null;
+    this.x = newXSide(R);
+    this.categoryRanks = this.spearman && options.perCategory ? data.tags.categories.map(() => newXSide(R)) : [];
+    this.dense = new Float64Array(R);
+    this.y = new Float64Array(R);
+    this.dy = new Float64Array(R);
+  }
+
+  /** Scores query number p (position in the query list), whose image belongs to item u. */
+  score(p: number, u: number, similarities: Float32Array): void {
+    if (u !== this.item) this.setItem(u);
+    if (this.pairCount >= 2) {
+      const { x, sums } = this;
+      if (this.spearman) rankedPearsonSums(similarities, this.scale, x.values, this.skip, this.y, this.dy, sums);
+      else roundedPearsonSums(similarities, this.scale, x.values, this.skip, this.dy, sums);
+      if (!x.constant) this.r[p] = pearsonFromSums(this.pairCount, x.sum, sums.sy, x.sumSq, sums.syy, sums.sxy);
+      if (this.categoryR) this.scoreCategories(p);
+    }
+    this.retrieval?.addQuery(u, similarities, this.tagSimilarity.x);
+  }
+
+  private setItem(u: number): void {
+    const R = this.data.itemIds.length;
+    this.item = u;
+    this.skip = this.options.includeSelf ? -1 : u;
+    this.pairCount = this.options.includeSelf ? R : R - 1;
+    this.tagSimilarity.compute(u);
+    fillXSide(this.tagSimilarity.x, this.skip, this.spearman, this.x);
+    this.categoryRanks.forEach((side, c) => {
+      const cat = this.tagSimilarity.categories[c];
+      this.dense.fill(0);
+      for (let i = 0; i < cat.count; i++) this.dense[cat.indices[i]] = cat.values[i];
+      fillXSide(this.dense, this.skip, true, side);
+      side.constant = cat.constant;
+    });
+    this.retrieval?.setQueryItem(u, this.tagSimilarity.x);
+  }
+
+  private scoreCategories(p: number): void {
+    const { dy, sums, pairCount, categoryCount } = this;
+    for (let c = 0; c < categoryCount; c++) {
+      let sxy = 0;
+      let sum: number;
+      let sumSq: number;
+      if (this.spearman) {
+        const side = this.categoryRanks[c];
+        if (side.constant) continue;
+        const values = side.values;
+        for (let o = 0; o < values.length; o++) sxy += values[o] * dy[o];
+        sum = side.sum;
+        sumSq = side.sumSq;
+      } else {
+        const cat = this.tagSimilarity.categories[c];
+        if (cat.constant) continue;
+        const { indices, values, count } = cat;
+        for (let i = 0; i < count; i++) sxy += values[i] * dy[indices[i]];
+        sum = cat.sum;
+        sumSq = cat.sumSq;
+      }
+      this.categoryR![p * categoryCount + c] = pearsonFromSums(pairCount, sum, sums.sy, sumSq, sums.syy, sxy);
+    }
+  }
 }
 
 export async function runScorePass(
@@ -44,125 +175,12 @@ export async function runScorePass(
   kernelFactory: SimilarityKernelFactory,
   onProgress?: ProgressListener,
 ): Promise<PassResult> {
-  const R = data.itemIds.length;
-  const C = data.tags.categories.length;
   const Q = queries.length;
   const dim = data.dim;
-  const spearman = options.correlation === 'spearman';
-  const scale = options.roundSimilarity === null ? null : 10 ** options.roundSimilarity;
   const plan = representativePlan(data, options.representative);
-  const tagSimilarity = new TagSimilarity(data.tags, R, options.includeSelf);
-  const retrieval = options.retrievalK ? new RetrievalAccumulator(options.retrievalK) : null;
-
-  const r = new Float64Array(Q).fill(NaN);
-  const categoryR = options.perCategory ? new Float64Array(Q * C).fill(NaN) : null;
-  const x: XSide = { values: new Float64Array(R), sum: 0, sumSq: 0, constant: true };
-  const categoryRanks = spearman && options.perCategory ? Array.from({ length: C }, () => ({ ...x, values: new Float64Array(R) })) : [];
-  const y = new Float64Array(R);
-  const yRanks = new Float64Array(R);
-  const dy = new Float64Array(R);
-  const dense = new Float64Array(R);
-
-  // Process queries grouped by item so each item's tag cosines are computed once.
+  const scorer = new QueryScorer(data, Q, options);
+  // Queries grouped by item, so each item's tag cosines are computed once.
   const order = Int32Array.from({ length: Q }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
-
-  let item = -1;
-  let skip = -1;
-  let pairCount = 0;
-  let first = 0;
-
-  const setItem = (u: number): void => {
-    item = u;
-    skip = options.includeSelf ? -1 : u;
-    pairCount = options.includeSelf ? R : R - 1;
-    first = skip === 0 ? 1 : 0;
-    tagSimilarity.compute(u);
-    fillXSide(tagSimilarity.x, x);
-    categoryRanks.forEach((side, c) => {
-      const cat = tagSimilarity.categories[c];
-      dense.fill(0);
-      for (let i = 0; i < cat.count; i++) dense[cat.indices[i]] = cat.values[i];
-      fillXSide(dense, side);
-      side.constant = cat.constant;
-    });
-    retrieval?.setQueryItem(u, tagSimilarity.x);
-  };
-
-  const fillXSide = (source: Float64Array, side: XSide): void => {
-    let min = Infinity;
-    let max = -Infinity;
-    for (let o = 0; o < R; o++) {
-      if (o === skip) continue;
-      if (source[o] < min) min = source[o];
-      if (source[o] > max) max = source[o];
-    }
-    side.constant = pairCount === 0 || min === max;
-    if (spearman) averageRanks(source, skip, side.values);
-    else side.values.set(source);
-    const shift = pairCount > 0 ? side.values[first] : 0;
-    let sum = 0;
-    let sumSq = 0;
-    for (let o = 0; o < R; o++) {
-      if (o === skip) continue;
-      const v = side.values[o] - shift;
-      side.values[o] = v;
-      sum += v;
-      sumSq += v * v;
-    }
-    side.sum = sum;
-    side.sumSq = sumSq;
-  };
-
-  const scoreQuery = (p: number, similarities: Float32Array): void => {
-    if (pairCount === 0) return;
-    if (scale === null) for (let o = 0; o < R; o++) y[o] = similarities[o];
-    else {
-      for (let o = 0; o < R; o++) {
-        const t = similarities[o] * scale;
-        let v = Math.round(t);
-        if (v - t === 0.5 && v % 2 !== 0) v -= 1;
-        y[o] = v;
-      }
-    }
-    const yv = spearman ? yRanks : y;
-    if (spearman) averageRanks(y, skip, yRanks);
-    const shift = yv[first];
-    const xv = x.values;
-    let sy = 0;
-    let syy = 0;
-    let sxy = 0;
-    for (let o = 0; o < R; o++) {
-      if (o === skip) continue;
-      const d = yv[o] - shift;
-      dy[o] = d;
-      sy += d;
-      syy += d * d;
-      sxy += xv[o] * d;
-    }
-    if (!x.constant) r[p] = pearsonFromSums(pairCount, x.sum, sy, x.sumSq, syy, sxy);
-    if (categoryR) scoreCategories(p, sy, syy);
-  };
-
-  const scoreCategories = (p: number, sy: number, syy: number): void => {
-    for (let c = 0; c < C; c++) {
-      let sum: number, sumSq: number, sxy = 0;
-      if (spearman) {
-        const side = categoryRanks[c];
-        if (side.constant) continue;
-        for (let o = 0; o < R; o++) if (o !== skip) sxy += side.values[o] * dy[o];
-        sum = side.sum;
-        sumSq = side.sumSq;
-      } else {
-        const cat = tagSimilarity.categories[c];
-        if (cat.constant) continue;
-        for (let i = 0; i < cat.count; i++) sxy += cat.values[i] * dy[cat.indices[i]];
-        sum = cat.sum;
-        sumSq = cat.sumSq;
-      }
-      categoryR![p * C + c] = pearsonFromSums(pairCount, sum, sy, sumSq, syy, sxy);
-    }
-  };
-
   const kernel = await kernelFactory(plan.targets, plan.rows, dim);
   try {
     const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
@@ -175,6 +193,7 @@ export async function runScorePass(
       }
       return kernel.multiply(block, count);
     };
+    // Two blocks in flight: the kernel computes the next block while this thread scores the current one.
     let pending = Q > 0 ? multiplyBlock(0) : null;
     for (let start = 0; start < Q; start += blockSize) {
       const products = await pending!;
@@ -182,16 +201,12 @@ export async function runScorePass(
       const count = Math.min(blockSize, Q - start);
       for (let b = 0; b < count; b++) {
         const p = order[start + b];
-        const u = data.imageItem[queries[p]];
-        if (u !== item) setItem(u);
-        const similarities = plan.values(products, b);
-        scoreQuery(p, similarities);
-        retrieval?.addQuery(u, similarities, tagSimilarity.x);
+        scorer.score(p, data.imageItem[queries[p]], plan.values(products, b));
       }
       onProgress?.(start + count, Q);
     }
   } finally {
     await kernel.close();
   }
-  return { r, categoryR, retrieval: retrieval ? retrieval.summary() : null };
+  return { r: scorer.r, categoryR: scorer.categoryR, retrieval: scorer.retrieval ? scorer.retrieval.summary() : null };
 }
