@@ -12,15 +12,34 @@ import { naiveCorrEmbed } from './support/naiveReference.js';
 
 const dataset = syntheticDataset({ items: 120, maxImagesPerItem: 3, dim: 32, seed: 21 });
 
-test('per category: equals the score of the dataset restricted to that category', async () => {
-  const report = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ perCategory: true }));
-  for (const category of ['Category', 'Color', 'Pattern', 'Occasion']) {
-    const restricted: DatasetManifest = { ...dataset.manifest, items: dataset.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === category) })) };
-    const values = [...naiveCorrEmbed(restricted, dataset.embeddings).values()].filter((r) => !Number.isNaN(r));
-    const expected = values.reduce((s, v) => s + v, 0) / values.length;
-    assert.ok(Math.abs(report.perCategory![category]! - expected) < 1e-5, `${category}: ${report.perCategory![category]} vs ${expected}`);
+/** The same dataset with a second Color tag on every third item, so categories hold several tags of one item. */
+const multiTagged = {
+  embeddings: dataset.embeddings,
+  manifest: {
+    ...dataset.manifest,
+    items: dataset.manifest.items.map((item, i) =>
+      i % 3 === 0 ? { ...item, tags: [...item.tags.filter((t) => !(t.category === 'Color' && t.name === 'Red')), { category: 'Color', name: 'Red' }] } : item,
+    ),
+  },
+};
+
+for (const includeSelf of [true, false]) {
+  for (const correlation of ['pearson', 'spearman'] as const) {
+    test(`per category: equals the score of the dataset restricted to that category (includeSelf ${includeSelf}, ${correlation})`, async () => {
+      const options = bareOptions({ perCategory: true, includeSelf, correlation });
+      const report = await scoreCorrEmbed(multiTagged.manifest, copyMatrix(multiTagged.embeddings), options);
+      for (const category of ['Category', 'Color', 'Pattern', 'Occasion']) {
+        const restricted: DatasetManifest = { ...multiTagged.manifest, items: multiTagged.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === category) })) };
+        const alone = await scoreCorrEmbed(restricted, copyMatrix(multiTagged.embeddings), bareOptions({ includeSelf, correlation }));
+        assert.ok(Math.abs(report.perCategory![category]! - alone.score!) < 1e-9, `${category}: ${report.perCategory![category]} vs ${alone.score}`);
+        if (correlation === 'pearson') {
+          const values = [...naiveCorrEmbed(restricted, multiTagged.embeddings, { includeSelf }).values()].filter((r) => !Number.isNaN(r));
+          assert.ok(Math.abs(alone.score! - values.reduce((s, v) => s + v, 0) / values.length) < 1e-5);
+        }
+      }
+    });
   }
-});
+}
 
 test('per category: a category with weight 0 has no defined score', async () => {
   const manifest = { ...dataset.manifest, categoryWeights: { ...dataset.manifest.categoryWeights, Color: 0 } };
@@ -65,7 +84,7 @@ test('retrieval: embeddings equal to the tag vectors retrieve perfectly (nDCG@10
   const vocabulary = [...new Set(dataset.manifest.items.flatMap((i) => i.tags.map((t) => `${t.category}:${t.name}`)))];
   const manifest = { ...dataset.manifest, categoryWeights: {} };
   const tagOf = new Map(manifest.items.map((i) => [i.id, vocabulary.map((v) => (i.tags.some((t) => `${t.category}:${t.name}` === v) ? 1 : 0))]));
-  const images = manifest.images.map((im) => ({ ...im, embedding: tagOf.get(im.item)!.map((v, k) => v + 1e-3 * (k === 0 ? 1 : 0)) }));
+  const images = manifest.images.map((im) => ({ ...im, embedding: [...tagOf.get(im.item)!, 1e-4] }));
   const report = await scoreCorrEmbed({ ...manifest, images }, inlineEmbeddings(images), bareOptions({ retrieval: true, tagWeighting: 'binary', roundSimilarity: null }));
   assert.ok(report.retrieval!.ndcgAt10! > 0.999, `nDCG ${report.retrieval!.ndcgAt10}`);
   assert.ok(report.score! > 0.999);

@@ -1,4 +1,4 @@
-// Seeded pseudo-random numbers (xoshiro128**) so sampling, bootstrap and baselines are reproducible.
+// Seeded pseudo-random numbers (sfc32) so sampling, bootstrap and baselines are reproducible.
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -18,26 +18,21 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** sfc32 seeded through splitmix32: small, fast, and good enough for sampling and resampling. */
 export function createRng(seed: number): Rng {
   const init = splitmix32(seed);
   let a = init(), b = init(), c = init(), d = init();
-  const nextU32 = (): number => {
-    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (b << 9) >>> 0;
-    c = (c ^ a) >>> 0;
-    d = (d ^ b) >>> 0;
-    b = (b ^ c) >>> 0;
-    a = (a ^ d) >>> 0;
-    c = (c ^ t) >>> 0;
-    d = rotl(d, 11);
-    return result;
+  const next = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
   };
-  const next = (): number => nextU32() / 4294967296;
+  for (let i = 0; i < 12; i++) next();
   return { next, int: (n: number) => Math.floor(next() * n) };
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */

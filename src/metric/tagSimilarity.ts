@@ -1,7 +1,10 @@
 // Tag-vector cosines of one query item against every item, overall and per category, from tag postings.
 import type { TagIndex } from './prepared.js';
 
-/** Nonzero per-category cosines of the query item against the items in the pair set. */
+/**
+ * Nonzero per-category cosines of the query item against the items in the pair set. The entries may include the
+ * query's own item when it is excluded from the pairs: callers multiply by a similarity side that is 0 there.
+ */
 export interface CategoryCosines {
   indices: Int32Array;
   values: Float64Array;
@@ -23,6 +26,14 @@ export class TagSimilarity {
   private readonly dot: Float64Array;
   /** 1 / norm of each item's tag vector (0 for an item without tags, whose cosines are 0). */
   private readonly inverseNorm: Float64Array;
+  /** 1 / sqrt(number of the item's tags in the category), row-major items x categories (0 when none). */
+  private readonly inverseSqrtCount: Float64Array;
+  /** Per posting entry: the cosine its item has with any item holding just that one tag of the category. */
+  private readonly postingValues: Float64Array;
+  /** Per tag: sum, sum of squares, min and max of its posting values. */
+  private readonly tagStats: Float64Array;
+  private readonly ownIndices: Int32Array;
+  private readonly ownValues: Float64Array;
 
   constructor(
     private readonly tags: TagIndex,
@@ -34,9 +45,27 @@ export class TagSimilarity {
     this.dot = new Float64Array(itemCount);
     this.counts = new Float64Array(itemCount);
     this.inverseNorm = tags.itemNorm.map((n) => (n === 0 ? 0 : 1 / n));
+    this.inverseSqrtCount = Float64Array.from(tags.itemCategoryCount, (k) => (k === 0 ? 0 : 1 / Math.sqrt(k)));
+    this.ownIndices = new Int32Array(itemCount);
+    this.ownValues = new Float64Array(itemCount);
+    const C = tags.categories.length;
+    this.postingValues = new Float64Array(tags.postings.length);
+    this.tagStats = new Float64Array(tags.tagCategory.length * 4);
+    tags.tagCategory.forEach((c, t) => {
+      let sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+      for (let q = tags.postingOffsets[t]; q < tags.postingOffsets[t + 1]; q++) {
+        const v = this.inverseSqrtCount[tags.postings[q] * C + c];
+        this.postingValues[q] = v;
+        sum += v;
+        sumSq += v * v;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+      this.tagStats.set([sum, sumSq, min, max], t * 4);
+    });
     this.categories = tags.categories.map(() => ({
-      indices: new Int32Array(itemCount),
-      values: new Float64Array(itemCount),
+      indices: this.ownIndices,
+      values: this.ownValues,
       count: 0,
       sum: 0,
       sumSq: 0,
@@ -62,49 +91,90 @@ export class TagSimilarity {
   }
 
   private computeCategory(u: number, c: number): void {
-    const { tags, counts } = this;
+    const { tags } = this;
     const C = tags.categories.length;
     const cat = this.categories[c];
-    cat.count = 0;
-    cat.sum = 0;
-    cat.sumSq = 0;
     const kU = tags.itemCategoryCount[u * C + c];
-    if (kU === 0 || tags.categoryWeight[c] === 0) {
-      cat.constant = true;
+    cat.count = 0;
+    cat.constant = true;
+    if (kU === 0 || tags.categoryWeight[c] === 0) return;
+    if (kU === 1) this.singleTagCategory(u, c, cat);
+    else this.multiTagCategory(u, c, kU, cat);
+  }
+
+  /** One query tag in the category: the cosines are the tag's precomputed posting values, used in place. */
+  private singleTagCategory(u: number, c: number, cat: CategoryCosines): void {
+    const { tags, tagStats } = this;
+    const C = tags.categories.length;
+    let p = tags.itemTagOffsets[u];
+    while (tags.tagCategory[tags.itemTags[p]] !== c) p++;
+    const t = tags.itemTags[p];
+    const start = tags.postingOffsets[t];
+    const end = tags.postingOffsets[t + 1];
+    cat.indices = tags.postings.subarray(start, end);
+    cat.values = this.postingValues.subarray(start, end);
+    cat.count = end - start;
+    cat.sum = tagStats[t * 4];
+    cat.sumSq = tagStats[t * 4 + 1];
+    if (this.includeSelf) {
+      cat.constant = cat.count === this.itemCount && tagStats[t * 4 + 2] === tagStats[t * 4 + 3];
       return;
     }
+    // The own item holds the tag: take its value out of the sums; its similarity side is 0 for the products.
+    const own = this.inverseSqrtCount[u * C + c];
+    cat.sum -= own;
+    cat.sumSq -= own * own;
+    this.setConstant(cat, u, cat.count - 1);
+  }
+
+  /** Several query tags in the category: shared-tag counts from the postings. */
+  private multiTagCategory(u: number, c: number, kU: number, cat: CategoryCosines): void {
+    const { tags, counts, inverseSqrtCount, ownIndices: indices, ownValues: values } = this;
+    const C = tags.categories.length;
     let touched = 0;
     for (let p = tags.itemTagOffsets[u]; p < tags.itemTagOffsets[u + 1]; p++) {
       const t = tags.itemTags[p];
       if (tags.tagCategory[t] !== c) continue;
       for (let q = tags.postingOffsets[t]; q < tags.postingOffsets[t + 1]; q++) {
         const o = tags.postings[q];
-        if (counts[o] === 0) cat.indices[touched++] = o;
+        if (counts[o] === 0) indices[touched++] = o;
         counts[o] += 1;
       }
     }
-    let min = Infinity;
-    let max = -Infinity;
-    let kept = 0;
+    const inverseSqrtU = 1 / Math.sqrt(kU);
     let sum = 0;
     let sumSq = 0;
     for (let i = 0; i < touched; i++) {
-      const o = cat.indices[i];
-      const shared = counts[o];
+      const o = indices[i];
+      const v = counts[o] * inverseSqrtCount[o * C + c] * inverseSqrtU;
       counts[o] = 0;
+      values[i] = v;
       if (o === u && !this.includeSelf) continue;
-      const v = shared / Math.sqrt(kU * tags.itemCategoryCount[o * C + c]);
-      cat.indices[kept] = o;
-      cat.values[kept++] = v;
       sum += v;
       sumSq += v * v;
-      if (v < min) min = v;
-      if (v > max) max = v;
     }
-    const pairCount = this.includeSelf ? this.itemCount : this.itemCount - 1;
-    cat.count = kept;
+    cat.indices = indices;
+    cat.values = values;
+    cat.count = touched;
     cat.sum = sum;
     cat.sumSq = sumSq;
-    cat.constant = kept === 0 || (kept === pairCount && min === max);
+    this.setConstant(cat, this.includeSelf ? -1 : u, this.includeSelf ? touched : touched - 1);
+  }
+
+  /** Constant over the pair set (all items but `skip`): none shares a tag, or all do with the same value. */
+  private setConstant(cat: CategoryCosines, skip: number, kept: number): void {
+    const pairCount = skip >= 0 ? this.itemCount - 1 : this.itemCount;
+    if (kept < pairCount) {
+      cat.constant = kept === 0;
+      return;
+    }
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < cat.count; i++) {
+      if (cat.indices[i] === skip) continue;
+      min = Math.min(min, cat.values[i]);
+      max = Math.max(max, cat.values[i]);
+    }
+    cat.constant = min === max;
   }
 }
