@@ -1,15 +1,16 @@
 // The corrembed CLI as a user runs it: summaries, JSON, and one-line errors (exit 2, no stack) for bad input.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { encodeNpyMatrix } from '../src/io/npy.js';
 import { syntheticDataset, WEIGHTS_DATASET, WEIGHTS_ORDERS, WORKED_EXAMPLE, WORKED_EXAMPLE_R } from './support/fixtures.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string | Buffer | object): string {
   const path = join(dir, name);
