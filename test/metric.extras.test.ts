@@ -12,13 +12,15 @@ import { naiveCorrEmbed } from './support/naiveReference.js';
 
 const dataset = syntheticDataset({ items: 120, maxImagesPerItem: 3, dim: 32, seed: 21 });
 
-/** The same dataset with a second Color tag on every third item, so categories hold several tags of one item. */
+/** The same dataset with extra Color and Pattern tags on some items, so several categories hold several tags of one item. */
 const multiTagged = {
   embeddings: dataset.embeddings,
   manifest: {
     ...dataset.manifest,
     items: dataset.manifest.items.map((item, i) =>
-      i % 3 === 0 ? { ...item, tags: [...item.tags.filter((t) => !(t.category === 'Color' && t.name === 'Red')), { category: 'Color', name: 'Red' }] } : item,
+      i % 3 === 0
+        ? { ...item, tags: [...item.tags.filter((t) => t.name !== 'Red' && t.name !== 'Floral'), { category: 'Color', name: 'Red' }, { category: 'Pattern', name: 'Floral' }] }
+        : item,
     ),
   },
 };

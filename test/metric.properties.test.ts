@@ -44,6 +44,9 @@ test('property: Spearman of a monotone transform is 1, with ties averaged', () =
   averageRanks(y, -1, ry);
   assert.deepEqual([...rx], [4, 1.5, 1.5, 8, 6, 6, 6, 3]);
   assert.ok(Math.abs(pearson(rx, ry) - 1) < 1e-12);
+  const nearTie = Float64Array.from([0.5066936448269268, 0.5066936448269269, 0.2]);
+  averageRanks(nearTie, -1, rx);
+  assert.deepEqual([...rx.subarray(0, 3)], [2.5, 2.5, 1], 'values equal to 12 decimals are ties');
   const integers = Float64Array.from([3, -2, -2, 7, 3]);
   const ri = new Float64Array(5);
   averageRanks(integers, 1, ri);

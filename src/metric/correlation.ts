@@ -12,8 +12,15 @@ export function pearsonFromSums(n: number, sx: number, sy: number, sxx: number, 
 const COUNTING_RANGE_LIMIT = 1 << 18;
 
 /**
+ * Values equal to this many decimals rank as ties: cosines that are equal in exact arithmetic (e.g. two tag
+ * sets with the same overlap) can differ in their last bit, and a rank must not depend on that bit.
+ */
+export const RANK_TIE_DECIMALS = 12;
+
+/**
  * Writes into `out[i]` the average rank (1-based) of values[i] among all entries except index `skip`
- * (pass -1 to rank every entry). Integer-valued inputs in a small range use a counting sort.
+ * (pass -1 to rank every entry), ties within RANK_TIE_DECIMALS decimals sharing their mean rank.
+ * Integer-valued inputs in a small range use a counting sort.
  */
 export function averageRanks(values: Float64Array, skip: number, out: Float64Array): void {
   const n = values.length;
@@ -28,7 +35,11 @@ export function averageRanks(values: Float64Array, skip: number, out: Float64Arr
     if (integers && !Number.isInteger(v)) integers = false;
   }
   if (integers && max - min < COUNTING_RANGE_LIMIT) countingRanks(values, skip, min, max - min + 1, out);
-  else sortedRanks(values, skip, out);
+  else if (integers) sortedRanks(values, skip, out);
+  else {
+    const scale = 10 ** RANK_TIE_DECIMALS;
+    sortedRanks(values.map((v) => Math.round(v * scale)), skip, out);
+  }
 }
 
 function countingRanks(values: Float64Array, skip: number, min: number, range: number, out: Float64Array): void {

@@ -32,8 +32,9 @@ export class TagSimilarity {
   private readonly postingValues: Float64Array;
   /** Per tag: sum, sum of squares, min and max of its posting values. */
   private readonly tagStats: Float64Array;
-  private readonly ownIndices: Int32Array;
-  private readonly ownValues: Float64Array;
+  /** Per category: buffers for the multi-tag case (single-tag categories point into the postings instead). */
+  private readonly ownIndices: Int32Array[];
+  private readonly ownValues: Float64Array[];
 
   constructor(
     private readonly tags: TagIndex,
@@ -46,9 +47,9 @@ export class TagSimilarity {
     this.counts = new Float64Array(itemCount);
     this.inverseNorm = tags.itemNorm.map((n) => (n === 0 ? 0 : 1 / n));
     this.inverseSqrtCount = Float64Array.from(tags.itemCategoryCount, (k) => (k === 0 ? 0 : 1 / Math.sqrt(k)));
-    this.ownIndices = new Int32Array(itemCount);
-    this.ownValues = new Float64Array(itemCount);
     const C = tags.categories.length;
+    this.ownIndices = tags.categories.map(() => new Int32Array(itemCount));
+    this.ownValues = tags.categories.map(() => new Float64Array(itemCount));
     this.postingValues = new Float64Array(tags.postings.length);
     this.tagStats = new Float64Array(tags.tagCategory.length * 4);
     tags.tagCategory.forEach((c, t) => {
@@ -63,9 +64,9 @@ export class TagSimilarity {
       }
       this.tagStats.set([sum, sumSq, min, max], t * 4);
     });
-    this.categories = tags.categories.map(() => ({
-      indices: this.ownIndices,
-      values: this.ownValues,
+    this.categories = tags.categories.map((_, c) => ({
+      indices: this.ownIndices[c],
+      values: this.ownValues[c],
       count: 0,
       sum: 0,
       sumSq: 0,
@@ -129,8 +130,10 @@ export class TagSimilarity {
 
   /** Several query tags in the category: shared-tag counts from the postings. */
   private multiTagCategory(u: number, c: number, kU: number, cat: CategoryCosines): void {
-    const { tags, counts, inverseSqrtCount, ownIndices: indices, ownValues: values } = this;
+    const { tags, counts, inverseSqrtCount } = this;
     const C = tags.categories.length;
+    const indices = this.ownIndices[c];
+    const values = this.ownValues[c];
     let touched = 0;
     for (let p = tags.itemTagOffsets[u]; p < tags.itemTagOffsets[u + 1]; p++) {
       const t = tags.itemTags[p];
