@@ -1,7 +1,7 @@
 // Every metric option against a loop-per-pair float64 reference, across block boundaries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scoreCorrEmbed } from '../src/metric/corrEmbed.js';
+import { resolvePrecision, scoreCorrEmbed } from '../src/metric/corrEmbed.js';
 import { isUserInputError } from '../src/errors.js';
 import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js';
 import { naiveCorrEmbed, type NaiveOptions } from './support/naiveReference.js';
@@ -92,4 +92,15 @@ test('options: unknown keys and bad values are refused', () => {
   assert.throws(() => bareOptions({ roundSimilarity: -1 }), /roundSimilarity/);
   assert.throws(() => bareOptions({ queries: { sample: 0 } }), /queries\.sample/);
   assert.throws(() => bareOptions({ bootstrap: { resamples: 10 } }), /bootstrap\.resamples/);
+});
+
+test('options: precision auto uses float64 for small problems and coarse rounding; float32 agrees to 1e-5', async () => {
+  const auto = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions());
+  const single = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ precision: 'float32' }));
+  assert.equal(auto.precision, 'float64');
+  assert.equal(single.precision, 'float32');
+  for (const id of Object.keys(auto.perQuery)) assert.ok(Math.abs(auto.perQuery[id] - single.perQuery[id]) < 1e-5, id);
+  assert.equal(resolvePrecision(bareOptions(), 20000, 8000, 2048), 'float32');
+  assert.equal(resolvePrecision(bareOptions({ roundSimilarity: 2 }), 20000, 8000, 2048), 'float64');
+  assert.equal(resolvePrecision(bareOptions({ roundSimilarity: null }), 20000, 8000, 2048), 'float32');
 });

@@ -1,16 +1,16 @@
 // SimilarityKernel backed by onnxruntime-node's CPU Gemm (MLAS): a multithreaded SGEMM reachable from TypeScript.
 import * as ort from 'onnxruntime-node';
-import { buildOnnxModel, ONNX_FLOAT } from './onnxGraph.js';
-import type { SimilarityKernel, SimilarityKernelFactory } from './similarityKernel.js';
+import { buildOnnxModel, ONNX_DOUBLE, ONNX_FLOAT } from './onnxGraph.js';
+import type { FloatArray, SimilarityKernel, SimilarityKernelFactory } from './similarityKernel.js';
 
-function gemmTransBModel(dim: number): Uint8Array {
+function gemmTransBModel(dim: number, elemType: number): Uint8Array {
   return buildOnnxModel({
     name: 'query_target_similarity',
     inputs: [
-      { name: 'queries', elemType: ONNX_FLOAT, shape: ['batch', dim] },
-      { name: 'targets', elemType: ONNX_FLOAT, shape: ['rows', dim] },
+      { name: 'queries', elemType, shape: ['batch', dim] },
+      { name: 'targets', elemType, shape: ['rows', dim] },
     ],
-    outputs: [{ name: 'similarity', elemType: ONNX_FLOAT, shape: ['batch', 'rows'] }],
+    outputs: [{ name: 'similarity', elemType, shape: ['batch', 'rows'] }],
     nodes: [{ opType: 'Gemm', inputs: ['queries', 'targets'], outputs: ['similarity'], attributes: [{ name: 'transB', int: 1 }] }],
   });
 }
@@ -22,20 +22,22 @@ export interface OrtKernelOptions {
 
 export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): SimilarityKernelFactory {
   return async (targets, rows, dim) => {
-    const session = await ort.InferenceSession.create(gemmTransBModel(dim), {
+    const double = targets instanceof Float64Array;
+    const type = double ? 'float64' : 'float32';
+    const session = await ort.InferenceSession.create(gemmTransBModel(dim, double ? ONNX_DOUBLE : ONNX_FLOAT), {
       intraOpNumThreads: options.threads ?? 0,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       // Spinning pool threads would steal the core the scoring loops run on between blocks.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
-    const targetTensor = new ort.Tensor('float32', targets, [rows, dim]);
+    const targetTensor = new ort.Tensor(type, targets, [rows, dim]);
     const kernel: SimilarityKernel = {
       targetRows: rows,
       async multiply(queries, count) {
-        const queryTensor = new ort.Tensor('float32', queries.subarray(0, count * dim), [count, dim]);
+        const queryTensor = new ort.Tensor(type, queries.subarray(0, count * dim), [count, dim]);
         const result = await session.run({ queries: queryTensor, targets: targetTensor });
-        return result.similarity.data as Float32Array;
+        return result.similarity.data as FloatArray;
       },
       close: () => session.release(),
     };

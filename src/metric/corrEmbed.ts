@@ -5,8 +5,8 @@ import { baselineInputs, type BaselineName } from './baselines.js';
 import { bootstrapMeanInterval } from './bootstrap.js';
 import type { DatasetManifest } from './dataset.js';
 import type { EmbeddingMatrix } from './embeddings.js';
-import type { ScoreOptions } from './options.js';
-import { prepareDataset } from './prepared.js';
+import type { MetricOptions, ScoreOptions } from './options.js';
+import { prepareDataset, type Precision } from './prepared.js';
 import { selectQueries } from './querySelection.js';
 import type { RetrievalSummary } from './retrieval.js';
 import { runScorePass, type PassOptions, type ProgressListener } from './scorePass.js';
@@ -32,6 +32,8 @@ export interface ScoreReport {
   items: number;
   itemsWithoutImages: number;
   dim: number;
+  /** The arithmetic the similarities were computed in (see the `precision` option). */
+  precision: Precision;
   options: ScoreOptions;
   seconds: number;
 }
@@ -43,6 +45,19 @@ export interface ScoreContext {
   normaliseInPlace?: boolean;
   /** Queries per similarity block (default: sized from the target count). */
   blockSize?: number;
+}
+
+/** Multiply-adds below which double precision costs well under a second. */
+const SMALL_PRODUCT_WORK = 5e9;
+
+/**
+ * float32 similarities are within ~1e-7 of float64 ones; after rounding to >= 4 decimals that moves r by far
+ * less than 1e-4. Coarser rounding could flip a value by a whole step, so it (and any cheap problem) gets float64.
+ */
+export function resolvePrecision(options: MetricOptions, queryCount: number, targetRows: number, dim: number): Precision {
+  if (options.precision !== 'auto') return options.precision;
+  if (options.roundSimilarity !== null && options.roundSimilarity <= 3) return 'float64';
+  return queryCount * targetRows * dim <= SMALL_PRODUCT_WORK ? 'float64' : 'float32';
 }
 
 function mean(values: Float64Array): number | null {
@@ -70,7 +85,9 @@ export async function scoreCorrEmbed(
   const imageIds = manifest.images.map((i) => i.id);
   const queries = selectQueries(options.queries, imageIds);
   const baselines = options.baselines ? baselineInputs(manifest, embeddings, options.baselines.seed) : [];
-  const data = prepareDataset(manifest, embeddings, options, context.normaliseInPlace === true && baselines.length === 0);
+  const targetRows = options.representative === 'nearest' ? imageIds.length : new Set(manifest.images.map((i) => i.item)).size;
+  const precision = resolvePrecision(options, queries.length, targetRows, embeddings.dim);
+  const data = prepareDataset(manifest, embeddings, options, precision, context.normaliseInPlace === true && baselines.length === 0);
   const passOptions: PassOptions = {
     representative: options.representative,
     includeSelf: options.includeSelf,
@@ -103,7 +120,7 @@ export async function scoreCorrEmbed(
     const bareOptions: PassOptions = { ...passOptions, perCategory: false, retrievalK: null };
     baselineScores = {} as Record<BaselineName, BaselineScore>;
     for (const baseline of baselines) {
-      const prepared = prepareDataset(baseline.manifest, baseline.embeddings, options);
+      const prepared = prepareDataset(baseline.manifest, baseline.embeddings, options, precision);
       const result = await runScorePass(prepared, queries, bareOptions, kernelFactory, progress(`baseline ${baseline.name}`));
       const values = definedValues(result.r);
       baselineScores[baseline.name] = { score: mean(values), queriesUsed: values.length };
@@ -125,6 +142,7 @@ export async function scoreCorrEmbed(
     items: data.itemIds.length,
     itemsWithoutImages: data.itemsWithoutImages,
     dim: data.dim,
+    precision,
     options,
     seconds: (performance.now() - started) / 1000,
   };

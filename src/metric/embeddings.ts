@@ -12,7 +12,7 @@ export interface EmbeddingMatrix {
  * Returns the rows scaled to unit L2 norm (norms computed in float64).
  * Writes into `out` (which may be `matrix.data` itself to normalise in place).
  */
-export function normaliseRows(matrix: EmbeddingMatrix, imageIds: string[], out: Float32Array = new Float32Array(matrix.data.length)): Float32Array {
+export function normaliseRows<T extends Float32Array | Float64Array>(matrix: EmbeddingMatrix, imageIds: string[], out: T): T {
   const { rows, dim, data } = matrix;
   if (rows !== imageIds.length) {
     throw new UserInputError(`embeddings have ${rows} rows but the dataset has ${imageIds.length} images`);

@@ -5,6 +5,7 @@ export type TagWeighting = 'weighted' | 'binary';
 export type Representative = 'first' | 'nearest' | 'mean';
 export type Correlation = 'pearson' | 'spearman';
 export type QuerySelection = 'all' | string[] | { sample: number; seed: number };
+export type PrecisionOption = 'auto' | 'float32' | 'float64';
 
 export interface BootstrapOptions {
   resamples: number;
@@ -28,6 +29,8 @@ export interface MetricOptions {
   roundSimilarity: number | null;
   correlation: Correlation;
   queries: QuerySelection;
+  /** Similarity arithmetic; 'auto' uses float64 for small problems and for rounding to <= 3 decimals. */
+  precision: PrecisionOption;
 }
 
 /** Metric options plus the extras computed from the same pass. */
@@ -48,6 +51,7 @@ export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
   roundSimilarity: 4,
   correlation: 'pearson',
   queries: 'all',
+  precision: 'auto',
   perCategory: true,
   bootstrap: { resamples: 1000, seed: 0 },
   retrieval: { k: [1, 5, 10] },
@@ -153,6 +157,7 @@ export function parseScoreOptions(input: unknown): ScoreOptions {
     roundSimilarity: has('roundSimilarity') ? digitsOrNull('roundSimilarity', raw.roundSimilarity) : DEFAULT_OPTIONS.roundSimilarity,
     correlation: has('correlation') ? oneOf('correlation', raw.correlation, ['pearson', 'spearman']) : DEFAULT_OPTIONS.correlation,
     queries: has('queries') ? parseQueries(raw.queries) : DEFAULT_OPTIONS.queries,
+    precision: has('precision') ? oneOf('precision', raw.precision, ['auto', 'float32', 'float64']) : DEFAULT_OPTIONS.precision,
     perCategory: has('perCategory') ? boolean('perCategory', raw.perCategory) : DEFAULT_OPTIONS.perCategory,
     bootstrap: has('bootstrap') ? parseBootstrap(raw.bootstrap) : parseBootstrap(true),
     retrieval: has('retrieval') ? parseRetrieval(raw.retrieval) : parseRetrieval(true),

@@ -1,6 +1,7 @@
 // Index structures for one scoring pass: items with images, representatives, tag postings, unit embeddings.
 import type { DatasetManifest } from './dataset.js';
 import { normaliseRows, type EmbeddingMatrix } from './embeddings.js';
+import type { FloatArray } from '../linalg/similarityKernel.js';
 import type { MetricOptions } from './options.js';
 import { roundTo } from './rounding.js';
 
@@ -31,8 +32,8 @@ export interface PreparedDataset {
   itemImageOffsets: Int32Array;
   itemImages: Int32Array;
   dim: number;
-  /** Unit-norm embeddings, row-major N x dim. */
-  unit: Float32Array;
+  /** Unit-norm embeddings, row-major N x dim, in the precision the similarities are computed in. */
+  unit: FloatArray;
   tags: TagIndex;
   itemsWithoutImages: number;
 }
@@ -103,15 +104,23 @@ function buildTagIndex(manifest: DatasetManifest, itemIds: string[], options: Pi
   };
 }
 
-/** Indexes a validated manifest and its embeddings for scoring. `normaliseInPlace` reuses the embedding buffer. */
+export type Precision = 'float32' | 'float64';
+
+/**
+ * Indexes a validated manifest and its embeddings for scoring. In float32, `normaliseInPlace` reuses the
+ * embedding buffer (the caller must not use it afterwards).
+ */
 export function prepareDataset(
   manifest: DatasetManifest,
   embeddings: EmbeddingMatrix,
   options: Pick<MetricOptions, 'tagWeighting' | 'roundWeights'>,
+  precision: Precision = 'float32',
   normaliseInPlace = false,
 ): PreparedDataset {
   const imageIds = manifest.images.map((i) => i.id);
-  const unit = normaliseRows(embeddings, imageIds, normaliseInPlace ? embeddings.data : undefined);
+  const n = embeddings.data.length;
+  const target = precision === 'float64' ? new Float64Array(n) : normaliseInPlace ? embeddings.data : new Float32Array(n);
+  const unit: FloatArray = normaliseRows(embeddings, imageIds, target);
   const imagesByItem = new Map<string, number[]>();
   manifest.images.forEach((image, i) => {
     const list = imagesByItem.get(image.item);

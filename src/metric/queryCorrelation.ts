@@ -1,4 +1,5 @@
 // The per-query hot loops: the similarity side (rounded, optionally ranked) and Pearson sums against the tag side.
+import type { FloatArray } from '../linalg/similarityKernel.js';
 import { averageRanks } from './correlation.js';
 
 /** Adding and subtracting 1.5 * 2^52 rounds a double (|t| < 2^51) to an integer, ties to even: numpy.rint. */
@@ -16,7 +17,7 @@ export interface YSums {
  * to `out`, writing each into `dy`. Unrolled by two with separate accumulators so the adds do not serialise.
  */
 function accumulateRange(
-  similarities: Float32Array,
+  similarities: FloatArray,
   scale: number,
   rounded: boolean,
   y0: number,
@@ -58,7 +59,7 @@ function accumulateRange(
  * when scale is null), shifted by y of the first pair so a constant side sums to exactly zero. Writes each shifted
  * y into `dy` (used by the per-category sums; 0 at `skip`) and leaves out item `skip` (-1: none).
  */
-export function roundedPearsonSums(similarities: Float32Array, scale: number | null, xv: Float64Array, skip: number, dy: Float64Array, out: YSums): void {
+export function roundedPearsonSums(similarities: FloatArray, scale: number | null, xv: Float64Array, skip: number, dy: Float64Array, out: YSums): void {
   const n = xv.length;
   const rounded = scale !== null;
   const first = skip === 0 ? 1 : 0;
@@ -76,7 +77,7 @@ export function roundedPearsonSums(similarities: Float32Array, scale: number | n
 
 /** Spearman path: ranks of the (rounded) similarities over the pair set, then the same shifted sums. */
 export function rankedPearsonSums(
-  similarities: Float32Array,
+  similarities: FloatArray,
   scale: number | null,
   xv: Float64Array,
   skip: number,

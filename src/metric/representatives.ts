@@ -1,19 +1,25 @@
 // Item representatives (first image, nearest image, mean over images): the target matrix and per-query values.
+import type { FloatArray } from '../linalg/similarityKernel.js';
 import type { Representative } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 
 export interface RepresentativePlan {
   /** Row-major target matrix the queries are multiplied against. */
-  targets: Float32Array;
+  targets: FloatArray;
   rows: number;
   /** Representative similarity of every item for query b of a kernel output block (valid until the next call). */
-  values(block: Float32Array, b: number): Float32Array;
+  values(block: FloatArray, b: number): FloatArray;
 }
 
-function gatherFirstImages(data: PreparedDataset): Float32Array {
+/** A new matrix of the same precision as the dataset's unit embeddings. */
+function sameKind(data: PreparedDataset, length: number): FloatArray {
+  return data.unit instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
+}
+
+function gatherFirstImages(data: PreparedDataset): FloatArray {
   const { dim, unit, itemImageOffsets, itemImages } = data;
   const R = data.itemIds.length;
-  const out = new Float32Array(R * dim);
+  const out = sameKind(data, R * dim);
   for (let o = 0; o < R; o++) {
     const image = itemImages[itemImageOffsets[o]];
     out.set(unit.subarray(image * dim, (image + 1) * dim), o * dim);
@@ -22,10 +28,10 @@ function gatherFirstImages(data: PreparedDataset): Float32Array {
 }
 
 /** Mean of each item's unit embeddings: its dot with a unit query is the mean of the query's cosines. */
-function itemMeans(data: PreparedDataset): Float32Array {
+function itemMeans(data: PreparedDataset): FloatArray {
   const { dim, unit, itemImageOffsets, itemImages } = data;
   const R = data.itemIds.length;
-  const out = new Float32Array(R * dim);
+  const out = sameKind(data, R * dim);
   const acc = new Float64Array(dim);
   for (let o = 0; o < R; o++) {
     acc.fill(0);
@@ -40,7 +46,7 @@ function itemMeans(data: PreparedDataset): Float32Array {
   return out;
 }
 
-function directPlan(targets: Float32Array, rows: number): RepresentativePlan {
+function directPlan(targets: FloatArray, rows: number): RepresentativePlan {
   return { targets, rows, values: (block, b) => block.subarray(b * rows, (b + 1) * rows) };
 }
 
@@ -49,7 +55,7 @@ function nearestPlan(data: PreparedDataset): RepresentativePlan {
   const N = data.imageIds.length;
   const R = data.itemIds.length;
   const { itemImageOffsets, itemImages } = data;
-  const out = new Float32Array(R);
+  const out = sameKind(data, R);
   return {
     targets: data.unit,
     rows: N,

@@ -61,7 +61,7 @@ export class RetrievalAccumulator {
     this.idealDcg = dcg(x, this.top, count);
   }
 
-  addQuery(u: number, similarities: Float32Array, x: Float64Array): void {
+  addQuery(u: number, similarities: ArrayLike<number>, x: Float64Array): void {
     const count = topIndices(similarities, u, this.depth, this.top, this.topValues);
     if (count === 0) return;
     this.queries++;

@@ -1,5 +1,5 @@
 // One streamed pass over query blocks: blocked similarity products, then per-query r, per-category r and retrieval.
-import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
+import type { FloatArray, SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { averageRanks, pearsonFromSums } from './correlation.js';
 import type { MetricOptions } from './options.js';
 import type { PreparedDataset } from './prepared.js';
@@ -8,7 +8,7 @@ import { representativePlan } from './representatives.js';
 import { RetrievalAccumulator, type RetrievalSummary } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
 
-export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights'> {
+export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights' | 'precision'> {
   perCategory: boolean;
   retrievalK: number[] | null;
   /** Queries per similarity block (default: sized from the target count). */
@@ -113,7 +113,7 @@ class QueryScorer {
   }
 
   /** Scores query number p (position in the query list), whose image belongs to item u. */
-  score(p: number, u: number, similarities: Float32Array): void {
+  score(p: number, u: number, similarities: FloatArray): void {
     if (u !== this.item) this.setItem(u);
     if (this.pairCount >= 2) {
       const { x, sums } = this;
@@ -184,9 +184,9 @@ export async function runScorePass(
   const kernel = await kernelFactory(plan.targets, plan.rows, dim);
   try {
     const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
-    const multiplyBlock = (start: number): Promise<Float32Array> => {
+    const multiplyBlock = (start: number): Promise<FloatArray> => {
       const count = Math.min(blockSize, Q - start);
-      const block = new Float32Array(count * dim);
+      const block = data.unit instanceof Float64Array ? new Float64Array(count * dim) : new Float32Array(count * dim);
       for (let b = 0; b < count; b++) {
         const image = queries[order[start + b]];
         block.set(data.unit.subarray(image * dim, (image + 1) * dim), b * dim);
