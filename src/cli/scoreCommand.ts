@@ -38,7 +38,6 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   const embeddings = await loadEmbeddings(manifest, values.embeddings);
   const showProgress = process.stderr.isTTY === true;
   const report = await scoreCorrEmbed(manifest, embeddings, options, {
-    normaliseInPlace: true,
     onProgress: showProgress
       ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total} queries${done === total ? '\n' : ''}`)
       : undefined,

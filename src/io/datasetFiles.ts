@@ -1,5 +1,5 @@
 // Loads a dataset manifest and its embeddings (.npy file or inline arrays) from disk.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { parseManifest, type DatasetManifest } from '../metric/dataset.js';
 import { inlineEmbeddings, type EmbeddingMatrix } from '../metric/embeddings.js';
@@ -10,12 +10,30 @@ export async function loadManifest(path: string): Promise<DatasetManifest> {
   return parseManifest(await readJsonFile(path, 'manifest'));
 }
 
+/** Reads a whole file into shared memory, so scoring worker threads can use its contents without a copy. */
+async function readFileShared(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await file.read(bytes, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return bytes.subarray(0, offset);
+  } finally {
+    await file.close();
+  }
+}
+
 /** Embeddings from `npyPath` when given (rows must match the manifest's images), else the inline arrays. */
 export async function loadEmbeddings(manifest: DatasetManifest, npyPath?: string): Promise<EmbeddingMatrix> {
   if (npyPath === undefined) return inlineEmbeddings(manifest.images);
   let bytes: Buffer;
   try {
-    bytes = await readFile(npyPath);
+    bytes = await readFileShared(npyPath);
   } catch (error) {
     throw new UserInputError(`embeddings ${npyPath}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'NOT_FOUND');
   }

@@ -1,5 +1,6 @@
 // Reads NumPy .npy matrices (float32/float16/float64, little-endian, C order, 2-D) into a float32 EmbeddingMatrix.
 import { UserInputError } from '../errors.js';
+import { sharedFloatArray } from '../linalg/similarityKernel.js';
 import type { EmbeddingMatrix } from '../metric/embeddings.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -76,14 +77,14 @@ export function parseNpyMatrix(bytes: Buffer, source: string): EmbeddingMatrix {
   const n = rows * dim;
   const offset = bytes.byteOffset + header.dataOffset;
   let data: Float32Array;
-  if (itemSize === 4) {
-    data = offset % 4 === 0 ? new Float32Array(bytes.buffer, offset, n) : new Float32Array(bytes.buffer.slice(offset, offset + expected));
-  } else if (itemSize === 8) {
-    data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = bytes.readDoubleLE(header.dataOffset + i * 8);
+  if (itemSize === 4 && offset % 4 === 0) {
+    data = new Float32Array(bytes.buffer, offset, n);
   } else {
-    data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = HALF_TO_FLOAT[bytes.readUInt16LE(header.dataOffset + i * 2)];
+    // Converted (or realigned) values go to shared memory too, like a file read by readFileShared.
+    data = sharedFloatArray(false, n) as Float32Array;
+    if (itemSize === 4) for (let i = 0; i < n; i++) data[i] = bytes.readFloatLE(header.dataOffset + i * 4);
+    else if (itemSize === 8) for (let i = 0; i < n; i++) data[i] = bytes.readDoubleLE(header.dataOffset + i * 8);
+    else for (let i = 0; i < n; i++) data[i] = HALF_TO_FLOAT[bytes.readUInt16LE(header.dataOffset + i * 2)];
   }
   return { rows, dim, data };
 }

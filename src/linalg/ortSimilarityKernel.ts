@@ -31,7 +31,9 @@ export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): Simi
       // Spinning pool threads would steal the core the scoring loops run on between blocks.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
-    const targetTensor = new ort.Tensor(type, targets, [rows, dim]);
+    // onnxruntime-node refuses shared memory, so a shared target matrix is copied once per kernel.
+    const owned = targets.buffer instanceof SharedArrayBuffer ? targets.slice() : targets;
+    const targetTensor = new ort.Tensor(type, owned, [rows, dim]);
     const kernel: SimilarityKernel = {
       targetRows: rows,
       async multiply(queries, count) {

@@ -1,6 +1,5 @@
 // The CorrEmbed engine's entry point: validated dataset + embeddings + options -> score report.
 import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
-import { ortSimilarityKernelFactory } from '../linalg/ortSimilarityKernel.js';
 import { baselineInputs, type BaselineName } from './baselines.js';
 import { bootstrapMeanInterval } from './bootstrap.js';
 import type { DatasetManifest } from './dataset.js';
@@ -8,8 +7,9 @@ import type { EmbeddingMatrix } from './embeddings.js';
 import type { MetricOptions, ScoreOptions } from './options.js';
 import { prepareDataset, type Precision } from './prepared.js';
 import { selectQueries } from './querySelection.js';
-import type { RetrievalSummary } from './retrieval.js';
-import { runScorePass, type PassOptions, type ProgressListener } from './scorePass.js';
+import { runScorePass } from './parallelScoring.js';
+import { summariseRetrieval, type RetrievalSummary } from './retrieval.js';
+import type { PassOptions, ProgressListener } from './scorePass.js';
 
 export interface BaselineScore {
   score: number | null;
@@ -41,8 +41,8 @@ export interface ScoreReport {
 export interface ScoreContext {
   kernelFactory?: SimilarityKernelFactory;
   onProgress?: (stage: string, done: number, total: number) => void;
-  /** Normalise the embedding buffer in place (saves memory; the caller must not reuse it). */
-  normaliseInPlace?: boolean;
+  /** Scoring threads (default: one per core; small problems always run on the calling thread). */
+  threads?: number;
   /** Queries per similarity block (default: sized from the target count). */
   blockSize?: number;
 }
@@ -81,13 +81,12 @@ export async function scoreCorrEmbed(
   context: ScoreContext = {},
 ): Promise<ScoreReport> {
   const started = performance.now();
-  const kernelFactory = context.kernelFactory ?? ortSimilarityKernelFactory();
   const imageIds = manifest.images.map((i) => i.id);
   const queries = selectQueries(options.queries, imageIds);
   const baselines = options.baselines ? baselineInputs(manifest, embeddings, options.baselines.seed) : [];
   const targetRows = options.representative === 'nearest' ? imageIds.length : new Set(manifest.images.map((i) => i.item)).size;
   const precision = resolvePrecision(options, queries.length, targetRows, embeddings.dim);
-  const data = prepareDataset(manifest, embeddings, options, precision, context.normaliseInPlace === true && baselines.length === 0);
+  const data = prepareDataset(manifest, embeddings, options, precision);
   const passOptions: PassOptions = {
     representative: options.representative,
     includeSelf: options.includeSelf,
@@ -99,7 +98,8 @@ export async function scoreCorrEmbed(
   };
   const progress = (stage: string): ProgressListener | undefined =>
     context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
-  const pass = await runScorePass(data, queries, passOptions, kernelFactory, progress('scoring'));
+  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads };
+  const pass = await runScorePass(data, queries, passOptions, { ...passContext, onProgress: progress('scoring') });
 
   const defined = definedValues(pass.r);
   const perQuery: Record<string, number> = {};
@@ -121,7 +121,7 @@ export async function scoreCorrEmbed(
     baselineScores = {} as Record<BaselineName, BaselineScore>;
     for (const baseline of baselines) {
       const prepared = prepareDataset(baseline.manifest, baseline.embeddings, options, precision);
-      const result = await runScorePass(prepared, queries, bareOptions, kernelFactory, progress(`baseline ${baseline.name}`));
+      const result = await runScorePass(prepared, queries, bareOptions, { ...passContext, onProgress: progress(`baseline ${baseline.name}`) });
       const values = definedValues(result.r);
       baselineScores[baseline.name] = { score: mean(values), queriesUsed: values.length };
     }
@@ -137,7 +137,7 @@ export async function scoreCorrEmbed(
     ci95: options.bootstrap ? bootstrapMeanInterval(defined, options.bootstrap.resamples, options.bootstrap.seed) : null,
     perCategory,
     baselines: baselineScores,
-    retrieval: pass.retrieval,
+    retrieval: pass.retrieval ? summariseRetrieval(pass.retrieval) : null,
     images: imageIds.length,
     items: data.itemIds.length,
     itemsWithoutImages: data.itemsWithoutImages,

@@ -1,4 +1,4 @@
-// Embedding matrices: shape checks, finiteness checks and L2 normalisation.
+// Embedding matrices: shape checks, finiteness checks and row norms.
 import { UserInputError } from '../errors.js';
 
 /** Row-major N x dim float32 matrix, one row per image in dataset order. */
@@ -9,29 +9,32 @@ export interface EmbeddingMatrix {
 }
 
 /**
- * Returns the rows scaled to unit L2 norm (norms computed in float64).
- * Writes into `out` (which may be `matrix.data` itself to normalise in place).
+ * Checks every value is finite and no row is all zeros, and returns 1 / L2 norm of each row (computed in float64):
+ * cosines are dot products scaled by these, so the rows themselves never need rewriting.
  */
-export function normaliseRows<T extends Float32Array | Float64Array>(matrix: EmbeddingMatrix, imageIds: string[], out: T): T {
+export function inverseRowNorms(matrix: EmbeddingMatrix, imageIds: string[]): Float64Array {
   const { rows, dim, data } = matrix;
   if (rows !== imageIds.length) {
     throw new UserInputError(`embeddings have ${rows} rows but the dataset has ${imageIds.length} images`);
   }
+  const inverse = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const base = i * dim;
     let sumSq = 0;
     for (let k = 0; k < dim; k++) {
       const v = data[base + k];
-      if (!Number.isFinite(v)) {
-        throw new UserInputError(`embedding of image "${imageIds[i]}" has a non-finite value (${v}) at dimension ${k}`);
-      }
       sumSq += v * v;
     }
+    if (!Number.isFinite(sumSq)) {
+      for (let k = 0; k < dim; k++) {
+        const v = data[base + k];
+        if (!Number.isFinite(v)) throw new UserInputError(`embedding of image "${imageIds[i]}" has a non-finite value (${v}) at dimension ${k}`);
+      }
+    }
     if (sumSq === 0) throw new UserInputError(`embedding of image "${imageIds[i]}" is all zeros: its cosine similarity is undefined`);
-    const inv = 1 / Math.sqrt(sumSq);
-    for (let k = 0; k < dim; k++) out[base + k] = data[base + k] * inv;
+    inverse[i] = 1 / Math.sqrt(sumSq);
   }
-  return out;
+  return inverse;
 }
 
 /** Builds a matrix from the manifest's inline `embedding` arrays. */

@@ -1,7 +1,7 @@
-// Index structures for one scoring pass: items with images, representatives, tag postings, unit embeddings.
+// Index structures for one scoring pass: items with images, representatives, tag postings, embeddings and norms.
 import type { DatasetManifest } from './dataset.js';
-import { normaliseRows, type EmbeddingMatrix } from './embeddings.js';
-import type { FloatArray } from '../linalg/similarityKernel.js';
+import { inverseRowNorms, type EmbeddingMatrix } from './embeddings.js';
+import { sharedFloatArray, type FloatArray } from '../linalg/similarityKernel.js';
 import type { MetricOptions } from './options.js';
 import { roundTo } from './rounding.js';
 
@@ -32,8 +32,10 @@ export interface PreparedDataset {
   itemImageOffsets: Int32Array;
   itemImages: Int32Array;
   dim: number;
-  /** Unit-norm embeddings, row-major N x dim, in the precision the similarities are computed in. */
-  unit: FloatArray;
+  /** The embeddings, row-major N x dim, in shared memory and the precision the similarities are computed in. */
+  vectors: FloatArray;
+  /** 1 / L2 norm of each embedding. */
+  inverseNorm: Float64Array;
   tags: TagIndex;
   itemsWithoutImages: number;
 }
@@ -107,20 +109,21 @@ function buildTagIndex(manifest: DatasetManifest, itemIds: string[], options: Pi
 export type Precision = 'float32' | 'float64';
 
 /**
- * Indexes a validated manifest and its embeddings for scoring. In float32, `normaliseInPlace` reuses the
- * embedding buffer (the caller must not use it afterwards).
+ * Indexes a validated manifest and its embeddings for scoring. The embeddings live in shared memory (used as
+ * they are when already shared float32), so scoring worker threads read them without a copy; every other field
+ * is small enough to clone.
  */
 export function prepareDataset(
   manifest: DatasetManifest,
   embeddings: EmbeddingMatrix,
   options: Pick<MetricOptions, 'tagWeighting' | 'roundWeights'>,
   precision: Precision = 'float32',
-  normaliseInPlace = false,
 ): PreparedDataset {
   const imageIds = manifest.images.map((i) => i.id);
-  const n = embeddings.data.length;
-  const target = precision === 'float64' ? new Float64Array(n) : normaliseInPlace ? embeddings.data : new Float32Array(n);
-  const unit: FloatArray = normaliseRows(embeddings, imageIds, target);
+  const inverseNorm = inverseRowNorms(embeddings, imageIds);
+  const reusable = precision === 'float32' && embeddings.data.buffer instanceof SharedArrayBuffer;
+  const vectors: FloatArray = reusable ? embeddings.data : sharedFloatArray(precision === 'float64', embeddings.data.length);
+  if (!reusable) vectors.set(embeddings.data);
   const imagesByItem = new Map<string, number[]>();
   manifest.images.forEach((image, i) => {
     const list = imagesByItem.get(image.item);
@@ -138,7 +141,8 @@ export function prepareDataset(
     itemImageOffsets: itemImages.offsets,
     itemImages: itemImages.values,
     dim: embeddings.dim,
-    unit,
+    vectors,
+    inverseNorm,
     tags: buildTagIndex(manifest, itemIds, options),
     itemsWithoutImages: manifest.items.length - itemIds.length,
   };

@@ -13,8 +13,8 @@ export interface YSums {
 }
 
 /**
- * Adds the shifted y (rint(similarity * scale) - y0, or similarity - y0 without rounding) of items [from, to)
- * to `out`, writing each into `dy`. Unrolled by two with separate accumulators so the adds do not serialise.
+ * Adds the shifted y (rint(similarity * scale) - y0, or similarity * scale - y0 without rounding) of items
+ * [from, to) to `out`, writing each into `dy`. Unrolled by two with separate accumulators so adds do not serialise.
  */
 function accumulateRange(
   similarities: FloatArray,
@@ -31,8 +31,8 @@ function accumulateRange(
   let sy1 = 0, syy1 = 0, sxy1 = 0;
   let o = from;
   for (; o + 1 < to; o += 2) {
-    const a = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o] - y0;
-    const b = rounded ? similarities[o + 1] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o + 1] - y0;
+    const a = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o] * scale - y0;
+    const b = rounded ? similarities[o + 1] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o + 1] * scale - y0;
     dy[o] = a;
     dy[o + 1] = b;
     sy0 += a;
@@ -43,7 +43,7 @@ function accumulateRange(
     sxy1 += xv[o + 1] * b;
   }
   if (o < to) {
-    const a = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o] - y0;
+    const a = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o] * scale - y0;
     dy[o] = a;
     sy0 += a;
     syy0 += a * a;
@@ -55,30 +55,30 @@ function accumulateRange(
 }
 
 /**
- * Pearson sums for one query on the fast path (no ranking): y_o = rint(similarity_o * scale) (or the raw value
- * when scale is null), shifted by y of the first pair so a constant side sums to exactly zero. Writes each shifted
- * y into `dy` (used by the per-category sums; 0 at `skip`) and leaves out item `skip` (-1: none).
+ * Pearson sums for one query on the fast path (no ranking): y_o = similarity_o * scale, then rint when `rounded`
+ * (scale = 10^digits / |query|), shifted by y of the first pair so a constant side sums to exactly zero. Writes each
+ * shifted y into `dy` (used by the per-category sums; 0 at `skip`) and leaves out item `skip` (-1: none).
  */
-export function roundedPearsonSums(similarities: FloatArray, scale: number | null, xv: Float64Array, skip: number, dy: Float64Array, out: YSums): void {
+export function roundedPearsonSums(similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, dy: Float64Array, out: YSums): void {
   const n = xv.length;
-  const rounded = scale !== null;
   const first = skip === 0 ? 1 : 0;
-  const y0 = rounded ? similarities[first] * scale + RINT_MAGIC - RINT_MAGIC : similarities[first];
+  const y0 = rounded ? similarities[first] * scale + RINT_MAGIC - RINT_MAGIC : similarities[first] * scale;
   out.sy = 0;
   out.syy = 0;
   out.sxy = 0;
-  if (skip < 0) accumulateRange(similarities, scale ?? 1, rounded, y0, xv, dy, 0, n, out);
+  if (skip < 0) accumulateRange(similarities, scale, rounded, y0, xv, dy, 0, n, out);
   else {
-    accumulateRange(similarities, scale ?? 1, rounded, y0, xv, dy, 0, skip, out);
+    accumulateRange(similarities, scale, rounded, y0, xv, dy, 0, skip, out);
     dy[skip] = 0;
-    accumulateRange(similarities, scale ?? 1, rounded, y0, xv, dy, skip + 1, n, out);
+    accumulateRange(similarities, scale, rounded, y0, xv, dy, skip + 1, n, out);
   }
 }
 
 /** Spearman path: ranks of the (rounded) similarities over the pair set, then the same shifted sums. */
 export function rankedPearsonSums(
   similarities: FloatArray,
-  scale: number | null,
+  scale: number,
+  rounded: boolean,
   xv: Float64Array,
   skip: number,
   y: Float64Array,
@@ -86,7 +86,7 @@ export function rankedPearsonSums(
   out: YSums,
 ): void {
   const n = xv.length;
-  for (let o = 0; o < n; o++) y[o] = scale === null ? similarities[o] : similarities[o] * scale + RINT_MAGIC - RINT_MAGIC;
+  for (let o = 0; o < n; o++) y[o] = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC : similarities[o] * scale;
   averageRanks(y, skip, dy);
   const shift = dy[skip === 0 ? 1 : 0];
   let sy = 0;

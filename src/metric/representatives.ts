@@ -1,5 +1,5 @@
 // Item representatives (first image, nearest image, mean over images): the target matrix and per-query values.
-import type { FloatArray } from '../linalg/similarityKernel.js';
+import { sharedFloatArray, type FloatArray } from '../linalg/similarityKernel.js';
 import type { Representative } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 
@@ -7,29 +7,30 @@ export interface RepresentativePlan {
   /** Row-major target matrix the queries are multiplied against. */
   targets: FloatArray;
   rows: number;
-  /** Representative similarity of every item for query b of a kernel output block (valid until the next call). */
+  /** Representative similarity (times the query's norm) of every item for query b of a block (valid until the next call). */
   values(block: FloatArray, b: number): FloatArray;
 }
 
-/** A new matrix of the same precision as the dataset's unit embeddings. */
+/** A new (shared) matrix of the same precision as the dataset's embeddings. */
 function sameKind(data: PreparedDataset, length: number): FloatArray {
-  return data.unit instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
+  return sharedFloatArray(data.vectors instanceof Float64Array, length);
 }
 
-function gatherFirstImages(data: PreparedDataset): FloatArray {
-  const { dim, unit, itemImageOffsets, itemImages } = data;
-  const R = data.itemIds.length;
-  const out = sameKind(data, R * dim);
-  for (let o = 0; o < R; o++) {
-    const image = itemImages[itemImageOffsets[o]];
-    out.set(unit.subarray(image * dim, (image + 1) * dim), o * dim);
+/** Unit-norm copies of the given images' embeddings, one row each. */
+function unitRows(data: PreparedDataset, images: ArrayLike<number>): FloatArray {
+  const { dim, vectors, inverseNorm } = data;
+  const out = sameKind(data, images.length * dim);
+  for (let r = 0; r < images.length; r++) {
+    const image = images[r];
+    const scale = inverseNorm[image];
+    for (let k = 0; k < dim; k++) out[r * dim + k] = vectors[image * dim + k] * scale;
   }
   return out;
 }
 
 /** Mean of each item's unit embeddings: its dot with a unit query is the mean of the query's cosines. */
 function itemMeans(data: PreparedDataset): FloatArray {
-  const { dim, unit, itemImageOffsets, itemImages } = data;
+  const { dim, vectors, inverseNorm, itemImageOffsets, itemImages } = data;
   const R = data.itemIds.length;
   const out = sameKind(data, R * dim);
   const acc = new Float64Array(dim);
@@ -38,26 +39,36 @@ function itemMeans(data: PreparedDataset): FloatArray {
     const start = itemImageOffsets[o];
     const end = itemImageOffsets[o + 1];
     for (let p = start; p < end; p++) {
-      const base = itemImages[p] * dim;
-      for (let k = 0; k < dim; k++) acc[k] += unit[base + k];
+      const image = itemImages[p];
+      const scale = inverseNorm[image];
+      for (let k = 0; k < dim; k++) acc[k] += vectors[image * dim + k] * scale;
     }
     for (let k = 0; k < dim; k++) out[o * dim + k] = acc[k] / (end - start);
   }
   return out;
 }
 
-function directPlan(targets: FloatArray, rows: number): RepresentativePlan {
-  return { targets, rows, values: (block, b) => block.subarray(b * rows, (b + 1) * rows) };
+/** Unit-norm representatives as rows of a target matrix: `first` and `mean` give one row per item, `nearest` every image. */
+export function representativeTargets(data: PreparedDataset, rule: Representative): { targets: FloatArray; rows: number } {
+  switch (rule) {
+    case 'first':
+      return { targets: unitRows(data, Int32Array.from({ length: data.itemIds.length }, (_, o) => data.itemImages[data.itemImageOffsets[o]])), rows: data.itemIds.length };
+    case 'mean':
+      return { targets: itemMeans(data), rows: data.itemIds.length };
+    case 'nearest':
+      return { targets: unitRows(data, Int32Array.from({ length: data.imageIds.length }, (_, i) => i)), rows: data.imageIds.length };
+  }
 }
 
-/** Every image is a target; an item's value is the maximum over its images. */
-function nearestPlan(data: PreparedDataset): RepresentativePlan {
-  const N = data.imageIds.length;
+/** How a block of query-by-target products turns into one value per item. */
+export function representativePlan(data: PreparedDataset, rule: Representative, targets: FloatArray): RepresentativePlan {
   const R = data.itemIds.length;
+  if (rule !== 'nearest') return { targets, rows: R, values: (block, b) => block.subarray(b * R, (b + 1) * R) };
+  const N = data.imageIds.length;
   const { itemImageOffsets, itemImages } = data;
-  const out = sameKind(data, R);
+  const out = data.vectors instanceof Float64Array ? new Float64Array(R) : new Float32Array(R);
   return {
-    targets: data.unit,
+    targets,
     rows: N,
     values(block, b) {
       const base = b * N;
@@ -72,16 +83,4 @@ function nearestPlan(data: PreparedDataset): RepresentativePlan {
       return out;
     },
   };
-}
-
-export function representativePlan(data: PreparedDataset, rule: Representative): RepresentativePlan {
-  const R = data.itemIds.length;
-  switch (rule) {
-    case 'first':
-      return directPlan(gatherFirstImages(data), R);
-    case 'mean':
-      return directPlan(itemMeans(data), R);
-    case 'nearest':
-      return nearestPlan(data);
-  }
 }

@@ -38,6 +38,37 @@ function dcg(relevance: ArrayLike<number>, indices: Int32Array, count: number): 
   return sum;
 }
 
+/** Mergeable running sums of a RetrievalAccumulator (shards of queries add up to the whole). */
+export interface RetrievalState {
+  ks: number[];
+  kSums: number[];
+  queries: number;
+  ndcgSum: number;
+  ndcgQueries: number;
+}
+
+export function mergeRetrievalStates(states: RetrievalState[]): RetrievalState {
+  const [first] = states;
+  return {
+    ks: first.ks,
+    kSums: first.ks.map((_, j) => states.reduce((s, st) => s + st.kSums[j], 0)),
+    queries: states.reduce((s, st) => s + st.queries, 0),
+    ndcgSum: states.reduce((s, st) => s + st.ndcgSum, 0),
+    ndcgQueries: states.reduce((s, st) => s + st.ndcgQueries, 0),
+  };
+}
+
+export function summariseRetrieval(state: RetrievalState): RetrievalSummary {
+  const meanTagSimilarityAt: Record<string, number | null> = {};
+  state.ks.forEach((k, j) => (meanTagSimilarityAt[String(k)] = state.queries > 0 ? state.kSums[j] / state.queries : null));
+  return {
+    meanTagSimilarityAt,
+    ndcgAt10: state.ndcgQueries > 0 ? state.ndcgSum / state.ndcgQueries : null,
+    queries: state.queries,
+    ndcgQueries: state.ndcgQueries,
+  };
+}
+
 export class RetrievalAccumulator {
   private readonly depth: number;
   private readonly top: Int32Array;
@@ -78,14 +109,7 @@ export class RetrievalAccumulator {
     }
   }
 
-  summary(): RetrievalSummary {
-    const meanTagSimilarityAt: Record<string, number | null> = {};
-    this.ks.forEach((k, j) => (meanTagSimilarityAt[String(k)] = this.queries > 0 ? this.kSums[j] / this.queries : null));
-    return {
-      meanTagSimilarityAt,
-      ndcgAt10: this.ndcgQueries > 0 ? this.ndcgSum / this.ndcgQueries : null,
-      queries: this.queries,
-      ndcgQueries: this.ndcgQueries,
-    };
+  state(): RetrievalState {
+    return { ks: this.ks, kSums: [...this.kSums], queries: this.queries, ndcgSum: this.ndcgSum, ndcgQueries: this.ndcgQueries };
   }
 }

@@ -5,7 +5,7 @@ import type { MetricOptions } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { rankedPearsonSums, roundedPearsonSums, type YSums } from './queryCorrelation.js';
 import { representativePlan } from './representatives.js';
-import { RetrievalAccumulator, type RetrievalSummary } from './retrieval.js';
+import { RetrievalAccumulator, type RetrievalState } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
 
 export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights' | 'precision'> {
@@ -20,7 +20,7 @@ export interface PassResult {
   r: Float64Array;
   /** Per-category r, row-major queries x categories (NaN: undefined). */
   categoryR: Float64Array | null;
-  retrieval: RetrievalSummary | null;
+  retrieval: RetrievalState | null;
 }
 
 export type ProgressListener = (done: number, total: number) => void;
@@ -112,13 +112,17 @@ class QueryScorer {
     this.dy = new Float64Array(R);
   }
 
-  /** Scores query number p (position in the query list), whose image belongs to item u. */
-  score(p: number, u: number, similarities: FloatArray): void {
+  /**
+   * Scores query number p (position in the query list), whose image belongs to item u; `similarities` are dot
+   * products of the raw query with unit representatives, so `inverseNorm` (1 / |query|) turns them into cosines.
+   */
+  score(p: number, u: number, similarities: FloatArray, inverseNorm: number): void {
     if (u !== this.item) this.setItem(u);
     if (this.pairCount >= 2) {
       const { x, sums } = this;
-      if (this.spearman) rankedPearsonSums(similarities, this.scale, x.values, this.skip, this.y, this.dy, sums);
-      else roundedPearsonSums(similarities, this.scale, x.values, this.skip, this.dy, sums);
+      const scale = (this.scale ?? 1) * inverseNorm;
+      if (this.spearman) rankedPearsonSums(similarities, scale, this.scale !== null, x.values, this.skip, this.y, this.dy, sums);
+      else roundedPearsonSums(similarities, scale, this.scale !== null, x.values, this.skip, this.dy, sums);
       if (!x.constant) this.r[p] = pearsonFromSums(this.pairCount, x.sum, sums.sy, x.sumSq, sums.syy, sums.sxy);
       if (this.categoryR) this.scoreCategories(p);
     }
@@ -168,8 +172,14 @@ class QueryScorer {
   }
 }
 
-export async function runScorePass(
+/**
+ * Scores `queries` (image indices) against every item: blocked similarity products from `targets` (see
+ * representativeTargets), then the per-query correlations. A shard of the queries gives the same per-query values
+ * as the whole, so shards can run anywhere and be concatenated.
+ */
+export async function scoreShard(
   data: PreparedDataset,
+  targets: FloatArray,
   queries: Int32Array,
   options: PassOptions,
   kernelFactory: SimilarityKernelFactory,
@@ -177,7 +187,7 @@ export async function runScorePass(
 ): Promise<PassResult> {
   const Q = queries.length;
   const dim = data.dim;
-  const plan = representativePlan(data, options.representative);
+  const plan = representativePlan(data, options.representative, targets);
   const scorer = new QueryScorer(data, Q, options);
   // Queries grouped by item, so each item's tag cosines are computed once.
   const order = Int32Array.from({ length: Q }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
@@ -186,14 +196,13 @@ export async function runScorePass(
     const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
     const multiplyBlock = (start: number): Promise<FloatArray> => {
       const count = Math.min(blockSize, Q - start);
-      const block = data.unit instanceof Float64Array ? new Float64Array(count * dim) : new Float32Array(count * dim);
+      const block = data.vectors instanceof Float64Array ? new Float64Array(count * dim) : new Float32Array(count * dim);
       for (let b = 0; b < count; b++) {
         const image = queries[order[start + b]];
-        block.set(data.unit.subarray(image * dim, (image + 1) * dim), b * dim);
+        block.set(data.vectors.subarray(image * dim, (image + 1) * dim), b * dim);
       }
       return kernel.multiply(block, count);
     };
-    // Two blocks in flight: the kernel computes the next block while this thread scores the current one.
     let pending = Q > 0 ? multiplyBlock(0) : null;
     for (let start = 0; start < Q; start += blockSize) {
       const products = await pending!;
@@ -201,12 +210,13 @@ export async function runScorePass(
       const count = Math.min(blockSize, Q - start);
       for (let b = 0; b < count; b++) {
         const p = order[start + b];
-        scorer.score(p, data.imageItem[queries[p]], plan.values(products, b));
+        const image = queries[p];
+        scorer.score(p, data.imageItem[image], plan.values(products, b), data.inverseNorm[image]);
       }
       onProgress?.(start + count, Q);
     }
   } finally {
     await kernel.close();
   }
-  return { r: scorer.r, categoryR: scorer.categoryR, retrieval: scorer.retrieval ? scorer.retrieval.summary() : null };
+  return { r: scorer.r, categoryR: scorer.categoryR, retrieval: scorer.retrieval ? scorer.retrieval.state() : null };
 }

@@ -1,0 +1,76 @@
+// Runs the scoring pass on the calling thread or, for large problems, as query shards on worker threads.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
+import type { PreparedDataset } from './prepared.js';
+import { representativeTargets } from './representatives.js';
+import { mergeRetrievalStates, type RetrievalState } from './retrieval.js';
+import { scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
+import type { ShardJob, ShardMessage } from './shardWorker.js';
+
+/** Below this many multiply-adds, starting worker threads costs more than it saves. */
+const PARALLEL_WORK = 2e10;
+
+export interface PassContext {
+  /** A custom kernel runs on the calling thread. */
+  kernelFactory?: SimilarityKernelFactory;
+  threads?: number;
+  onProgress?: ProgressListener;
+}
+
+/** Splits the queries, grouped by item, into `count` contiguous shards of about equal size. */
+function shardQueries(data: PreparedDataset, queries: Int32Array, count: number): Int32Array[] {
+  const positions = Int32Array.from({ length: queries.length }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
+  const size = Math.ceil(positions.length / count);
+  return Array.from({ length: count }, (_, i) => positions.subarray(i * size, (i + 1) * size)).filter((s) => s.length > 0);
+}
+
+function runShardWorker(job: ShardJob, onProgress: (done: number) => void): Promise<PassResult> {
+  return new Promise<PassResult>((resolve, reject) => {
+    const worker = new Worker(new URL('./shardWorker.js', import.meta.url), { workerData: job });
+    const fail = (error: Error): void => {
+      reject(error);
+      void worker.terminate();
+    };
+    worker.on('message', (message: ShardMessage) => {
+      if ('progress' in message) onProgress(message.progress);
+      else if ('result' in message) resolve(message.result);
+      else fail(new Error(`scoring worker: ${message.error}`));
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => code !== 0 && fail(new Error(`scoring worker exited with code ${code}`)));
+  });
+}
+
+/** Per-query results in the order of `queries`, whichever way they were computed. */
+export async function runScorePass(data: PreparedDataset, queries: Int32Array, options: PassOptions, context: PassContext = {}): Promise<PassResult> {
+  const { targets, rows } = representativeTargets(data, options.representative);
+  const threads = Math.max(1, context.threads ?? availableParallelism());
+  const work = queries.length * rows * data.dim;
+  if (context.kernelFactory || threads === 1 || work < PARALLEL_WORK) {
+    // Loaded on demand: when the shards run on workers, this thread never needs onnxruntime.
+    const kernelFactory = context.kernelFactory ?? (await import('../linalg/ortSimilarityKernel.js')).ortSimilarityKernelFactory();
+    return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
+  }
+  const shards = shardQueries(data, queries, threads);
+  const done = new Array<number>(shards.length).fill(0);
+  const results = await Promise.all(
+    shards.map((positions, i) =>
+      runShardWorker({ data, targets, queries: Int32Array.from(positions, (p) => queries[p]), options }, (count) => {
+        done[i] = count;
+        context.onProgress?.(done.reduce((a, b) => a + b, 0), queries.length);
+      }),
+    ),
+  );
+  const C = data.tags.categories.length;
+  const r = new Float64Array(queries.length);
+  const categoryR = options.perCategory ? new Float64Array(queries.length * C) : null;
+  shards.forEach((positions, i) => {
+    positions.forEach((p, k) => {
+      r[p] = results[i].r[k];
+      if (categoryR) categoryR.set(results[i].categoryR!.subarray(k * C, (k + 1) * C), p * C);
+    });
+  });
+  const retrieval = options.retrievalK ? mergeRetrievalStates(results.map((result) => result.retrieval as RetrievalState)) : null;
+  return { r, categoryR, retrieval };
+}
