@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolvePrecision, scoreCorrEmbed } from '../src/metric/corrEmbed.js';
 import { isUserInputError } from '../src/errors.js';
+import { parseScoreOptions } from '../src/metric/options.js';
 import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js';
 import { naiveCorrEmbed, type NaiveOptions } from './support/naiveReference.js';
 
@@ -103,4 +104,15 @@ test('options: precision auto uses float64 for small problems and coarse roundin
   assert.equal(resolvePrecision(bareOptions(), 20000, 8000, 2048), 'float32');
   assert.equal(resolvePrecision(bareOptions({ roundSimilarity: 2 }), 20000, 8000, 2048), 'float64');
   assert.equal(resolvePrecision(bareOptions({ roundSimilarity: null }), 20000, 8000, 2048), 'float32');
+});
+
+test('options: worker-thread shards give the same results as one thread, for every extra', async () => {
+  const options = parseScoreOptions({ perCategory: true, retrieval: true, bootstrap: true, includeSelf: false, representative: 'nearest' });
+  const single = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), options, { threads: 1 });
+  const sharded = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), options, { threads: 3, parallelWork: 0 });
+  for (const id of Object.keys(single.perQuery)) assert.ok(Math.abs(single.perQuery[id] - sharded.perQuery[id]) < 1e-12, id);
+  assert.deepEqual(Object.keys(sharded.perQuery).sort(), Object.keys(single.perQuery).sort());
+  for (const [c, v] of Object.entries(single.perCategory!)) assert.ok(Math.abs(v! - sharded.perCategory![c]!) < 1e-12, c);
+  assert.ok(Math.abs(single.retrieval!.ndcgAt10! - sharded.retrieval!.ndcgAt10!) < 1e-12);
+  assert.equal(single.queriesDropped, sharded.queriesDropped);
 });

@@ -43,6 +43,8 @@ export interface ScoreContext {
   onProgress?: (stage: string, done: number, total: number) => void;
   /** Scoring threads (default: one per core; small problems always run on the calling thread). */
   threads?: number;
+  /** Multiply-adds from which scoring uses worker threads (default 2e10). */
+  parallelWork?: number;
   /** Queries per similarity block (default: sized from the target count). */
   blockSize?: number;
 }
@@ -98,7 +100,7 @@ export async function scoreCorrEmbed(
   };
   const progress = (stage: string): ProgressListener | undefined =>
     context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
-  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads };
+  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads, parallelWork: context.parallelWork };
   const pass = await runScorePass(data, queries, passOptions, { ...passContext, onProgress: progress('scoring') });
 
   const defined = definedValues(pass.r);

@@ -9,12 +9,14 @@ import { scoreShard, type PassOptions, type PassResult, type ProgressListener } 
 import type { ShardJob, ShardMessage } from './shardWorker.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
-const PARALLEL_WORK = 2e10;
+export const DEFAULT_PARALLEL_WORK = 2e10;
 
 export interface PassContext {
   /** A custom kernel runs on the calling thread. */
   kernelFactory?: SimilarityKernelFactory;
   threads?: number;
+  /** Multiply-adds from which the shards go to worker threads (default DEFAULT_PARALLEL_WORK). */
+  parallelWork?: number;
   onProgress?: ProgressListener;
 }
 
@@ -47,7 +49,7 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
   const { targets, rows } = representativeTargets(data, options.representative);
   const threads = Math.max(1, context.threads ?? availableParallelism());
   const work = queries.length * rows * data.dim;
-  if (context.kernelFactory || threads === 1 || work < PARALLEL_WORK) {
+  if (context.kernelFactory || threads === 1 || work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK)) {
     // Loaded on demand: when the shards run on workers, this thread never needs onnxruntime.
     const kernelFactory = context.kernelFactory ?? (await import('../linalg/ortSimilarityKernel.js')).ortSimilarityKernelFactory();
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
