@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 // The corrembed command line: dispatches `score` and `weights`, and turns errors into one-line messages.
 import { isUserInputError } from '../errors.js';
-import { SCORE_USAGE, scoreCommand } from './scoreCommand.js';
-import { WEIGHTS_USAGE, weightsCommand } from './weightsCommand.js';
 
-const USAGE = `corrembed: CorrEmbed scores for image embeddings (Borgersen et al., SGAI 2023)
+interface Command {
+  run(argv: string[]): Promise<void>;
+  usage: string;
+}
 
-${SCORE_USAGE}
+/** Commands load on demand, so `score` does not pay for the server's modules. */
+const commands: Record<string, () => Promise<Command>> = {
+  score: async () => import('./scoreCommand.js').then((m) => ({ run: m.scoreCommand, usage: m.SCORE_USAGE })),
+  weights: async () => import('./weightsCommand.js').then((m) => ({ run: m.weightsCommand, usage: m.WEIGHTS_USAGE })),
+  embed: async () => import('./embedCommand.js').then((m) => ({ run: m.embedCommand, usage: m.EMBED_USAGE })),
+  serve: async () => import('./serveCommand.js').then((m) => ({ run: m.serveCommand, usage: m.SERVE_USAGE })),
+  import: async () => import('./clientCommands.js').then((m) => ({ run: m.importCommand, usage: m.CLIENT_USAGE })),
+  evaluate: async () => import('./clientCommands.js').then((m) => ({ run: m.evaluateCommand, usage: m.CLIENT_USAGE })),
+  leaderboard: async () => import('./clientCommands.js').then((m) => ({ run: m.leaderboardCommand, usage: m.CLIENT_USAGE })),
+};
 
-${WEIGHTS_USAGE}`;
-
-const commands: Record<string, (argv: string[]) => Promise<void>> = { score: scoreCommand, weights: weightsCommand };
+async function usage(): Promise<string> {
+  const texts = new Set<string>();
+  for (const load of Object.values(commands)) texts.add((await load()).usage);
+  return `corrembed: CorrEmbed scores for image embeddings (Borgersen et al., SGAI 2023)\n\n${[...texts].join('\n\n')}`;
+}
 
 function isArgumentError(error: unknown): error is Error {
   return error instanceof Error && String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
@@ -19,16 +31,16 @@ function isArgumentError(error: unknown): error is Error {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    console.log(USAGE);
+    console.log(await usage());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     console.error(`corrembed: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
   try {
-    await command(rest);
+    await (await load()).run(rest);
     return 0;
   } catch (error) {
     if (isUserInputError(error) || isArgumentError(error)) {

@@ -1,0 +1,195 @@
+// GraphQL resolvers: thin mappings from the schema onto the services and the Prisma rows they return.
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { UserInputError } from '../errors.js';
+import type { DatasetService } from '../catalog/datasetService.js';
+import type { ModelService } from '../catalog/modelService.js';
+import { leaderboard } from '../runs/leaderboard.js';
+import type { RunEvents } from '../runs/runEvents.js';
+import { TERMINAL_STATUSES, type RunService } from '../runs/runService.js';
+import { hasScope, type Caller, type Scope } from './apiKeys.js';
+import { forbidden, unauthenticated } from './apiErrors.js';
+
+export interface ApiContext {
+  caller: Caller | null;
+}
+
+export interface ApiServices {
+  prisma: PrismaClient;
+  datasets: DatasetService;
+  models: ModelService;
+  runs: RunService;
+  events: RunEvents;
+  publicQueries: boolean;
+}
+
+type RunRow = Prisma.RunGetPayload<object>;
+type EvaluationRow = Prisma.EvaluationGetPayload<object>;
+type ModelRow = Prisma.ModelGetPayload<object>;
+type DatasetRow = Prisma.DatasetGetPayload<object>;
+
+function literalValue(node: ValueNode): unknown {
+  switch (node.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return node.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(node.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return node.values.map(literalValue);
+    case Kind.OBJECT:
+      return Object.fromEntries(node.fields.map((f) => [f.name.value, literalValue(f.value)]));
+    default:
+      throw new UserInputError('JSON literals cannot hold variables');
+  }
+}
+
+const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: literalValue,
+});
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function require(context: ApiContext, scope: Scope): void {
+  if (!context.caller) throw unauthenticated();
+  if (!hasScope(context.caller, scope)) throw forbidden(scope);
+}
+
+export function createResolvers(services: ApiServices) {
+  const { prisma, datasets, models, runs, events } = services;
+  const read = (context: ApiContext): void => {
+    if (!services.publicQueries) require(context, 'read');
+  };
+  const runById = async (id: string): Promise<RunRow> => {
+    const run = await prisma.run.findUnique({ where: { id } });
+    if (!run) throw new UserInputError(`run "${id}" not found`, 'NOT_FOUND');
+    return run;
+  };
+  const isTerminal = (run: RunRow): boolean => (TERMINAL_STATUSES as readonly string[]).includes(run.status);
+
+  return {
+    JSON: JSONScalar,
+    Query: {
+      datasets: (_: unknown, __: unknown, context: ApiContext) => (read(context), datasets.list()),
+      dataset: (_: unknown, { id }: { id: string }, context: ApiContext) => (read(context), prisma.dataset.findUnique({ where: { id } })),
+      models: (_: unknown, __: unknown, context: ApiContext) => (read(context), models.list()),
+      model: (_: unknown, { id }: { id: string }, context: ApiContext) => (read(context), prisma.model.findUnique({ where: { id } })),
+      runs: (_: unknown, args: { datasetId?: string; status?: string; limit?: number }, context: ApiContext) => {
+        read(context);
+        return prisma.run.findMany({
+          where: { datasetId: args.datasetId ?? undefined, status: (args.status as RunRow['status']) ?? undefined },
+          orderBy: { createdAt: 'desc' },
+          take: Math.min(Math.max(args.limit ?? 50, 1), 500),
+        });
+      },
+      run: (_: unknown, { id }: { id: string }, context: ApiContext) => (read(context), prisma.run.findUnique({ where: { id } })),
+      leaderboard: async (_: unknown, { datasetId }: { datasetId: string }, context: ApiContext) => {
+        read(context);
+        await datasets.get(datasetId);
+        return leaderboard(prisma, datasetId);
+      },
+    },
+    Mutation: {
+      importDataset: (_: unknown, { input }: { input: { manifestPath: string; name?: string | null } }, context: ApiContext) => {
+        require(context, 'admin');
+        return datasets.importDataset({ manifestPath: input.manifestPath, name: input.name ?? undefined });
+      },
+      registerModel: (_: unknown, { input }: { input: { manifestPath: string } }, context: ApiContext) => {
+        require(context, 'admin');
+        return models.register(input.manifestPath);
+      },
+      startEvaluation: (_: unknown, { input }: { input: { datasetId: string; modelIds: string[]; options?: Record<string, unknown> | null } }, context: ApiContext) => {
+        require(context, 'evaluate');
+        return runs.start(input);
+      },
+      cancelRun: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'evaluate'), runs.cancel(id)),
+      deleteDataset: async (_: unknown, { id }: { id: string }, context: ApiContext) => {
+        require(context, 'admin');
+        await datasets.delete(id);
+        return true;
+      },
+      deleteModel: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), models.delete(id)),
+    },
+    Subscription: {
+      runProgress: {
+        subscribe: async function* (_: unknown, { runId }: { runId: string }, context: ApiContext) {
+          read(context);
+          const updates = events.subscribe('progress', runId);
+          try {
+            let run = await runById(runId);
+            yield { runProgress: run };
+            while (!isTerminal(run)) {
+              const next = await updates.next();
+              if (next.done) return;
+              run = await runById(runId);
+              yield { runProgress: run };
+            }
+          } finally {
+            await updates.return?.();
+          }
+        },
+      },
+      runCompleted: {
+        subscribe: async function* (_: unknown, { runId }: { runId: string }, context: ApiContext) {
+          read(context);
+          const completions = events.subscribe('completed', runId);
+          try {
+            let run = await runById(runId);
+            while (!isTerminal(run)) {
+              const next = await completions.next();
+              if (next.done) return;
+              run = await runById(runId);
+            }
+            yield { runCompleted: run };
+          } finally {
+            await completions.return?.();
+          }
+        },
+      },
+    },
+    Dataset: {
+      imageCount: (d: DatasetRow) => prisma.image.count({ where: { datasetId: d.id } }),
+      itemCount: (d: DatasetRow) => prisma.item.count({ where: { datasetId: d.id } }),
+      categories: async (d: DatasetRow) => {
+        const categories = await prisma.tagCategory.findMany({ where: { datasetId: d.id }, include: { _count: { select: { tags: true } } }, orderBy: { name: 'asc' } });
+        return categories.map((c) => ({ name: c.name, weight: c.weight, tagCount: c._count.tags }));
+      },
+      createdAt: (d: DatasetRow) => iso(d.createdAt),
+    },
+    Model: {
+      preprocess: (m: ModelRow) => m.preprocess,
+      metadata: (m: ModelRow) => ({ family: m.family, imagenetAcc1: m.imagenetAcc1, imagenetAcc5: m.imagenetAcc5, params: m.params, gflops: m.gflops }),
+      createdAt: (m: ModelRow) => iso(m.createdAt),
+    },
+    Run: {
+      dataset: (r: RunRow) => prisma.dataset.findUnique({ where: { id: r.datasetId } }),
+      progress: (r: RunRow) => ({ done: r.progressDone, total: r.progressTotal }),
+      evaluations: (r: RunRow) => prisma.evaluation.findMany({ where: { runId: r.id }, orderBy: { id: 'asc' } }),
+      createdAt: (r: RunRow) => iso(r.createdAt),
+      startedAt: (r: RunRow) => iso(r.startedAt),
+      finishedAt: (r: RunRow) => iso(r.finishedAt),
+    },
+    Evaluation: {
+      model: (e: EvaluationRow) => prisma.model.findUnique({ where: { id: e.modelId } }),
+      ci95: (e: EvaluationRow) => (e.ciLow === null || e.ciHigh === null ? null : { low: e.ciLow, high: e.ciHigh }),
+      perCategory: (e: EvaluationRow) => Object.entries((e.perCategory ?? {}) as Record<string, number | null>).map(([category, score]) => ({ category, score })),
+      retrieval: (e: EvaluationRow) => {
+        const r = e.retrieval as { meanTagSimilarityAt: Record<string, number | null>; ndcgAt10: number | null } | null;
+        return r && { meanTagSimilarityAt: Object.entries(r.meanTagSimilarityAt).map(([k, value]) => ({ k: Number(k), value })), ndcgAt10: r.ndcgAt10 };
+      },
+      baselines: (e: EvaluationRow) => {
+        const b = e.baselines as Record<string, { score: number | null }> | null;
+        return b && { randomEmbeddings: b.randomEmbeddings?.score, shuffledEmbeddings: b.shuffledEmbeddings?.score, shuffledTags: b.shuffledTags?.score };
+      },
+      failedImages: (e: EvaluationRow) => (e.failedImages ?? []) as { imageId: string; error: string }[],
+      startedAt: (e: EvaluationRow) => iso(e.startedAt),
+      finishedAt: (e: EvaluationRow) => iso(e.finishedAt),
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// Datasets in PostgreSQL: import from a manifest (one transaction), list, get, delete, and load back for scoring.
+import { dirname, resolve } from 'node:path';
+import { UserInputError } from '../errors.js';
+import type { Dataset, PrismaClient } from '../generated/prisma/client.js';
+import { loadManifest } from '../io/datasetFiles.js';
+import type { DatasetManifest, ItemSpec } from '../metric/dataset.js';
+import { hashImageSources } from './imageSources.js';
+import { tagKey, taxonomyOf } from './taxonomy.js';
+
+export interface ScoringImage {
+  /** Database id. */
+  id: string;
+  /** The manifest's image id. */
+  externalId: string;
+  uri: string;
+  contentHash: string | null;
+}
+
+export interface ScoringDataset {
+  manifest: DatasetManifest;
+  rootDir: string;
+  /** In dataset order, like manifest.images. */
+  images: ScoringImage[];
+}
+
+/** Rows per INSERT (PostgreSQL allows 65535 bind parameters per statement). */
+const CHUNK = 4000;
+/** An import of tens of thousands of images takes seconds; leave ample room. */
+const IMPORT_TIMEOUT_MS = 10 * 60_000;
+
+function chunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
+}
+
+export class DatasetService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Reads, validates and stores a manifest and its images' content hashes; nothing is stored when anything is wrong. */
+  async importDataset(input: { manifestPath: string; name?: string }): Promise<Dataset> {
+    const manifestPath = resolve(input.manifestPath);
+    const rootDir = dirname(manifestPath);
+    const manifest = await loadManifest(manifestPath);
+    const sources = manifest.images.map((image) => {
+      if (image.uri === undefined) throw new UserInputError(`manifest: image "${image.id}" has no "uri" (a file relative to the manifest's folder, or an http(s) URL)`);
+      return { id: image.id, uri: image.uri };
+    });
+    const hashes = await hashImageSources(rootDir, sources);
+    const name = input.name ?? manifest.name;
+    if (name.trim() === '') throw new UserInputError('dataset name must not be empty');
+    const taxonomy = taxonomyOf(manifest);
+    return this.prisma.$transaction(
+      async (tx) => {
+        const dataset = await tx.dataset.create({ data: { name, manifestPath, rootDir, categoryWeights: manifest.categoryWeights } });
+        const categories = await tx.tagCategory.createManyAndReturn({
+          data: taxonomy.categories.map((c) => ({ datasetId: dataset.id, name: c.name, weight: c.weight })),
+          select: { id: true, name: true },
+        });
+        const categoryId = new Map(categories.map((c) => [c.name, c.id]));
+        const categoryName = new Map(categories.map((c) => [c.id, c.name]));
+        const tagId = new Map<string, string>();
+        for (const part of chunks(taxonomy.tags)) {
+          const rows = await tx.tag.createManyAndReturn({
+            data: part.map((t) => ({ categoryId: categoryId.get(t.category)!, name: t.name })),
+            select: { id: true, name: true, categoryId: true },
+          });
+          for (const row of rows) tagId.set(tagKey(categoryName.get(row.categoryId)!, row.name), row.id);
+        }
+        const itemId = new Map<string, string>();
+        for (const part of chunks(manifest.items.map((item, position) => ({ item, position })))) {
+          const rows = await tx.item.createManyAndReturn({
+            data: part.map(({ item, position }) => ({ datasetId: dataset.id, externalId: item.id, position })),
+            select: { id: true, externalId: true },
+          });
+          for (const row of rows) itemId.set(row.externalId, row.id);
+        }
+        const itemTags = manifest.items.flatMap((item) =>
+          item.tags.map((tag, position) => ({ itemId: itemId.get(item.id)!, tagId: tagId.get(tagKey(tag.category, tag.name))!, position })),
+        );
+        for (const part of chunks(itemTags)) await tx.itemTag.createMany({ data: part });
+        const images = manifest.images.map((image, position) => ({
+          datasetId: dataset.id,
+          itemId: itemId.get(image.item)!,
+          externalId: image.id,
+          position,
+          uri: sources[position].uri,
+          contentHash: hashes[position],
+        }));
+        for (const part of chunks(images)) await tx.image.createMany({ data: part });
+        return dataset;
+      },
+      { timeout: IMPORT_TIMEOUT_MS, maxWait: 30_000 },
+    );
+  }
+
+  /** Every dataset, oldest first. */
+  list(): Promise<Dataset[]> {
+    return this.prisma.dataset.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  async get(id: string): Promise<Dataset> {
+    const dataset = await this.prisma.dataset.findUnique({ where: { id } });
+    if (dataset === null) throw new UserInputError(`dataset "${id}" not found`, 'NOT_FOUND');
+    return dataset;
+  }
+
+  /** Deletes a dataset with its categories, tags, items, images and runs; returns what was deleted. */
+  async delete(id: string): Promise<Dataset> {
+    const dataset = await this.get(id);
+    const { count } = await this.prisma.dataset.deleteMany({ where: { id } });
+    if (count === 0) throw new UserInputError(`dataset "${id}" not found`, 'NOT_FOUND');
+    return dataset;
+  }
+
+  /** The stored dataset as the engine's manifest (items and images in dataset order, tags in manifest order), with image ids and hashes. */
+  async loadForScoring(datasetId: string): Promise<ScoringDataset> {
+    const [dataset, tags, items, itemTags, images] = await this.prisma.$transaction(
+      [
+        this.prisma.dataset.findUnique({ where: { id: datasetId } }),
+        this.prisma.tag.findMany({ where: { category: { datasetId } }, select: { id: true, name: true, category: { select: { name: true } } } }),
+        this.prisma.item.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true, externalId: true } }),
+        this.prisma.itemTag.findMany({ where: { item: { datasetId } }, orderBy: [{ itemId: 'asc' }, { position: 'asc' }], select: { itemId: true, tagId: true } }),
+        this.prisma.image.findMany({
+          where: { datasetId },
+          orderBy: { position: 'asc' },
+          select: { id: true, itemId: true, externalId: true, uri: true, contentHash: true },
+        }),
+      ],
+      { isolationLevel: 'RepeatableRead' },
+    );
+    if (dataset === null) throw new UserInputError(`dataset "${datasetId}" not found`, 'NOT_FOUND');
+    const tagById = new Map(tags.map((t) => [t.id, { category: t.category.name, name: t.name }]));
+    const itemById = new Map<string, ItemSpec>(items.map((item) => [item.id, { id: item.externalId, tags: [] }]));
+    for (const link of itemTags) itemById.get(link.itemId)!.tags.push(tagById.get(link.tagId)!);
+    return {
+      manifest: {
+        name: dataset.name,
+        categoryWeights: dataset.categoryWeights as Record<string, number>,
+        items: items.map((item) => itemById.get(item.id)!),
+        images: images.map((image) => ({ id: image.externalId, item: itemById.get(image.itemId)!.id, uri: image.uri })),
+      },
+      rootDir: dataset.rootDir,
+      images: images.map(({ id, externalId, uri, contentHash }) => ({ id, externalId, uri, contentHash })),
+    };
+  }
+}

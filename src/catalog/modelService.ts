@@ -1,0 +1,57 @@
+// Model registration: load and check an ONNX model from its manifest, then record it; list, get, delete.
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { UserInputError } from '../errors.js';
+import { EmbeddingModel } from '../inference/embeddingModel.js';
+import { loadModelManifest } from '../inference/modelManifest.js';
+
+export class ModelService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Loads the model (refusing outputs that are not one fixed-size vector per image) and stores it. */
+  async register(manifestPath: string) {
+    const manifest = await loadModelManifest(manifestPath);
+    const model = await EmbeddingModel.load(manifest, { threads: 1 });
+    try {
+      const metadata = manifest.metadata ?? {};
+      return await this.prisma.model.create({
+        data: {
+          name: manifest.name,
+          onnxPath: manifest.file,
+          onnxHash: model.onnxHash,
+          preprocess: JSON.parse(JSON.stringify(manifest.preprocess)),
+          preprocessHash: model.preprocessHash,
+          inputName: model.inputName,
+          layout: model.layout,
+          outputName: model.outputName,
+          dim: model.dim,
+          family: metadata.family ?? null,
+          imagenetAcc1: metadata.imagenetAcc1 ?? null,
+          imagenetAcc5: metadata.imagenetAcc5 ?? null,
+          params: metadata.params ?? null,
+          gflops: metadata.gflops ?? null,
+        },
+      });
+    } finally {
+      await model.release();
+    }
+  }
+
+  list() {
+    return this.prisma.model.findMany({ orderBy: { createdAt: 'asc' } });
+  }
+
+  async get(id: string) {
+    const model = await this.prisma.model.findUnique({ where: { id } });
+    if (!model) throw new UserInputError(`model "${id}" not found`, 'NOT_FOUND');
+    return model;
+  }
+
+  /** Deletes a model that no run refers to. */
+  async delete(id: string): Promise<boolean> {
+    await this.get(id);
+    const used = await this.prisma.evaluation.count({ where: { modelId: id } });
+    if (used > 0) throw new UserInputError(`model "${id}" has ${used} evaluations; delete their datasets first`);
+    await this.prisma.model.delete({ where: { id } });
+    return true;
+  }
+}

@@ -1,0 +1,89 @@
+// `corrembed import | evaluate | leaderboard`: talk to a running platform over GraphQL (HTTP and WebSocket).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../errors.js';
+import { readJsonFile } from '../io/jsonFile.js';
+import { endpointFrom, graphql, subscribe } from './graphqlClient.js';
+import { LEADERBOARD_QUERY, renderLeaderboard, type LeaderboardRow } from './leaderboardTable.js';
+
+export const CLIENT_USAGE = `usage: corrembed import --dataset <manifest.json> [--name <name>] | --model <model.json>
+       corrembed evaluate --dataset <datasetId> --model <modelId> [--model <modelId>...] [--options <options.json>] [--json]
+       corrembed leaderboard --dataset <datasetId> [--json]
+
+  common: --url <graphql url> (default CORREMBED_URL or http://localhost:$PORT/graphql), --key <api key> (default CORREMBED_API_KEY)`;
+
+const common = { url: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+
+export async function importCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' }, model: { type: 'string' }, name: { type: 'string' } } });
+  const endpoint = endpointFrom(values);
+  if (values.dataset) {
+    const data = await graphql<{ importDataset: { id: string; name: string; imageCount: number; itemCount: number } }>(
+      endpoint,
+      'mutation ($input: ImportDatasetInput!) { importDataset(input: $input) { id name imageCount itemCount } }',
+      { input: { manifestPath: resolve(values.dataset), name: values.name } },
+    );
+    const d = data.importDataset;
+    console.log(values.json ? JSON.stringify(d) : `dataset ${d.id}  ${d.name}  (${d.imageCount} images, ${d.itemCount} items)`);
+  } else if (values.model) {
+    const data = await graphql<{ registerModel: { id: string; name: string; dim: number } }>(
+      endpoint,
+      'mutation ($input: RegisterModelInput!) { registerModel(input: $input) { id name dim } }',
+      { input: { manifestPath: resolve(values.model) } },
+    );
+    const m = data.registerModel;
+    console.log(values.json ? JSON.stringify(m) : `model ${m.id}  ${m.name}  (dim ${m.dim})`);
+  } else {
+    throw new UserInputError('import: give --dataset <manifest.json> or --model <model.json>');
+  }
+}
+
+const RUN_FIELDS = 'id status error progress { done total } evaluations { model { name } status score ci95 { low high } queriesUsed queriesDropped failedImages { imageId error } error }';
+
+interface RunView {
+  id: string;
+  status: string;
+  error: string | null;
+  progress: { done: number; total: number };
+  evaluations: { model: { name: string }; status: string; score: number | null; ci95: { low: number; high: number } | null; failedImages: { imageId: string; error: string }[]; error: string | null }[];
+}
+
+function progressBar(run: RunView): string {
+  const { done, total } = run.progress;
+  const fraction = total === 0 ? 1 : done / total;
+  const width = 30;
+  return `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${done}/${total} images x models  ${run.status}`;
+}
+
+export async function evaluateCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' }, model: { type: 'string', multiple: true }, options: { type: 'string' } } });
+  if (!values.dataset || !values.model?.length) throw new UserInputError('evaluate: --dataset <id> and at least one --model <id> are required');
+  const endpoint = endpointFrom(values);
+  const options = values.options ? await readJsonFile(values.options, 'options') : undefined;
+  const started = await graphql<{ startEvaluation: { id: string } }>(endpoint, 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }', {
+    input: { datasetId: values.dataset, modelIds: values.model, options },
+  });
+  const runId = started.startEvaluation.id;
+  let last: RunView | null = null;
+  await subscribe<{ runProgress: RunView }>(endpoint, `subscription ($runId: ID!) { runProgress(runId: $runId) { ${RUN_FIELDS} } }`, { runId }, (data) => {
+    last = data.runProgress;
+    if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(data.runProgress)}`);
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const run = last as RunView | null;
+  if (!run) throw new UserInputError(`run ${runId}: no progress received`);
+  if (values.json) return void console.log(JSON.stringify(run));
+  console.log(`run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ''}`);
+  for (const e of run.evaluations) {
+    const ci = e.ci95 ? `  95% CI [${e.ci95.low.toFixed(4)}, ${e.ci95.high.toFixed(4)}]` : '';
+    const failed = e.failedImages.length ? `  ${e.failedImages.length} image(s) failed` : '';
+    console.log(`  ${e.model.name.padEnd(24)} ${e.status.padEnd(9)} ${e.score === null ? 'n/a' : e.score.toFixed(4)}${ci}${failed}${e.error ? `  ${e.error}` : ''}`);
+  }
+}
+
+export async function leaderboardCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' } } });
+  if (!values.dataset) throw new UserInputError('leaderboard: --dataset <id> is required');
+  const data = await graphql<{ leaderboard: LeaderboardRow[] }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset });
+  console.log(values.json ? JSON.stringify(data.leaderboard) : renderLeaderboard(data.leaderboard));
+}

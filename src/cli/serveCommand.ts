@@ -1,0 +1,44 @@
+// `corrembed serve [--demo]`: starts the platform (embedded PostgreSQL unless DATABASE_URL), optionally seeds the demo.
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { seedDemo } from '../demo/seedDemo.js';
+import { leaderboard } from '../runs/leaderboard.js';
+import { startPlatform } from '../platform.js';
+import { renderLeaderboard } from './leaderboardTable.js';
+
+export const SERVE_USAGE = `usage: corrembed serve [--demo] [--port <port>]
+
+  --demo   seed the Fashion-MNIST demo dataset and demo models, run a demo evaluation, print the leaderboard
+  --port   HTTP/WebSocket port (default: PORT or 4000)
+  Configuration comes from the environment (see the README): DATABASE_URL, CORREMBED_ADMIN_KEY, ...`;
+
+const log = (line: string): void => console.error(`[corrembed] ${line}`);
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void console.log(SERVE_USAGE);
+  const config = loadConfig(values.port ? { ...process.env, PORT: values.port } : process.env);
+  log(config.databaseUrl ? 'using DATABASE_URL' : `starting embedded PostgreSQL under ${config.dataDir}`);
+  const platform = await startPlatform(config, log);
+  const shutdown = async (): Promise<void> => {
+    log('shutting down');
+    await platform.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  console.log(`GraphQL API:    ${platform.server.url}`);
+  console.log(`Subscriptions:  ${platform.server.wsUrl}`);
+  if (platform.generatedAdminKey) {
+    console.log(`Admin API key:  ${platform.generatedAdminKey}`);
+    console.log('                (shown once, stored hashed; set CORREMBED_ADMIN_KEY to choose your own)');
+  }
+  if (values.demo) {
+    const seed = await seedDemo(platform, log);
+    console.log(`\nDemo dataset ${seed.datasetId}, run ${seed.runId}. Leaderboard:\n`);
+    const entries = await leaderboard(platform.db.prisma, seed.datasetId);
+    console.log(renderLeaderboard(entries.map((e) => ({ ...e, model: { name: e.model.name, dim: e.model.dim, metadata: e.model } }))));
+    console.log(`\nTry: curl -s ${platform.server.url} -H 'content-type: application/json' -d '{"query":"{ leaderboard(datasetId: \\"${seed.datasetId}\\") { rank score model { name } } }"}'`);
+  }
+  console.log('\nReady. Ctrl-C to stop.');
+}

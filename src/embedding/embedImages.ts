@@ -1,0 +1,121 @@
+// Embeds many images with one model: bounded-concurrency read + preprocess, overlapped with inference, batch by batch.
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { readImageBytes, type ImageReadLimits } from '../imaging/imageSource.js';
+import { preprocessImage } from '../imaging/preprocess.js';
+import type { EmbeddingModel } from '../inference/embeddingModel.js';
+
+export interface ImageSource {
+  id: string;
+  /** A path relative to baseDir (confined to it) or an http(s) URL. */
+  uri: string;
+}
+
+export interface EmbedImagesOptions {
+  /** Images per inference run (default 32). */
+  batchSize?: number;
+  /** Images read and decoded at once (default: the number of cores, at least 2). */
+  concurrency?: number;
+  /** Byte and time limits for reading each image. */
+  limits?: ImageReadLimits;
+  /** Largest width x height decoded (default 100 megapixels). */
+  maxPixels?: number;
+  /** Called after each batch with the images finished so far (embedded or failed) and the total. */
+  onBatch?: (done: number, total: number) => void;
+}
+
+export interface EmbedImagesResult {
+  vectors: Map<string, Float32Array>;
+  /** sha256 of the bytes of every image that could be read (the embedding cache's image key). */
+  hashes: Map<string, string>;
+  /** Images that could not be read or decoded, in input order; the others are embedded regardless. */
+  failed: { id: string; error: string }[];
+}
+
+export const DEFAULT_BATCH_SIZE = 32;
+
+/** One batch, preprocessed: the images that succeeded, packed at the front of `data`. */
+interface PreparedBatch {
+  ids: string[];
+  data: Float32Array;
+}
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** Reads and preprocesses a batch; never rejects (failures are recorded in `result`). */
+async function prepareBatch(
+  model: EmbeddingModel,
+  sources: ImageSource[],
+  baseDir: string,
+  options: EmbedImagesOptions,
+  result: EmbedImagesResult,
+): Promise<PreparedBatch> {
+  const size = model.imageSize;
+  const data = new Float32Array(sources.length * size);
+  const errors: (string | null)[] = sources.map(() => null);
+  const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
+  await forEachLimited(sources, concurrency, async (source, i) => {
+    try {
+      const bytes = await readImageBytes(source.uri, baseDir, options.limits);
+      result.hashes.set(source.id, createHash('sha256').update(bytes).digest('hex'));
+      await preprocessImage(bytes, model.recipe, model.layout, data, i * size, { name: source.uri, maxPixels: options.maxPixels });
+    } catch (error) {
+      errors[i] = error instanceof Error ? error.message : String(error);
+    }
+  });
+  const ids: string[] = [];
+  sources.forEach((source, i) => {
+    const error = errors[i];
+    if (error !== null) {
+      result.failed.push({ id: source.id, error });
+      return;
+    }
+    if (ids.length !== i) data.copyWithin(ids.length * size, i * size, (i + 1) * size);
+    ids.push(source.id);
+  });
+  return { ids, data };
+}
+
+/**
+ * Embeds `sources` with `model`. While one batch is being inferred the next is read and decoded. Images that
+ * fail to read or decode are listed in `failed`; an inference failure (a fault of the model) rejects.
+ */
+export async function embedImages(
+  model: EmbeddingModel,
+  sources: ImageSource[],
+  baseDir: string,
+  options: EmbedImagesOptions = {},
+): Promise<EmbedImagesResult> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`embedImages: batchSize must be a positive integer (got ${batchSize})`);
+  const result: EmbedImagesResult = { vectors: new Map(), hashes: new Map(), failed: [] };
+  const batches: ImageSource[][] = [];
+  for (let i = 0; i < sources.length; i += batchSize) batches.push(sources.slice(i, i + batchSize));
+  let pending: Promise<PreparedBatch> | null = batches.length > 0 ? prepareBatch(model, batches[0], baseDir, options, result) : null;
+  let done = 0;
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const ready = await pending!;
+      pending = b + 1 < batches.length ? prepareBatch(model, batches[b + 1], baseDir, options, result) : null;
+      if (ready.ids.length > 0) {
+        const vectors = await model.embed(ready.data, ready.ids.length);
+        ready.ids.forEach((id, k) => result.vectors.set(id, vectors.slice(k * model.dim, (k + 1) * model.dim)));
+      }
+      done += batches[b].length;
+      options.onBatch?.(done, sources.length);
+    }
+  } finally {
+    // On an inference failure, let the batch being prepared finish before the error surfaces.
+    if (pending) await pending;
+  }
+  return result;
+}

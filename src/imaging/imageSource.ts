@@ -1,0 +1,88 @@
+// Reads an image's bytes from a path confined to a base folder, or from an http(s) URL with size and time limits.
+import { open } from 'node:fs/promises';
+import { UserInputError } from '../errors.js';
+import { resolveInside } from './confinedPath.js';
+
+export interface ImageReadLimits {
+  /** Largest image accepted, in bytes (default 50 MB). */
+  maxBytes?: number;
+  /** Longest wait for a URL, connection to last byte, in milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+const URL_PATTERN = /^https?:\/\//i;
+const OTHER_URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+export function isImageUrl(uri: string): boolean {
+  return URL_PATTERN.test(uri);
+}
+
+function tooLarge(uri: string, maxBytes: number): UserInputError {
+  return new UserInputError(`image ${uri}: larger than the limit of ${maxBytes} bytes`);
+}
+
+/** Fetches a URL, streaming the body and aborting as soon as it passes maxBytes or the timeout. */
+async function fetchBytes(uri: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(uri, { signal: controller.signal, redirect: 'follow' });
+    if (!response.ok) throw new UserInputError(`image ${uri}: HTTP ${response.status} ${response.statusText}`.trimEnd(), response.status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT');
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(uri, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    if (response.body) {
+      for await (const chunk of response.body) {
+        total += chunk.byteLength;
+        if (total > maxBytes) throw tooLarge(uri, maxBytes);
+        chunks.push(Buffer.from(chunk));
+      }
+    }
+    return Buffer.concat(chunks, total);
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    if (controller.signal.aborted) throw new UserInputError(`image ${uri}: no complete answer within ${timeoutMs} ms`);
+    const cause = (error as Error & { cause?: Error }).cause;
+    throw new UserInputError(`image ${uri}: cannot fetch (${cause?.message ?? (error as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+async function readConfined(uri: string, baseDir: string, maxBytes: number): Promise<Buffer> {
+  const path = await resolveInside(uri, baseDir, `image ${uri}`);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new UserInputError(`image ${uri}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new UserInputError(`image ${uri}: not a file`);
+    if (stats.size > maxBytes) throw tooLarge(uri, maxBytes);
+    return await handle.readFile();
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    throw new UserInputError(`image ${uri}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The bytes of an image: an http(s) URL is fetched; anything else is a path resolved inside baseDir that must
+ * stay inside it once symlinks are resolved. Failures are UserInputErrors that name the uri.
+ */
+export async function readImageBytes(uri: string, baseDir: string, limits: ImageReadLimits = {}): Promise<Buffer> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (isImageUrl(uri)) return fetchBytes(uri, maxBytes, limits.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (uri.trim() === '') throw new UserInputError('image "": empty path');
+  if (OTHER_URL_PATTERN.test(uri)) throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs are supported`);
+  return readConfined(uri, baseDir, maxBytes);
+}

@@ -1,0 +1,170 @@
+// One onnxruntime-node CPU session for an embedding model: inspected and test-run at load, then batched inference.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { UserInputError } from '../errors.js';
+import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/preprocess.js';
+import { inputSignature } from './inputSignature.js';
+import type { ModelManifest } from './modelManifest.js';
+
+export interface EmbeddingModelOptions {
+  /** onnxruntime intra-op threads; 0 or omitted lets onnxruntime choose (one per physical core). */
+  threads?: number;
+}
+
+/** Batch size of the test run made at load (the check that the output is one vector per image). */
+const PROBE_BATCH = 2;
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+/** Embedding size when `dims` is one vector per image for `count` images ([n, d], [n, d, 1, 1], [n, 1, 1, d]); else null. */
+function vectorSize(dims: readonly number[], count: number): number | null {
+  if (dims.length < 2 || dims[0] !== count) return null;
+  const rest = dims.slice(1);
+  const wide = rest.filter((d) => d !== 1);
+  return wide.length <= 1 ? rest.reduce((a, b) => a * b, 1) : null;
+}
+
+/** A session with the input and output it is used through. */
+interface Graph {
+  session: ort.InferenceSession;
+  inputName: string;
+  outputName: string;
+  layout: Layout;
+  crop: number;
+}
+
+async function runGraph(graph: Graph, images: Float32Array, count: number): Promise<ort.Tensor> {
+  const side = graph.crop;
+  const shape = graph.layout === 'NCHW' ? [count, 3, side, side] : [count, side, side, 3];
+  // onnxruntime-node refuses shared memory.
+  const data = images.buffer instanceof SharedArrayBuffer ? images.slice() : images;
+  const result = await graph.session.run({ [graph.inputName]: new ort.Tensor('float32', data, shape) }, [graph.outputName]);
+  return result[graph.outputName] as ort.Tensor;
+}
+
+/** Runs a zero batch and returns the embedding size, refusing outputs that are not one fixed-size vector per image. */
+async function probeDim(model: string, graph: Graph, count: number): Promise<number> {
+  let output: ort.Tensor;
+  try {
+    output = await runGraph(graph, new Float32Array(count * 3 * graph.crop * graph.crop), count);
+  } catch (error) {
+    throw new UserInputError(`model ${model}: a test batch of ${count} failed (${firstLine(error)})`);
+  }
+  const dims = output.dims;
+  const dim = vectorSize(dims, count);
+  if (dim === null) {
+    throw new UserInputError(
+      `model ${model}: output '${graph.outputName}' has shape [${dims.join(', ')}] for a batch of ${count}; ` +
+        `expected one vector per image ([${count}, d] or [${count}, d, 1, 1])`,
+    );
+  }
+  if (output.type !== 'float32') throw new UserInputError(`model ${model}: output '${graph.outputName}' is ${output.type}, expected float32`);
+  return dim;
+}
+
+export class EmbeddingModel {
+  private closed = false;
+
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly layout: Layout;
+
+  private constructor(
+    readonly name: string,
+    private readonly graph: Graph,
+    readonly dim: number,
+    /** sha256 of the .onnx file's bytes. */
+    readonly onnxHash: string,
+    /** sha256 of the recipe and layout (see imaging/recipe.ts). */
+    readonly preprocessHash: string,
+    readonly recipe: PreprocessRecipe,
+    /** Images per run when the graph has a fixed batch size, else null (any count in one run). */
+    private readonly fixedBatch: number | null,
+  ) {
+    this.inputName = graph.inputName;
+    this.outputName = graph.outputName;
+    this.layout = graph.layout;
+  }
+
+  /** Loads the model, checks its input against the recipe and test-runs it to check the output; refusals are UserInputErrors. */
+  static async load(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
+    const { name, preprocess: recipe } = manifest;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(manifest.file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserInputError(`model ${name}: cannot read ${manifest.file} (${code ?? 'error'})`, code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_USER_INPUT');
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: options.threads ?? 0,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+        // Spinning pool threads would steal the cores that decode the next batch.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
+    } catch (error) {
+      throw new UserInputError(`model ${name}: not a loadable ONNX model (${firstLine(error)})`);
+    }
+    try {
+      const input = inputSignature(name, session, recipe.crop);
+      const outputName = manifest.output ?? session.outputNames[0];
+      if (!session.outputNames.includes(outputName)) {
+        throw new UserInputError(`model ${name}: no output '${outputName}' (outputs: ${session.outputNames.join(', ')})`);
+      }
+      const graph: Graph = { session, inputName: input.name, outputName, layout: input.layout, crop: recipe.crop };
+      const dim = await probeDim(name, graph, input.fixedBatch ?? PROBE_BATCH);
+      const onnxHash = createHash('sha256').update(bytes).digest('hex');
+      return new EmbeddingModel(name, graph, dim, onnxHash, preprocessHash(recipe, input.layout), recipe, input.fixedBatch);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+
+  /** Floats per preprocessed image. */
+  get imageSize(): number {
+    return 3 * this.recipe.crop * this.recipe.crop;
+  }
+
+  get released(): boolean {
+    return this.closed;
+  }
+
+  /** Embeds `count` preprocessed images laid out back to back in `batch`; returns count x dim floats, row-major. */
+  async embed(batch: Float32Array, count: number): Promise<Float32Array> {
+    if (this.closed) throw new Error(`model ${this.name}: embed() after release()`);
+    const size = this.imageSize;
+    if (!Number.isInteger(count) || count < 0 || batch.length < count * size) {
+      throw new RangeError(`model ${this.name}: a batch of ${count} images needs ${count * size} floats, got ${batch.length}`);
+    }
+    const out = new Float32Array(count * this.dim);
+    const step = this.fixedBatch ?? Math.max(count, 1);
+    for (let first = 0; first < count; first += step) {
+      const n = Math.min(step, count - first);
+      let chunk = batch.subarray(first * size, (first + n) * size);
+      if (n < step) {
+        // A fixed-batch graph gets the last images padded with zeros; the padding's vectors are dropped.
+        const padded = new Float32Array(step * size);
+        padded.set(chunk);
+        chunk = padded;
+      }
+      const output = await runGraph(this.graph, chunk, step);
+      out.set((output.data as Float32Array).subarray(0, n * this.dim), first * this.dim);
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.graph.session.release();
+  }
+}
