@@ -94,3 +94,17 @@ test('property: a dataset with one item has no defined r', async () => {
   assert.equal(report.queriesDropped, 2);
   assert.equal(report.retrieval!.meanTagSimilarityAt['1'], null);
 });
+
+test('property: categories named like Object builtins get their own weight or 1, never a builtin', async () => {
+  const rename = (from: string, to: string) => ({
+    ...dataset.manifest,
+    items: dataset.manifest.items.map((i) => ({ ...i, tags: i.tags.map((t) => (t.category === from ? { ...t, category: to } : t)) })),
+  });
+  const plain = await scoreCorrEmbed(rename('Occasion', 'Ctor'), copyMatrix(dataset.embeddings), bareOptions());
+  const builtin = await scoreCorrEmbed(rename('Occasion', 'constructor'), copyMatrix(dataset.embeddings), bareOptions());
+  assert.equal(builtin.score, plain.score);
+  const weighted = { ...rename('Occasion', '__proto__'), categoryWeights: JSON.parse('{"__proto__": 0.3, "Category": 0.59, "Color": 0.34, "Pattern": 0.54}') };
+  const asProto = await scoreCorrEmbed(weighted, copyMatrix(dataset.embeddings), bareOptions());
+  const asName = await scoreCorrEmbed({ ...rename('Occasion', 'Ctor'), categoryWeights: { Ctor: 0.3, Category: 0.59, Color: 0.34, Pattern: 0.54 } }, copyMatrix(dataset.embeddings), bareOptions());
+  assert.equal(asProto.score, asName.score);
+});

@@ -3,9 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { UserInputError } from '../errors.js';
 import type { Dataset, PrismaClient } from '../generated/prisma/client.js';
 import { loadManifest } from '../io/datasetFiles.js';
-import type { DatasetManifest, ItemSpec } from '../metric/dataset.js';
+import { tagKey, type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
 import { hashImageSources } from './imageSources.js';
-import { tagKey, taxonomyOf } from './taxonomy.js';
+import { taxonomyOf } from './taxonomy.js';
 
 export interface ScoringImage {
   /** Database id. */

@@ -1,16 +1,11 @@
 // A manifest's tag categories (with weights) and distinct tags, in order of first appearance.
-import type { DatasetManifest } from '../metric/dataset.js';
+import { tagKey, type DatasetManifest } from '../metric/dataset.js';
 
 export interface Taxonomy {
   /** Categories as they first appear over the items' tags, then weighted categories no tag uses. */
   categories: { name: string; weight: number | null }[];
   /** Distinct (category, name) pairs as they first appear. */
   tags: { category: string; name: string }[];
-}
-
-/** A stable key for a (category, name) pair. */
-export function tagKey(category: string, name: string): string {
-  return JSON.stringify([category, name]);
 }
 
 export function taxonomyOf(manifest: DatasetManifest): Taxonomy {

@@ -1,7 +1,7 @@
 // `corrembed score`: score a dataset's embeddings (from .npy or inline) and print a summary or JSON.
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
-import { loadEmbeddings, loadManifest } from '../io/datasetFiles.js';
+import { loadDatasetWithEmbeddings } from '../io/datasetFiles.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import { scoreCorrEmbed } from '../metric/corrEmbed.js';
 import { parseScoreOptions } from '../metric/options.js';
@@ -34,8 +34,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   }
   if (!values.dataset) throw new UserInputError('score: --dataset <manifest.json> is required');
   const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
-  const manifest = await loadManifest(values.dataset);
-  const embeddings = await loadEmbeddings(manifest, values.embeddings);
+  const { manifest, embeddings } = await loadDatasetWithEmbeddings(values.dataset, values.embeddings);
   const showProgress = process.stderr.isTTY === true;
   const report = await scoreCorrEmbed(manifest, embeddings, options, {
     onProgress: showProgress

@@ -30,7 +30,8 @@ export interface GraphNode {
 export interface Initializer {
   name: string;
   dims: number[];
-  floats: Float32Array;
+  /** float32 or float64 values (the tensor's element type follows the array). */
+  floats: Float32Array | Float64Array;
 }
 
 export interface GraphSpec {
@@ -42,17 +43,23 @@ export interface GraphSpec {
   opset?: number;
 }
 
-/** Growable byte buffer with protobuf field encoders. */
+/** Protobuf field encoders over a list of byte chunks, so large tensors are appended without copying. */
 class ProtoWriter {
-  private bytes: number[] = [];
+  private readonly parts: Uint8Array[] = [];
+  private pending: number[] = [];
+
+  private flush(): void {
+    if (this.pending.length > 0) this.parts.push(Uint8Array.from(this.pending));
+    this.pending = [];
+  }
 
   varint(value: number): this {
     let v = value;
     while (v > 0x7f) {
-      this.bytes.push((v % 0x80) | 0x80);
+      this.pending.push((v % 0x80) | 0x80);
       v = Math.floor(v / 0x80);
     }
-    this.bytes.push(v);
+    this.pending.push(v);
     return this;
   }
 
@@ -68,13 +75,14 @@ class ProtoWriter {
     const b = Buffer.alloc(4);
     b.writeFloatLE(value);
     this.key(field, 5);
-    for (const x of b) this.bytes.push(x);
+    for (const x of b) this.pending.push(x);
     return this;
   }
 
   bytesField(field: number, data: Uint8Array): this {
     this.key(field, 2).varint(data.length);
-    for (const x of data) this.bytes.push(x);
+    this.flush();
+    this.parts.push(data);
     return this;
   }
 
@@ -89,7 +97,8 @@ class ProtoWriter {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    this.flush();
+    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
   }
 }
 
@@ -119,7 +128,7 @@ function writeAttribute(w: ProtoWriter, a: NodeAttribute): void {
 
 function writeInitializer(w: ProtoWriter, init: Initializer): void {
   for (const d of init.dims) w.int(1, d);
-  w.int(2, ONNX_FLOAT);
+  w.int(2, init.floats instanceof Float64Array ? ONNX_DOUBLE : ONNX_FLOAT);
   w.string(8, init.name);
   const raw = new Uint8Array(init.floats.buffer, init.floats.byteOffset, init.floats.byteLength);
   w.bytesField(9, raw);

@@ -30,6 +30,11 @@ function fail(message: string): never {
   throw new UserInputError(`manifest: ${message}`);
 }
 
+/** A stable, unambiguous key for a (category, name) pair (length-prefixed, cheap to build). */
+export function tagKey(category: string, name: string): string {
+  return `${category.length}:${category}${name}`;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -42,14 +47,13 @@ function nonEmptyString(v: unknown, where: string): string {
 function parseWeights(v: unknown): Record<string, number> {
   if (v === undefined) return {};
   if (!isObject(v)) fail('"categoryWeights" must be an object of category -> weight');
-  const out: Record<string, number> = {};
   for (const [category, w] of Object.entries(v)) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1) {
       fail(`category weight of "${category}" must be a number in [0, 1] (got ${JSON.stringify(w)})`);
     }
-    out[category] = w;
   }
-  return out;
+  // fromEntries defines own properties, so even a category called "__proto__" keeps its weight.
+  return Object.fromEntries(Object.entries(v)) as Record<string, number>;
 }
 
 function parseTags(v: unknown, itemId: string): Tag[] {
@@ -63,7 +67,7 @@ function parseTags(v: unknown, itemId: string): Tag[] {
       category: nonEmptyString(t.category, `item "${itemId}": tag ${i} "category"`),
       name: nonEmptyString(t.name, `item "${itemId}": tag ${i} "name"`),
     };
-    const key = JSON.stringify([tag.category, tag.name]);
+    const key = tagKey(tag.category, tag.name);
     if (!seen.has(key)) tags.push(tag);
     seen.add(key);
   });

@@ -1,5 +1,5 @@
 // Index structures for one scoring pass: items with images, representatives, tag postings, embeddings and norms.
-import type { DatasetManifest } from './dataset.js';
+import { tagKey, type DatasetManifest } from './dataset.js';
 import { inverseRowNorms, type EmbeddingMatrix } from './embeddings.js';
 import { sharedFloatArray, type FloatArray } from '../linalg/similarityKernel.js';
 import type { MetricOptions } from './options.js';
@@ -58,8 +58,8 @@ function buildTagIndex(manifest: DatasetManifest, itemIds: string[], options: Pi
   }
   const categoryWeight = Float64Array.from(categories, (c) => {
     if (options.tagWeighting === 'binary') return 1;
+    if (!Object.hasOwn(manifest.categoryWeights, c)) return 1;
     const w = manifest.categoryWeights[c];
-    if (w === undefined) return 1;
     return options.roundWeights === null ? w : roundTo(w, options.roundWeights);
   });
   const C = categories.length;
@@ -75,7 +75,7 @@ function buildTagIndex(manifest: DatasetManifest, itemIds: string[], options: Pi
     const ids: number[] = [];
     let sumSq = 0;
     for (const tag of itemById.get(id)!.tags) {
-      const key = JSON.stringify([tag.category, tag.name]);
+      const key = tagKey(tag.category, tag.name);
       let t = tagIdOf.get(key);
       if (t === undefined) {
         t = tagCategoryList.push(categoryOf.get(tag.category)!) - 1;

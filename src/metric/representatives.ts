@@ -1,5 +1,5 @@
 // Item representatives (first image, nearest image, mean over images): the target matrix and per-query values.
-import { sharedFloatArray, type FloatArray } from '../linalg/similarityKernel.js';
+import type { FloatArray } from '../linalg/similarityKernel.js';
 import type { Representative } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 
@@ -11,9 +11,9 @@ export interface RepresentativePlan {
   values(block: FloatArray, b: number): FloatArray;
 }
 
-/** A new (shared) matrix of the same precision as the dataset's embeddings. */
+/** A new matrix of the same precision as the dataset's embeddings. */
 function sameKind(data: PreparedDataset, length: number): FloatArray {
-  return sharedFloatArray(data.vectors instanceof Float64Array, length);
+  return data.vectors instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
 }
 
 /** Unit-norm copies of the given images' embeddings, one row each. */
