@@ -216,7 +216,7 @@ export class RunService {
         const batch = batches[next++];
         if (await this.isCancelled(runId)) throw new RunInterrupted();
         const result = await this.executor.embed({ model: reference, baseDir: rootDir, images: batch.map((i) => ({ id: i.id, uri: i.uri })) });
-        await this.cache.put(model.onnxHash, model.preprocessHash, result.embedded.map((e) => ({ imageHash: e.contentHash, vector: e.vector })));
+        await this.cache.put(model.onnxHash, model.preprocessHash, result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) })));
         const stored = await this.cache.get(model.onnxHash, model.preprocessHash, result.embedded.map((e) => e.contentHash));
         const byId = new Map(batch.map((i) => [i.id, i]));
         for (const embedded of result.embedded) {
@@ -267,3 +267,14 @@ export class RunService {
   }
 }
 
+/**
+ * The cache holds float16, whose range ends at 65504: vectors are stored at unit length (cosines, and so every
+ * score, are unchanged) so large activations cannot overflow. An all-zero vector stays zero (scoring refuses it).
+ */
+function unitLength(vector: Float32Array): Float32Array {
+  let sumSq = 0;
+  for (const v of vector) sumSq += v * v;
+  if (sumSq === 0 || !Number.isFinite(sumSq)) return vector;
+  const inverse = 1 / Math.sqrt(sumSq);
+  return vector.map((v) => v * inverse);
+}
