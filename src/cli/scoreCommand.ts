@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
 import { loadDatasetWithEmbeddings } from '../io/datasetFiles.js';
+import { peekNpyShape } from '../io/npy.js';
+import { prewarmScoringWorkers } from '../metric/parallelScoring.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import { scoreCorrEmbed } from '../metric/corrEmbed.js';
 import { parseScoreOptions } from '../metric/options.js';
@@ -34,6 +36,8 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   }
   if (!values.dataset) throw new UserInputError('score: --dataset <manifest.json> is required');
   const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
+  const shape = values.embeddings ? await peekNpyShape(values.embeddings).catch(() => null) : null;
+  if (shape) prewarmScoringWorkers(shape.rows, shape.dim, options);
   const { manifest, embeddings } = await loadDatasetWithEmbeddings(values.dataset, values.embeddings);
   const showProgress = process.stderr.isTTY === true;
   const report = await scoreCorrEmbed(manifest, embeddings, options, {

@@ -1,4 +1,5 @@
 // Reads NumPy .npy matrices (float32/float16/float64, little-endian, C order, 2-D) into a float32 EmbeddingMatrix.
+import { open } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { sharedFloatArray } from '../linalg/similarityKernel.js';
 import type { EmbeddingMatrix } from '../metric/embeddings.js';
@@ -100,4 +101,19 @@ export function encodeNpyMatrix(data: Float32Array, rows: number, dim: number): 
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
   return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+/** Rows and columns of a 2-D .npy file from its header alone, or null when it is not one. */
+export async function peekNpyShape(path: string): Promise<{ rows: number; dim: number } | null> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    const header = parseHeader(head.subarray(0, bytesRead), path);
+    return header.shape.length === 2 ? { rows: header.shape[0], dim: header.shape[1] } : null;
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
 }

@@ -20,29 +20,34 @@ export interface OrtKernelOptions {
   threads?: number;
 }
 
-export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): SimilarityKernelFactory {
-  return async (targets, rows, dim) => {
-    const double = targets instanceof Float64Array;
-    const type = double ? 'float64' : 'float32';
-    const session = await ort.InferenceSession.create(gemmTransBModel(dim, double ? ONNX_DOUBLE : ONNX_FLOAT), {
-      intraOpNumThreads: options.threads ?? 0,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      // Spinning pool threads would steal the core the scoring loops run on between blocks.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    // onnxruntime-node refuses shared memory, so a shared target matrix is copied once per kernel.
-    const owned = targets.buffer instanceof SharedArrayBuffer ? targets.slice() : targets;
-    const targetTensor = new ort.Tensor(type, owned, [rows, dim]);
-    const kernel: SimilarityKernel = {
-      targetRows: rows,
-      async multiply(queries, count) {
-        const queryTensor = new ort.Tensor(type, queries.subarray(0, count * dim), [count, dim]);
-        const result = await session.run({ queries: queryTensor, targets: targetTensor });
-        return result.similarity.data as FloatArray;
-      },
-      close: () => session.release(),
-    };
-    return kernel;
+/** A session computing queries x targets^T for rows of `dim` values (targets are an input, bound per kernel). */
+export function createGemmSession(dim: number, double: boolean, threads = 0): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(gemmTransBModel(dim, double ? ONNX_DOUBLE : ONNX_FLOAT), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // Spinning pool threads would steal the core the scoring loops run on between blocks.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+}
+
+/** A kernel over an open session and a target matrix; closing it releases the session. */
+export function kernelOnSession(session: ort.InferenceSession, targets: FloatArray, rows: number, dim: number): SimilarityKernel {
+  const type = targets instanceof Float64Array ? 'float64' : 'float32';
+  // onnxruntime-node refuses shared memory, so a shared target matrix is copied once per kernel.
+  const owned = targets.buffer instanceof SharedArrayBuffer ? targets.slice() : targets;
+  const targetTensor = new ort.Tensor(type, owned, [rows, dim]);
+  return {
+    targetRows: rows,
+    async multiply(queries, count) {
+      const queryTensor = new ort.Tensor(type, queries.subarray(0, count * dim), [count, dim]);
+      const result = await session.run({ queries: queryTensor, targets: targetTensor });
+      return result.similarity.data as FloatArray;
+    },
+    close: () => session.release(),
   };
+}
+
+export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): SimilarityKernelFactory {
+  return async (targets, rows, dim) => kernelOnSession(await createGemmSession(dim, targets instanceof Float64Array, options.threads ?? 0), targets, rows, dim);
 }

@@ -6,7 +6,7 @@ import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates, type RetrievalState } from './retrieval.js';
 import { scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
-import type { ShardJob, ShardMessage } from './shardWorker.js';
+import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
 export const DEFAULT_PARALLEL_WORK = 2e10;
@@ -27,13 +27,42 @@ function shardQueries(data: PreparedDataset, queries: Int32Array, count: number)
   return Array.from({ length: count }, (_, i) => positions.subarray(i * size, (i + 1) * size)).filter((s) => s.length > 0);
 }
 
-function runShardWorker(job: ShardJob, onProgress: (done: number) => void): Promise<PassResult> {
+const WORKER_URL = new URL('./shardWorker.js', import.meta.url);
+
+/** Workers started ahead of time (see prewarmScoringWorkers), not yet given a shard. */
+let warm: { setup: ShardWorkerSetup; workers: Worker[] } | null = null;
+
+function spawn(setup: ShardWorkerSetup): Worker {
+  const worker = new Worker(WORKER_URL, { workerData: setup });
+  worker.unref();
+  return worker;
+}
+
+/**
+ * Starts the scoring workers of a large problem early, so they load onnxruntime and open their GEMM sessions while
+ * the caller is still reading the data. Unused workers do not keep the process alive.
+ */
+export function prewarmScoringWorkers(images: number, dim: number, options: { precision: string; roundSimilarity: number | null }, threads = availableParallelism()): void {
+  const likelyWork = images * (images / 2) * dim;
+  if (threads < 2 || likelyWork < DEFAULT_PARALLEL_WORK || warm) return;
+  const double = options.precision === 'float64' || (options.precision === 'auto' && options.roundSimilarity !== null && options.roundSimilarity <= 3);
+  const setup = { dim, double };
+  warm = { setup, workers: Array.from({ length: threads }, () => spawn(setup)) };
+}
+
+function takeWorkers(count: number, setup: ShardWorkerSetup): Worker[] {
+  const reusable = warm !== null && warm.setup.dim === setup.dim && warm.setup.double === setup.double;
+  const workers = reusable ? warm!.workers.splice(0, count) : [];
+  for (const leftover of warm?.workers ?? []) void leftover.terminate();
+  warm = null;
+  while (workers.length < count) workers.push(spawn(setup));
+  return workers;
+}
+
+function runShard(worker: Worker, job: ShardJob, onProgress: (done: number) => void): Promise<PassResult> {
+  worker.ref();
   return new Promise<PassResult>((resolve, reject) => {
-    const worker = new Worker(new URL('./shardWorker.js', import.meta.url), { workerData: job });
-    const fail = (error: Error): void => {
-      reject(error);
-      void worker.terminate();
-    };
+    const fail = (error: Error): void => reject(error);
     worker.on('message', (message: ShardMessage) => {
       if ('progress' in message) onProgress(message.progress);
       else if ('result' in message) resolve(message.result);
@@ -41,24 +70,27 @@ function runShardWorker(job: ShardJob, onProgress: (done: number) => void): Prom
     });
     worker.on('error', fail);
     worker.on('exit', (code) => code !== 0 && fail(new Error(`scoring worker exited with code ${code}`)));
-  });
+    worker.postMessage(job);
+  }).finally(() => void worker.terminate());
 }
 
 /** Per-query results in the order of `queries`, whichever way they were computed. */
 export async function runScorePass(data: PreparedDataset, queries: Int32Array, options: PassOptions, context: PassContext = {}): Promise<PassResult> {
-  const { targets, rows } = representativeTargets(data, options.representative);
+  const rows = options.representative === 'nearest' ? data.imageIds.length : data.itemIds.length;
   const threads = Math.max(1, context.threads ?? availableParallelism());
   const work = queries.length * rows * data.dim;
   if (context.kernelFactory || threads === 1 || work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK)) {
     // Loaded on demand: when the shards run on workers, this thread never needs onnxruntime.
     const kernelFactory = context.kernelFactory ?? (await import('../linalg/ortSimilarityKernel.js')).ortSimilarityKernelFactory();
+    const { targets } = representativeTargets(data, options.representative);
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
   }
   const shards = shardQueries(data, queries, threads);
+  const workers = takeWorkers(shards.length, { dim: data.dim, double: data.vectors instanceof Float64Array });
   const done = new Array<number>(shards.length).fill(0);
   const results = await Promise.all(
     shards.map((positions, i) =>
-      runShardWorker({ data, targets, queries: Int32Array.from(positions, (p) => queries[p]), options }, (count) => {
+      runShard(workers[i], { data, queries: Int32Array.from(positions, (p) => queries[p]), options }, (count) => {
         done[i] = count;
         context.onProgress?.(done.reduce((a, b) => a + b, 0), queries.length);
       }),

@@ -1,22 +1,41 @@
-// Worker-thread entry for parallel scoring: scores one shard of queries with its own single-threaded GEMM session.
+// Worker-thread entry for parallel scoring: opens its GEMM session at once, then scores one shard of queries.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ortSimilarityKernelFactory } from '../linalg/ortSimilarityKernel.js';
-import type { FloatArray } from '../linalg/similarityKernel.js';
+import { createGemmSession, kernelOnSession } from '../linalg/ortSimilarityKernel.js';
 import type { PreparedDataset } from './prepared.js';
+import { representativeTargets } from './representatives.js';
 import { scoreShard, type PassOptions, type PassResult } from './scorePass.js';
+
+/** Known when the worker starts (before the dataset is ready), so the session is created meanwhile. */
+export interface ShardWorkerSetup {
+  dim: number;
+  double: boolean;
+}
 
 export interface ShardJob {
   data: PreparedDataset;
-  targets: FloatArray;
   queries: Int32Array;
   options: PassOptions;
 }
 
 export type ShardMessage = { progress: number } | { result: PassResult } | { error: string };
 
-const job = workerData as ShardJob;
+const { dim, double } = workerData as ShardWorkerSetup;
 const port = parentPort!;
-scoreShard(job.data, job.targets, job.queries, job.options, ortSimilarityKernelFactory({ threads: 1 }), (done) => port.postMessage({ progress: done } satisfies ShardMessage)).then(
-  (result) => port.postMessage({ result } satisfies ShardMessage),
-  (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies ShardMessage),
-);
+const session = createGemmSession(dim, double, 1);
+session.catch(() => undefined);
+
+async function run(job: ShardJob): Promise<PassResult> {
+  // Each worker builds its own unit representatives from the shared embeddings: in parallel, in owned memory.
+  const { targets } = representativeTargets(job.data, job.options.representative);
+  const ready = await session;
+  return scoreShard(job.data, targets, job.queries, job.options, async (t, rows) => kernelOnSession(ready, t, rows, dim), (done) =>
+    port.postMessage({ progress: done } satisfies ShardMessage),
+  );
+}
+
+port.once('message', (job: ShardJob) => {
+  run(job).then(
+    (result) => port.postMessage({ result } satisfies ShardMessage),
+    (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies ShardMessage),
+  );
+});
