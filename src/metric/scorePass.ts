@@ -194,9 +194,11 @@ export async function scoreShard(
   const kernel = await kernelFactory(plan.targets, plan.rows, dim);
   try {
     const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
+    // Two query buffers in turn: a block's buffer is refilled only after its product has been consumed.
+    const buffers = [0, 1].map(() => (data.vectors instanceof Float64Array ? new Float64Array(blockSize * dim) : new Float32Array(blockSize * dim)));
     const multiplyBlock = (start: number): Promise<FloatArray> => {
       const count = Math.min(blockSize, Q - start);
-      const block = data.vectors instanceof Float64Array ? new Float64Array(count * dim) : new Float32Array(count * dim);
+      const block = buffers[(start / blockSize) % 2];
       for (let b = 0; b < count; b++) {
         const image = queries[order[start + b]];
         block.set(data.vectors.subarray(image * dim, (image + 1) * dim), b * dim);

@@ -78,7 +78,7 @@ export class TagSimilarity {
   compute(u: number): void {
     const { tags, dot, x, itemCount } = this;
     const { itemTagOffsets, itemTags, tagCategory, categoryWeight, postingOffsets, postings } = tags;
-    dot.fill(0);
+    // `dot` is all zeros between calls: the pass that turns it into cosines also clears it.
     for (let p = itemTagOffsets[u]; p < itemTagOffsets[u + 1]; p++) {
       const t = itemTags[p];
       const w2 = categoryWeight[tagCategory[t]] ** 2;
@@ -87,7 +87,10 @@ export class TagSimilarity {
     }
     const inverseNorm = this.inverseNorm;
     const inverseNormU = inverseNorm[u];
-    for (let o = 0; o < itemCount; o++) x[o] = dot[o] * inverseNorm[o] * inverseNormU;
+    for (let o = 0; o < itemCount; o++) {
+      x[o] = dot[o] * inverseNorm[o] * inverseNormU;
+      dot[o] = 0;
+    }
     if (this.perCategory) for (let c = 0; c < tags.categories.length; c++) this.computeCategory(u, c);
   }
 
