@@ -51,6 +51,8 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
     schema,
     formatError: formatError(options.log),
     includeStacktraceInErrorResponses: false,
+    // The process owner (`corrembed serve`) handles signals, so the database is stopped after the server.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },

@@ -20,18 +20,25 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const config = loadConfig(values.port ? { ...process.env, PORT: values.port } : process.env);
   log(config.databaseUrl ? 'using DATABASE_URL' : `starting embedded PostgreSQL under ${config.dataDir}`);
   const platform = await startPlatform(config, log);
+  let stopping = false;
   const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     log('shutting down');
     await platform.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  // Persistent listeners: a library's signal-exit handler re-raises the signal when it is the last listener left,
+  // which would kill the process before the database is stopped.
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
   console.log(`GraphQL API:    ${platform.server.url}`);
   console.log(`Subscriptions:  ${platform.server.wsUrl}`);
   if (platform.generatedAdminKey) {
     console.log(`Admin API key:  ${platform.generatedAdminKey}`);
     console.log('                (shown once, stored hashed; set CORREMBED_ADMIN_KEY to choose your own)');
+  } else if (!config.adminKey) {
+    console.log('Admin API key:  the one printed at the first start (set CORREMBED_ADMIN_KEY to use another)');
   }
   if (values.demo) {
     const seed = await seedDemo(platform, log);

