@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { averageRanks, pearsonFromSums } from '../src/metric/correlation.js';
 import { scoreCorrEmbed } from '../src/metric/corrEmbed.js';
+import { parseManifest } from '../src/metric/dataset.js';
 import { createRng } from '../src/metric/random.js';
 import { roundHalfEven, roundTo } from '../src/metric/rounding.js';
 import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js';
@@ -107,4 +108,14 @@ test('property: categories named like Object builtins get their own weight or 1,
   const asProto = await scoreCorrEmbed(weighted, copyMatrix(dataset.embeddings), bareOptions());
   const asName = await scoreCorrEmbed({ ...rename('Occasion', 'Ctor'), categoryWeights: { Ctor: 0.3, Category: 0.59, Color: 0.34, Pattern: 0.54 } }, copyMatrix(dataset.embeddings), bareOptions());
   assert.equal(asProto.score, asName.score);
+});
+
+test('property: a tag listed twice on an item counts once (short and long tag lists)', () => {
+  const many = Array.from({ length: 40 }, (_, i) => ({ category: 'C', name: `t${i % 20}` }));
+  const manifest = parseManifest({
+    items: [{ id: 'a', tags: [{ category: 'C', name: 'x' }, { category: 'C', name: 'x' }, { category: 'D', name: 'x' }] }, { id: 'b', tags: many }],
+    images: [{ id: 'p', item: 'a' }],
+  });
+  assert.deepEqual(manifest.items[0].tags, [{ category: 'C', name: 'x' }, { category: 'D', name: 'x' }]);
+  assert.equal(manifest.items[1].tags.length, 20);
 });

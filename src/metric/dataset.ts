@@ -39,8 +39,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function nonEmptyString(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.length === 0) fail(`${where} must be a non-empty string`);
+/** `where` names the field in the error; it is a function so the hot path builds no strings. */
+function nonEmptyString(v: unknown, where: () => string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(`${where()} must be a non-empty string`);
   return v;
 }
 
@@ -59,18 +60,17 @@ function parseWeights(v: unknown): Record<string, number> {
 function parseTags(v: unknown, itemId: string): Tag[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) fail(`item "${itemId}": "tags" must be a list`);
-  const seen = new Set<string>();
   const tags: Tag[] = [];
-  v.forEach((t, i) => {
+  const seen = v.length > 32 ? new Set<string>() : null;
+  for (let i = 0; i < v.length; i++) {
+    const t: unknown = v[i];
     if (!isObject(t)) fail(`item "${itemId}": tag ${i} must be an object { "category", "name" }`);
-    const tag = {
-      category: nonEmptyString(t.category, `item "${itemId}": tag ${i} "category"`),
-      name: nonEmptyString(t.name, `item "${itemId}": tag ${i} "name"`),
-    };
-    const key = tagKey(tag.category, tag.name);
-    if (!seen.has(key)) tags.push(tag);
-    seen.add(key);
-  });
+    const category = nonEmptyString(t.category, () => `item "${itemId}": tag ${i} "category"`);
+    const name = nonEmptyString(t.name, () => `item "${itemId}": tag ${i} "name"`);
+    // Items usually hold a handful of tags: a scan finds repeats faster than hashing every pair.
+    const repeated = seen ? seen.size === seen.add(tagKey(category, name)).size : tags.some((t) => t.category === category && t.name === name);
+    if (!repeated) tags.push({ category, name });
+  }
   return tags;
 }
 
@@ -79,7 +79,7 @@ function parseItems(v: unknown): ItemSpec[] {
   const ids = new Set<string>();
   return v.map((raw, i) => {
     if (!isObject(raw)) fail(`items[${i}] must be an object`);
-    const id = nonEmptyString(raw.id, `items[${i}].id`);
+    const id = nonEmptyString(raw.id, () => `items[${i}].id`);
     if (ids.has(id)) fail(`duplicate item id "${id}"`);
     ids.add(id);
     return { id, tags: parseTags(raw.tags, id) };
@@ -100,13 +100,13 @@ function parseImages(v: unknown, itemIds: Set<string>): ImageSpec[] {
   const ids = new Set<string>();
   return v.map((raw, i) => {
     if (!isObject(raw)) fail(`images[${i}] must be an object`);
-    const id = nonEmptyString(raw.id, `images[${i}].id`);
+    const id = nonEmptyString(raw.id, () => `images[${i}].id`);
     if (ids.has(id)) fail(`duplicate image id "${id}"`);
     ids.add(id);
-    const item = nonEmptyString(raw.item, `image "${id}": "item"`);
+    const item = nonEmptyString(raw.item, () => `image "${id}": "item"`);
     if (!itemIds.has(item)) fail(`image "${id}" refers to unknown item id "${item}"`);
     const image: ImageSpec = { id, item };
-    if (raw.uri !== undefined) image.uri = nonEmptyString(raw.uri, `image "${id}": "uri"`);
+    if (raw.uri !== undefined) image.uri = nonEmptyString(raw.uri, () => `image "${id}": "uri"`);
     const embedding = parseEmbedding(raw.embedding, id);
     if (embedding) image.embedding = embedding;
     return image;
@@ -120,6 +120,6 @@ export function parseManifest(json: unknown): DatasetManifest {
   const images = parseImages(json.images, new Set(items.map((i) => i.id)));
   if (items.length === 0) fail('empty dataset: no items');
   if (images.length === 0) fail('empty dataset: no images');
-  const name = json.name === undefined ? 'dataset' : nonEmptyString(json.name, '"name"');
+  const name = json.name === undefined ? 'dataset' : nonEmptyString(json.name, () => '"name"');
   return { name, categoryWeights: parseWeights(json.categoryWeights), items, images };
 }
