@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { isRunning } from '../src/db/embeddedServer.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
 
@@ -30,15 +31,6 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; output: () => st
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('serve stops the API and the embedded PostgreSQL on SIGINT and SIGTERM, and starts again on the same data', async () => {

@@ -71,7 +71,8 @@ async function makeReachableByPostgres(paths: string[], log: (line: string) => v
   if (changed.length > 0) log(`database: running as root, so gave user postgres search permission (o+x) on ${changed.join(', ')}`);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id exists (signal 0 probes without signalling). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
