@@ -1,6 +1,7 @@
 // Platform configuration: parsed once from the environment at start-up; bad values fail loudly at boot.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { UserInputError } from './errors.js';
 
 export type ExecutorKind = 'local';
 
@@ -22,7 +23,7 @@ export interface PlatformConfig {
   batchSize: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends UserInputError {
   constructor(variable: string, problem: string) {
     super(`configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';

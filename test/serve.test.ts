@@ -1,6 +1,6 @@
 // `corrembed serve` as a process: it starts on the embedded PostgreSQL, and SIGINT/SIGTERM stop everything cleanly.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,5 +50,19 @@ test('serve stops the API and the embedded PostgreSQL on SIGINT and SIGTERM, and
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('serve refuses bad configuration with one line naming the variable', () => {
+  for (const [name, value, message] of [
+    ['PORT', 'abc', /PORT must be an integer/],
+    ['CORREMBED_ADMIN_KEY', 'short', /CORREMBED_ADMIN_KEY must be at least 16 characters/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgresql:\/\/ URL/],
+    ['CORREMBED_WORKERS', '0', /CORREMBED_WORKERS must be an integer from 1/],
+  ] as const) {
+    const result = spawnSync(process.execPath, [CLI, 'serve'], { env: { ...process.env, [name]: value }, encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr.trim(), message);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
   }
 });
