@@ -77,8 +77,8 @@ test('embed cli: bad inputs exit 2 with one line naming the problem', async () =
     [['--manifest', model.manifest, 'images/pattern.png', 'images/nope.png'], /^corrembed embed: image \S+nope\.png: not found$/],
     [['--manifest', join(root, 'broken.json'), 'images/pattern.png'], /^corrembed embed: model manifest \S+broken\.json: malformed JSON/],
     [['--manifest', join(root, 'images', 'wrongcrop.json'), 'images/pattern.png'], /^corrembed embed: model wrongcrop: input 'image' takes 16 x 16 images but the recipe crops 32 x 32$/],
-    [['images/pattern.png'], /^corrembed embed: embed: --manifest <model\.json> is required$/],
-    [['--manifest', model.manifest], /^corrembed embed: embed: give at least one image$/],
+    [['images/pattern.png'], /^corrembed embed: --manifest <model\.json> is required$/],
+    [['--manifest', model.manifest], /^corrembed embed: give at least one image$/],
     [['--manifest', model.manifest, '--colour', 'x.png'], /^corrembed embed: Unknown option '--colour'/],
   ];
   const results = await Promise.all(cases.map(([args]) => run(...args)));

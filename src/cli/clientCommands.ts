@@ -34,7 +34,7 @@ export async function importCommand(argv: string[]): Promise<void> {
     const m = data.registerModel;
     console.log(values.json ? JSON.stringify(m) : `model ${m.id}  ${m.name}  (dim ${m.dim})`);
   } else {
-    throw new UserInputError('import: give --dataset <manifest.json> or --model <model.json>');
+    throw new UserInputError('give --dataset <manifest.json> or --model <model.json>');
   }
 }
 
@@ -57,7 +57,7 @@ function progressBar(run: RunView): string {
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' }, model: { type: 'string', multiple: true }, options: { type: 'string' } } });
-  if (!values.dataset || !values.model?.length) throw new UserInputError('evaluate: --dataset <id> and at least one --model <id> are required');
+  if (!values.dataset || !values.model?.length) throw new UserInputError('--dataset <id> and at least one --model <id> are required');
   const endpoint = endpointFrom(values);
   const options = values.options ? await readJsonFile(values.options, 'options') : undefined;
   const started = await graphql<{ startEvaluation: { id: string } }>(endpoint, 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }', {
@@ -83,7 +83,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
 
 export async function leaderboardCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' } } });
-  if (!values.dataset) throw new UserInputError('leaderboard: --dataset <id> is required');
+  if (!values.dataset) throw new UserInputError('--dataset <id> is required');
   const data = await graphql<{ leaderboard: LeaderboardRow[] }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset });
   console.log(values.json ? JSON.stringify(data.leaderboard) : renderLeaderboard(data.leaderboard));
 }

@@ -48,8 +48,8 @@ export async function embedCommand(argv: string[]): Promise<void> {
     console.log(EMBED_USAGE);
     return;
   }
-  if (!values.manifest) throw new UserInputError('embed: --manifest <model.json> is required');
-  if (positionals.length === 0) throw new UserInputError('embed: give at least one image');
+  if (!values.manifest) throw new UserInputError('--manifest <model.json> is required');
+  if (positionals.length === 0) throw new UserInputError('give at least one image');
   const model = await EmbeddingModel.load(await loadModelManifest(values.manifest));
   try {
     // Command-line paths are the user's own: resolved against the current folder and not confined to one.

@@ -34,7 +34,7 @@ export async function scoreCommand(argv: string[]): Promise<void> {
     console.log(SCORE_USAGE);
     return;
   }
-  if (!values.dataset) throw new UserInputError('score: --dataset <manifest.json> is required');
+  if (!values.dataset) throw new UserInputError('--dataset <manifest.json> is required');
   const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
   const shape = values.embeddings ? await peekNpyShape(values.embeddings).catch(() => null) : null;
   if (shape) prewarmScoringWorkers(shape.rows, shape.dim, options);

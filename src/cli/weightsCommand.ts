@@ -51,9 +51,9 @@ export async function weightsCommand(argv: string[]): Promise<void> {
     console.log(WEIGHTS_USAGE);
     return;
   }
-  if (!values.orders || !values.dataset) throw new UserInputError('weights: --orders <orders.csv> and --dataset <manifest.json> are required');
+  if (!values.orders || !values.dataset) throw new UserInputError('--orders <orders.csv> and --dataset <manifest.json> are required');
   const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
-  if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('weights: --min-orders must be a non-negative integer');
+  if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('--min-orders must be a non-negative integer');
   const manifest = await loadManifest(values.dataset);
   const result = categoryWeightsFromOrders(manifest, await readOrders(values.orders), {
     minOrders,
