@@ -6,7 +6,7 @@ import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import type { RunEvents } from '../runs/runEvents.js';
-import { TERMINAL_STATUSES, type RunService } from '../runs/runService.js';
+import { isTerminalStatus, type RunService } from '../runs/runService.js';
 import { hasScope, type Caller, type Scope } from './apiKeys.js';
 import { forbidden, unauthenticated } from './apiErrors.js';
 
@@ -71,7 +71,6 @@ export function createResolvers(services: ApiServices) {
     if (!run) throw new UserInputError(`run "${id}" not found`, 'NOT_FOUND');
     return run;
   };
-  const isTerminal = (run: RunRow): boolean => (TERMINAL_STATUSES as readonly string[]).includes(run.status);
 
   return {
     JSON: JSONScalar,
@@ -124,7 +123,7 @@ export function createResolvers(services: ApiServices) {
           try {
             let run = await runById(runId);
             yield { runProgress: run };
-            while (!isTerminal(run)) {
+            while (!isTerminalStatus(run.status)) {
               const next = await updates.next();
               if (next.done) return;
               run = await runById(runId);
@@ -141,7 +140,7 @@ export function createResolvers(services: ApiServices) {
           const completions = events.subscribe('completed', runId);
           try {
             let run = await runById(runId);
-            while (!isTerminal(run)) {
+            while (!isTerminalStatus(run.status)) {
               const next = await completions.next();
               if (next.done) return;
               run = await runById(runId);

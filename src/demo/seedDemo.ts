@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Platform } from '../platform.js';
-import { TERMINAL_STATUSES } from '../runs/runService.js';
+import { isTerminalStatus } from '../runs/runService.js';
 import { writeDemoModels } from './demoModels.js';
 
 export const DEMO_MANIFEST = fileURLToPath(new URL('../../../demo/fashion-mnist/manifest.json', import.meta.url));
@@ -33,7 +33,7 @@ export async function seedDemo(platform: Platform, log: (line: string) => void):
     const completed = platform.events.subscribe('completed', run.id);
     try {
       let current = await prisma.run.findUniqueOrThrow({ where: { id: run.id } });
-      while (!(TERMINAL_STATUSES as readonly string[]).includes(current.status)) {
+      while (!isTerminalStatus(current.status)) {
         await completed.next();
         current = await prisma.run.findUniqueOrThrow({ where: { id: run.id } });
       }

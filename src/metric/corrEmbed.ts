@@ -4,7 +4,7 @@ import { baselineInputs, type BaselineName } from './baselines.js';
 import { bootstrapMeanInterval } from './bootstrap.js';
 import type { DatasetManifest } from './dataset.js';
 import type { EmbeddingMatrix } from './embeddings.js';
-import type { MetricOptions, ScoreOptions } from './options.js';
+import { hasCoarseRounding, type MetricOptions, type ScoreOptions } from './options.js';
 import { prepareDataset, type Precision } from './prepared.js';
 import { selectQueries } from './querySelection.js';
 import { runScorePass } from './parallelScoring.js';
@@ -58,7 +58,7 @@ const SMALL_PRODUCT_WORK = 5e9;
  */
 export function resolvePrecision(options: MetricOptions, queryCount: number, targetRows: number, dim: number): Precision {
   if (options.precision !== 'auto') return options.precision;
-  if (options.roundSimilarity !== null && options.roundSimilarity <= 3) return 'float64';
+  if (hasCoarseRounding(options)) return 'float64';
   return queryCount * targetRows * dim <= SMALL_PRODUCT_WORK ? 'float64' : 'float32';
 }
 

@@ -74,15 +74,21 @@ function parseTags(v: unknown, itemId: string): Tag[] {
   return tags;
 }
 
+/** Checks that entry i of `list` is an object with an id not seen before; returns both. */
+function uniqueEntry(raw: unknown, list: 'items' | 'images', i: number, ids: Set<string>): { entry: Record<string, unknown>; id: string } {
+  if (!isObject(raw)) fail(`${list}[${i}] must be an object`);
+  const id = nonEmptyString(raw.id, () => `${list}[${i}].id`);
+  if (ids.has(id)) fail(`duplicate ${list === 'items' ? 'item' : 'image'} id "${id}"`);
+  ids.add(id);
+  return { entry: raw, id };
+}
+
 function parseItems(v: unknown): ItemSpec[] {
   if (!Array.isArray(v)) fail('"items" must be a list');
   const ids = new Set<string>();
   return v.map((raw, i) => {
-    if (!isObject(raw)) fail(`items[${i}] must be an object`);
-    const id = nonEmptyString(raw.id, () => `items[${i}].id`);
-    if (ids.has(id)) fail(`duplicate item id "${id}"`);
-    ids.add(id);
-    return { id, tags: parseTags(raw.tags, id) };
+    const { entry, id } = uniqueEntry(raw, 'items', i, ids);
+    return { id, tags: parseTags(entry.tags, id) };
   });
 }
 
@@ -99,15 +105,12 @@ function parseImages(v: unknown, itemIds: Set<string>): ImageSpec[] {
   if (!Array.isArray(v)) fail('"images" must be a list');
   const ids = new Set<string>();
   return v.map((raw, i) => {
-    if (!isObject(raw)) fail(`images[${i}] must be an object`);
-    const id = nonEmptyString(raw.id, () => `images[${i}].id`);
-    if (ids.has(id)) fail(`duplicate image id "${id}"`);
-    ids.add(id);
-    const item = nonEmptyString(raw.item, () => `image "${id}": "item"`);
+    const { entry, id } = uniqueEntry(raw, 'images', i, ids);
+    const item = nonEmptyString(entry.item, () => `image "${id}": "item"`);
     if (!itemIds.has(item)) fail(`image "${id}" refers to unknown item id "${item}"`);
     const image: ImageSpec = { id, item };
-    if (raw.uri !== undefined) image.uri = nonEmptyString(raw.uri, () => `image "${id}": "uri"`);
-    const embedding = parseEmbedding(raw.embedding, id);
+    if (entry.uri !== undefined) image.uri = nonEmptyString(entry.uri, () => `image "${id}": "uri"`);
+    const embedding = parseEmbedding(entry.embedding, id);
     if (embedding) image.embedding = embedding;
     return image;
   });

@@ -43,6 +43,11 @@ export interface ScoreOptions extends MetricOptions {
 
 export const NDCG_DEPTH = 10;
 
+/** Rounding to 3 decimals or fewer, where a float32 error can flip a rounded similarity by a whole step. */
+export function hasCoarseRounding(options: Pick<MetricOptions, 'roundSimilarity'>): boolean {
+  return options.roundSimilarity !== null && options.roundSimilarity <= 3;
+}
+
 export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
   tagWeighting: 'weighted',
   roundWeights: 2,

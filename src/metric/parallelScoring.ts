@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
+import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates, type RetrievalState } from './retrieval.js';
@@ -45,7 +46,7 @@ function spawn(setup: ShardWorkerSetup): Worker {
 export function prewarmScoringWorkers(images: number, dim: number, options: { precision: string; roundSimilarity: number | null }, threads = availableParallelism()): void {
   const likelyWork = images * (images / 2) * dim;
   if (threads < 2 || likelyWork < DEFAULT_PARALLEL_WORK || warm) return;
-  const double = options.precision === 'float64' || (options.precision === 'auto' && options.roundSimilarity !== null && options.roundSimilarity <= 3);
+  const double = options.precision === 'float64' || (options.precision === 'auto' && hasCoarseRounding(options));
   const setup = { dim, double };
   warm = { setup, workers: Array.from({ length: threads }, () => spawn(setup)) };
 }

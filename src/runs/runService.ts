@@ -2,6 +2,7 @@
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
+import { decodeFloat16, encodeFloat16 } from '../embedding/float16.js';
 import { UserInputError, isUserInputError } from '../errors.js';
 import type { PreprocessRecipe } from '../imaging/preprocess.js';
 import { scoreCorrEmbed, type ScoreReport } from '../metric/corrEmbed.js';
@@ -15,7 +16,12 @@ export interface StartEvaluationInput {
   options?: Record<string, unknown> | null;
 }
 
-export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+const TERMINAL_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
+
+/** Whether a run or evaluation status is final. */
+export function isTerminalStatus(status: string): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
 
 interface ScoringImage {
   id: string;
@@ -83,7 +89,7 @@ export class RunService {
   async cancel(runId: string) {
     const run = await this.prisma.run.findUnique({ where: { id: runId } });
     if (!run) throw new UserInputError(`run "${runId}" not found`, 'NOT_FOUND');
-    if ((TERMINAL_STATUSES as readonly string[]).includes(run.status)) return run;
+    if (isTerminalStatus(run.status)) return run;
     const now = new Date();
     const [, cancelled] = await this.prisma.$transaction([
       this.prisma.evaluation.updateMany({ where: { runId, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled', finishedAt: now } }),
@@ -127,7 +133,7 @@ export class RunService {
 
   private async execute(runId: string): Promise<void> {
     const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { evaluations: { include: { model: true }, orderBy: { id: 'asc' } } } });
-    if (!run || (TERMINAL_STATUSES as readonly string[]).includes(run.status)) return;
+    if (!run || isTerminalStatus(run.status)) return;
     await this.prisma.run.update({ where: { id: runId }, data: { status: 'running', startedAt: run.startedAt ?? new Date(), progressDone: 0 } });
     this.events.publish({ kind: 'progress', runId });
     let failure: string | null = null;
@@ -136,7 +142,7 @@ export class RunService {
       const scoring = await this.datasets.loadForScoring(run.datasetId);
       for (const evaluation of run.evaluations) {
         if (await this.isCancelled(runId)) throw new RunInterrupted();
-        if ((TERMINAL_STATUSES as readonly string[]).includes(evaluation.status)) {
+        if (isTerminalStatus(evaluation.status)) {
           await this.addProgress(runId, scoring.images.length);
           continue;
         }
@@ -216,12 +222,13 @@ export class RunService {
         const batch = batches[next++];
         if (await this.isCancelled(runId)) throw new RunInterrupted();
         const result = await this.executor.embed({ model: reference, baseDir: rootDir, images: batch.map((i) => ({ id: i.id, uri: i.uri })) });
-        await this.cache.put(model.onnxHash, model.preprocessHash, result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) })));
-        const stored = await this.cache.get(model.onnxHash, model.preprocessHash, result.embedded.map((e) => e.contentHash));
+        const entries = result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) }));
+        await this.cache.put(model.onnxHash, model.preprocessHash, entries);
         const byId = new Map(batch.map((i) => [i.id, i]));
-        for (const embedded of result.embedded) {
+        for (const [k, embedded] of result.embedded.entries()) {
           const image = byId.get(embedded.id)!;
-          vectors.set(image.externalId, stored.get(embedded.contentHash)!);
+          // Scored at the cache's float16 precision, so a later run served from the cache gives the same score.
+          vectors.set(image.externalId, decodeFloat16(encodeFloat16(entries[k].vector)));
           if (image.contentHash === null) await this.prisma.image.update({ where: { id: image.id }, data: { contentHash: embedded.contentHash } });
         }
         for (const f of result.failed) failed.push({ imageId: byId.get(f.id)!.externalId, error: f.error });
