@@ -5,11 +5,11 @@ import { bootstrapMeanInterval } from './bootstrap.js';
 import type { DatasetManifest } from './dataset.js';
 import type { EmbeddingMatrix } from './embeddings.js';
 import { hasCoarseRounding, type MetricOptions, type ScoreOptions } from './options.js';
-import { prepareDataset, type Precision } from './prepared.js';
+import { prepareDataset, type Precision, type PreparedDataset } from './prepared.js';
 import { selectQueries } from './querySelection.js';
 import { runScorePass } from './parallelScoring.js';
 import { summariseRetrieval, type RetrievalSummary } from './retrieval.js';
-import type { PassOptions, ProgressListener } from './scorePass.js';
+import type { PassOptions, PassResult, ProgressListener } from './scorePass.js';
 
 export interface BaselineScore {
   score: number | null;
@@ -47,7 +47,12 @@ export interface ScoreContext {
   parallelWork?: number;
   /** Queries per similarity block (default: sized from the target count). */
   blockSize?: number;
+  /** Runs each scoring pass (default: runScorePass in this process, reporting progress). */
+  passRunner?: PassRunner;
 }
+
+/** Scores `queries` (image indices) of one pass; r and categoryR in the order of `queries`. */
+export type PassRunner = (pass: { baseline: BaselineName | null; data: PreparedDataset; queries: Int32Array; options: PassOptions }) => Promise<PassResult>;
 
 /** Multiply-adds below which double precision costs well under a second. */
 const SMALL_PRODUCT_WORK = 5e9;
@@ -75,6 +80,48 @@ function definedValues(values: Float64Array, stride = 1, offset = 0): Float64Arr
   return Float64Array.from(out);
 }
 
+/** One scoring pass over the query list: the model's embeddings (baseline null) or one chance-level baseline. */
+export interface ScorePass<B extends BaselineName | null = BaselineName | null> {
+  baseline: B;
+  options: PassOptions;
+  /** Indexes this pass's dataset (done on demand: each prepared dataset holds a copy of the embeddings). */
+  prepare(): PreparedDataset;
+}
+
+export interface PreparedPasses {
+  /** Image indices of the queries, as every pass scores them. */
+  queries: Int32Array;
+  precision: Precision;
+  /** The main pass first, then one per baseline. */
+  passes: [ScorePass<null>, ...ScorePass<BaselineName>[]];
+}
+
+/** Everything a score report needs before any similarity is computed; the same for every process given the same input. */
+export function preparePasses(manifest: DatasetManifest, embeddings: EmbeddingMatrix, options: ScoreOptions, blockSize?: number): PreparedPasses {
+  const queries = selectQueries(options.queries, manifest.images.map((i) => i.id));
+  const targetRows = options.representative === 'nearest' ? manifest.images.length : new Set(manifest.images.map((i) => i.item)).size;
+  const precision = resolvePrecision(options, queries.length, targetRows, embeddings.dim);
+  const passOptions: PassOptions = {
+    representative: options.representative,
+    includeSelf: options.includeSelf,
+    roundSimilarity: options.roundSimilarity,
+    correlation: options.correlation,
+    perCategory: options.perCategory,
+    retrievalK: options.retrieval ? options.retrieval.k : null,
+    blockSize,
+  };
+  const bareOptions: PassOptions = { ...passOptions, perCategory: false, retrievalK: null };
+  const baselines = options.baselines ? baselineInputs(manifest, embeddings, options.baselines.seed) : [];
+  return {
+    queries,
+    precision,
+    passes: [
+      { baseline: null, options: passOptions, prepare: () => prepareDataset(manifest, embeddings, options, precision) },
+      ...baselines.map((b) => ({ baseline: b.name, options: bareOptions, prepare: () => prepareDataset(b.manifest, b.embeddings, options, precision) })),
+    ],
+  };
+}
+
 /** Computes CorrEmbed (and the extras the options switch on) for one model's embeddings of a dataset. */
 export async function scoreCorrEmbed(
   manifest: DatasetManifest,
@@ -84,24 +131,18 @@ export async function scoreCorrEmbed(
 ): Promise<ScoreReport> {
   const started = performance.now();
   const imageIds = manifest.images.map((i) => i.id);
-  const queries = selectQueries(options.queries, imageIds);
-  const baselines = options.baselines ? baselineInputs(manifest, embeddings, options.baselines.seed) : [];
-  const targetRows = options.representative === 'nearest' ? imageIds.length : new Set(manifest.images.map((i) => i.item)).size;
-  const precision = resolvePrecision(options, queries.length, targetRows, embeddings.dim);
-  const data = prepareDataset(manifest, embeddings, options, precision);
-  const passOptions: PassOptions = {
-    representative: options.representative,
-    includeSelf: options.includeSelf,
-    roundSimilarity: options.roundSimilarity,
-    correlation: options.correlation,
-    perCategory: options.perCategory,
-    retrievalK: options.retrieval ? options.retrieval.k : null,
-    blockSize: context.blockSize,
-  };
-  const progress = (stage: string): ProgressListener | undefined =>
-    context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
+  const { queries, precision, passes } = preparePasses(manifest, embeddings, options, context.blockSize);
   const passContext = { kernelFactory: context.kernelFactory, threads: context.threads, parallelWork: context.parallelWork };
-  const pass = await runScorePass(data, queries, passOptions, { ...passContext, onProgress: progress('scoring') });
+  const runPass: PassRunner =
+    context.passRunner ??
+    ((pass) => {
+      const stage = pass.baseline === null ? 'scoring' : `baseline ${pass.baseline}`;
+      const onProgress: ProgressListener | undefined = context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
+      return runScorePass(pass.data, pass.queries, pass.options, { ...passContext, onProgress });
+    });
+  const [main, ...baselines] = passes;
+  const data = main.prepare();
+  const pass = await runPass({ baseline: null, data, queries, options: main.options });
 
   const defined = definedValues(pass.r);
   const perQuery: Record<string, number> = {};
@@ -119,13 +160,11 @@ export async function scoreCorrEmbed(
 
   let baselineScores: Record<BaselineName, BaselineScore> | null = null;
   if (baselines.length > 0) {
-    const bareOptions: PassOptions = { ...passOptions, perCategory: false, retrievalK: null };
     baselineScores = {} as Record<BaselineName, BaselineScore>;
     for (const baseline of baselines) {
-      const prepared = prepareDataset(baseline.manifest, baseline.embeddings, options, precision);
-      const result = await runScorePass(prepared, queries, bareOptions, { ...passContext, onProgress: progress(`baseline ${baseline.name}`) });
+      const result = await runPass({ baseline: baseline.baseline, data: baseline.prepare(), queries, options: baseline.options });
       const values = definedValues(result.r);
-      baselineScores[baseline.name] = { score: mean(values), queriesUsed: values.length };
+      baselineScores[baseline.baseline] = { score: mean(values), queriesUsed: values.length };
     }
   }
 

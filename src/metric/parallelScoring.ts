@@ -5,7 +5,7 @@ import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
-import { mergeRetrievalStates, type RetrievalState } from './retrieval.js';
+import { mergeRetrievalStates } from './retrieval.js';
 import { scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
 import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
 
@@ -21,11 +21,36 @@ export interface PassContext {
   onProgress?: ProgressListener;
 }
 
-/** Splits the queries, grouped by item, into `count` contiguous shards of about equal size. */
-function shardQueries(data: PreparedDataset, queries: Int32Array, count: number): Int32Array[] {
+/**
+ * Splits the queries, grouped by item, into `count` contiguous shards (positions into `queries`) whose sizes differ
+ * by at most one; shards are empty only when there are fewer queries than shards. In shard order, the shards run
+ * through the queries in the order a single pass scores them.
+ */
+export function shardQueries(data: PreparedDataset, queries: Int32Array, count: number): Int32Array[] {
   const positions = Int32Array.from({ length: queries.length }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
-  const size = Math.ceil(positions.length / count);
-  return Array.from({ length: count }, (_, i) => positions.subarray(i * size, (i + 1) * size)).filter((s) => s.length > 0);
+  const n = positions.length;
+  return Array.from({ length: count }, (_, i) => positions.subarray(Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)));
+}
+
+/** Puts together the results of shards (in shard order, as from shardQueries): per-query values at their positions. */
+export function mergeShardResults(
+  shards: Int32Array[],
+  results: PassResult[],
+  queryCount: number,
+  categoryCount: number,
+  options: Pick<PassOptions, 'perCategory' | 'retrievalK'>,
+): PassResult {
+  const C = categoryCount;
+  const r = new Float64Array(queryCount);
+  const categoryR = options.perCategory ? new Float64Array(queryCount * C) : null;
+  shards.forEach((positions, i) => {
+    positions.forEach((p, k) => {
+      r[p] = results[i].r[k];
+      if (categoryR) categoryR.set(results[i].categoryR!.subarray(k * C, (k + 1) * C), p * C);
+    });
+  });
+  const retrieval = options.retrievalK ? mergeRetrievalStates(options.retrievalK, results.map((result) => result.retrieval!)) : null;
+  return { r, categoryR, retrieval };
 }
 
 const WORKER_URL = new URL('./shardWorker.js', import.meta.url);
@@ -86,7 +111,7 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
     const { targets } = representativeTargets(data, options.representative);
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
   }
-  const shards = shardQueries(data, queries, threads);
+  const shards = shardQueries(data, queries, threads).filter((s) => s.length > 0);
   const workers = takeWorkers(shards.length, { dim: data.dim, double: data.vectors instanceof Float64Array });
   const done = new Array<number>(shards.length).fill(0);
   const results = await Promise.all(
@@ -97,15 +122,5 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
       }),
     ),
   );
-  const C = data.tags.categories.length;
-  const r = new Float64Array(queries.length);
-  const categoryR = options.perCategory ? new Float64Array(queries.length * C) : null;
-  shards.forEach((positions, i) => {
-    positions.forEach((p, k) => {
-      r[p] = results[i].r[k];
-      if (categoryR) categoryR.set(results[i].categoryR!.subarray(k * C, (k + 1) * C), p * C);
-    });
-  });
-  const retrieval = options.retrievalK ? mergeRetrievalStates(results.map((result) => result.retrieval as RetrievalState)) : null;
-  return { r, categoryR, retrieval };
+  return mergeShardResults(shards, results, queries.length, data.tags.categories.length, options);
 }

@@ -38,34 +38,39 @@ function dcg(relevance: ArrayLike<number>, indices: Int32Array, count: number): 
   return sum;
 }
 
-/** Mergeable running sums of a RetrievalAccumulator (shards of queries add up to the whole). */
+/**
+ * Per-query retrieval values in scoring order. Shards of queries concatenate to the whole, and the summary adds
+ * the values up in that order, so any split gives exactly the numbers of one pass.
+ */
 export interface RetrievalState {
   ks: number[];
-  kSums: number[];
-  queries: number;
-  ndcgSum: number;
-  ndcgQueries: number;
+  /** Mean tag cosine of the top k of each query that retrieved anything, row-major queries x ks. */
+  topMeans: number[];
+  /** nDCG@10 of each of those queries whose ideal DCG is positive. */
+  ndcg: number[];
 }
 
-export function mergeRetrievalStates(states: RetrievalState[]): RetrievalState {
-  const [first] = states;
-  return {
-    ks: first.ks,
-    kSums: first.ks.map((_, j) => states.reduce((s, st) => s + st.kSums[j], 0)),
-    queries: states.reduce((s, st) => s + st.queries, 0),
-    ndcgSum: states.reduce((s, st) => s + st.ndcgSum, 0),
-    ndcgQueries: states.reduce((s, st) => s + st.ndcgQueries, 0),
-  };
+/** Concatenates the states of consecutive shards of the scoring order. */
+export function mergeRetrievalStates(ks: number[], states: RetrievalState[]): RetrievalState {
+  return { ks, topMeans: states.flatMap((st) => st.topMeans), ndcg: states.flatMap((st) => st.ndcg) };
+}
+
+function sum(values: number[], stride = 1, offset = 0): number {
+  let total = 0;
+  for (let i = offset; i < values.length; i += stride) total += values[i];
+  return total;
 }
 
 export function summariseRetrieval(state: RetrievalState): RetrievalSummary {
+  const K = state.ks.length;
+  const queries = state.topMeans.length / K;
   const meanTagSimilarityAt: Record<string, number | null> = {};
-  state.ks.forEach((k, j) => (meanTagSimilarityAt[String(k)] = state.queries > 0 ? state.kSums[j] / state.queries : null));
+  state.ks.forEach((k, j) => (meanTagSimilarityAt[String(k)] = queries > 0 ? sum(state.topMeans, K, j) / queries : null));
   return {
     meanTagSimilarityAt,
-    ndcgAt10: state.ndcgQueries > 0 ? state.ndcgSum / state.ndcgQueries : null,
-    queries: state.queries,
-    ndcgQueries: state.ndcgQueries,
+    ndcgAt10: state.ndcg.length > 0 ? sum(state.ndcg) / state.ndcg.length : null,
+    queries,
+    ndcgQueries: state.ndcg.length,
   };
 }
 
@@ -73,17 +78,14 @@ export class RetrievalAccumulator {
   private readonly depth: number;
   private readonly top: Int32Array;
   private readonly topValues: Float64Array;
-  private readonly kSums: Float64Array;
-  private queries = 0;
-  private ndcgSum = 0;
-  private ndcgQueries = 0;
+  private readonly topMeans: number[] = [];
+  private readonly ndcg: number[] = [];
   private idealDcg = 0;
 
   constructor(private readonly ks: number[]) {
     this.depth = Math.max(NDCG_DEPTH, ...ks);
     this.top = new Int32Array(this.depth);
     this.topValues = new Float64Array(this.depth);
-    this.kSums = new Float64Array(ks.length);
   }
 
   /** Call when the query item changes: x are its tag cosines, u the item itself (never retrieved). */
@@ -95,21 +97,17 @@ export class RetrievalAccumulator {
   addQuery(u: number, similarities: ArrayLike<number>, x: Float64Array): void {
     const count = topIndices(similarities, u, this.depth, this.top, this.topValues);
     if (count === 0) return;
-    this.queries++;
     let prefix = 0;
     let taken = 0;
     this.ks.forEach((k, j) => {
       const upTo = Math.min(k, count);
       for (; taken < upTo; taken++) prefix += x[this.top[taken]];
-      this.kSums[j] += prefix / upTo;
+      this.topMeans.push(prefix / upTo);
     });
-    if (this.idealDcg > 0) {
-      this.ndcgSum += dcg(x, this.top, count) / this.idealDcg;
-      this.ndcgQueries++;
-    }
+    if (this.idealDcg > 0) this.ndcg.push(dcg(x, this.top, count) / this.idealDcg);
   }
 
   state(): RetrievalState {
-    return { ks: this.ks, kSums: [...this.kSums], queries: this.queries, ndcgSum: this.ndcgSum, ndcgQueries: this.ndcgQueries };
+    return { ks: this.ks, topMeans: this.topMeans, ndcg: this.ndcg };
   }
 }
