@@ -1,0 +1,43 @@
+# CorrEmbed image: the three Lambda handlers (embed by default), the GraphQL service and the GPU function host.
+#
+# ORT_INSTALL selects what onnxruntime-node's install script fetches (it reads ONNXRUNTIME_NODE_INSTALL):
+#   skip   (default) the CPU execution provider only; its binaries ship inside the npm package.
+#   cuda12 also the CUDA 12 execution provider (libonnxruntime_providers_cuda.so and friends), which is too large
+#          for npm: the installer downloads it from NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux) during `npm rebuild`,
+#          and the runtime stage then adds the CUDA 12 and cuDNN 9 user-space libraries it links against. The NVIDIA
+#          driver itself comes from the host (the ECS GPU-optimised AMI) through the NVIDIA container runtime.
+#   docker build --build-arg ORT_INSTALL=cuda12 -t corrembed:gpu .
+ARG BASE_IMAGE=public.ecr.aws/lambda/nodejs:20
+
+FROM ${BASE_IMAGE} AS build
+ARG ORT_INSTALL=skip
+WORKDIR /build
+COPY package.json package-lock.json ./
+# Scripts wait for the sources: the root `prepare` script is a full build. Dependency installs stay a cached layer.
+RUN npm ci --ignore-scripts && ONNXRUNTIME_NODE_INSTALL=${ORT_INSTALL} npm rebuild
+COPY tsconfig.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY schema ./schema
+COPY src ./src
+COPY functions ./functions
+# `npm run build` is `prisma generate` + tsc into dist/.
+RUN npm run build && npm prune --omit=dev
+
+FROM ${BASE_IMAGE}
+ARG ORT_INSTALL=skip
+ARG CUDA_REPO=https://developer.download.nvidia.com/compute/cuda/repos/amzn2023/x86_64/cuda-amzn2023.repo
+# CUDA 12 runtime, cuBLAS, cuFFT, cuRAND and cuDNN 9 from NVIDIA's Amazon Linux 2023 repository (the base image is AL2023;
+# node's fetch stands in for curl, which the minimal image may lack). A no-op for the CPU image.
+RUN if [ "${ORT_INSTALL}" = "cuda12" ]; then \
+      node -e "fetch(process.argv[1]).then((r) => { if (!r.ok) throw new Error(r.statusText); return r.text(); }).then((t) => require('fs').writeFileSync('/etc/yum.repos.d/cuda.repo', t))" "${CUDA_REPO}" && \
+      microdnf install -y cuda-cudart-12-8 libcublas-12-8 libcufft-12-8 libcurand-12-8 libcudnn9-cuda-12 && \
+      microdnf clean all; \
+    fi
+ENV LD_LIBRARY_PATH=/usr/local/cuda-12.8/lib64:${LD_LIBRARY_PATH}
+WORKDIR ${LAMBDA_TASK_ROOT}
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+COPY --from=build /build/prisma ./prisma
+COPY --from=build /build/schema ./schema
+COPY --from=build /build/package.json ./
+CMD ["dist/functions/embed.handler"]

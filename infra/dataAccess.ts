@@ -1,0 +1,22 @@
+// What every workload gets to reach the data: read on the bucket and the secret, the database port, and the env naming them.
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Database } from './database.js';
+
+export interface DataPlane {
+  bucket: s3.IBucket;
+  database: Database;
+}
+
+/** DATABASE_SECRET_ARN and CORREMBED_BUCKET, as the application reads them. */
+export function dataEnvironment(data: DataPlane): Record<string, string> {
+  return { DATABASE_SECRET_ARN: data.database.secret.secretArn, CORREMBED_BUCKET: data.bucket.bucketName };
+}
+
+/** Read-only bucket and secret access for `principal`, and the database port open to `peer`'s security groups only. */
+export function grantDataAccess(data: DataPlane, principal: iam.IGrantable, peer: ec2.IConnectable, description: string): void {
+  data.bucket.grantRead(principal);
+  data.database.secret.grantRead(principal);
+  data.database.connections.allowDefaultPortFrom(peer, description);
+}
