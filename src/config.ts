@@ -3,13 +3,32 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { UserInputError } from './errors.js';
 
-export type ExecutorKind = 'local';
+export type ExecutorKind = 'local' | 'lambda';
+
+/** The Lambda executor's settings (CORREMBED_EXECUTOR=lambda). */
+export interface LambdaConfig {
+  embedFunction: string;
+  aggregateFunction: string;
+  region: string;
+  /** Another Invoke endpoint than AWS's (a local host, or a GPU pool speaking the same contract). */
+  endpoint: string | undefined;
+  /** Invocations in flight at once. */
+  concurrency: number;
+  /** Aggregate invocations per scoring pass. */
+  shards: number;
+  /** Longest wait for one invocation before it is retried. */
+  timeoutMs: number;
+  /** Tries per invocation (throttling, function errors, timeouts). */
+  maxAttempts: number;
+}
 
 export interface PlatformConfig {
   /** HTTP and WebSocket port (0 picks a free one). */
   port: number;
-  /** PostgreSQL URL; unset starts an embedded PostgreSQL under dataDir. */
+  /** PostgreSQL URL; unset (and no databaseSecretArn) starts an embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
+  /** Secrets Manager secret holding the database's host, port, username, password and dbname (AWS deployments). */
+  databaseSecretArn: string | undefined;
   /** Folder for local state (the embedded database). */
   dataDir: string;
   /** Admin API key; unset generates one at first start (stored hashed, printed once). */
@@ -17,6 +36,12 @@ export interface PlatformConfig {
   /** Whether queries need a key too (mutations always do). */
   publicQueries: boolean;
   executor: ExecutorKind;
+  /** Set when executor is 'lambda'. */
+  lambda: LambdaConfig | undefined;
+  /** Whether this process works on runs (false: it only records them; another process drives them). */
+  driveRuns: boolean;
+  /** How long a claimed batch stays a process's without renewal; a killed process's batches are taken over after it. */
+  leaseSeconds: number;
   /** Worker threads of the local executor. */
   workers: number;
   /** Images per embedding batch. */
@@ -46,9 +71,31 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
+function required(env: NodeJS.ProcessEnv, name: string, reason: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') throw new ConfigError(name, `must be set ${reason}`);
+  return raw.trim();
+}
+
+function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
+  const endpoint = env.CORREMBED_LAMBDA_ENDPOINT || undefined;
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new ConfigError('CORREMBED_LAMBDA_ENDPOINT', 'must be an http(s):// URL');
+  return {
+    embedFunction: required(env, 'CORREMBED_EMBED_FUNCTION', 'when CORREMBED_EXECUTOR is "lambda"'),
+    aggregateFunction: required(env, 'CORREMBED_AGGREGATE_FUNCTION', 'when CORREMBED_EXECUTOR is "lambda"'),
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    endpoint,
+    concurrency: integer(env, 'CORREMBED_LAMBDA_CONCURRENCY', 64, 1, 10_000),
+    shards: integer(env, 'CORREMBED_AGGREGATE_SHARDS', 16, 1, 1024),
+    timeoutMs: integer(env, 'CORREMBED_LAMBDA_TIMEOUT_MS', 905_000, 100, 3_600_000),
+    maxAttempts: integer(env, 'CORREMBED_LAMBDA_MAX_ATTEMPTS', 8, 1, 100),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const executor = env.CORREMBED_EXECUTOR ?? 'local';
-  if (executor !== 'local') throw new ConfigError('CORREMBED_EXECUTOR', `must be "local" (got "${executor}")`);
+  const executor = env.CORREMBED_EXECUTOR || 'local';
+  if (executor !== 'local' && executor !== 'lambda') throw new ConfigError('CORREMBED_EXECUTOR', `must be "local" or "lambda" (got "${executor}")`);
+  const lambda = executor === 'lambda' ? lambdaConfig(env) : undefined;
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
   const adminKey = env.CORREMBED_ADMIN_KEY || undefined;
@@ -59,7 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     dataDir: resolve(env.CORREMBED_DATA_DIR ?? '.corrembed'),
     adminKey,
     publicQueries: flag(env, 'CORREMBED_PUBLIC_QUERIES', true),
+    databaseSecretArn: env.DATABASE_SECRET_ARN || undefined,
     executor,
+    lambda,
+    driveRuns: flag(env, 'CORREMBED_DRIVE_RUNS', true),
+    leaseSeconds: integer(env, 'CORREMBED_LEASE_SECONDS', 60, 1, 3600),
     workers: integer(env, 'CORREMBED_WORKERS', availableParallelism(), 1, 256),
     batchSize: integer(env, 'CORREMBED_BATCH_SIZE', 32, 1, 1024),
   };

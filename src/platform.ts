@@ -1,13 +1,17 @@
-// Boots the whole platform on one machine: database, services, local executor, API server; resumes unfinished runs.
+// Boots the whole platform on one machine: database, services, executor, API server, run events; resumes unfinished runs.
 import { join } from 'node:path';
 import { DatasetService } from './catalog/datasetService.js';
 import { ModelService } from './catalog/modelService.js';
 import type { PlatformConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { resolveDatabaseUrl } from './db/databaseSecret.js';
 import { EmbeddingCache } from './embedding/embeddingCache.js';
 import { ensureAdminKey } from './api/apiKeys.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import type { Executor } from './runs/executor.js';
+import { LambdaExecutor } from './runs/lambdaExecutor.js';
 import { LocalExecutor } from './runs/localExecutor.js';
+import { PgEventBus } from './runs/pgEventBus.js';
 import { RunEvents } from './runs/runEvents.js';
 import { RunService } from './runs/runService.js';
 
@@ -24,21 +28,32 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (line: string) => void): Executor {
+  return config.lambda ? new LambdaExecutor(config.lambda, log) : new LocalExecutor(config.workers, cache);
+}
+
 export async function startPlatform(config: PlatformConfig, log: (line: string) => void): Promise<Platform> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), log });
-  const executor = new LocalExecutor(config.workers);
-  const events = new RunEvents();
+  const databaseUrl = await resolveDatabaseUrl(config);
+  const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log });
+  const cache = new EmbeddingCache(db.prisma);
+  const executor = createExecutor(config, cache, log);
+  const events = new RunEvents(log);
+  const bus = await PgEventBus.start(db.url, db.pool, events, log);
   const datasets = new DatasetService(db.prisma);
   const models = new ModelService(db.prisma);
-  const runs = new RunService(db.prisma, datasets, new EmbeddingCache(db.prisma), executor, events, {
+  const runs = new RunService(db.prisma, datasets, cache, executor, events, {
     batchSize: config.batchSize,
-    concurrency: config.workers,
+    concurrency: config.lambda?.concurrency ?? config.workers,
+    leaseSeconds: config.leaseSeconds,
+    driveRuns: config.driveRuns,
     log,
   });
   const generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
   const server = await startApiServer({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries }, { port: config.port, log });
   const resumed = await runs.resumePending();
   if (resumed > 0) log(`resuming ${resumed} unfinished run(s)`);
+  // Joins runs recorded by other processes (the api function) or left behind by a process that died.
+  runs.startSweeping(Math.min(15_000, Math.max(1000, (config.leaseSeconds * 1000) / 4)));
   return {
     config,
     db,
@@ -52,7 +67,8 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
       runs.beginShutdown();
       await server.close();
       await executor.close();
-      await runs.drain();
+      await runs.shutdown();
+      await bus.close();
       await db.close();
     },
   };

@@ -1,11 +1,9 @@
-// Runs through the services against the real PostgreSQL: the embedding cache makes a repeated evaluation inference-free.
+// Runs through the services against the real PostgreSQL: cache reuse, several processes on one run, leases taken over.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { Database } from '../src/db/database.js';
@@ -14,13 +12,19 @@ import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { EmbedTask, Executor } from '../src/runs/executor.js';
 import { LocalExecutor } from '../src/runs/localExecutor.js';
+import { BatchStore } from '../src/runs/batchStore.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
+import { writeToneDataset } from './support/toneDataset.js';
 
 /** The real local executor, counting the images it is asked to embed. */
 class CountingExecutor implements Executor {
   embedded = 0;
-  private readonly inner = new LocalExecutor(2);
+  private readonly inner: LocalExecutor;
+
+  constructor(cache: EmbeddingCache) {
+    this.inner = new LocalExecutor(2, cache);
+  }
 
   embed(task: EmbedTask) {
     this.embedded += task.images.length;
@@ -38,25 +42,22 @@ let executor: CountingExecutor;
 let runs: RunService;
 let datasetId: string;
 let modelId: string;
+let otherModelIds: string[];
+let datasets: DatasetService;
+let cache: EmbeddingCache;
 
 before(async () => {
   db = await createTestDatabase();
-  await mkdir(join(dir, 'images'));
-  const items = [];
-  const images = [];
-  for (let i = 0; i < 12; i++) {
-    const rgb = { r: (i * 40) % 256, g: (i * 90) % 256, b: (i * 150) % 256 };
-    await sharp({ create: { width: 20 + i, height: 24, channels: 3, background: rgb } }).png().toFile(join(dir, 'images', `${i}.png`));
-    items.push({ id: `i${i}`, tags: [{ category: 'Tone', name: i % 3 === 0 ? 'dark' : 'light' }, { category: 'Group', name: `g${i % 4}` }] });
-    images.push({ id: `p${i}`, item: `i${i}`, uri: `images/${i}.png` });
-  }
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ name: 'tones', categoryWeights: {}, items, images }));
-  const datasets = new DatasetService(db.prisma);
+  const manifestPath = await writeToneDataset(dir, 12);
+  datasets = new DatasetService(db.prisma);
   const models = new ModelService(db.prisma);
-  datasetId = (await datasets.importDataset({ manifestPath: join(dir, 'manifest.json') })).id;
-  modelId = (await models.register((await writeDemoModels(join(dir, 'models')))[2])).id;
-  executor = new CountingExecutor();
-  runs = new RunService(db.prisma, datasets, new EmbeddingCache(db.prisma), executor, new RunEvents(), { batchSize: 5, concurrency: 2 });
+  datasetId = (await datasets.importDataset({ manifestPath })).id;
+  const demoModels = await writeDemoModels(join(dir, 'models'));
+  modelId = (await models.register(demoModels[2])).id;
+  otherModelIds = [(await models.register(demoModels[0])).id, (await models.register(demoModels[1])).id];
+  cache = new EmbeddingCache(db.prisma);
+  executor = new CountingExecutor(cache);
+  runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize: 5, concurrency: 2, leaseSeconds: 30 });
 });
 
 after(async () => {
@@ -83,4 +84,56 @@ test('a second evaluation of the same model on the same images runs no inference
   assert.equal(second, first);
   const cached = await db.prisma.embeddingCacheEntry.count();
   assert.equal(cached, 12);
+});
+
+/** Another "process" on the same database: its own executor, lease owner and settings. */
+function secondProcess(leaseSeconds: number): { runs: RunService; executor: CountingExecutor } {
+  const other = new CountingExecutor(cache);
+  return { executor: other, runs: new RunService(db.prisma, datasets, cache, other, new RunEvents(), { batchSize: 2, concurrency: 2, leaseSeconds }) };
+}
+
+test('two processes share one run: every batch is embedded once, progress is counted once', async () => {
+  const b = secondProcess(30);
+  try {
+    const before = executor.embedded;
+    const run = await runs.start({ datasetId, modelIds: [otherModelIds[0]] });
+    assert.equal(await b.runs.resumePending(), 1, 'the second process joins the running run');
+    await Promise.all([runs.drain(), b.runs.drain()]);
+    const finished = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id }, include: { evaluations: true } });
+    assert.equal(finished.status, 'succeeded', finished.error ?? '');
+    assert.equal(finished.progressDone, 12);
+    assert.equal(executor.embedded - before + b.executor.embedded, 12, 'no image embedded twice');
+    const batches = await db.prisma.runBatch.findMany({ where: { runId: run.id } });
+    assert.ok(batches.every((batch) => batch.status === 'done' && batch.attempts === 1));
+  } finally {
+    await b.executor.close();
+  }
+});
+
+test('a batch leased by a process that died is taken over once its lease runs out', async () => {
+  const recorder = new RunService(db.prisma, datasets, cache, null, new RunEvents(), { batchSize: 4, concurrency: 1, leaseSeconds: 30, driveRuns: false });
+  const run = await recorder.start({ datasetId, modelIds: [otherModelIds[1]] });
+  assert.equal((await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status, 'queued', 'a process that does not drive runs only records them');
+  const evaluation = await db.prisma.evaluation.findFirstOrThrow({ where: { runId: run.id } });
+  const images = await db.prisma.image.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true } });
+  // The "dead" process planned the run and claimed its first batch with a one-second lease, then vanished.
+  const ghost = new BatchStore(db.prisma, 1);
+  assert.equal(await ghost.plan(run.id, evaluation.id, [images.slice(0, 6).map((i) => i.id), images.slice(6).map((i) => i.id)], 0), true);
+  assert.equal(await ghost.plan(run.id, evaluation.id, [], 0), false, 'an evaluation is planned once');
+  const stolen = await ghost.claim(run.id);
+  assert.equal(stolen?.index, 0);
+  const b = secondProcess(30);
+  try {
+    await b.runs.resumePending();
+    await b.runs.drain();
+    const finished = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    assert.equal(finished.status, 'succeeded', finished.error ?? '');
+    assert.equal(finished.progressDone, 12);
+    const taken = await db.prisma.runBatch.findUniqueOrThrow({ where: { id: stolen!.id } });
+    assert.equal(taken.attempts, 2);
+    assert.equal(await ghost.complete(stolen!, { progress: 6 }), false, 'the dead process can no longer complete it');
+    assert.equal((await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).progressDone, 12);
+  } finally {
+    await b.executor.close();
+  }
 });

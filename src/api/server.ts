@@ -28,8 +28,13 @@ export interface ApiServerOptions {
   log: (line: string) => void;
 }
 
+/** The executable schema: the SDL in schema/ with the resolvers over `services` (shared by the HTTP server and the api function). */
+export function createApiSchema(services: ApiServices) {
+  return makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services) });
+}
+
 export async function startApiServer(services: ApiServices, options: ApiServerOptions): Promise<ApiServer> {
-  const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services) });
+  const schema = createApiSchema(services);
   const app = express();
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -59,7 +64,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
     ],
   });
   await apollo.start();
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get(['/healthz', '/health'], (_req, res) => void res.json({ ok: true }));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

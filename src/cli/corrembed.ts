@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The corrembed command line: dispatches `score` and `weights`, and turns errors into one-line messages.
+// The corrembed command line: dispatches its commands (score, serve, function-host, ...) and turns errors into one-line messages.
 import { isUserInputError } from '../errors.js';
 
 interface Command {
@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   import: async () => import('./clientCommands.js').then((m) => ({ run: m.importCommand, usage: m.CLIENT_USAGE })),
   evaluate: async () => import('./clientCommands.js').then((m) => ({ run: m.evaluateCommand, usage: m.CLIENT_USAGE })),
   leaderboard: async () => import('./clientCommands.js').then((m) => ({ run: m.leaderboardCommand, usage: m.CLIENT_USAGE })),
+  'function-host': async () => import('./functionHostCommand.js').then((m) => ({ run: m.functionHostCommand, usage: m.FUNCTION_HOST_USAGE })),
 };
 
 async function usage(): Promise<string> {

@@ -9,7 +9,7 @@ import { describeDatabase, ensureDatabase, withDatabase } from './serverDatabase
 export interface Database {
   prisma: PrismaClient;
   /** The pg pool under Prisma (for LISTEN/NOTIFY and bulk SQL). */
-  pool?: pg.Pool;
+  pool: pg.Pool;
   url: string;
   embedded: boolean;
   close(): Promise<void>;

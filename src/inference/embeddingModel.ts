@@ -1,9 +1,10 @@
-// One onnxruntime-node CPU session for an embedding model: inspected and test-run at load, then batched inference.
+// One onnxruntime-node session (CPU unless configured) for an embedding model: inspected and test-run at load, then batched inference.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { UserInputError } from '../errors.js';
 import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/preprocess.js';
+import { executionProviders } from './executionProviders.js';
 import { inputSignature } from './inputSignature.js';
 import type { ModelManifest } from './modelManifest.js';
 
@@ -99,10 +100,11 @@ export class EmbeddingModel {
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserInputError(`model ${name}: cannot read ${manifest.file} (${code ?? 'error'})`, code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_USER_INPUT');
     }
+    const providers = executionProviders();
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
-        executionProviders: ['cpu'],
+        executionProviders: providers,
         intraOpNumThreads: options.threads ?? 0,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',

@@ -1,12 +1,14 @@
 // The local executor: a pool of worker threads (default one per core) running embed tasks; crashed workers are replaced.
 import { Worker } from 'node:worker_threads';
+import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { UserInputError } from '../errors.js';
 import type { EmbedResult, EmbedTask, Executor } from './executor.js';
+import { storeEmbeddings, type EmbeddedVectors } from './embedTask.js';
 import type { WorkerReply, WorkerRequest } from './embedWorker.js';
 
 interface Pending {
   task: EmbedTask;
-  resolve: (result: EmbedResult) => void;
+  resolve: (result: EmbeddedVectors) => void;
   reject: (error: Error) => void;
 }
 
@@ -23,16 +25,21 @@ export class LocalExecutor implements Executor {
   private nextTaskId = 0;
   private closed = false;
 
-  constructor(workers: number) {
+  constructor(
+    workers: number,
+    private readonly cache: EmbeddingCache,
+  ) {
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
 
-  embed(task: EmbedTask): Promise<EmbedResult> {
-    if (this.closed) return Promise.reject(new Error('executor is closed'));
-    return new Promise((resolve, reject) => {
+  /** Vectors are computed on a worker thread and written to the cache from this one. */
+  async embed(task: EmbedTask): Promise<EmbedResult> {
+    if (this.closed) throw new Error('executor is closed');
+    const vectors = await new Promise<EmbeddedVectors>((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.dispatch();
     });
+    return storeEmbeddings(this.cache, task.model, vectors);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-// In-process run events (progress, completion) fanned out to GraphQL subscribers as async iterators.
+// Run events (progress, completion) fanned out to GraphQL subscribers as async iterators; across processes via a transport.
 import { EventEmitter } from 'node:events';
 
 export type RunEventKind = 'progress' | 'completed';
@@ -8,14 +8,35 @@ export interface RunEvent {
   runId: string;
 }
 
+/** Carries published events to every process (PostgreSQL NOTIFY); each process's copy comes back through receive(). */
+export interface EventTransport {
+  send(event: RunEvent): Promise<void>;
+}
+
 export class RunEvents {
   private readonly emitter = new EventEmitter();
+  private transport: EventTransport | null = null;
 
-  constructor() {
+  constructor(private readonly log: (line: string) => void = () => undefined) {
     this.emitter.setMaxListeners(0);
   }
 
+  /** From now on, events go out through `transport` (and arrive back through receive()). */
+  attach(transport: EventTransport | null): void {
+    this.transport = transport;
+  }
+
+  /** Publishes to every process's subscribers; without a transport (or when it fails), to this process's. */
   publish(event: RunEvent): void {
+    if (!this.transport) return this.receive(event);
+    this.transport.send(event).catch((error: Error) => {
+      this.log(`run events: cannot publish (${error.message}); delivering locally`);
+      this.receive(event);
+    });
+  }
+
+  /** Delivers an event to this process's subscribers. */
+  receive(event: RunEvent): void {
     this.emitter.emit(`${event.kind}:${event.runId}`, event);
   }
 

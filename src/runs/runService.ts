@@ -1,12 +1,14 @@
-// Evaluation runs: create, execute in the background (embed through the cache, then score), cancel, resume.
+// Evaluation runs: create, plan as durable batches, work them under leases (any number of processes), score, cancel, resume.
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
-import { decodeFloat16, encodeFloat16 } from '../embedding/float16.js';
 import { UserInputError, isUserInputError } from '../errors.js';
 import type { PreprocessRecipe } from '../imaging/preprocess.js';
-import { scoreCorrEmbed, type ScoreReport } from '../metric/corrEmbed.js';
+import { shardedPassRunner } from '../metric/aggregateShards.js';
+import { scoreCorrEmbed, type ScoreContext } from '../metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
+import { BatchStore, type ClaimedBatch } from './batchStore.js';
+import { loadEvaluationInput } from './evaluationInput.js';
 import type { Executor, ModelReference } from './executor.js';
 import type { RunEvents } from './runEvents.js';
 
@@ -16,6 +18,18 @@ export interface StartEvaluationInput {
   options?: Record<string, unknown> | null;
 }
 
+export interface RunSettings {
+  /** Images per embed batch. */
+  batchSize: number;
+  /** Batches this process works on at once. */
+  concurrency: number;
+  /** How long a claimed batch stays this process's without renewal (renewed every third of it while working). */
+  leaseSeconds: number;
+  /** Whether this process works on runs (false: it only records them, for another process to run). */
+  driveRuns?: boolean;
+  log?: (line: string) => void;
+}
+
 const TERMINAL_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
 
 /** Whether a run or evaluation status is final. */
@@ -23,27 +37,17 @@ export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-interface ScoringImage {
-  id: string;
-  externalId: string;
-  uri: string;
-  contentHash: string | null;
-}
+/** A batch that failed this many times for reasons other than the user's input fails its evaluation. */
+const MAX_BATCH_ATTEMPTS = 5;
+/** How often a process with nothing to claim looks again while other processes hold the run's last leases. */
+const WAIT_MS = 200;
 
-interface ModelRow {
-  id: string;
-  name: string;
-  onnxPath: string;
-  onnxHash: string;
-  preprocess: unknown;
-  preprocessHash: string;
-  outputName: string;
-}
-
-/** Vectors of one model for the images that could be embedded (keyed by image external id), and the failures. */
-interface ModelEmbeddings {
-  vectors: Map<string, Float32Array>;
-  failed: { imageId: string; error: string }[];
+interface RunContext {
+  runId: string;
+  datasetId: string;
+  rootDir: string;
+  options: ScoreOptions;
+  models: Map<string, ModelReference>;
 }
 
 /** Thrown inside a run's work when it was cancelled or the process is shutting down. */
@@ -51,19 +55,26 @@ export class RunInterrupted extends Error {}
 
 export class RunService {
   private readonly active = new Map<string, Promise<void>>();
+  private readonly store: BatchStore;
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly datasets: DatasetService,
     private readonly cache: EmbeddingCache,
-    private readonly executor: Executor,
+    /** Null only in a process that does not drive runs. */
+    private readonly executor: Executor | null,
     private readonly events: RunEvents,
-    private readonly settings: { batchSize: number; concurrency: number; log?: (line: string) => void },
-  ) {}
+    private readonly settings: RunSettings,
+  ) {
+    if (executor === null && settings.driveRuns !== false) throw new Error('RunService: a process that drives runs needs an executor');
+    this.store = new BatchStore(prisma, settings.leaseSeconds);
+  }
 
-  /** Validates, records the run and its evaluations, and starts it in the background. */
+  /** Validates, records the run and its evaluations, and starts it in the background (when this process drives runs). */
   async start(input: StartEvaluationInput) {
     const options = parseScoreOptions(input.options ?? undefined);
     if (input.modelIds.length === 0) throw new UserInputError('startEvaluation: modelIds is empty');
@@ -85,7 +96,7 @@ export class RunService {
     return run;
   }
 
-  /** Marks a queued or running run cancelled; the background work stops at its next batch. */
+  /** Marks a queued or running run cancelled; every process working on it stops claiming its batches. */
   async cancel(runId: string) {
     const run = await this.prisma.run.findUnique({ where: { id: runId } });
     if (!run) throw new UserInputError(`run "${runId}" not found`, 'NOT_FOUND');
@@ -100,11 +111,20 @@ export class RunService {
     return cancelled;
   }
 
-  /** Restarts runs left queued or running by a previous process. */
+  /** Joins every queued or running run this process is not working on yet (after a restart, or another process's). */
   async resumePending(): Promise<number> {
+    if (this.settings.driveRuns === false || this.stopping) return 0;
     const pending = await this.prisma.run.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true }, orderBy: { createdAt: 'asc' } });
-    for (const run of pending) this.launch(run.id);
-    return pending.length;
+    const joined = pending.filter((run) => !this.active.has(run.id));
+    for (const run of joined) this.launch(run.id);
+    return joined.length;
+  }
+
+  /** Looks for runs to join every `intervalMs` (a run recorded elsewhere, or left by a process that died). */
+  startSweeping(intervalMs: number): void {
+    this.sweeper ??= setInterval(() => {
+      this.resumePending().catch((error) => this.settings.log?.(`run sweep: ${(error as Error).message}`));
+    }, intervalMs).unref();
   }
 
   /** Waits for every run this process is executing. */
@@ -115,138 +135,155 @@ export class RunService {
   /** Stops taking new steps; unfinished runs are left to be resumed by the next process. */
   beginShutdown(): void {
     this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** After beginShutdown: waits for the work in flight, then hands this process's leases back so others go on at once. */
+  async shutdown(): Promise<void> {
+    this.beginShutdown();
+    await this.drain();
+    await this.store.releaseAll();
   }
 
   private launch(runId: string): void {
-    if (this.active.has(runId)) return;
+    if (this.settings.driveRuns === false || this.stopping || this.active.has(runId)) return;
     const work = this.execute(runId)
       .catch((error) => this.settings.log?.(`run ${runId}: ${(error as Error).message}`))
-      .finally(() => this.active.delete(runId));
+      .finally(() => {
+        this.active.delete(runId);
+        if (this.active.size === 0 && this.heartbeat) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = null;
+        }
+      });
     this.active.set(runId, work);
-  }
-
-  private async isCancelled(runId: string): Promise<boolean> {
-    if (this.stopping) return true;
-    const run = await this.prisma.run.findUnique({ where: { id: runId }, select: { status: true } });
-    return !run || run.status === 'cancelled';
+    this.heartbeat ??= setInterval(() => {
+      this.store.renewLeases().catch((error) => this.settings.log?.(`lease renewal: ${(error as Error).message}`));
+    }, (this.settings.leaseSeconds * 1000) / 3).unref();
   }
 
   private async execute(runId: string): Promise<void> {
-    const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { evaluations: { include: { model: true }, orderBy: { id: 'asc' } } } });
+    const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { dataset: { select: { rootDir: true } }, evaluations: { include: { model: true }, orderBy: { id: 'asc' } } } });
     if (!run || isTerminalStatus(run.status)) return;
-    await this.prisma.run.update({ where: { id: runId }, data: { status: 'running', startedAt: run.startedAt ?? new Date(), progressDone: 0 } });
+    await this.prisma.run.updateMany({ where: { id: runId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
     this.events.publish({ kind: 'progress', runId });
-    let failure: string | null = null;
-    try {
-      const options = parseScoreOptions(run.options);
+    const context: RunContext = {
+      runId,
+      datasetId: run.datasetId,
+      rootDir: run.dataset.rootDir,
+      options: parseScoreOptions(run.options),
+      models: new Map(run.evaluations.map((e) => [e.id, modelReference(e.model)])),
+    };
+    const unplanned = run.evaluations.filter((e) => !e.planned && !isTerminalStatus(e.status));
+    if (unplanned.length > 0) {
       const scoring = await this.datasets.loadForScoring(run.datasetId);
-      for (const evaluation of run.evaluations) {
-        if (await this.isCancelled(runId)) throw new RunInterrupted();
-        if (isTerminalStatus(evaluation.status)) {
-          await this.addProgress(runId, scoring.images.length);
-          continue;
-        }
-        const error = await this.evaluate(runId, evaluation.id, evaluation.model, scoring, options);
-        failure ??= error;
-      }
-      await this.finish(runId, failure === null ? 'succeeded' : 'failed', failure);
-    } catch (error) {
-      if (this.stopping || error instanceof RunInterrupted || (await this.isCancelled(runId))) return;
-      await this.finish(runId, 'failed', this.describe(error));
+      for (const evaluation of unplanned) await this.plan(context, evaluation.id, scoring.images);
     }
+    await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
+    if (!this.stopping) await this.finishIfDone(runId);
   }
 
-  /** Embeds and scores one model; returns the error message when the evaluation failed. */
-  private async evaluate(
-    runId: string,
-    evaluationId: string,
-    model: ModelRow,
-    scoring: Awaited<ReturnType<DatasetService['loadForScoring']>>,
-    options: ScoreOptions,
-  ): Promise<string | null> {
-    await this.prisma.evaluation.update({ where: { id: evaluationId }, data: { status: 'running', startedAt: new Date() } });
-    try {
-      const embeddings = await this.embedModel(runId, model, scoring.images, scoring.rootDir);
-      const report = await this.score(scoring.manifest, embeddings, options);
-      await this.prisma.evaluation.update({
-        where: { id: evaluationId },
-        data: {
-          status: 'succeeded',
-          finishedAt: new Date(),
-          score: report.score,
-          ciLow: report.ci95?.[0] ?? null,
-          ciHigh: report.ci95?.[1] ?? null,
-          queriesUsed: report.queriesUsed,
-          queriesDropped: report.queriesDropped,
-          perCategory: report.perCategory ?? undefined,
-          retrieval: report.retrieval ? JSON.parse(JSON.stringify(report.retrieval)) : undefined,
-          baselines: report.baselines ? JSON.parse(JSON.stringify(report.baselines)) : undefined,
-          failedImages: embeddings.failed,
-        },
-      });
-      this.events.publish({ kind: 'progress', runId });
-      return null;
-    } catch (error) {
-      if (this.stopping || error instanceof RunInterrupted) throw new RunInterrupted();
-      const message = this.describe(error);
-      await this.prisma.evaluation.update({ where: { id: evaluationId }, data: { status: 'failed', finishedAt: new Date(), error: message } });
-      this.events.publish({ kind: 'progress', runId });
-      return `model ${model.name}: ${message}`;
-    }
-  }
-
-  /** Vectors for every image: cache hits first, then the misses through the executor, written back to the cache. */
-  private async embedModel(runId: string, model: ModelRow, images: ScoringImage[], rootDir: string): Promise<ModelEmbeddings> {
-    const vectors = new Map<string, Float32Array>();
-    const failed: ModelEmbeddings['failed'] = [];
+  /** Splits an evaluation's cache misses into embed batches (cache hits count as done at once). */
+  private async plan(context: RunContext, evaluationId: string, images: { id: string; contentHash: string | null }[]): Promise<void> {
+    const model = context.models.get(evaluationId)!;
     const hashes = images.flatMap((i) => (i.contentHash ? [i.contentHash] : []));
     const cached = await this.cache.get(model.onnxHash, model.preprocessHash, hashes);
-    const todo: ScoringImage[] = [];
-    for (const image of images) {
-      const hit = image.contentHash ? cached.get(image.contentHash) : undefined;
-      if (hit) vectors.set(image.externalId, hit);
-      else todo.push(image);
-    }
-    await this.addProgress(runId, images.length - todo.length);
-    const reference: ModelReference = {
-      name: model.name,
-      onnxPath: model.onnxPath,
-      preprocess: model.preprocess as PreprocessRecipe,
-      outputName: model.outputName,
-    };
-    const batches: ScoringImage[][] = [];
+    const todo = images.filter((i) => !(i.contentHash && cached.has(i.contentHash))).map((i) => i.id);
+    const batches: string[][] = [];
     for (let i = 0; i < todo.length; i += this.settings.batchSize) batches.push(todo.slice(i, i + this.settings.batchSize));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        if (await this.isCancelled(runId)) throw new RunInterrupted();
-        const result = await this.executor.embed({ model: reference, baseDir: rootDir, images: batch.map((i) => ({ id: i.id, uri: i.uri })) });
-        const entries = result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) }));
-        await this.cache.put(model.onnxHash, model.preprocessHash, entries);
-        const byId = new Map(batch.map((i) => [i.id, i]));
-        for (const [k, embedded] of result.embedded.entries()) {
-          const image = byId.get(embedded.id)!;
-          // Scored at the cache's float16 precision, so a later run served from the cache gives the same score.
-          vectors.set(image.externalId, decodeFloat16(encodeFloat16(entries[k].vector)));
-          if (image.contentHash === null) await this.prisma.image.update({ where: { id: image.id }, data: { contentHash: embedded.contentHash } });
-        }
-        for (const f of result.failed) failed.push({ imageId: byId.get(f.id)!.externalId, error: f.error });
-        await this.addProgress(runId, batch.length);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batches.length) }, lane));
-    return { vectors, failed };
+    if (await this.store.plan(context.runId, evaluationId, batches, images.length - todo.length)) this.events.publish({ kind: 'progress', runId: context.runId });
   }
 
-  /** Scores the images that have vectors (failed images are left out of the dataset). */
-  private async score(manifest: Awaited<ReturnType<DatasetService['loadForScoring']>>['manifest'], embeddings: ModelEmbeddings, options: ScoreOptions): Promise<ScoreReport> {
-    const images = manifest.images.filter((i) => embeddings.vectors.has(i.id));
-    if (images.length === 0) throw new UserInputError('no image could be embedded');
-    const dim = embeddings.vectors.get(images[0].id)!.length;
-    const data = new Float32Array(images.length * dim);
-    images.forEach((image, i) => data.set(embeddings.vectors.get(image.id)!, i * dim));
-    return scoreCorrEmbed({ ...manifest, images }, { rows: images.length, dim, data }, options);
+  /** Claims and works batches until the run has none left that this process could take. */
+  private async lane(context: RunContext): Promise<void> {
+    for (;;) {
+      if (this.stopping) return;
+      const batch = await this.store.claim(context.runId);
+      if (batch === null) {
+        if (!(await this.store.hasUnfinished(context.runId))) return;
+        await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
+        continue;
+      }
+      try {
+        if (batch.kind === 'embed') await this.embedBatch(context, batch);
+        else await this.scoreEvaluation(context, batch);
+      } catch (error) {
+        await this.handleFailure(context, batch, error);
+      }
+    }
+  }
+
+  private async embedBatch(context: RunContext, batch: ClaimedBatch): Promise<void> {
+    const rows = await this.prisma.image.findMany({ where: { id: { in: batch.imageIds } }, select: { id: true, externalId: true, uri: true, contentHash: true } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const images = batch.imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    const result = await this.executor!.embed({ model: context.models.get(batch.evaluationId)!, baseDir: context.rootDir, images: images.map((i) => ({ id: i.id, uri: i.uri })) });
+    for (const embedded of result.embedded) {
+      if (byId.get(embedded.id)?.contentHash === null) await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
+    }
+    const failed = result.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
+    if (await this.store.complete(batch, { progress: batch.imageIds.length, failed })) this.events.publish({ kind: 'progress', runId: context.runId });
+  }
+
+  /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */
+  private async scoreEvaluation(context: RunContext, batch: ClaimedBatch): Promise<void> {
+    const model = context.models.get(batch.evaluationId)!;
+    const input = await loadEvaluationInput(this.datasets, this.cache, context.datasetId, model);
+    const failures = await this.store.failedImages(batch.evaluationId);
+    const aggregate = this.executor!.aggregate;
+    const scoreContext: ScoreContext = aggregate
+      ? {
+          passRunner: shardedPassRunner(aggregate.shards, (request) =>
+            aggregate.run({ datasetId: context.datasetId, model: { onnxHash: model.onnxHash, preprocessHash: model.preprocessHash }, options: context.options, request }),
+          ),
+        }
+      : {};
+    const report = await scoreCorrEmbed(input.manifest, input.embeddings, context.options, scoreContext);
+    const failedImages = input.missing.map((imageId) => ({ imageId, error: failures.get(imageId) ?? 'no embedding in the cache' }));
+    const completed = await this.store.complete(batch, {
+      progress: 0,
+      also: (tx) =>
+        tx.evaluation.updateMany({
+          where: { id: batch.evaluationId, status: 'running' },
+          data: {
+            status: 'succeeded',
+            finishedAt: new Date(),
+            score: report.score,
+            ciLow: report.ci95?.[0] ?? null,
+            ciHigh: report.ci95?.[1] ?? null,
+            queriesUsed: report.queriesUsed,
+            queriesDropped: report.queriesDropped,
+            perCategory: report.perCategory ?? undefined,
+            retrieval: report.retrieval ? JSON.parse(JSON.stringify(report.retrieval)) : undefined,
+            baselines: report.baselines ? JSON.parse(JSON.stringify(report.baselines)) : undefined,
+            failedImages,
+          },
+        }),
+    });
+    if (completed) this.events.publish({ kind: 'progress', runId: context.runId });
+  }
+
+  /**
+   * A user error (bad model, no usable image) fails the evaluation; anything else hands the batch back for another
+   * try, until it has failed MAX_BATCH_ATTEMPTS times. At shutdown the batch is simply handed back.
+   */
+  private async handleFailure(context: RunContext, batch: ClaimedBatch, error: unknown): Promise<void> {
+    if (this.stopping) {
+      await this.store.release(batch, null);
+      return;
+    }
+    const message = this.describe(error);
+    if (!isUserInputError(error) && batch.attempts < MAX_BATCH_ATTEMPTS) {
+      this.settings.log?.(`run ${context.runId}: ${batch.kind} batch ${batch.index} failed (attempt ${batch.attempts}), retrying: ${message}`);
+      await this.store.release(batch, message);
+      return;
+    }
+    const failed = await this.store.complete(batch, {
+      progress: 0,
+      also: (tx) => tx.evaluation.updateMany({ where: { id: batch.evaluationId, status: 'running' }, data: { status: 'failed', finishedAt: new Date(), error: message } }),
+    });
+    if (failed) this.events.publish({ kind: 'progress', runId: context.runId });
   }
 
   /** User errors keep their message; anything else is logged here and reported without internals. */
@@ -256,16 +293,20 @@ export class RunService {
     return 'internal error (see the server log)';
   }
 
-  private async addProgress(runId: string, count: number): Promise<void> {
-    if (count === 0) return;
-    await this.prisma.run.update({ where: { id: runId }, data: { progressDone: { increment: count } } });
-    this.events.publish({ kind: 'progress', runId });
-  }
-
-  private async finish(runId: string, status: 'succeeded' | 'failed', error: string | null): Promise<void> {
+  /** Ends the run once every evaluation is final; of several processes, only one records it. */
+  private async finishIfDone(runId: string): Promise<void> {
+    const evaluations = await this.prisma.evaluation.findMany({ where: { runId }, orderBy: { id: 'asc' }, select: { status: true, error: true, model: { select: { name: true } } } });
+    if (evaluations.some((e) => !isTerminalStatus(e.status))) return;
+    const failed = evaluations.find((e) => e.status === 'failed');
+    const run = await this.prisma.run.findUnique({ where: { id: runId }, select: { progressTotal: true } });
     const updated = await this.prisma.run.updateMany({
       where: { id: runId, status: { in: ['queued', 'running'] } },
-      data: { status, error, finishedAt: new Date() },
+      data: {
+        status: failed ? 'failed' : 'succeeded',
+        error: failed ? `model ${failed.model.name}: ${failed.error}` : null,
+        finishedAt: new Date(),
+        progressDone: run?.progressTotal ?? 0,
+      },
     });
     if (updated.count > 0) {
       this.events.publish({ kind: 'progress', runId });
@@ -274,14 +315,13 @@ export class RunService {
   }
 }
 
-/**
- * The cache holds float16, whose range ends at 65504: vectors are stored at unit length (cosines, and so every
- * score, are unchanged) so large activations cannot overflow. An all-zero vector stays zero (scoring refuses it).
- */
-function unitLength(vector: Float32Array): Float32Array {
-  let sumSq = 0;
-  for (const v of vector) sumSq += v * v;
-  if (sumSq === 0 || !Number.isFinite(sumSq)) return vector;
-  const inverse = 1 / Math.sqrt(sumSq);
-  return vector.map((v) => v * inverse);
+function modelReference(model: { name: string; onnxPath: string; onnxHash: string; preprocess: unknown; preprocessHash: string; outputName: string }): ModelReference {
+  return {
+    name: model.name,
+    onnxPath: model.onnxPath,
+    preprocess: model.preprocess as PreprocessRecipe,
+    outputName: model.outputName,
+    onnxHash: model.onnxHash,
+    preprocessHash: model.preprocessHash,
+  };
 }

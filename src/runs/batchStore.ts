@@ -1,0 +1,132 @@
+// Durable run work in PostgreSQL: plan an evaluation's batches once, claim them under renewable leases, finish each once.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+
+export type BatchKind = 'embed' | 'score';
+
+export interface ClaimedBatch {
+  id: string;
+  runId: string;
+  evaluationId: string;
+  kind: BatchKind;
+  index: number;
+  imageIds: string[];
+  /** Claims so far, this one included. */
+  attempts: number;
+}
+
+type Transaction = Prisma.TransactionClient;
+
+export class BatchStore {
+  /** This process's lease-holder name. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly leaseSeconds: number,
+  ) {}
+
+  /**
+   * Creates an evaluation's embed batches and its score batch, and counts its cache hits as progress, in one
+   * transaction that only the first of several concurrent planners gets to commit. Returns whether this call planned it.
+   */
+  async plan(runId: string, evaluationId: string, batches: string[][], cachedImages: number): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const marked = await tx.evaluation.updateMany({
+        where: { id: evaluationId, planned: false, status: { in: ['queued', 'running'] } },
+        data: { planned: true, status: 'running', startedAt: new Date() },
+      });
+      if (marked.count === 0) return false;
+      await tx.runBatch.createMany({
+        data: [
+          ...batches.map((imageIds, index) => ({ runId, evaluationId, kind: 'embed' as const, index, imageIds })),
+          { runId, evaluationId, kind: 'score' as const, index: 0, imageIds: [] },
+        ],
+      });
+      if (cachedImages > 0) await tx.run.update({ where: { id: runId }, data: { progressDone: { increment: cachedImages } } });
+      return true;
+    });
+  }
+
+  /**
+   * Leases the run's next batch: pending, or leased by a process whose lease ran out. Embed batches come first, in
+   * evaluation order; a score batch only once every embed batch of its evaluation is done. Null when none is free.
+   */
+  async claim(runId: string): Promise<ClaimedBatch | null> {
+    const rows = await this.prisma.$queryRaw<ClaimedBatch[]>`
+      UPDATE "RunBatch" b
+      SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
+          attempts = b.attempts + 1
+      WHERE b.id = (
+        SELECT c.id FROM "RunBatch" c
+        JOIN "Evaluation" e ON e.id = c."evaluationId"
+        JOIN "Run" r ON r.id = c."runId"
+        WHERE c."runId" = ${runId}
+          AND r.status IN ('queued', 'running') AND e.status IN ('queued', 'running')
+          AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
+          AND (c.kind = 'embed' OR NOT EXISTS (
+            SELECT 1 FROM "RunBatch" d WHERE d."evaluationId" = c."evaluationId" AND d.kind = 'embed' AND d.status <> 'done'))
+        ORDER BY e.id, c.kind, c.index
+        LIMIT 1
+        FOR UPDATE OF c SKIP LOCKED)
+      RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts`;
+    return rows[0] ?? null;
+  }
+
+  /** Whether the run still has work not done, in evaluations still going (leased elsewhere, or pending). */
+  async hasUnfinished(runId: string): Promise<boolean> {
+    const count = await this.prisma.runBatch.count({
+      where: { runId, status: { not: 'done' }, evaluation: { status: { in: ['queued', 'running'] } }, run: { status: { in: ['queued', 'running'] } } },
+    });
+    return count > 0;
+  }
+
+  /**
+   * Marks a batch done if this process still holds it, adding its progress and running `also` in the same transaction.
+   * False when another process took the batch over (its outcome is then that process's to record).
+   */
+  async complete(
+    batch: ClaimedBatch,
+    outcome: { progress: number; failed?: { imageId: string; error: string }[]; also?: (tx: Transaction) => Promise<unknown> },
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const done = await tx.runBatch.updateMany({
+        where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
+        data: { status: 'done', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, failed: outcome.failed ?? undefined },
+      });
+      if (done.count === 0) return false;
+      if (outcome.progress > 0) await tx.run.update({ where: { id: batch.runId }, data: { progressDone: { increment: outcome.progress } } });
+      await outcome.also?.(tx);
+      return true;
+    });
+  }
+
+  /** Hands a batch back for another claim (after a transient failure, or at shutdown). */
+  async release(batch: ClaimedBatch, error: string | null): Promise<void> {
+    await this.prisma.runBatch.updateMany({
+      where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
+      data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error },
+    });
+  }
+
+  /** Extends every lease this process holds (called while it works). */
+  async renewLeases(): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE "RunBatch" SET "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds})
+      WHERE "leaseOwner" = ${this.owner} AND status = 'leased'`;
+  }
+
+  /** Hands back every lease of this process, so another process can go on at once (shutdown). */
+  async releaseAll(): Promise<void> {
+    await this.prisma.runBatch.updateMany({ where: { leaseOwner: this.owner, status: 'leased' }, data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null } });
+  }
+
+  /** The images an evaluation's embed batches could not embed. */
+  async failedImages(evaluationId: string): Promise<Map<string, string>> {
+    const batches = await this.prisma.runBatch.findMany({ where: { evaluationId, kind: 'embed', status: 'done' }, select: { failed: true } });
+    const failed = new Map<string, string>();
+    for (const batch of batches) for (const f of (batch.failed ?? []) as { imageId: string; error: string }[]) failed.set(f.imageId, f.error);
+    return failed;
+  }
+}

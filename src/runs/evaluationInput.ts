@@ -1,0 +1,41 @@
+// What scoring one evaluation reads: the dataset restricted to the images the model's cache holds, and their vectors.
+import type { DatasetService } from '../catalog/datasetService.js';
+import type { EmbeddingCache } from '../embedding/embeddingCache.js';
+import { UserInputError } from '../errors.js';
+import type { DatasetManifest } from '../metric/dataset.js';
+import type { EmbeddingMatrix } from '../metric/embeddings.js';
+
+export interface EvaluationInput {
+  /** The dataset without the images that have no cached vector (they could not be embedded). */
+  manifest: DatasetManifest;
+  embeddings: EmbeddingMatrix;
+  /** Manifest ids of the images left out. */
+  missing: string[];
+}
+
+/**
+ * Every engine scores from the cache (float16, unit length), so a shard computed in another process, a resumed run
+ * and a run served wholly from the cache all see the same numbers.
+ */
+export async function loadEvaluationInput(
+  datasets: DatasetService,
+  cache: EmbeddingCache,
+  datasetId: string,
+  model: { onnxHash: string; preprocessHash: string },
+): Promise<EvaluationInput> {
+  const scoring = await datasets.loadForScoring(datasetId);
+  const hashes = scoring.images.flatMap((i) => (i.contentHash ? [i.contentHash] : []));
+  const vectors = await cache.get(model.onnxHash, model.preprocessHash, hashes);
+  const kept: number[] = [];
+  const missing: string[] = [];
+  scoring.images.forEach((image, i) => (image.contentHash && vectors.has(image.contentHash) ? kept.push(i) : missing.push(image.externalId)));
+  if (kept.length === 0) throw new UserInputError('no image could be embedded');
+  const dim = vectors.get(scoring.images[kept[0]].contentHash!)!.length;
+  const data = new Float32Array(kept.length * dim);
+  kept.forEach((i, row) => data.set(vectors.get(scoring.images[i].contentHash!)!, row * dim));
+  return {
+    manifest: { ...scoring.manifest, images: kept.map((i) => scoring.manifest.images[i]) },
+    embeddings: { rows: kept.length, dim, data },
+    missing,
+  };
+}

@@ -1,0 +1,200 @@
+// The Lambda path end to end: the real @aws-sdk/client-lambda against a local Invoke endpoint running the real handlers, with faults.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { DatasetService } from '../src/catalog/datasetService.js';
+import { ModelService } from '../src/catalog/modelService.js';
+import type { LambdaConfig } from '../src/config.js';
+import type { Database } from '../src/db/database.js';
+import { createTestDatabase } from '../src/db/testDatabase.js';
+import { writeDemoModels } from '../src/demo/demoModels.js';
+import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import { ensureAdminKey } from '../src/api/apiKeys.js';
+import type { Executor } from '../src/runs/executor.js';
+import { LambdaExecutor } from '../src/runs/lambdaExecutor.js';
+import { LocalExecutor } from '../src/runs/localExecutor.js';
+import { RunEvents } from '../src/runs/runEvents.js';
+import { RunService } from '../src/runs/runService.js';
+import { handleAggregate } from '../src/serverless/aggregateFunction.js';
+import { handleApi } from '../src/serverless/apiFunction.js';
+import { handleEmbed } from '../src/serverless/embedFunction.js';
+import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
+import { startInvokeHost, type Fault, type InvokeHost } from '../src/serverless/invokeHost.js';
+import { writeToneDataset } from './support/toneDataset.js';
+
+const OPTIONS = { perCategory: true, bootstrap: { resamples: 1000, seed: 3 }, retrieval: { k: [1, 5] }, baselines: { seed: 5 } };
+const IMAGES = 30;
+
+/** Two databases holding the same dataset and models: one scored by the local executor, one through Lambda. */
+interface Side {
+  db: Database;
+  datasets: DatasetService;
+  cache: EmbeddingCache;
+  datasetId: string;
+  modelIds: string[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'corrembed-lambda-'));
+let local: Side;
+let remote: Side;
+let host: InvokeHost;
+
+async function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
+  const db = await createTestDatabase();
+  const datasets = new DatasetService(db.prisma);
+  const models = new ModelService(db.prisma);
+  const datasetId = (await datasets.importDataset({ manifestPath })).id;
+  const modelIds = [];
+  for (const path of modelPaths) modelIds.push((await models.register(path)).id);
+  return { db, datasets, cache: new EmbeddingCache(db.prisma), datasetId, modelIds };
+}
+
+/** Faults by invocation number: throttles, function errors, late answers and duplicate deliveries, all through the run. */
+function faultPlan(name: string, n: number): Fault | null {
+  if (n % 7 === 1) return 'throttle';
+  if (n % 7 === 3) return 'error';
+  if (n % 7 === 5) return 'duplicate';
+  if (name === 'embed' && n === 4) return 'timeout';
+  if (name === 'aggregate' && n === 2) return 'timeout';
+  return null;
+}
+
+function lambdaConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
+  return { embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, concurrency: 4, shards: 3, timeoutMs: 1500, maxAttempts: 10, ...overrides };
+}
+
+async function evaluate(on: Side, executor: Executor, modelIds = on.modelIds) {
+  const runs = new RunService(on.db.prisma, on.datasets, on.cache, executor, new RunEvents(), { batchSize: 4, concurrency: 4, leaseSeconds: 30 });
+  const run = await runs.start({ datasetId: on.datasetId, modelIds, options: OPTIONS });
+  await runs.drain();
+  return on.db.prisma.run.findUniqueOrThrow({ where: { id: run.id }, include: { evaluations: { orderBy: { modelId: 'asc' } } } });
+}
+
+/** What must be equal between engines: every stored number of every evaluation. */
+function scores(run: Awaited<ReturnType<typeof evaluate>>, modelNames: Map<string, string>) {
+  return run.evaluations.map((e) => ({
+    model: modelNames.get(e.modelId),
+    status: e.status,
+    error: e.error,
+    score: e.score,
+    ci: [e.ciLow, e.ciHigh],
+    queries: [e.queriesUsed, e.queriesDropped],
+    perCategory: e.perCategory,
+    retrieval: e.retrieval,
+    baselines: e.baselines,
+  }));
+}
+
+/** A registered model's copy under another cache key (so nothing is cached for it), with overrides. */
+async function modelVariant(overrides: { name: string; onnxHash: string; onnxPath?: string }): Promise<string> {
+  const { id: _id, createdAt: _createdAt, preprocess, ...model } = await remote.db.prisma.model.findFirstOrThrow();
+  return (await remote.db.prisma.model.create({ data: { ...model, preprocess: preprocess as object, ...overrides } })).id;
+}
+
+async function modelNames(on: Side): Promise<Map<string, string>> {
+  return new Map((await on.db.prisma.model.findMany()).map((m) => [m.id, m.name]));
+}
+
+before(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  const manifestPath = await writeToneDataset(join(dir, 'data'), IMAGES);
+  const modelPaths = (await writeDemoModels(join(dir, 'models'))).slice(0, 2);
+  local = await side(manifestPath, modelPaths);
+  remote = await side(manifestPath, modelPaths);
+  // The handlers run in this process and open the Lambda side's database, as a function container would.
+  process.env.DATABASE_URL = remote.db.url;
+  host = await startInvokeHost({ functions: { embed: handleEmbed, aggregate: handleAggregate }, fault: faultPlan, timeoutDelayMs: 2500 });
+});
+
+after(async () => {
+  await host?.close();
+  await closeFunctionRuntime();
+  await local?.db.close();
+  await remote?.db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('through Lambda, with throttling, function errors, timeouts and duplicate deliveries, the scores equal the local executor\'s', async () => {
+  const localExecutor = new LocalExecutor(2, local.cache);
+  const expected = await evaluate(local, localExecutor);
+  await localExecutor.close();
+  assert.equal(expected.status, 'succeeded', expected.error ?? '');
+
+  const executor = new LambdaExecutor(lambdaConfig());
+  const actual = await evaluate(remote, executor);
+  await executor.close();
+  assert.equal(actual.status, 'succeeded', actual.error ?? '');
+  assert.deepEqual(scores(actual, await modelNames(remote)), scores(expected, await modelNames(local)));
+  assert.equal(actual.progressDone, IMAGES * 2);
+
+  for (const fault of ['throttle', 'error', 'timeout', 'duplicate'] as const) assert.ok(host.faults[fault] > 0, `no ${fault} was injected`);
+  assert.ok(executor.stats.retries >= host.faults.throttle + host.faults.error + host.faults.timeout);
+  assert.ok((host.invocations.get('aggregate') ?? 0) >= 3, 'scoring was fanned out to aggregate invocations');
+  // Idempotent writes: duplicated and retried batches left one cache entry per image and model.
+  assert.equal(await remote.db.prisma.embeddingCacheEntry.count(), IMAGES * 2);
+  const batches = await remote.db.prisma.runBatch.findMany({ where: { runId: actual.id } });
+  assert.ok(batches.every((b) => b.status === 'done'));
+});
+
+test('a function that does not exist fails the evaluation at once with a clear error', async () => {
+  const executor = new LambdaExecutor(lambdaConfig({ embedFunction: 'no-such-function' }));
+  const model = await modelVariant({ name: 'renamed', onnxHash: 'not-cached' });
+  const run = await evaluate(remote, executor, [model]);
+  await executor.close();
+  assert.equal(run.status, 'failed');
+  assert.match(run.evaluations[0].error ?? '', /lambda function "no-such-function" not found/);
+});
+
+test('a function that always errors is retried, then the evaluation fails without losing the run', async () => {
+  const broken = await startInvokeHost({ functions: { broken: async () => { throw new Error('out of memory'); } } });
+  const brokenExecutor = new LambdaExecutor(lambdaConfig({ embedFunction: 'broken', endpoint: broken.endpoint, maxAttempts: 2 }));
+  const model = await modelVariant({ name: 'broken', onnxHash: 'never-cached' });
+  const run = await evaluate(remote, brokenExecutor, [model]);
+  await brokenExecutor.close();
+  await broken.close();
+  assert.equal(run.status, 'failed');
+  assert.match(run.evaluations[0].error ?? '', /internal error/);
+  assert.ok(brokenExecutor.stats.functionErrors >= 2 * 5, 'each batch was tried maxAttempts times per claim, over several claims');
+});
+
+test('a model the function cannot load is a user error: not retried, reported on the evaluation', async () => {
+  const executor = new LambdaExecutor(lambdaConfig());
+  const model = await modelVariant({ name: 'gone', onnxPath: join(dir, 'missing.onnx'), onnxHash: 'missing' });
+  const before = executor.stats.invocations;
+  const run = await evaluate(remote, executor, [model]);
+  await executor.close();
+  assert.equal(run.status, 'failed');
+  assert.match(run.evaluations[0].error ?? '', /missing\.onnx/);
+  assert.ok(executor.stats.invocations - before <= 8, 'user errors are not retried');
+});
+
+test('the api function answers GraphQL over an HTTP API event and records runs for the service to drive', async () => {
+  const key = 'lambda-test-admin-key-0123456789';
+  await ensureAdminKey(remote.db.prisma, key);
+  const call = async (query: string, variables: Record<string, unknown> = {}) => {
+    const event = {
+      version: '2.0',
+      routeKey: 'POST /graphql',
+      rawPath: '/graphql',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      requestContext: { http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
+      body: JSON.stringify({ query, variables }),
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    const response = await handleApi(event, {} as Context);
+    assert.equal(response.statusCode, 200, String(response.body));
+    return JSON.parse(String(response.body)) as { data: Record<string, any>; errors?: unknown[] };
+  };
+  const listed = await call('{ datasets { id name } }');
+  assert.deepEqual(listed.data.datasets.map((d: { id: string }) => d.id), [remote.datasetId]);
+  const started = await call('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', { i: { datasetId: remote.datasetId, modelIds: remote.modelIds } });
+  assert.equal(started.errors, undefined);
+  assert.equal(started.data.startEvaluation.status, 'queued');
+  const recorded = await remote.db.prisma.run.findUniqueOrThrow({ where: { id: started.data.startEvaluation.id } });
+  assert.equal(recorded.status, 'queued', 'the api function does not drive runs');
+});
