@@ -3,14 +3,15 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { UserInputError } from '../errors.js';
 import { EmbeddingModel } from '../inference/embeddingModel.js';
 import { loadModelManifest } from '../inference/modelManifest.js';
+import { localModelFile } from '../storage/modelFiles.js';
 
 export class ModelService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Loads the model (refusing outputs that are not one fixed-size vector per image) and stores it. */
+  /** Loads the model (refusing outputs that are not one fixed-size vector per image) and stores it; an s3:// file is stored as its URI. */
   async register(manifestPath: string) {
     const manifest = await loadModelManifest(manifestPath);
-    const model = await EmbeddingModel.load(manifest, { threads: 1 });
+    const model = await EmbeddingModel.load({ ...manifest, file: await localModelFile(manifest.file) }, { threads: 1 });
     try {
       const metadata = manifest.metadata ?? {};
       return await this.prisma.model.create({

@@ -1,12 +1,14 @@
-// Reads an image's bytes from a path confined to a base folder, or from an http(s) URL with size and time limits.
+// Reads an image's bytes from a path confined to a base folder, or from an http(s) URL or s3:// object with size and time limits.
 import { open } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
+import { readS3Object } from '../storage/s3Objects.js';
+import { isS3Uri } from '../storage/s3Uri.js';
 import { resolveInside } from './confinedPath.js';
 
 export interface ImageReadLimits {
   /** Largest image accepted, in bytes (default 50 MB). */
   maxBytes?: number;
-  /** Longest wait for a URL, connection to last byte, in milliseconds (default 30 s). */
+  /** Longest wait for a URL or S3 object, connection to last byte, in milliseconds (default 30 s). */
   timeoutMs?: number;
 }
 
@@ -16,8 +18,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 const URL_PATTERN = /^https?:\/\//i;
 const OTHER_URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** Whether uri is a remote image (an http(s) URL or an s3:// URI) rather than a path. */
 export function isImageUrl(uri: string): boolean {
-  return URL_PATTERN.test(uri);
+  return URL_PATTERN.test(uri) || isS3Uri(uri);
 }
 
 function tooLarge(uri: string, maxBytes: number): UserInputError {
@@ -76,13 +79,16 @@ async function readConfined(uri: string, baseDir: string, maxBytes: number): Pro
 }
 
 /**
- * The bytes of an image: an http(s) URL is fetched; anything else is a path resolved inside baseDir that must
- * stay inside it once symlinks are resolved. Failures are UserInputErrors that name the uri.
+ * The bytes of an image: an s3://bucket/key object is read with the process's S3 client and an http(s) URL is
+ * fetched, both within the limits; anything else is a path resolved inside baseDir that must stay inside it once
+ * symlinks are resolved. Failures are UserInputErrors that name the uri.
  */
 export async function readImageBytes(uri: string, baseDir: string, limits: ImageReadLimits = {}): Promise<Buffer> {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (isImageUrl(uri)) return fetchBytes(uri, maxBytes, limits.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (isS3Uri(uri)) return readS3Object(uri, { maxBytes, timeoutMs, what: 'image' });
+  if (isImageUrl(uri)) return fetchBytes(uri, maxBytes, timeoutMs);
   if (uri.trim() === '') throw new UserInputError('image "": empty path');
-  if (OTHER_URL_PATTERN.test(uri)) throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs are supported`);
+  if (OTHER_URL_PATTERN.test(uri)) throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);
   return readConfined(uri, baseDir, maxBytes);
 }

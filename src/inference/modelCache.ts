@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { canonicalRecipe } from '../imaging/recipe.js';
+import { localModelFile } from '../storage/modelFiles.js';
 import { EmbeddingModel, type EmbeddingModelOptions } from './embeddingModel.js';
 import type { ModelManifest } from './modelManifest.js';
 
@@ -30,18 +31,19 @@ async function contentHash(path: string, model: string): Promise<string> {
 
 /**
  * The loaded model for a manifest: the same instance for the same ONNX bytes, recipe and output (the layout
- * follows from the ONNX file). The first caller's options (threads) apply. Do not release() a cached model;
- * releaseModels() closes them all.
+ * follows from the ONNX file). The file may be an s3:// URI (downloaded once per process, see storage/modelFiles.ts).
+ * The first caller's options (threads) apply. Do not release() a cached model; releaseModels() closes them all.
  */
 export async function getModel(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
-  const hash = await contentHash(manifest.file, manifest.name);
+  const file = await localModelFile(manifest.file);
+  const hash = await contentHash(file, manifest.name);
   const key = `${hash}|${canonicalRecipe(manifest.preprocess)}|${manifest.output ?? ''}`;
   const cached = models.get(key);
   if (cached) {
     const model = await cached;
     if (!model.released) return model;
   }
-  const loading = EmbeddingModel.load(manifest, options);
+  const loading = EmbeddingModel.load({ ...manifest, file }, options);
   models.set(key, loading);
   loading.catch(() => {
     if (models.get(key) === loading) models.delete(key);

@@ -1,0 +1,129 @@
+// Reads S3 objects with one lazily created S3Client per process, within size and time limits; failures are UserInputErrors.
+import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { UserInputError } from '../errors.js';
+import { parseS3Uri } from './s3Uri.js';
+
+let client: S3Client | undefined;
+
+/**
+ * The process's S3 client, created at first use from the environment: AWS_REGION (default us-east-1) and, for
+ * S3-compatible stores, CORREMBED_S3_ENDPOINT (path-style addressing). Credentials come from the SDK's default chain.
+ */
+export function s3Client(): S3Client {
+  if (!client) {
+    const endpoint = process.env.CORREMBED_S3_ENDPOINT;
+    client = new S3Client({ region: process.env.AWS_REGION || 'us-east-1', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+  }
+  return client;
+}
+
+/** Replaces the process's client (tests); without one, the next use creates a fresh client from the environment. */
+export function resetS3Client(replacement?: S3Client): void {
+  client?.destroy();
+  client = replacement;
+}
+
+export interface S3ReadLimits {
+  /** Largest object accepted, in bytes. */
+  maxBytes: number;
+  /** Longest wait, request to last byte, in milliseconds. */
+  timeoutMs: number;
+  /** What the object is, to start each error message (default "object"). */
+  what?: string;
+}
+
+export interface S3ObjectInfo {
+  etag: string;
+  size: number;
+}
+
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** message with any credential from the environment blanked out. */
+function redact(message: string): string {
+  return CREDENTIAL_VARIABLES.reduce((text, name) => {
+    const secret = process.env[name];
+    return secret ? text.split(secret).join('***') : text;
+  }, message);
+}
+
+function failure(label: string, error: unknown, timedOut: boolean, timeoutMs: number): UserInputError {
+  if (error instanceof UserInputError) return error;
+  if (timedOut) return new UserInputError(`${label}: no complete answer within ${timeoutMs} ms`);
+  const { name, message, $metadata } = error as Partial<S3ServiceException>;
+  const status = $metadata?.httpStatusCode;
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new UserInputError(`${label}: not found`, 'NOT_FOUND');
+  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) return new UserInputError(`${label}: access denied`);
+  const detail = [name, message].filter((part) => part && part !== 'UnknownError').join(': ');
+  return new UserInputError(`${label}: cannot fetch (${redact(detail || 'unknown error')})`);
+}
+
+const label = (uri: string, limits: S3ReadLimits) => `${limits.what ?? 'object'} ${uri}`;
+
+/** Runs one S3 request under a timeout that aborts it and destroys the body handed to `stopOnTimeout`; errors become UserInputErrors. */
+async function withTimeout<T>(
+  uri: string,
+  limits: S3ReadLimits,
+  request: (signal: AbortSignal, stopOnTimeout: (body: Readable) => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let streaming: Readable | undefined;
+  const timer = setTimeout(() => {
+    controller.abort();
+    streaming?.destroy();
+  }, limits.timeoutMs);
+  try {
+    return await request(controller.signal, (body) => (streaming = body));
+  } catch (error) {
+    throw failure(label(uri, limits), error, controller.signal.aborted, limits.timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The object's ETag and size, without its body. */
+export async function headS3Object(uri: string, limits: S3ReadLimits): Promise<S3ObjectInfo> {
+  const { bucket, key } = parseS3Uri(uri);
+  return withTimeout(uri, limits, async (abortSignal) => {
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+    return { etag: head.ETag ?? '', size: head.ContentLength ?? 0 };
+  });
+}
+
+/**
+ * Streams the object's body to `write`, chunk by chunk, refusing it once it passes maxBytes (declared or streamed);
+ * with ifMatch, only that version (ETag) of the object is read.
+ */
+export async function pipeS3Object(
+  uri: string,
+  limits: S3ReadLimits & { ifMatch?: string },
+  write: (chunk: Uint8Array) => unknown,
+): Promise<void> {
+  const { bucket, key } = parseS3Uri(uri);
+  const tooLarge = () => new UserInputError(`${label(uri, limits)}: larger than the limit of ${limits.maxBytes} bytes`);
+  return withTimeout(uri, limits, async (abortSignal, stopOnTimeout) => {
+    const command = new GetObjectCommand({ Bucket: bucket, Key: key, ...(limits.ifMatch ? { IfMatch: limits.ifMatch } : {}) });
+    const response = await s3Client().send(command, { abortSignal });
+    const body = response.Body as Readable | undefined;
+    if (!body) return;
+    stopOnTimeout(body);
+    if ((response.ContentLength ?? 0) > limits.maxBytes) {
+      body.destroy();
+      throw tooLarge();
+    }
+    let total = 0;
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > limits.maxBytes) throw tooLarge();
+      await write(chunk);
+    }
+  });
+}
+
+/** The whole object's bytes, within the limits. Errors name the uri: NOT_FOUND, access denied, too large, timeout, cannot fetch. */
+export async function readS3Object(uri: string, limits: S3ReadLimits): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  await pipeS3Object(uri, limits, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
+}
