@@ -1,8 +1,8 @@
 // The Lambda path end to end: the real @aws-sdk/client-lambda against a local Invoke endpoint running the real handlers, with faults.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DatasetService } from '../src/catalog/datasetService.js';
@@ -22,7 +22,9 @@ import { handleAggregate } from '../src/serverless/aggregateFunction.js';
 import { handleApi } from '../src/serverless/apiFunction.js';
 import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
+import { resetS3Client } from '../src/storage/s3Objects.js';
 import { startInvokeHost, type Fault, type InvokeHost } from '../src/serverless/invokeHost.js';
+import { startS3Host } from './support/s3Host.js';
 import { writeToneDataset } from './support/toneDataset.js';
 
 const OPTIONS = { perCategory: true, bootstrap: { resamples: 1000, seed: 3 }, retrieval: { k: [1, 5] }, baselines: { seed: 5 } };
@@ -41,6 +43,8 @@ const dir = mkdtempSync(join(tmpdir(), 'corrembed-lambda-'));
 let local: Side;
 let remote: Side;
 let host: InvokeHost;
+let manifestPath: string;
+let modelPaths: string[];
 
 async function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
   const db = await createTestDatabase();
@@ -101,8 +105,8 @@ async function modelNames(on: Side): Promise<Map<string, string>> {
 before(async () => {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  const manifestPath = await writeToneDataset(join(dir, 'data'), IMAGES);
-  const modelPaths = (await writeDemoModels(join(dir, 'models'))).slice(0, 2);
+  manifestPath = await writeToneDataset(join(dir, 'data'), IMAGES);
+  modelPaths = (await writeDemoModels(join(dir, 'models'))).slice(0, 2);
   local = await side(manifestPath, modelPaths);
   remote = await side(manifestPath, modelPaths);
   // The handlers run in this process and open the Lambda side's database, as a function container would.
@@ -197,4 +201,39 @@ test('the api function answers GraphQL over an HTTP API event and records runs f
   assert.equal(started.data.startEvaluation.status, 'queued');
   const recorded = await remote.db.prisma.run.findUniqueOrThrow({ where: { id: started.data.startEvaluation.id } });
   assert.equal(recorded.status, 'queued', 'the api function does not drive runs');
+});
+
+test('images and the model in S3: the functions read them through the S3 API and score as from local files', async () => {
+  const s3 = await startS3Host();
+  process.env.CORREMBED_S3_ENDPOINT = s3.endpoint;
+  process.env.CORREMBED_MODEL_CACHE_DIR = join(dir, 'model-cache');
+  resetS3Client();
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; images: { uri: string }[] };
+    for (const image of manifest.images) {
+      s3.put('catalogue', `tones/${basename(image.uri)}`, readFileSync(join(dir, 'data', image.uri)));
+      image.uri = `s3://catalogue/tones/${basename(image.uri)}`;
+    }
+    const s3Manifest = join(dir, 's3-dataset.json');
+    writeFileSync(s3Manifest, JSON.stringify({ ...manifest, name: 'tones in S3' }));
+    const modelManifest = JSON.parse(readFileSync(modelPaths[0], 'utf8')) as { name: string; file: string };
+    const onnx = readdirSync(join(dir, 'models')).find((f) => f === basename(modelManifest.file))!;
+    s3.put('models', `demo/${onnx}`, readFileSync(join(dir, 'models', onnx)));
+    const s3Model = join(dir, 's3-model.json');
+    writeFileSync(s3Model, JSON.stringify({ ...modelManifest, name: `${modelManifest.name} (S3)`, file: `s3://models/demo/${onnx}` }));
+
+    const datasetId = (await remote.datasets.importDataset({ manifestPath: s3Manifest })).id;
+    const modelId = (await new ModelService(remote.db.prisma).register(s3Model)).id;
+    const executor = new LambdaExecutor(lambdaConfig());
+    const run = await evaluate({ ...remote, datasetId }, executor, [modelId]);
+    await executor.close();
+    assert.equal(run.status, 'succeeded', run.error ?? run.evaluations[0].error ?? '');
+    const fromFiles = await remote.db.prisma.evaluation.findFirstOrThrow({ where: { model: { name: modelManifest.name }, status: 'succeeded' } });
+    assert.equal(run.evaluations[0].score, fromFiles.score);
+    assert.ok(s3.requests.filter((r) => r.startsWith('GET /catalogue/')).length >= IMAGES);
+  } finally {
+    delete process.env.CORREMBED_S3_ENDPOINT;
+    resetS3Client();
+    await s3.close();
+  }
 });

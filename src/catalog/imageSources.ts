@@ -1,8 +1,9 @@
-// Checks a manifest's image uris (files inside the manifest's folder, or http(s) URLs) and hashes the local files.
+// Checks a manifest's image uris (files inside the manifest's folder, http(s) URLs or s3:// objects) and hashes the local files.
 import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserInputError } from '../errors.js';
+import { isS3Uri, parseS3Uri } from '../storage/s3Uri.js';
 
 export interface ImageSource {
   id: string;
@@ -13,7 +14,7 @@ export interface ImageSource {
 const CONCURRENCY = 16;
 
 export function isRemoteUri(uri: string): boolean {
-  return /^https?:\/\//i.test(uri);
+  return /^https?:\/\//i.test(uri) || isS3Uri(uri);
 }
 
 function inside(root: string, path: string): boolean {
@@ -21,18 +22,26 @@ function inside(root: string, path: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-/** The sha256 (hex) of each image's file, null for http(s) images; every problem is a UserInputError naming the image. */
+/** The sha256 (hex) of each image's file, null for remote images (hashed when first fetched); every problem is a UserInputError naming the image. */
 export async function hashImageSources(rootDir: string, images: ImageSource[]): Promise<(string | null)[]> {
   const root = await realpath(rootDir);
   const hashes: (string | null)[] = new Array(images.length).fill(null);
   const missing: number[] = [];
   const check = async (i: number) => {
     const { id, uri } = images[i];
+    if (isS3Uri(uri)) {
+      try {
+        parseS3Uri(uri);
+      } catch (error) {
+        throw new UserInputError(`image "${id}": ${(error as Error).message}`);
+      }
+      return;
+    }
     if (isRemoteUri(uri)) {
       if (!URL.canParse(uri)) throw new UserInputError(`image "${id}": malformed URL ${uri}`);
       return;
     }
-    if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be a path relative to the manifest's folder or an http(s) URL`);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be a path relative to the manifest's folder, an http(s) URL or an s3://bucket/key URI`);
     if (isAbsolute(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be relative to the manifest's folder`);
     const path = resolve(root, uri);
     if (!inside(root, path)) throw new UserInputError(`image "${id}": ${uri} is outside the manifest's folder`);

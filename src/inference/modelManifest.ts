@@ -4,6 +4,7 @@ import { UserInputError } from '../errors.js';
 import { resolveInside } from '../imaging/confinedPath.js';
 import { parsePreprocessRecipe, type PreprocessRecipe } from '../imaging/preprocess.js';
 import { readJsonFile } from '../io/jsonFile.js';
+import { isS3Uri, parseS3Uri } from '../storage/s3Uri.js';
 
 export interface ModelMetadata {
   family?: string;
@@ -17,7 +18,7 @@ export interface ModelMetadata {
 
 export interface ModelManifest {
   name: string;
-  /** Absolute path of the .onnx file. */
+  /** Absolute path of the .onnx file, or its s3://bucket/key URI. */
   file: string;
   preprocess: PreprocessRecipe;
   /** Graph output holding the embedding (default: the first output). */
@@ -57,7 +58,7 @@ function parseMetadata(value: unknown, fail: (m: string) => never): ModelMetadat
   return metadata;
 }
 
-/** Reads and validates a model manifest; `file` comes back absolute and confined to the manifest's folder. */
+/** Reads and validates a model manifest; a path `file` comes back absolute and confined to the manifest's folder. */
 export async function loadModelManifest(path: string): Promise<ModelManifest> {
   const json = await readJsonFile(path, 'model manifest');
   const fail = (message: string): never => {
@@ -67,7 +68,7 @@ export async function loadModelManifest(path: string): Promise<ModelManifest> {
   const input = json as Record<string, unknown>;
   refuseUnknown(input, FIELDS, '', fail);
   if (typeof input.name !== 'string' || input.name.trim() === '') fail('"name" must be a non-empty string');
-  if (typeof input.file !== 'string' || input.file.trim() === '') fail('"file" must be the path of the .onnx file, relative to the manifest');
+  if (typeof input.file !== 'string' || input.file.trim() === '') fail('"file" must be the path of the .onnx file, relative to the manifest, or an s3://bucket/key URI');
   if (input.preprocess === undefined) fail('"preprocess" is required: { resize, crop, interpolation, mean, std }');
   let preprocess: PreprocessRecipe;
   try {
@@ -76,7 +77,10 @@ export async function loadModelManifest(path: string): Promise<ModelManifest> {
     return fail((error as Error).message);
   }
   if (input.output !== undefined && (typeof input.output !== 'string' || input.output === '')) fail('"output" must be the name of a graph output');
-  const file = await resolveInside(input.file as string, dirname(path), `model manifest ${path}: file "${input.file as string}"`);
+  // An s3:// file is fetched when the model is loaded; a path is resolved inside the manifest's folder.
+  const file = isS3Uri(input.file as string)
+    ? parseS3Uri(input.file as string).uri
+    : await resolveInside(input.file as string, dirname(path), `model manifest ${path}: file "${input.file as string}"`);
   return {
     name: input.name as string,
     file,
