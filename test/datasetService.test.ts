@@ -140,7 +140,7 @@ test('malformed manifests and bad uris are user errors and store nothing', async
     [JSON.stringify(image('images/../../missing.png')), 'BAD_USER_INPUT', /outside the manifest's folder/],
     [JSON.stringify(image('linked.png')), 'BAD_USER_INPUT', /links outside the manifest's folder/],
     [JSON.stringify(image(join(dir, 'outside.png'))), 'BAD_USER_INPUT', /must be relative to the manifest's folder/],
-    [JSON.stringify(image('file:///etc/passwd')), 'BAD_USER_INPUT', /relative to the manifest's folder or an http\(s\) URL/],
+    [JSON.stringify(image('file:///etc/passwd')), 'BAD_USER_INPUT', /relative to the manifest's folder, an http\(s\) URL or an s3:\/\/bucket\/key URI/],
   ];
   for (const [i, [text, code, message]] of cases.entries()) {
     const manifestPath = writeFile(`bad/${i}/manifest.json`, text);

@@ -1,6 +1,6 @@
 // The Lambda path end to end: the real @aws-sdk/client-lambda against a local Invoke endpoint running the real handlers, with faults.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -209,21 +209,22 @@ test('images and the model in S3: the functions read them through the S3 API and
   process.env.CORREMBED_MODEL_CACHE_DIR = join(dir, 'model-cache');
   resetS3Client();
   try {
+    // The dataset folder and the model folder as uploaded to buckets: manifests name their files relatively.
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; images: { uri: string }[] };
-    for (const image of manifest.images) {
-      s3.put('catalogue', `tones/${basename(image.uri)}`, readFileSync(join(dir, 'data', image.uri)));
-      image.uri = `s3://catalogue/tones/${basename(image.uri)}`;
-    }
-    const s3Manifest = join(dir, 's3-dataset.json');
-    writeFileSync(s3Manifest, JSON.stringify({ ...manifest, name: 'tones in S3' }));
+    for (const image of manifest.images) s3.put('catalogue', `tones/${image.uri}`, readFileSync(join(dir, 'data', image.uri)));
+    s3.put('catalogue', 'tones/manifest.json', Buffer.from(JSON.stringify({ ...manifest, name: 'tones in S3' })));
     const modelManifest = JSON.parse(readFileSync(modelPaths[0], 'utf8')) as { name: string; file: string };
-    const onnx = readdirSync(join(dir, 'models')).find((f) => f === basename(modelManifest.file))!;
+    const onnx = basename(modelManifest.file);
     s3.put('models', `demo/${onnx}`, readFileSync(join(dir, 'models', onnx)));
-    const s3Model = join(dir, 's3-model.json');
-    writeFileSync(s3Model, JSON.stringify({ ...modelManifest, name: `${modelManifest.name} (S3)`, file: `s3://models/demo/${onnx}` }));
+    s3.put('models', 'demo/model.json', Buffer.from(JSON.stringify({ ...modelManifest, name: `${modelManifest.name} (S3)`, file: onnx })));
 
-    const datasetId = (await remote.datasets.importDataset({ manifestPath: s3Manifest })).id;
-    const modelId = (await new ModelService(remote.db.prisma).register(s3Model)).id;
+    const dataset = await remote.datasets.importDataset({ manifestPath: 's3://catalogue/tones/manifest.json' });
+    const datasetId = dataset.id;
+    const stored = await remote.db.prisma.image.findFirstOrThrow({ where: { datasetId }, orderBy: { position: 'asc' } });
+    assert.equal(stored.uri, `s3://catalogue/tones/${manifest.images[0].uri}`);
+    const model = await new ModelService(remote.db.prisma).register('s3://models/demo/model.json');
+    assert.equal(model.onnxPath, `s3://models/demo/${onnx}`);
+    const modelId = model.id;
     const executor = new LambdaExecutor(lambdaConfig());
     const run = await evaluate({ ...remote, datasetId }, executor, [modelId]);
     await executor.close();

@@ -14,7 +14,7 @@ import { getModel, releaseModels } from '../src/inference/modelCache.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { localModelFile } from '../src/storage/modelFiles.js';
 import { resetS3Client } from '../src/storage/s3Objects.js';
-import { parseS3Uri } from '../src/storage/s3Uri.js';
+import { parseS3Uri, resolveS3Relative } from '../src/storage/s3Uri.js';
 import { startS3Host, type S3Host } from './support/s3Host.js';
 import { writeTinyModel } from './support/tinyModels.js';
 
@@ -75,6 +75,13 @@ test('s3:// URIs: bucket and key, malformed ones refused', async () => {
     assert.throws(() => parseS3Uri(uri), (error: unknown) => error instanceof UserInputError && pattern.test(error.message) && error.message.includes('expected s3://bucket/key'));
     await rejectsWith(readImageBytes(uri, root), pattern);
   }
+});
+
+test('paths relative to a manifest in S3 resolve inside its bucket', () => {
+  assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', 'images/0.png'), 's3://data/sets/tones/images/0.png');
+  assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', './a/../b.png'), 's3://data/sets/tones/b.png');
+  assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', '../../shared/m.onnx'), 's3://data/shared/m.onnx');
+  assert.throws(() => resolveS3Relative('s3://data/manifest.json', '../x.png'), /climbs above the root of bucket data/);
 });
 
 test('an image read by s3:// URI decodes with sharp', async () => {

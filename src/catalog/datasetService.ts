@@ -4,7 +4,8 @@ import { UserInputError } from '../errors.js';
 import type { Dataset, PrismaClient } from '../generated/prisma/client.js';
 import { loadManifest } from '../io/datasetFiles.js';
 import { tagKey, type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
-import { hashImageSources } from './imageSources.js';
+import { isS3Uri, parseS3Uri, resolveS3Relative } from '../storage/s3Uri.js';
+import { hashImageSources, isRemoteUri } from './imageSources.js';
 import { taxonomyOf } from './taxonomy.js';
 
 export interface ScoringImage {
@@ -39,9 +40,12 @@ export class DatasetService {
 
   /** Reads, validates and stores a manifest and its images' content hashes; nothing is stored when anything is wrong. */
   async importDataset(input: { manifestPath: string; name?: string }): Promise<Dataset> {
-    const manifestPath = resolve(input.manifestPath);
-    const rootDir = dirname(manifestPath);
+    const inS3 = isS3Uri(input.manifestPath);
+    const manifestPath = inS3 ? parseS3Uri(input.manifestPath).uri : resolve(input.manifestPath);
+    const rootDir = inS3 ? manifestPath.slice(0, manifestPath.lastIndexOf('/') + 1) : dirname(manifestPath);
     const manifest = await loadManifest(manifestPath);
+    // A manifest in S3 names its images relative to its own folder there: they are stored as s3:// URIs.
+    if (inS3) for (const image of manifest.images) if (image.uri !== undefined && !isRemoteUri(image.uri)) image.uri = resolveS3Relative(manifestPath, image.uri);
     const sources = manifest.images.map((image) => {
       if (image.uri === undefined) throw new UserInputError(`manifest: image "${image.id}" has no "uri" (a file relative to the manifest's folder, or an http(s) URL)`);
       return { id: image.id, uri: image.uri };

@@ -24,7 +24,8 @@ function inside(root: string, path: string): boolean {
 
 /** The sha256 (hex) of each image's file, null for remote images (hashed when first fetched); every problem is a UserInputError naming the image. */
 export async function hashImageSources(rootDir: string, images: ImageSource[]): Promise<(string | null)[]> {
-  const root = await realpath(rootDir);
+  // Resolved on the first local image: a manifest of remote images may have no local folder at all.
+  let rootPath: Promise<string> | null = null;
   const hashes: (string | null)[] = new Array(images.length).fill(null);
   const missing: number[] = [];
   const check = async (i: number) => {
@@ -43,6 +44,7 @@ export async function hashImageSources(rootDir: string, images: ImageSource[]): 
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be a path relative to the manifest's folder, an http(s) URL or an s3://bucket/key URI`);
     if (isAbsolute(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be relative to the manifest's folder`);
+    const root = await (rootPath ??= realpath(rootDir));
     const path = resolve(root, uri);
     if (!inside(root, path)) throw new UserInputError(`image "${id}": ${uri} is outside the manifest's folder`);
     let file: string;

@@ -4,7 +4,7 @@ import { UserInputError } from '../errors.js';
 import { resolveInside } from '../imaging/confinedPath.js';
 import { parsePreprocessRecipe, type PreprocessRecipe } from '../imaging/preprocess.js';
 import { readJsonFile } from '../io/jsonFile.js';
-import { isS3Uri, parseS3Uri } from '../storage/s3Uri.js';
+import { isS3Uri, parseS3Uri, resolveS3Relative } from '../storage/s3Uri.js';
 
 export interface ModelMetadata {
   family?: string;
@@ -77,10 +77,13 @@ export async function loadModelManifest(path: string): Promise<ModelManifest> {
     return fail((error as Error).message);
   }
   if (input.output !== undefined && (typeof input.output !== 'string' || input.output === '')) fail('"output" must be the name of a graph output');
-  // An s3:// file is fetched when the model is loaded; a path is resolved inside the manifest's folder.
-  const file = isS3Uri(input.file as string)
-    ? parseS3Uri(input.file as string).uri
-    : await resolveInside(input.file as string, dirname(path), `model manifest ${path}: file "${input.file as string}"`);
+  // An s3:// file is fetched when the model is loaded; a path is resolved inside the manifest's folder (in S3 too).
+  const given = input.file as string;
+  const file = isS3Uri(given)
+    ? parseS3Uri(given).uri
+    : isS3Uri(path)
+      ? resolveS3Relative(path, given)
+      : await resolveInside(given, dirname(path), `model manifest ${path}: file "${given}"`);
   return {
     name: input.name as string,
     file,

@@ -44,3 +44,20 @@ export function parseS3Uri(uri: string): S3Location {
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) fail(`key longer than ${MAX_KEY_BYTES} bytes`);
   return { bucket, key, uri };
 }
+
+/**
+ * A path relative to an S3 object's folder, as an s3:// URI (how a manifest in S3 names its images or model file).
+ * It may not climb above the bucket's root.
+ */
+export function resolveS3Relative(baseUri: string, relativePath: string): string {
+  const { bucket, key } = parseS3Uri(baseUri);
+  const folder = key.split('/').slice(0, -1);
+  for (const part of relativePath.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (folder.length === 0) throw new UserInputError(`${relativePath}: climbs above the root of bucket ${bucket}`);
+      folder.pop();
+    } else folder.push(part);
+  }
+  return parseS3Uri(`s3://${bucket}/${folder.join('/')}`).uri;
+}
