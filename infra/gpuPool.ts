@@ -19,7 +19,7 @@ export interface GpuPoolProps {
 }
 
 export interface GpuPool {
-  /** CORREMBED_LAMBDA_ENDPOINT for the service. */
+  /** CORREMBED_EMBED_ENDPOINT for the service. */
   endpoint: string;
   /** The internal ALB; callers open its listener to their own security group. */
   loadBalancer: ec2.IConnectable;

@@ -31,7 +31,7 @@ function serviceEnvironment(props: ServiceProps): Record<string, string> {
     CORREMBED_AGGREGATE_FUNCTION: props.aggregate.functionName,
     CORREMBED_LAMBDA_CONCURRENCY: String(settings.lambdaConcurrency),
     ...(settings.aggregateShards === undefined ? {} : { CORREMBED_AGGREGATE_SHARDS: String(settings.aggregateShards) }),
-    ...(props.gpuEndpoint === undefined ? {} : { CORREMBED_LAMBDA_ENDPOINT: props.gpuEndpoint }),
+    ...(props.gpuEndpoint === undefined ? {} : { CORREMBED_EMBED_ENDPOINT: props.gpuEndpoint }),
   };
 }
 

@@ -10,8 +10,10 @@ export interface LambdaConfig {
   embedFunction: string;
   aggregateFunction: string;
   region: string;
-  /** Another Invoke endpoint than AWS's (a local host, or a GPU pool speaking the same contract). */
+  /** Another Invoke endpoint than AWS's (a local function host), for both functions. */
   endpoint: string | undefined;
+  /** An Invoke endpoint for embed calls only (a GPU pool serving the same contract); aggregation stays on `endpoint`. */
+  embedEndpoint: string | undefined;
   /** Invocations in flight at once. */
   concurrency: number;
   /** Aggregate invocations per scoring pass. */
@@ -77,14 +79,19 @@ function required(env: NodeJS.ProcessEnv, name: string, reason: string): string 
   return raw.trim();
 }
 
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name] || undefined;
+  if (raw !== undefined && !/^https?:\/\/[^/]/.test(raw)) throw new ConfigError(name, `must be an http(s):// URL (got "${raw}")`);
+  return raw;
+}
+
 function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
-  const endpoint = env.CORREMBED_LAMBDA_ENDPOINT || undefined;
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new ConfigError('CORREMBED_LAMBDA_ENDPOINT', 'must be an http(s):// URL');
   return {
     embedFunction: required(env, 'CORREMBED_EMBED_FUNCTION', 'when CORREMBED_EXECUTOR is "lambda"'),
     aggregateFunction: required(env, 'CORREMBED_AGGREGATE_FUNCTION', 'when CORREMBED_EXECUTOR is "lambda"'),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    endpoint,
+    endpoint: httpUrl(env, 'CORREMBED_LAMBDA_ENDPOINT'),
+    embedEndpoint: httpUrl(env, 'CORREMBED_EMBED_ENDPOINT'),
     concurrency: integer(env, 'CORREMBED_LAMBDA_CONCURRENCY', 64, 1, 10_000),
     shards: integer(env, 'CORREMBED_AGGREGATE_SHARDS', 16, 1, 1024),
     timeoutMs: integer(env, 'CORREMBED_LAMBDA_TIMEOUT_MS', 905_000, 100, 3_600_000),

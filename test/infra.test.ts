@@ -200,7 +200,7 @@ describe('default stack', () => {
     assert.equal(env.PORT, '4000');
     assert.deepEqual(env.DATABASE_SECRET_ARN, secretArn);
     assert.deepEqual(env.CORREMBED_BUCKET, { Ref: bucketId });
-    assert.equal(env.CORREMBED_LAMBDA_ENDPOINT, undefined);
+    assert.equal(env.CORREMBED_EMBED_ENDPOINT, undefined);
     assert.equal(env.CORREMBED_AGGREGATE_SHARDS, undefined);
     const apiEnv = api.Properties.Environment.Variables;
     assert.equal(apiEnv.CORREMBED_DRIVE_RUNS, 'false');
@@ -274,7 +274,7 @@ describe('GPU stack', () => {
       resources(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(([, lb]) => lb.Properties.Scheme === 'internal'),
       'internal load balancer',
     );
-    const endpoint = envOf(serviceContainer(json, 'serve')).CORREMBED_LAMBDA_ENDPOINT;
+    const endpoint = envOf(serviceContainer(json, 'serve')).CORREMBED_EMBED_ENDPOINT;
     assert.ok(mentions(endpoint, albId));
     const albSecurityGroupId = json.Resources[albId].Properties.SecurityGroups[0]['Fn::GetAtt'][0];
     assert.equal(json.Resources[albSecurityGroupId].Properties.SecurityGroupIngress, undefined, 'listener not open to the VPC');

@@ -67,7 +67,7 @@ function faultPlan(name: string, n: number): Fault | null {
 }
 
 function lambdaConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
-  return { embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, concurrency: 4, shards: 3, timeoutMs: 1500, maxAttempts: 10, ...overrides };
+  return { embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, embedEndpoint: undefined, concurrency: 4, shards: 3, timeoutMs: 1500, maxAttempts: 10, ...overrides };
 }
 
 async function evaluate(on: Side, executor: Executor, modelIds = on.modelIds) {
@@ -174,6 +174,20 @@ test('a model the function cannot load is a user error: not retried, reported on
   assert.equal(run.status, 'failed');
   assert.match(run.evaluations[0].error ?? '', /missing\.onnx/);
   assert.ok(executor.stats.invocations - before <= 8, 'user errors are not retried');
+});
+
+test('with an embed endpoint (a GPU pool speaking the Invoke contract), embed calls go there and aggregation stays on Lambda', async () => {
+  const pool = await startInvokeHost({ functions: { embed: handleEmbed } });
+  const executor = new LambdaExecutor(lambdaConfig({ embedEndpoint: pool.endpoint }));
+  const embedsBefore = host.invocations.get('embed') ?? 0;
+  const aggregatesBefore = host.invocations.get('aggregate') ?? 0;
+  const run = await evaluate(remote, executor, [await modelVariant({ name: 'on the pool', onnxHash: 'gpu-pool' })]);
+  await executor.close();
+  await pool.close();
+  assert.equal(run.status, 'succeeded', run.evaluations[0].error ?? '');
+  assert.ok((pool.invocations.get('embed') ?? 0) >= IMAGES / 4);
+  assert.equal(host.invocations.get('embed') ?? 0, embedsBefore);
+  assert.ok((host.invocations.get('aggregate') ?? 0) > aggregatesBefore);
 });
 
 test('the api function answers GraphQL over an HTTP API event and records runs for the service to drive', async () => {

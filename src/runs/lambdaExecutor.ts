@@ -59,6 +59,8 @@ export class LambdaExecutor implements Executor {
   readonly stats: InvokeStats = { invocations: 0, retries: 0, throttled: 0, functionErrors: 0, timeouts: 0 };
   readonly aggregate: Executor['aggregate'];
   private readonly client: LambdaClient;
+  /** The GPU pool's client when embed calls go elsewhere than aggregate calls. */
+  private readonly embedClient: LambdaClient;
   private readonly slots: Semaphore;
   private closed = false;
 
@@ -68,21 +70,23 @@ export class LambdaExecutor implements Executor {
   ) {
     // The SDK's own retries are off: this class retries, so throttling and function errors share one policy.
     this.client = new LambdaClient({ region: config.region, endpoint: config.endpoint, maxAttempts: 1 });
+    this.embedClient = config.embedEndpoint ? new LambdaClient({ region: config.region, endpoint: config.embedEndpoint, maxAttempts: 1 }) : this.client;
     this.slots = new Semaphore(config.concurrency);
-    this.aggregate = { shards: config.shards, run: (task: AggregateTask) => this.invoke<EncodedPassResult>(config.aggregateFunction, task) };
+    this.aggregate = { shards: config.shards, run: (task: AggregateTask) => this.invoke<EncodedPassResult>(this.client, config.aggregateFunction, task) };
   }
 
   embed(task: EmbedTask): Promise<EmbedResult> {
-    return this.invoke<EmbedResult>(this.config.embedFunction, task);
+    return this.invoke<EmbedResult>(this.embedClient, this.config.embedFunction, task);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.client.destroy();
+    this.embedClient.destroy();
   }
 
   /** One task through `functionName`: retried on throttling, function errors and timeouts with full-jitter backoff. */
-  private async invoke<T>(functionName: string, payload: unknown): Promise<T> {
+  private async invoke<T>(client: LambdaClient, functionName: string, payload: unknown): Promise<T> {
     const body = Buffer.from(JSON.stringify(payload));
     if (body.length > MAX_PAYLOAD_BYTES) throw new Error(`${functionName}: payload of ${body.length} bytes is over Lambda's 6 MB limit`);
     await this.slots.acquire();
@@ -90,7 +94,7 @@ export class LambdaExecutor implements Executor {
       for (let attempt = 1; ; attempt++) {
         if (this.closed) throw new Error('executor is closed');
         try {
-          return unwrap(await this.tryOnce<T>(functionName, body));
+          return unwrap(await this.tryOnce<T>(client, functionName, body));
         } catch (error) {
           if (!(error instanceof RetryableInvokeError) || attempt >= this.config.maxAttempts) {
             if (error instanceof RetryableInvokeError) throw new Error(`${functionName}: gave up after ${attempt} tries: ${error.message}`);
@@ -107,11 +111,11 @@ export class LambdaExecutor implements Executor {
     }
   }
 
-  private async tryOnce<T>(functionName: string, body: Buffer): Promise<InvocationAnswer<T>> {
+  private async tryOnce<T>(client: LambdaClient, functionName: string, body: Buffer): Promise<InvocationAnswer<T>> {
     this.stats.invocations++;
     let response;
     try {
-      response = await this.client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: body }), {
+      response = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: body }), {
         abortSignal: AbortSignal.timeout(this.config.timeoutMs),
       });
     } catch (error) {
