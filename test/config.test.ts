@@ -1,0 +1,55 @@
+// Configuration from the environment: defaults, the Lambda executor's settings, and one clear error per bad value.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { urlFromSecret } from '../src/db/databaseSecret.js';
+import { executionProviders } from '../src/inference/executionProviders.js';
+
+const LAMBDA = { CORREMBED_EXECUTOR: 'lambda', CORREMBED_EMBED_FUNCTION: 'embed', CORREMBED_AGGREGATE_FUNCTION: 'aggregate' };
+
+test('defaults: local executor, runs driven here, one-minute leases', () => {
+  const config = loadConfig({});
+  assert.equal(config.executor, 'local');
+  assert.equal(config.lambda, undefined);
+  assert.equal(config.driveRuns, true);
+  assert.equal(config.leaseSeconds, 60);
+});
+
+test('the Lambda executor: function names required, the rest defaulted, endpoints checked', () => {
+  const config = loadConfig({ ...LAMBDA, AWS_REGION: 'eu-west-1', CORREMBED_EMBED_ENDPOINT: 'http://gpu.internal:9000' });
+  assert.deepEqual(config.lambda, {
+    embedFunction: 'embed',
+    aggregateFunction: 'aggregate',
+    region: 'eu-west-1',
+    endpoint: undefined,
+    embedEndpoint: 'http://gpu.internal:9000',
+    concurrency: 64,
+    shards: 16,
+    timeoutMs: 905_000,
+    maxAttempts: 8,
+  });
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ CORREMBED_EXECUTOR: 'lambda' }, /CORREMBED_EMBED_FUNCTION must be set when CORREMBED_EXECUTOR is "lambda"/],
+    [{ ...LAMBDA, CORREMBED_AGGREGATE_FUNCTION: ' ' }, /CORREMBED_AGGREGATE_FUNCTION must be set/],
+    [{ ...LAMBDA, CORREMBED_LAMBDA_ENDPOINT: 'localhost:9000' }, /CORREMBED_LAMBDA_ENDPOINT must be an http\(s\):\/\/ URL/],
+    [{ ...LAMBDA, CORREMBED_LAMBDA_CONCURRENCY: '0' }, /CORREMBED_LAMBDA_CONCURRENCY must be an integer from 1/],
+    [{ CORREMBED_EXECUTOR: 'batch' }, /CORREMBED_EXECUTOR must be "local" or "lambda"/],
+    [{ CORREMBED_LEASE_SECONDS: '0' }, /CORREMBED_LEASE_SECONDS must be an integer from 1 to 3600/],
+    [{ CORREMBED_DRIVE_RUNS: 'maybe' }, /CORREMBED_DRIVE_RUNS must be true or false/],
+  ];
+  for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+});
+
+test('the database URL of an RDS secret: credentials encoded, TLS required', () => {
+  assert.equal(
+    urlFromSecret({ host: 'db.internal', port: 5432, username: 'corr embed', password: 'p@ss/w:rd', dbname: 'corrembed' }),
+    'postgresql://corr%20embed:p%40ss%2Fw%3Ard@db.internal:5432/corrembed?sslmode=require&uselibpqcompat=true',
+  );
+  assert.throws(() => urlFromSecret({ host: 'db.internal', username: 'u' }), /DATABASE_SECRET_ARN names a secret without "password"/);
+});
+
+test('execution providers: cpu by default, cuda and webgpu fall back to cpu, anything else refused', () => {
+  assert.deepEqual(executionProviders({}), ['cpu']);
+  assert.deepEqual(executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'cuda' }), ['cuda', 'cpu']);
+  assert.throws(() => executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'tpu' }), /CORREMBED_EXECUTION_PROVIDER must be one of cpu, cuda, webgpu/);
+});
