@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isUserInputError } from '../src/errors.js';
-import { computeShard, shardedPassRunner, type EncodedPassResult, type ShardRequest } from '../src/metric/aggregateShards.js';
+import { computeShard, MAX_SHARDS, shardedPassRunner, shardsForAnswers, type EncodedPassResult, type ShardRequest } from '../src/metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext, type ScoreReport } from '../src/metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../src/metric/options.js';
 import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js';
@@ -62,6 +62,14 @@ test('shards: with more shards than queries, some are empty', async () => {
   const request: ShardRequest = { baseline: null, shard: 0, shards: images + 2 };
   const answer = await computeShard(dataset.manifest, copyMatrix(dataset.embeddings), options, request);
   assert.deepEqual(answer, { r: [], categoryR: [], retrieval: { ks: [1, 5, 10], topMeans: [], ndcg: [] } });
+});
+
+test('shards: large passes get enough shards that each answer stays far below Lambda\'s 6 MB', () => {
+  assert.equal(shardsForAnswers(16, 1000, 5, { perCategory: true, retrievalK: [1, 5] }), 16);
+  const shards = shardsForAnswers(16, 1_000_000, 12, { perCategory: true, retrievalK: [1, 5, 10] });
+  assert.ok(shards > 16);
+  assert.ok((Math.ceil(1_000_000 / shards) * (1 + 12 + 4) * 25) <= 4 * 1024 * 1024);
+  assert.equal(shardsForAnswers(1, 1e12, 1, { perCategory: false, retrievalK: null }), MAX_SHARDS);
 });
 
 test('shards: bad shard requests are refused as user errors', async () => {

@@ -26,6 +26,17 @@ export interface EncodedPassResult {
 /** More shards than this is a mistake: each one is a process. */
 export const MAX_SHARDS = 10_000;
 
+/** An answer stays well under Lambda's 6 MB response limit; a JSON number takes at most 25 bytes with its comma. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+const BYTES_PER_VALUE = 25;
+
+/** At least `minShards`, and enough that no shard's answer outgrows MAX_ANSWER_BYTES. */
+export function shardsForAnswers(minShards: number, queries: number, categories: number, options: Pick<PassOptions, 'perCategory' | 'retrievalK'>): number {
+  const valuesPerQuery = 1 + (options.perCategory ? categories : 0) + (options.retrievalK ? options.retrievalK.length + 1 : 0);
+  const needed = Math.ceil((queries * valuesPerQuery * BYTES_PER_VALUE) / MAX_ANSWER_BYTES);
+  return Math.min(MAX_SHARDS, Math.max(minShards, needed));
+}
+
 function integerIn(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new UserInputError(`shard request: "${name}" must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
@@ -88,12 +99,14 @@ function checkAnswer(answer: EncodedPassResult, queries: number, categories: num
 }
 
 /**
- * A PassRunner that splits each pass's queries with shardQueries and has `runShard` compute the shards (all at
- * once; empty ones are not asked for). The merged result is exactly that of one process.
+ * A PassRunner that splits each pass's queries with shardQueries (into at least `minShards`, more when the answers
+ * would be too large) and has `runShard` compute the shards (all at once; empty ones are not asked for). The merged
+ * result is exactly that of one process.
  */
-export function shardedPassRunner(shards: number, runShard: (request: ShardRequest) => Promise<EncodedPassResult>): PassRunner {
-  integerIn('shards', shards, 1, MAX_SHARDS);
+export function shardedPassRunner(minShards: number, runShard: (request: ShardRequest) => Promise<EncodedPassResult>): PassRunner {
+  integerIn('shards', minShards, 1, MAX_SHARDS);
   return async ({ baseline, data, queries, options }) => {
+    const shards = shardsForAnswers(minShards, queries.length, data.tags.categories.length, options);
     const split = shardQueries(data, queries, shards)
       .map((positions, shard) => ({ positions, shard }))
       .filter((s) => s.positions.length > 0);
