@@ -30,23 +30,17 @@ import { startInvokeHost, type FunctionHandler } from '../src/serverless/invokeH
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { writeFanoutDataset } from './fanoutImages.js';
 import { Probe, type Window } from './fanoutProbe.js';
+import { benchCli } from './benchCli.js';
 
 const PER_ITEM = 4;
 const SAMPLE_MS = 500;
 const CALIBRATION_TRIES = 3;
 const NOOP_INVOCATIONS = 2000;
 
-function fail(message: string): never {
-  console.error(`\nbench:fanout FAILED: ${message}`);
-  process.exit(1);
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer (got ${JSON.stringify(value)})`);
-  return n;
-}
+const cli = benchCli('bench:fanout');
+// Annotated, so the compiler knows code after fail() is unreachable.
+const fail: (message: string) => never = cli.fail;
+const positiveInt = cli.positiveInt;
 
 /** Time spent in a function's calls, and how many. */
 class Timer {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchCli } from './benchCli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'corrembed.js');
@@ -38,17 +39,10 @@ interface Contender {
   runs: Measurement[];
 }
 
-function fail(message: string): never {
-  console.error(`\nbench:score FAILED: ${message}`);
-  process.exit(1);
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer (got ${JSON.stringify(value)})`);
-  return n;
-}
+const cli = benchCli('bench:score');
+// Annotated, so the compiler knows code after fail() is unreachable.
+const fail: (message: string) => never = cli.fail;
+const positiveInt = cli.positiveInt;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

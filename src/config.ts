@@ -44,6 +44,8 @@ export interface PlatformConfig {
   driveRuns: boolean;
   /** How long a claimed batch stays a process's without renewal; a killed process's batches are taken over after it. */
   leaseSeconds: number;
+  /** PostgreSQL connections per process (functions default to 2: a thousand containers must not exhaust the server). */
+  poolSize: number | undefined;
   /** Worker threads of the local executor. */
   workers: number;
   /** Images per embedding batch. */
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     lambda,
     driveRuns: flag(env, 'CORREMBED_DRIVE_RUNS', true),
     leaseSeconds: integer(env, 'CORREMBED_LEASE_SECONDS', 60, 1, 3600),
+    poolSize: env.CORREMBED_DB_POOL_SIZE ? integer(env, 'CORREMBED_DB_POOL_SIZE', 10, 1, 1000) : undefined,
     workers: integer(env, 'CORREMBED_WORKERS', availableParallelism(), 1, 256),
     batchSize: integer(env, 'CORREMBED_BATCH_SIZE', 32, 1, 1024),
   };

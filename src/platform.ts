@@ -34,7 +34,7 @@ function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (lin
 
 export async function startPlatform(config: PlatformConfig, log: (line: string) => void): Promise<Platform> {
   const databaseUrl = await resolveDatabaseUrl(config);
-  const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log });
+  const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log, poolSize: config.poolSize });
   const cache = new EmbeddingCache(db.prisma);
   const executor = createExecutor(config, cache, log);
   const events = new RunEvents(log);

@@ -26,6 +26,8 @@ export interface ScoringDataset {
 
 /** Rows per INSERT (PostgreSQL allows 65535 bind parameters per statement). */
 const CHUNK = 4000;
+/** The longest wait for a connection before reading a dataset back. */
+const LOAD_WAIT_MS = 60_000;
 /** An import of tens of thousands of images takes seconds; leave ample room. */
 const IMPORT_TIMEOUT_MS = 10 * 60_000;
 
@@ -120,18 +122,20 @@ export class DatasetService {
   /** The stored dataset as the engine's manifest (items and images in dataset order, tags in manifest order), with image ids and hashes. */
   async loadForScoring(datasetId: string): Promise<ScoringDataset> {
     const [dataset, tags, items, itemTags, images] = await this.prisma.$transaction(
-      [
-        this.prisma.dataset.findUnique({ where: { id: datasetId } }),
-        this.prisma.tag.findMany({ where: { category: { datasetId } }, select: { id: true, name: true, category: { select: { name: true } } } }),
-        this.prisma.item.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true, externalId: true } }),
-        this.prisma.itemTag.findMany({ where: { item: { datasetId } }, orderBy: [{ itemId: 'asc' }, { position: 'asc' }], select: { itemId: true, tagId: true } }),
-        this.prisma.image.findMany({
-          where: { datasetId },
-          orderBy: { position: 'asc' },
-          select: { id: true, itemId: true, externalId: true, uri: true, contentHash: true },
-        }),
-      ],
-      { isolationLevel: 'RepeatableRead' },
+      (tx) =>
+        Promise.all([
+          tx.dataset.findUnique({ where: { id: datasetId } }),
+          tx.tag.findMany({ where: { category: { datasetId } }, select: { id: true, name: true, category: { select: { name: true } } } }),
+          tx.item.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true, externalId: true } }),
+          tx.itemTag.findMany({ where: { item: { datasetId } }, orderBy: [{ itemId: 'asc' }, { position: 'asc' }], select: { itemId: true, tagId: true } }),
+          tx.image.findMany({
+            where: { datasetId },
+            orderBy: { position: 'asc' },
+            select: { id: true, itemId: true, externalId: true, uri: true, contentHash: true },
+          }),
+        ]),
+      // A million-image dataset takes seconds to read; a busy pool may make it wait for a connection.
+      { isolationLevel: 'RepeatableRead', maxWait: LOAD_WAIT_MS, timeout: IMPORT_TIMEOUT_MS },
     );
     if (dataset === null) throw new UserInputError(`dataset "${datasetId}" not found`, 'NOT_FOUND');
     const tagById = new Map(tags.map((t) => [t.id, { category: t.category.name, name: t.name }]));

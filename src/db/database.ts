@@ -21,15 +21,17 @@ export interface OpenDatabaseOptions {
   /** Folder of the embedded PostgreSQL (kept across restarts). */
   dataDir: string;
   log?: (line: string) => void;
+  /** Connections in the pool (default 10; a function container needs a couple, a service more). */
+  poolSize?: number;
 }
 
 /** The embedded cluster's database for the platform. */
 const EMBEDDED_DATABASE = 'corrembed';
 
 /** Connects to a URL's database (creating it when missing and allowed), applies pending migrations, and wraps it in Prisma. */
-async function connect(url: string, embedded: boolean, log: (line: string) => void, stop: () => Promise<void>): Promise<Database> {
+async function connect(url: string, embedded: boolean, log: (line: string) => void, poolSize: number, stop: () => Promise<void>): Promise<Database> {
   if (await ensureDatabase(url)) log(`database: created ${describeDatabase(url)}`);
-  const pool = new pg.Pool({ connectionString: url });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on('error', (error) => log(`database: idle connection error: ${error.message}`));
   try {
     await applyMigrations(pool, { log });
@@ -55,10 +57,11 @@ async function connect(url: string, embedded: boolean, log: (line: string) => vo
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const log = options.log ?? (() => undefined);
-  if (options.databaseUrl !== undefined) return connect(options.databaseUrl, false, log, async () => undefined);
+  const poolSize = options.poolSize ?? 10;
+  if (options.databaseUrl !== undefined) return connect(options.databaseUrl, false, log, poolSize, async () => undefined);
   const server = await startEmbeddedServer(options.dataDir, log);
   try {
-    return await connect(withDatabase(server.url, EMBEDDED_DATABASE), true, log, () => server.stop());
+    return await connect(withDatabase(server.url, EMBEDDED_DATABASE), true, log, poolSize, () => server.stop());
   } catch (error) {
     await server.stop();
     throw error;

@@ -34,6 +34,8 @@ export interface AggregateTask {
   model: { onnxHash: string; preprocessHash: string };
   options: ScoreOptions;
   request: ShardRequest;
+  /** Images the caller scores (those with a cached vector): a function that sees another count reloads, then refuses. */
+  scoredImages: number;
 }
 
 export interface Executor {

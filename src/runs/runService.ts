@@ -235,7 +235,13 @@ export class RunService {
     const scoreContext: ScoreContext = aggregate
       ? {
           passRunner: shardedPassRunner(aggregate.shards, (request) =>
-            aggregate.run({ datasetId: context.datasetId, model: { onnxHash: model.onnxHash, preprocessHash: model.preprocessHash }, options: context.options, request }),
+            aggregate.run({
+              datasetId: context.datasetId,
+              model: { onnxHash: model.onnxHash, preprocessHash: model.preprocessHash },
+              options: context.options,
+              request,
+              scoredImages: input.embeddings.rows,
+            }),
           ),
         }
       : {};

@@ -16,13 +16,16 @@ export interface FunctionRuntime {
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
+/** A container serves one invocation at a time: two connections, so a thousand containers stay within a server's limits. */
+const FUNCTION_POOL_SIZE = 2;
+
 let runtime: Promise<FunctionRuntime> | null = null;
 
 async function open(): Promise<FunctionRuntime> {
   const config = loadConfig();
   const databaseUrl = await resolveDatabaseUrl(config);
   if (databaseUrl === undefined) throw new ConfigError('DATABASE_URL', 'must be set for functions (or DATABASE_SECRET_ARN)');
-  const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, log });
+  const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, log, poolSize: config.poolSize ?? FUNCTION_POOL_SIZE });
   return { config, db, datasets: new DatasetService(db.prisma), models: new ModelService(db.prisma), cache: new EmbeddingCache(db.prisma) };
 }
 
