@@ -18,12 +18,11 @@ const databaseUrl = uniqueTestDatabaseUrl();
 /** Records runs and serves subscriptions, never works on runs (like the api function beside the service). */
 let recorder: Platform;
 /** Drives every run it finds. */
-let driver: Platform;
+let driver: Platform | undefined;
+const base = { ...loadConfig({}), port: 0, databaseUrl, adminKey: KEY, workers: 1, batchSize: 2, leaseSeconds: 4 };
 
 before(async () => {
-  const base = { ...loadConfig({}), port: 0, databaseUrl, adminKey: KEY, workers: 1, batchSize: 2, leaseSeconds: 4 };
   recorder = await startPlatform({ ...base, dataDir: join(dir, 'a'), driveRuns: false }, () => undefined);
-  driver = await startPlatform({ ...base, dataDir: join(dir, 'b') }, () => undefined);
 });
 
 after(async () => {
@@ -43,11 +42,16 @@ test('subscribers on one instance see the progress and completion of a run anoth
   const runId = started.data!.startEvaluation.id;
   assert.equal(started.data!.startEvaluation.status, 'queued');
 
-  const [progress, completed] = await Promise.all([
+  const subscriptions = Promise.all([
     collectSubscription<{ runProgress: { status: string; progress: { done: number } } }>(recorder.server.wsUrl, 'subscription ($id: ID!) { runProgress(runId: $id) { status progress { done } } }', { id: runId }),
     collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, 'subscription ($id: ID!) { runCompleted(runId: $id) { status evaluations { score } } }', { id: runId }),
   ]);
-  // Only the driver works on the run: every update after the first reached the recorder through PostgreSQL.
+  // The driver starts once the subscriptions are open: it finds the queued run and works on it alone, so every update
+  // after the first reached the recorder through PostgreSQL.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  driver = await startPlatform({ ...base, dataDir: join(dir, 'b') }, () => undefined);
+  const [progress, completed] = await subscriptions;
+  assert.equal(progress[0].runProgress.status, 'queued');
   assert.ok(progress.length >= 4, `expected several progress events, got ${progress.length}`);
   assert.equal(progress.at(-1)!.runProgress.status, 'succeeded');
   assert.equal(progress.at(-1)!.runProgress.progress.done, 16);

@@ -137,3 +137,18 @@ test('a batch leased by a process that died is taken over once its lease runs ou
     await b.executor.close();
   }
 });
+
+test('a run recorded by a process that does not drive runs is joined at once by one that does, through its queued event', async () => {
+  const events = new RunEvents();
+  const b = new CountingExecutor(cache);
+  const driver = new RunService(db.prisma, datasets, cache, b, events, { batchSize: 3, concurrency: 2, leaseSeconds: 30 });
+  const recorder = new RunService(db.prisma, datasets, cache, null, events, { batchSize: 3, concurrency: 1, leaseSeconds: 30, driveRuns: false });
+  try {
+    const run = await recorder.start({ datasetId, modelIds: [modelId], options: { correlation: 'spearman' } });
+    await driver.drain();
+    const finished = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    assert.equal(finished.status, 'succeeded', finished.error ?? '');
+  } finally {
+    await b.close();
+  }
+});

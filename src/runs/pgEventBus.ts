@@ -8,7 +8,7 @@ const RECONNECT_MS = 1000;
 function parseEvent(payload: string | undefined): RunEvent | null {
   try {
     const event = JSON.parse(payload ?? '') as RunEvent;
-    return (event.kind === 'progress' || event.kind === 'completed') && typeof event.runId === 'string' ? event : null;
+    return ['queued', 'progress', 'completed'].includes(event.kind) && typeof event.runId === 'string' ? event : null;
   } catch {
     return null;
   }

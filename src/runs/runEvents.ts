@@ -1,7 +1,8 @@
 // Run events (progress, completion) fanned out to GraphQL subscribers as async iterators; across processes via a transport.
 import { EventEmitter } from 'node:events';
 
-export type RunEventKind = 'progress' | 'completed';
+/** `queued`: a run was recorded (processes that drive runs join it at once). */
+export type RunEventKind = 'queued' | 'progress' | 'completed';
 
 export interface RunEvent {
   kind: RunEventKind;
@@ -38,6 +39,12 @@ export class RunEvents {
   /** Delivers an event to this process's subscribers. */
   receive(event: RunEvent): void {
     this.emitter.emit(`${event.kind}:${event.runId}`, event);
+    this.emitter.emit(event.kind, event);
+  }
+
+  /** Calls `listener` with every event of one kind, for any run, for as long as the process lives. */
+  onEvery(kind: RunEventKind, listener: (event: RunEvent) => void): void {
+    this.emitter.on(kind, listener);
   }
 
   /** Events of one kind for one run, until the consumer stops iterating. */

@@ -72,9 +72,11 @@ export class RunService {
   ) {
     if (executor === null && settings.driveRuns !== false) throw new Error('RunService: a process that drives runs needs an executor');
     this.store = new BatchStore(prisma, settings.leaseSeconds);
+    // A run recorded by any process (this one, another instance, the api function) is joined as soon as it is known.
+    if (settings.driveRuns !== false) events.onEvery('queued', (event) => this.launch(event.runId));
   }
 
-  /** Validates, records the run and its evaluations, and starts it in the background (when this process drives runs). */
+  /** Validates, records the run and its evaluations, starts it here (when this process drives runs) and announces it. */
   async start(input: StartEvaluationInput) {
     const options = parseScoreOptions(input.options ?? undefined);
     if (input.modelIds.length === 0) throw new UserInputError('startEvaluation: modelIds is empty');
@@ -93,6 +95,7 @@ export class RunService {
       },
     });
     this.launch(run.id);
+    this.events.publish({ kind: 'queued', runId: run.id });
     return run;
   }
 
