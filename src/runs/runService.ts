@@ -39,8 +39,9 @@ export function isTerminalStatus(status: string): boolean {
 
 /** A batch that failed this many times for reasons other than the user's input fails its evaluation. */
 const MAX_BATCH_ATTEMPTS = 5;
-/** How often a process with nothing to claim looks again while other processes hold the run's last leases. */
-const WAIT_MS = 200;
+/** A lane with nothing to claim, while leases held elsewhere keep the run open, looks again after 200 ms, doubling to 2 s. */
+const FIRST_WAIT_MS = 200;
+const LONGEST_WAIT_MS = 2000;
 
 interface RunContext {
   runId: string;
@@ -200,14 +201,18 @@ export class RunService {
 
   /** Claims and works batches until the run has none left that this process could take. */
   private async lane(context: RunContext): Promise<void> {
+    let wait = FIRST_WAIT_MS;
     for (;;) {
       if (this.stopping) return;
       const batch = await this.store.claim(context.runId);
       if (batch === null) {
         if (!(await this.store.hasUnfinished(context.runId))) return;
-        await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
+        // Jittered, so the lanes of many processes do not poll in step.
+        await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
+        wait = Math.min(LONGEST_WAIT_MS, wait * 2);
         continue;
       }
+      wait = FIRST_WAIT_MS;
       try {
         if (batch.kind === 'embed') await this.embedBatch(context, batch);
         else await this.scoreEvaluation(context, batch);
