@@ -2,6 +2,7 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { UserInputError } from '../errors.js';
+import { datasetAccuracyFit } from '../analysis/accuracyFitService.js';
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import { leaderboard } from '../runs/leaderboard.js';
@@ -92,6 +93,11 @@ export function createResolvers(services: ApiServices) {
         read(context);
         await datasets.get(datasetId);
         return leaderboard(prisma, datasetId);
+      },
+      accuracyFit: async (_: unknown, { datasetId, threshold, sigmas }: { datasetId: string; threshold?: number | null; sigmas?: number | null }, context: ApiContext) => {
+        read(context);
+        await datasets.get(datasetId);
+        return datasetAccuracyFit(prisma, datasetId, { threshold, sigmas });
       },
     },
     Mutation: {
