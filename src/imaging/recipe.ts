@@ -21,7 +21,7 @@ export type Layout = 'NCHW' | 'NHWC';
 export const MAX_SIDE = 4096;
 
 /** Bumped whenever the pixel pipeline changes, so cached embeddings of the old pipeline stop matching. */
-const PIPELINE_VERSION = 'torchvision-pil-v1/sharp';
+const PIPELINE_VERSION = 'torchvision-pil-v2/sharp'; // v2: CMYK converted as PIL does
 
 const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'bicubic', 'nearest'];
 const FIELDS = new Set(['resize', 'crop', 'interpolation', 'mean', 'std']);
