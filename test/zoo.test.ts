@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { accuracyFit, type AccuracyFitResult } from '../src/analysis/accuracyFit.js';
 import { embedImages } from '../src/embedding/embedImages.js';
 import { getModel, releaseModels } from '../src/inference/modelCache.js';
 import { loadModelManifest, type ModelManifest } from '../src/inference/modelManifest.js';
@@ -26,6 +27,7 @@ interface Result {
 }
 
 const results: Result[] = [];
+let fit: AccuracyFitResult;
 
 before(async () => {
   const dataset = await loadManifest(join(demoDir, 'manifest.json'));
@@ -50,6 +52,13 @@ before(async () => {
         `Category ${report.perCategory!.Category!.toFixed(4)}  nDCG@10 ${report.retrieval!.ndcgAt10!.toFixed(4)}`,
     );
   }
+  fit = accuracyFit(results.map(({ manifest, report }) => ({ modelId: manifest.name, accuracy: manifest.metadata!.imagenetAcc1!, score: report.score!, perCategory: report.perCategory })));
+  const line = fit.fit!;
+  console.log(`accuracy fit: CorrEmbed = ${line.slope.toFixed(4)} x accuracy ${line.intercept < 0 ? '-' : '+'} ${Math.abs(line.intercept).toFixed(4)}, r ${line.r!.toFixed(3)}, R^2 ${line.rSquared!.toFixed(3)}, residual sd ${line.residualSd.toFixed(4)}, n ${line.n}`);
+  for (const m of fit.models) {
+    console.log(`  ${m.modelId.padEnd(18)} predicted ${m.predicted!.toFixed(4)}  residual ${m.residual! >= 0 ? '+' : ''}${m.residual!.toFixed(4)}  normalised ${m.normalisedScore!.toFixed(2)}${m.outlier ? '  OUTLIER' : ''}`);
+  }
+  for (const { category, models } of fit.categories) console.log(`  ${category.padEnd(9)} ${models.map((m) => `${m.rank}. ${m.modelId} ${m.score!.toFixed(4)}`).join('  ')}`);
 });
 
 after(() => releaseModels());
@@ -76,4 +85,14 @@ test('model zoo: the most accurate CNN scores above the linear model', () => {
   const linear = results.find((r) => r.manifest.name === 'fmnist-linear32')!;
   assert.equal(best.manifest.name, 'fmnist-cnn-wide');
   assert.ok(best.report.score! > linear.report.score!, `${best.report.score} vs ${linear.report.score}`);
+});
+
+test('model zoo: the accuracy-versus-CorrEmbed fit runs over all four models, its residuals sum to zero and no model is a 2-sigma outlier', () => {
+  const line = fit.fit!;
+  assert.equal(line.n, 4);
+  assert.ok(line.slope > 0 && line.r! > 0, `slope ${line.slope}, r ${line.r}`);
+  assert.ok(Math.abs(fit.models.reduce((sum, m) => sum + m.residual!, 0)) < 1e-9);
+  // With n - 2 = 2 degrees of freedom no residual can exceed sqrt(2) standard deviations.
+  assert.ok(fit.models.every((m) => !m.outlier && Math.abs(m.normalisedScore!) <= Math.SQRT2 + 1e-9));
+  assert.deepEqual(fit.categories.map((c) => c.category), ['Category', 'Color', 'Garment', 'Sleeve']);
 });
