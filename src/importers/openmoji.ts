@@ -10,7 +10,7 @@ import { installedOpenmojiDir, readOpenmojiPackage, svgPath, type OpenmojiRow, t
  * A tag counts the square of its weight in a tag cosine: a shared Subgroup 0.64, a shared Group 0.25, each shared
  * Keyword 0.09. Subgroups (face-smiling, animal-mammal, food-fruit) are curated families of emoji that look alike;
  * groups are broad; keywords are many (median 5 per emoji) and often not visual ("nice", "cheerful"), so one keyword
- * is weak evidence while all of an emoji's keywords together weigh about as much as its Group and Subgroup.
+ * is weak evidence while the median emoji's keywords together (0.45) weigh between its Group and its Subgroup.
  */
 export const OPENMOJI_WEIGHTS: Readonly<Record<string, number>> = { Group: 0.5, Subgroup: 0.8, Keyword: 0.3 };
 /** Colour first: with the metric's default `first` representative an item is represented by its colour image. */
@@ -60,6 +60,13 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Rethrows a file-system or sharp failure as a one-line user error. */
+function failed(what: string): (error: Error & { code?: string }) => never {
+  return (error) => {
+    throw new UserInputError(`openmoji: ${what} (${error.code ?? error.message})`);
+  };
+}
+
 function tagsOf(row: OpenmojiRow): ItemSpec['tags'] {
   return [
     { category: 'Group', name: row.group },
@@ -78,7 +85,9 @@ function checkGroups(rows: OpenmojiRow[], groups: string[] | undefined): void {
 async function plan(dir: string, rows: OpenmojiRow[], options: OpenmojiImportOptions): Promise<{ planned: PlannedItem[]; skipped: string[] }> {
   checkGroups(rows, options.groups);
   const variants = new Map<string, OpenmojiRow[]>();
-  if (options.includeSkinTones) for (const row of rows) if (row.skintone) variants.set(row.skintoneBase, [...(variants.get(row.skintoneBase) ?? []), row]);
+  if (options.includeSkinTones) {
+    for (const row of rows) if (row.skintone) variants.get(row.skintoneBase)?.push(row) ?? variants.set(row.skintoneBase, [row]);
+  }
   const skipped: string[] = [];
   /** Both renderings of a row, or null (and the row counted as skipped) when an SVG is missing. */
   const renderings = async (row: OpenmojiRow, item: string): Promise<Rendering[] | null> => {
@@ -105,9 +114,10 @@ async function plan(dir: string, rows: OpenmojiRow[], options: OpenmojiImportOpt
 function attribution(version: string, size: number): string {
   return `# Attribution
 
-The images in images/ are emoji designed by [OpenMoji](https://openmoji.org/) – the open-source emoji and icon
-project (openmoji npm package ${version}). License: [CC BY-SA 4.0](https://creativecommons.org/licenses/by-sa/4.0/)
-(full text in LICENSE).
+All emojis designed by [OpenMoji](https://openmoji.org/) – the open-source emoji and icon project.
+License: [CC BY-SA 4.0](https://creativecommons.org/licenses/by-sa/4.0/) (full text in LICENSE).
+
+Source: the openmoji npm package ${version}.
 
 Changes: every emoji's colour and black-and-white SVG was rasterised to a ${size} x ${size} PNG on a white background
 by \`corrembed import-openmoji\`. The tags in manifest.json come from the package's data/openmoji.csv (group,
@@ -124,13 +134,13 @@ export async function importOpenmoji(options: OpenmojiImportOptions): Promise<Op
   const source = await readOpenmojiPackage(options.source ?? installedOpenmojiDir());
   const { planned, skipped } = await plan(source.dir, source.rows, options);
   if (planned.length === 0) throw new UserInputError(`no emoji selected (${skipped.length} rows skipped for a missing SVG)`);
-  await mkdir(join(options.out, 'images'), { recursive: true });
-  await copyFile(join(source.dir, 'LICENSE.txt'), join(options.out, 'LICENSE')).catch((error: NodeJS.ErrnoException) => {
-    throw new UserInputError(`openmoji: cannot copy the licence ${join(source.dir, 'LICENSE.txt')} to ${options.out} (${error.code ?? 'error'})`);
-  });
+  await mkdir(join(options.out, 'images'), { recursive: true }).catch(failed(`cannot create ${join(options.out, 'images')}`));
+  await copyFile(join(source.dir, 'LICENSE.txt'), join(options.out, 'LICENSE')).catch(failed(`cannot copy the licence ${join(source.dir, 'LICENSE.txt')}`));
   let done = 0;
   for (const { renderings } of planned) {
-    await Promise.all(renderings.map(async ({ svg, image }) => writeFile(join(options.out, image.uri!), await rasteriseSvg(svg, size))));
+    await Promise.all(
+      renderings.map(async ({ svg, image }) => writeFile(join(options.out, image.uri!), await rasteriseSvg(svg, size).catch(failed(`cannot rasterise ${svg}`)))),
+    );
     options.onProgress?.(++done, planned.length);
   }
   const manifest: DatasetManifest = {
