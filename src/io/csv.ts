@@ -1,4 +1,4 @@
-// A small RFC 4180 CSV reader (quoted fields, escaped quotes, CRLF) for order logs.
+// A small RFC 4180 CSV reader (quoted fields with commas, escaped quotes, CRLF): order logs, OpenMoji's openmoji.csv.
 import { UserInputError } from '../errors.js';
 
 /** Parses CSV text into rows of fields. */
