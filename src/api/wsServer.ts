@@ -1,0 +1,57 @@
+// GraphQL over WebSocket (graphql-ws): each operation passes the same gate, limits and validation rules as over HTTP.
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ApiSecurityConfig } from '../config.js';
+import type { ApiGraphql } from './apiGraphql.js';
+import { clientIp } from './clientIp.js';
+
+/** Errors as the HTTP path reports them: a code on every one, then formatError (masking, hidden suggestions). */
+function withCode(error: unknown, code: string): GraphQLError {
+  if (error instanceof GraphQLError) return error.extensions.code ? error : new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, originalError: error, extensions: { ...error.extensions, code } });
+  return new GraphQLError('Internal server error', { originalError: error instanceof Error ? error : new Error(String(error)) });
+}
+
+/** Parses and validates as Apollo does for HTTP: the token limit, then GraphQL's rules and ours. */
+function checkDocument(api: ApiGraphql, query: string): { document: ExecutionArgs['document'] } | GraphQLError[] {
+  let document: ExecutionArgs['document'];
+  try {
+    document = parse(query, api.parseOptions);
+  } catch (error) {
+    return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+  }
+  const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
+  if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+  return { document };
+}
+
+export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSecurityConfig): { dispose(): void | Promise<void> } {
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => api.formatError(error.toJSON(), error));
+  return useServer<Record<string, unknown> | undefined, { request: IncomingMessage }>(
+    {
+      schema: api.schema,
+      // Every operation: a revoked key fails on the next one, a connection does not keep what its key had.
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+        try {
+          const params = ctx.connectionParams as { authorization?: string; Authorization?: string } | undefined;
+          const { request } = ctx.extra;
+          const contextValue = await api.gate.admit({
+            authorization: params?.authorization ?? params?.Authorization ?? request.headers.authorization,
+            clientIp: clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], limits.trustedProxyHops),
+            query: payload.query,
+          });
+          const checked = checkDocument(api, payload.query);
+          if (Array.isArray(checked)) return checked;
+          return { schema: api.schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+        } catch (error) {
+          return [withCode(error, 'INTERNAL_SERVER_ERROR')];
+        }
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+    },
+    wsServer,
+  );
+}
