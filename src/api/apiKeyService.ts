@@ -18,8 +18,8 @@ export class ApiKeyService {
   async create(input: NewApiKey): Promise<{ key: string; apiKey: ApiKeyRow }> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) throw new UserInputError('name must have 1 to 100 characters');
-    const scopes = [...new Set(input.scopes)];
-    if (scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s))) throw new UserInputError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    if (input.scopes.length === 0 || input.scopes.some((s) => !SCOPES.includes(s))) throw new UserInputError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    const scopes = SCOPES.filter((s) => input.scopes.includes(s));
     const limit = input.rateLimitPerMinute ?? null;
     if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) throw new UserInputError('rateLimitPerMinute must be an integer from 1 to 1000000');
     const key = generateKey();
