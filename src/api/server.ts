@@ -45,7 +45,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
   const api = createApiGraphql(services, limits, log);
   const app = express();
   const httpServer = createServer(app);
-  const ws = startWsServer(httpServer, api, limits);
+  const ws = startWsServer(httpServer, api, limits, log);
   const apollo = new ApolloServer<ApiContext>({
     ...api.apollo,
     // The process owner (`corrembed serve`) handles signals, so the database is stopped after the server.

@@ -26,10 +26,10 @@ function checkDocument(api: ApiGraphql, query: string): { document: ExecutionArg
   return { document };
 }
 
-export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSecurityConfig): { dispose(): void | Promise<void> } {
+export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSecurityConfig, log: (line: string) => void): { dispose(): void | Promise<void> } {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => api.formatError(error.toJSON(), error));
-  return useServer<Record<string, unknown> | undefined, { request: IncomingMessage }>(
+  const server = useServer<Record<string, unknown> | undefined, { request: IncomingMessage }>(
     {
       schema: api.schema,
       // Every operation: a revoked key fails on the next one, a connection does not keep what its key had.
@@ -54,4 +54,13 @@ export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSe
     },
     wsServer,
   );
+  // graphql-ws prints every socket error to the console as a fault of ours; ws has already closed the socket (a message
+  // over maxPayload: 1009), so only errors other than the client's oversized messages are worth a log line.
+  wsServer.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') log(`websocket error: ${error.message}`);
+    });
+  });
+  return server;
 }

@@ -75,6 +75,7 @@ export class WsSession {
       retryAttempts: 0,
       connectionParams: key ? { authorization: `Bearer ${key}` } : {},
       on: { connected: () => void this.connections++ },
+      onNonLazyError: () => undefined, // the operations' sinks report it
     });
   }
 
@@ -84,7 +85,8 @@ export class WsSession {
     return new Promise((resolve, reject) => {
       this.client.subscribe<T>({ query, variables }, {
         next: (message) => void results.push(message as GraphqlResponse<T>),
-        error: (error) => (Array.isArray(error) ? resolve([...results, { errors: error }]) : reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
+        // An array: the operation's errors; anything else ends the connection (a CloseEvent carries its code).
+        error: (error) => (Array.isArray(error) ? resolve([...results, { errors: error }]) : reject(error)),
         complete: () => resolve(results),
       });
     });
