@@ -139,3 +139,11 @@ test('a revoked key is refused at once, over HTTP and on a WebSocket connection 
   }
   assert.equal(code((await request(t.url, 'mutation { revokeApiKey(id: "nope") { id } }', {}, ADMIN_KEY)).body), 'NOT_FOUND');
 });
+
+test('in development (the default), introspection is answered and field suggestions are shown', async () => {
+  const schema = await request<{ __schema: { queryType: { name: string } } }>(t.url, '{ __schema { queryType { name } } }', {}, keys.read.key);
+  assert.equal(schema.body.data?.__schema.queryType.name, 'Query');
+  const typo = await request(t.url, '{ datasets { nam } }', {}, keys.read.key);
+  assert.equal(code(typo.body), 'GRAPHQL_VALIDATION_FAILED');
+  assert.match(typo.body.errors![0].message, /Did you mean "name"\?/);
+});

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { clientIp } from '../src/api/clientIp.js';
+import { RateLimiter } from '../src/api/rateLimiter.js';
 import { ADMIN_KEY, post, request, startTestPlatform, WsSession, type RawResponse, type TestPlatform } from './support/securePlatform.js';
 
 let t: TestPlatform;
@@ -163,4 +165,24 @@ test('an internal error reaches the client masked, over HTTP and WebSocket, and 
     await prisma.$executeRawUnsafe('ALTER TABLE "Model_hidden" RENAME TO "Model"');
   }
   assert.ok(t.logged.filter((line) => line.startsWith('internal error:') && /Model/.test(line)).length >= 2, t.logged.join('\n'));
+});
+
+test('token buckets: a burst of a minute, refilled evenly, retry-after until the next token; 0 is unlimited', () => {
+  let now = 0;
+  const limiter = new RateLimiter(() => now);
+  for (let i = 0; i < 3; i++) assert.deepEqual(limiter.take('k', 3), { ok: true });
+  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 20 });
+  now = 15_000;
+  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 5 });
+  now = 20_000;
+  assert.deepEqual(limiter.take('k', 3), { ok: true });
+  assert.deepEqual(limiter.take('other', 3), { ok: true });
+  for (let i = 0; i < 1000; i++) assert.deepEqual(limiter.take('free', 0), { ok: true });
+});
+
+test("client IP: the peer, or the X-Forwarded-For entry the trusted proxies vouch for; earlier entries are claims", () => {
+  assert.equal(clientIp('::ffff:10.0.0.5', '1.2.3.4', 0), '10.0.0.5');
+  assert.equal(clientIp('10.0.0.5', 'spoofed, 198.51.100.7', 1), '198.51.100.7');
+  assert.equal(clientIp('10.0.0.5', ['spoofed, 198.51.100.7', '10.0.0.4'], 2), '198.51.100.7');
+  assert.equal(clientIp('10.0.0.5', undefined, 1), '10.0.0.5');
 });
