@@ -9,7 +9,7 @@ import { formatError } from './apiErrors.js';
 import { RequestGate, type ApiContext } from './requestGate.js';
 import { createResolvers, type ApiServices } from './resolvers.js';
 
-export const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url);
+const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url);
 
 export interface ApiGraphql {
   schema: GraphQLSchema;

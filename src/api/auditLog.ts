@@ -16,7 +16,7 @@ export class AuditLog {
   ) {}
 
   /** Records one attempt; a failure to record is logged, never turned into the mutation's failure. */
-  async record(context: ApiContext, info: GraphQLResolveInfo, args: unknown, outcome: string): Promise<void> {
+  private async record(context: ApiContext, info: GraphQLResolveInfo, args: unknown, outcome: string): Promise<void> {
     const caller = context.credentials.kind === 'key' ? context.credentials.caller : null;
     try {
       await this.prisma.auditLogEntry.create({

@@ -7,10 +7,9 @@ import type { ApiSecurityConfig } from '../config.js';
 import type { ApiGraphql } from './apiGraphql.js';
 import { clientIp } from './clientIp.js';
 
-/** Errors as the HTTP path reports them: a code on every one, then formatError (masking, hidden suggestions). */
-function withCode(error: unknown, code: string): GraphQLError {
-  if (error instanceof GraphQLError) return error.extensions.code ? error : new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, originalError: error, extensions: { ...error.extensions, code } });
-  return new GraphQLError('Internal server error', { originalError: error instanceof Error ? error : new Error(String(error)) });
+/** The code Apollo gives the same failure over HTTP (graphql's own parse and validation errors carry none). */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
 }
 
 /** Parses and validates as Apollo does for HTTP: the token limit, then GraphQL's rules and ours. */
@@ -19,10 +18,10 @@ function checkDocument(api: ApiGraphql, query: string): { document: ExecutionArg
   try {
     document = parse(query, api.parseOptions);
   } catch (error) {
-    return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+    return [coded(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
   }
   const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
-  if (errors.length > 0) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+  if (errors.length > 0) return errors.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'));
   return { document };
 }
 
@@ -46,7 +45,8 @@ export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSe
           if (Array.isArray(checked)) return checked;
           return { schema: api.schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         } catch (error) {
-          return [withCode(error, 'INTERNAL_SERVER_ERROR')];
+          // The gate's own errors are coded; anything else is unexpected, and formatError logs and masks it.
+          return [error instanceof GraphQLError ? error : new GraphQLError('unexpected error', { originalError: error as Error })];
         }
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
