@@ -45,7 +45,8 @@ test("a key's rate limit trips with RATE_LIMITED, HTTP 429 and Retry-After, on W
   const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "slow", scopes: [read], rateLimitPerMinute: 12) { key } }', {}, ADMIN_KEY);
   const key = created.body.data!.createApiKey.key;
   const { admitted, refusal } = await untilRefused('{ datasets { id } }', 50, key);
-  assert.equal(admitted, 12, 'the bucket holds a minute of operations');
+  // The bucket holds a minute of operations (one more if the machine is so slow that a token came back meanwhile).
+  assert.ok(admitted === 12 || admitted === 13, `admitted ${admitted}`);
   assert.equal(refusal.status, 429);
   assert.equal(code(refusal.body), 'RATE_LIMITED');
   const retryAfter = (refusal.body.errors![0].extensions as { retryAfterSeconds: number }).retryAfterSeconds;
@@ -68,7 +69,7 @@ test("a key's rate limit trips with RATE_LIMITED, HTTP 429 and Retry-After, on W
 test('callers without a key are limited per client IP', async () => {
   const first = { 'x-forwarded-for': '192.0.2.1' };
   const { admitted, refusal } = await untilRefused('{ __typename }', 200, undefined, first);
-  assert.ok(admitted >= 60 && admitted <= 62, `admitted ${admitted}`);
+  assert.ok(admitted >= 60 && admitted < 70, `admitted ${admitted} (60, and one a second since the first)`);
   assert.equal(refusal.status, 429);
   assert.equal(code(refusal.body), 'RATE_LIMITED');
   // An unknown key spends its IP's bucket too, so keys cannot be guessed at a key's rate.
