@@ -24,6 +24,34 @@ export interface LambdaConfig {
   maxAttempts: number;
 }
 
+/** The API's protections (see README, The GraphQL API). Rate limits are token buckets kept in each process. */
+export interface ApiSecurityConfig {
+  /** Operations per minute per API key (its burst too), unless the key has its own limit; 0: unlimited. */
+  rateLimitPerMinute: number;
+  /** Operations per minute per client IP for callers without a valid key; 0: unlimited. */
+  anonymousRateLimitPerMinute: number;
+  /** Largest request body (JSON over HTTP, a message over WebSocket, a Lambda event body). */
+  maxBodyBytes: number;
+  /** Largest GraphQL document in characters, checked before it is parsed. */
+  maxDocumentChars: number;
+  /** Most lexical tokens in a document (the parser stops there). */
+  maxTokens: number;
+  /** Deepest field nesting of an operation. */
+  maxDepth: number;
+  /** Most aliases in an operation. */
+  maxAliases: number;
+  /** Most directives in an operation. */
+  maxDirectives: number;
+  /** Highest cost of an operation (graphql-armor's cost model: objects 2, scalars 1, times 1.5 per level). */
+  maxCost: number;
+  /** Whether schema introspection is answered. */
+  introspection: boolean;
+  /** Whether "Did you mean ...?" field suggestions are removed from error messages (production). */
+  hideSuggestions: boolean;
+  /** Reverse proxies in front of the server whose X-Forwarded-For entries are trusted for the client IP. */
+  trustedProxyHops: number;
+}
+
 export interface PlatformConfig {
   /** HTTP and WebSocket port (0 picks a free one). */
   port: number;
@@ -50,6 +78,7 @@ export interface PlatformConfig {
   workers: number;
   /** Images per embedding batch. */
   batchSize: number;
+  api: ApiSecurityConfig;
 }
 
 export class ConfigError extends UserInputError {
@@ -101,6 +130,24 @@ function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
   };
 }
 
+function apiSecurityConfig(env: NodeJS.ProcessEnv): ApiSecurityConfig {
+  const production = env.NODE_ENV === 'production';
+  return {
+    rateLimitPerMinute: integer(env, 'CORREMBED_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    anonymousRateLimitPerMinute: integer(env, 'CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE', 120, 0, 1_000_000),
+    maxBodyBytes: integer(env, 'CORREMBED_MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    maxDocumentChars: integer(env, 'CORREMBED_MAX_DOCUMENT_CHARS', 20_000, 100, 10_000_000),
+    maxTokens: integer(env, 'CORREMBED_MAX_TOKENS', 2000, 50, 1_000_000),
+    maxDepth: integer(env, 'CORREMBED_MAX_DEPTH', 10, 2, 100),
+    maxAliases: integer(env, 'CORREMBED_MAX_ALIASES', 15, 0, 1000),
+    maxDirectives: integer(env, 'CORREMBED_MAX_DIRECTIVES', 10, 0, 1000),
+    maxCost: integer(env, 'CORREMBED_MAX_COST', 5000, 10, 10_000_000),
+    introspection: flag(env, 'CORREMBED_INTROSPECTION', !production),
+    hideSuggestions: production,
+    trustedProxyHops: integer(env, 'CORREMBED_TRUSTED_PROXY_HOPS', 0, 0, 10),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const executor = env.CORREMBED_EXECUTOR || 'local';
   if (executor !== 'local' && executor !== 'lambda') throw new ConfigError('CORREMBED_EXECUTOR', `must be "local" or "lambda" (got "${executor}")`);
@@ -123,5 +170,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     poolSize: env.CORREMBED_DB_POOL_SIZE ? integer(env, 'CORREMBED_DB_POOL_SIZE', 10, 1, 1000) : undefined,
     workers: integer(env, 'CORREMBED_WORKERS', availableParallelism(), 1, 256),
     batchSize: integer(env, 'CORREMBED_BATCH_SIZE', 32, 1, 1024),
+    api: apiSecurityConfig(env),
   };
 }

@@ -49,7 +49,7 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
     log,
   });
   const generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
-  const server = await startApiServer({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries }, { port: config.port, log });
+  const server = await startApiServer({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries }, { port: config.port, limits: config.api, log });
   const resumed = await runs.resumePending();
   if (resumed > 0) log(`resuming ${resumed} unfinished run(s)`);
   // Joins runs recorded by other processes (the api function) or left behind by a process that died.

@@ -40,6 +40,39 @@ test('the Lambda executor: function names required, the rest defaulted, endpoint
   for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
 });
 
+test('API protections: defaults, production mode, and bad values refused', () => {
+  const defaults = loadConfig({}).api;
+  assert.deepEqual(defaults, {
+    rateLimitPerMinute: 600,
+    anonymousRateLimitPerMinute: 120,
+    maxBodyBytes: 1_048_576,
+    maxDocumentChars: 20_000,
+    maxTokens: 2000,
+    maxDepth: 10,
+    maxAliases: 15,
+    maxDirectives: 10,
+    maxCost: 5000,
+    introspection: true,
+    hideSuggestions: false,
+    trustedProxyHops: 0,
+  });
+  const production = loadConfig({ NODE_ENV: 'production' }).api;
+  assert.equal(production.introspection, false);
+  assert.equal(production.hideSuggestions, true);
+  assert.equal(loadConfig({ NODE_ENV: 'production', CORREMBED_INTROSPECTION: 'true' }).api.introspection, true);
+  assert.equal(loadConfig({ CORREMBED_RATE_LIMIT_PER_MINUTE: '0' }).api.rateLimitPerMinute, 0);
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ CORREMBED_RATE_LIMIT_PER_MINUTE: '-1' }, /CORREMBED_RATE_LIMIT_PER_MINUTE must be an integer from 0/],
+    [{ CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: 'lots' }, /CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE must be an integer/],
+    [{ CORREMBED_MAX_BODY_BYTES: '10' }, /CORREMBED_MAX_BODY_BYTES must be an integer from 1024/],
+    [{ CORREMBED_MAX_DOCUMENT_CHARS: '1.5' }, /CORREMBED_MAX_DOCUMENT_CHARS must be an integer/],
+    [{ CORREMBED_MAX_DEPTH: '1' }, /CORREMBED_MAX_DEPTH must be an integer from 2 to 100/],
+    [{ CORREMBED_INTROSPECTION: 'sometimes' }, /CORREMBED_INTROSPECTION must be true or false/],
+    [{ CORREMBED_TRUSTED_PROXY_HOPS: '11' }, /CORREMBED_TRUSTED_PROXY_HOPS must be an integer from 0 to 10/],
+  ];
+  for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+});
+
 test('the database URL of an RDS secret: credentials encoded, TLS required', () => {
   assert.equal(
     urlFromSecret({ host: 'db.internal', port: 5432, username: 'corr embed', password: 'p@ss/w:rd', dbname: 'corrembed' }),

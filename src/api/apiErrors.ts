@@ -1,4 +1,5 @@
 // GraphQL errors with codes: user errors pass through, known Prisma errors are translated, the rest is masked.
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isUserInputError } from '../errors.js';
 
@@ -7,6 +8,9 @@ const PUBLIC_CODES = new Set([
   'NOT_FOUND',
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  'RATE_LIMITED',
+  'DOCUMENT_TOO_LARGE',
+  'PAYLOAD_TOO_LARGE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -15,12 +19,32 @@ const PUBLIC_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * An error that refuses a request as a whole, before execution: `extensions.http` sets its HTTP status and headers
+ * (Apollo reads and removes it). Errors from resolvers keep status 200, as GraphQL over HTTP has it.
+ */
+function httpError(message: string, code: string, status: number, extensions: Record<string, unknown> = {}, headers: [string, string][] = []): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions, http: { status, headers: new HeaderMap(headers) } } });
+}
+
 export function unauthenticated(message = 'this operation needs an API key: send Authorization: Bearer <key>'): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
 export function forbidden(scope: string): GraphQLError {
   return new GraphQLError(`this API key lacks the "${scope}" scope`, { extensions: { code: 'FORBIDDEN' } });
+}
+
+export function rateLimited(retryAfterSeconds: number): GraphQLError {
+  return httpError(`rate limit exceeded: retry after ${retryAfterSeconds} s`, 'RATE_LIMITED', 429, { retryAfterSeconds }, [['retry-after', String(retryAfterSeconds)]]);
+}
+
+export function documentTooLarge(maxChars: number): GraphQLError {
+  return httpError(`the GraphQL document exceeds ${maxChars} characters`, 'DOCUMENT_TOO_LARGE', 413);
+}
+
+export function payloadTooLarge(maxBytes: number): GraphQLError {
+  return httpError(`the request body exceeds ${maxBytes} bytes`, 'PAYLOAD_TOO_LARGE', 413);
 }
 
 /** Prisma's known request errors that are the caller's fault. */
@@ -32,16 +56,43 @@ function translatePrisma(error: unknown): GraphQLError | null {
   return null;
 }
 
-/** Apollo's formatError: keeps public errors, logs and masks everything else. */
-export function formatError(log: (line: string) => void) {
+/** The code a caller sees for an error (INTERNAL_SERVER_ERROR for anything not meant for them). */
+export function errorCode(error: unknown): string {
+  const original = (error as { originalError?: unknown })?.originalError ?? error;
+  if (isUserInputError(original)) return original.code;
+  const prisma = translatePrisma(original);
+  if (prisma) return prisma.extensions.code as string;
+  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
+
+export interface FormatErrorOptions {
+  log: (line: string) => void;
+  /** Removes "Did you mean ...?" from messages, so that unknown field names reveal nothing of the schema (production). */
+  hideSuggestions: boolean;
+}
+
+const SUGGESTION = /\s*Did you mean [^?]+\?/g;
+
+/** Apollo's formatError (the WebSocket path uses it too): keeps public errors, logs and masks everything else. */
+export function formatError({ log, hideSuggestions }: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = (error as { originalError?: unknown })?.originalError ?? error;
     if (isUserInputError(original)) return { message: original.message, path: formatted.path, extensions: { code: original.code } };
     const prisma = translatePrisma(original);
     if (prisma) return { message: prisma.message, path: formatted.path, extensions: prisma.extensions };
-    const code = formatted.extensions?.code;
-    if (typeof code === 'string' && PUBLIC_CODES.has(code)) return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    const code = errorCode(error);
+    if (code !== 'INTERNAL_SERVER_ERROR') {
+      const message = hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+      const retryAfterSeconds = formatted.extensions?.retryAfterSeconds;
+      return { message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } };
+    }
     log(`internal error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** A JSON GraphQL response body for a request refused before GraphQL saw it. */
+export function errorBody(error: GraphQLError): string {
+  return JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] });
 }

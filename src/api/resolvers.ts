@@ -8,12 +8,11 @@ import type { ModelService } from '../catalog/modelService.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import type { RunEvents } from '../runs/runEvents.js';
 import { isTerminalStatus, type RunService } from '../runs/runService.js';
-import { hasScope, type Caller, type Scope } from './apiKeys.js';
 import { forbidden, unauthenticated } from './apiErrors.js';
-
-export interface ApiContext {
-  caller: Caller | null;
-}
+import { ApiKeyService, type ApiKeyRow } from './apiKeyService.js';
+import { hasScope, type Scope } from './apiKeys.js';
+import { AuditLog, type AuditLogRow } from './auditLog.js';
+import type { ApiContext } from './requestGate.js';
 
 export interface ApiServices {
   prisma: PrismaClient;
@@ -58,14 +57,22 @@ const JSONScalar = new GraphQLScalarType({
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 function require(context: ApiContext, scope: Scope): void {
-  if (!context.caller) throw unauthenticated();
-  if (!hasScope(context.caller, scope)) throw forbidden(scope);
+  const { credentials } = context;
+  if (credentials.kind === 'rejected') throw unauthenticated('this API key is unknown or revoked');
+  if (credentials.kind === 'anonymous') throw unauthenticated();
+  if (!hasScope(credentials.caller, scope)) throw forbidden(scope);
 }
 
-export function createResolvers(services: ApiServices) {
+/** Most audit log entries one query returns. */
+const MAX_AUDIT_ENTRIES = 1000;
+
+export function createResolvers(services: ApiServices, log: (line: string) => void) {
   const { prisma, datasets, models, runs, events } = services;
+  const apiKeys = new ApiKeyService(prisma);
+  const auditLog = new AuditLog(prisma, log);
+  /** Queries and subscriptions: public unless configured otherwise, but never with a bad key. */
   const read = (context: ApiContext): void => {
-    if (!services.publicQueries) require(context, 'read');
+    if (!services.publicQueries || context.credentials.kind === 'rejected') require(context, 'read');
   };
   const runById = async (id: string): Promise<RunRow> => {
     const run = await prisma.run.findUnique({ where: { id } });
@@ -99,8 +106,13 @@ export function createResolvers(services: ApiServices) {
         await datasets.get(datasetId);
         return datasetAccuracyFit(prisma, datasetId, { threshold, sigmas });
       },
+      apiKeys: (_: unknown, __: unknown, context: ApiContext) => (require(context, 'admin'), apiKeys.list()),
+      auditLog: (_: unknown, { limit, keyId }: { limit?: number | null; keyId?: string | null }, context: ApiContext) => {
+        require(context, 'admin');
+        return auditLog.list(Math.min(Math.max(limit ?? 100, 1), MAX_AUDIT_ENTRIES), keyId);
+      },
     },
-    Mutation: {
+    Mutation: auditLog.audited({
       importDataset: (_: unknown, { input }: { input: { manifestPath: string; name?: string | null } }, context: ApiContext) => {
         require(context, 'admin');
         return datasets.importDataset({ manifestPath: input.manifestPath, name: input.name ?? undefined });
@@ -120,7 +132,12 @@ export function createResolvers(services: ApiServices) {
         return true;
       },
       deleteModel: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), models.delete(id)),
-    },
+      createApiKey: (_: unknown, input: { name: string; scopes: Scope[]; rateLimitPerMinute?: number | null }, context: ApiContext) => {
+        require(context, 'admin');
+        return apiKeys.create(input);
+      },
+      revokeApiKey: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), apiKeys.revoke(id)),
+    }),
     Subscription: {
       runProgress: {
         subscribe: async function* (_: unknown, { runId }: { runId: string }, context: ApiContext) {
@@ -157,6 +174,14 @@ export function createResolvers(services: ApiServices) {
           }
         },
       },
+    },
+    ApiKey: {
+      createdAt: (k: ApiKeyRow) => iso(k.createdAt),
+      lastUsedAt: (k: ApiKeyRow) => iso(k.lastUsedAt),
+      revokedAt: (k: ApiKeyRow) => iso(k.revokedAt),
+    },
+    AuditLogEntry: {
+      createdAt: (e: AuditLogRow) => iso(e.createdAt),
     },
     Dataset: {
       imageCount: (d: DatasetRow) => prisma.image.count({ where: { datasetId: d.id } }),

@@ -1,19 +1,18 @@
 // The API server: Apollo over HTTP POST /graphql and graphql-ws subscriptions on the same path.
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import express from 'express';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { authenticate } from './apiKeys.js';
-import { formatError } from './apiErrors.js';
-import { createResolvers, type ApiContext, type ApiServices } from './resolvers.js';
-
-export const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url);
+import express, { type ErrorRequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
+import type { ApiSecurityConfig } from '../config.js';
+import { errorBody, payloadTooLarge } from './apiErrors.js';
+import { createApiGraphql } from './apiGraphql.js';
+import { clientIp } from './clientIp.js';
+import type { ApiContext } from './requestGate.js';
+import type { ApiServices } from './resolvers.js';
+import { startWsServer } from './wsServer.js';
 
 export interface ApiServer {
   url: string;
@@ -25,50 +24,51 @@ export interface ApiServer {
 export interface ApiServerOptions {
   port: number;
   host?: string;
+  limits: ApiSecurityConfig;
   log: (line: string) => void;
 }
 
-/** The executable schema: the SDL in schema/ with the resolvers over `services` (shared by the HTTP server and the api function). */
-export function createApiSchema(services: ApiServices) {
-  return makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services) });
+/** Bodies refused before GraphQL sees them (too large, not JSON) get a GraphQL-shaped JSON error, never Express's HTML page. */
+function bodyErrors(maxBodyBytes: number, log: (line: string) => void): ErrorRequestHandler {
+  return (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
+    const status = error.status ?? 500;
+    const refusal =
+      status === 413 ? payloadTooLarge(maxBodyBytes)
+      : status === 400 ? new GraphQLError('the request body is not valid JSON', { extensions: { code: 'BAD_REQUEST' } })
+      : (log(`internal error: ${error.message}`), new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+    res.status(status === 413 || status === 400 ? status : 500).type('application/json').send(errorBody(refusal));
+  };
 }
 
 export async function startApiServer(services: ApiServices, options: ApiServerOptions): Promise<ApiServer> {
-  const schema = createApiSchema(services);
+  const { limits, log } = options;
+  const api = createApiGraphql(services, limits, log);
   const app = express();
   const httpServer = createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer(
-    {
-      schema,
-      context: async (ctx): Promise<ApiContext> => {
-        const params = ctx.connectionParams as { authorization?: string; Authorization?: string } | undefined;
-        const header = params?.authorization ?? params?.Authorization ?? ctx.extra.request.headers.authorization;
-        return { caller: await authenticate(services.prisma, header) };
-      },
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const error of errors) if (!(error.extensions?.code)) options.log(`subscription error: ${error.message}`);
-      },
-    },
-    wsServer,
-  );
+  const ws = startWsServer(httpServer, api, limits, log);
   const apollo = new ApolloServer<ApiContext>({
-    schema,
-    formatError: formatError(options.log),
-    includeStacktraceInErrorResponses: false,
+    ...api.apollo,
     // The process owner (`corrembed serve`) handles signals, so the database is stopped after the server.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
+      { serverWillStart: async () => ({ drainServer: async () => void (await ws.dispose()) }) },
     ],
   });
   await apollo.start();
   app.get(['/healthz', '/health'], (_req, res) => void res.json({ ok: true }));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => ({ caller: await authenticate(services.prisma, req.headers.authorization) }) }),
+    express.json({ limit: limits.maxBodyBytes }),
+    bodyErrors(limits.maxBodyBytes, log),
+    expressMiddleware(apollo, {
+      context: ({ req }) =>
+        api.gate.admit({
+          authorization: req.headers.authorization,
+          clientIp: clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], limits.trustedProxyHops),
+          query: (req.body as { query?: unknown } | undefined)?.query ?? req.query.query,
+        }),
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

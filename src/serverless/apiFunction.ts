@@ -2,10 +2,9 @@
 import { ApolloServer } from '@apollo/server';
 import awsLambda from '@as-integrations/aws-lambda';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { formatError } from '../api/apiErrors.js';
-import { authenticate } from '../api/apiKeys.js';
-import type { ApiContext } from '../api/resolvers.js';
-import { createApiSchema } from '../api/server.js';
+import { errorBody, payloadTooLarge } from '../api/apiErrors.js';
+import { createApiGraphql } from '../api/apiGraphql.js';
+import type { ApiContext } from '../api/requestGate.js';
 import { notifyTransport } from '../runs/pgEventBus.js';
 import { RunEvents } from '../runs/runEvents.js';
 import { RunService } from '../runs/runService.js';
@@ -17,6 +16,20 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
 let handler: Promise<Handler> | null = null;
+
+function bodyText(event: APIGatewayProxyEventV2): string {
+  return event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+}
+
+/** The GraphQL document of a request (POST body or GET query string), for the gate's size check before parsing. */
+function documentOf(event: APIGatewayProxyEventV2): unknown {
+  if (event.queryStringParameters?.query !== undefined) return event.queryStringParameters.query;
+  try {
+    return (JSON.parse(bodyText(event)) as { query?: unknown } | null)?.query;
+  } catch {
+    return undefined; // Apollo answers a malformed body itself
+  }
+}
 
 async function build(): Promise<Handler> {
   const { config, db, datasets, models, cache } = await functionRuntime();
@@ -30,14 +43,25 @@ async function build(): Promise<Handler> {
     driveRuns: false,
     log,
   });
-  const schema = createApiSchema({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries });
-  const apollo = new ApolloServer<ApiContext>({ schema, formatError: formatError(log), includeStacktraceInErrorResponses: false });
+  const limits = config.api;
+  const api = createApiGraphql({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries }, limits, log);
+  const apollo = new ApolloServer<ApiContext>(api.apollo);
   // The integration is CommonJS and types Apollo's CommonJS build; the ESM instance behaves the same.
   const server = apollo as unknown as Parameters<typeof startServerAndCreateLambdaHandler>[0];
   const lambda = startServerAndCreateLambdaHandler(server, handlers.createAPIGatewayProxyEventV2RequestHandler(), {
-    context: async ({ event }): Promise<ApiContext> => ({ caller: await authenticate(db.prisma, event.headers.authorization) }),
+    context: ({ event }): Promise<ApiContext> =>
+      api.gate.admit({
+        authorization: event.headers.authorization,
+        clientIp: event.requestContext.http.sourceIp, // API Gateway's view of the client
+        query: documentOf(event),
+      }),
   });
-  return (event, context) => lambda(event, context, () => undefined) as Promise<APIGatewayProxyStructuredResultV2>;
+  return async (event, context) => {
+    if (Buffer.byteLength(bodyText(event)) > limits.maxBodyBytes) {
+      return { statusCode: 413, headers: { 'content-type': 'application/json' }, body: errorBody(payloadTooLarge(limits.maxBodyBytes)) };
+    }
+    return lambda(event, context, () => undefined) as Promise<APIGatewayProxyStructuredResultV2>;
+  };
 }
 
 export async function handleApi(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {

@@ -1,0 +1,59 @@
+// The GraphQL API as every transport serves it (HTTP server, WebSocket, Lambda): schema, request gate, protections, Apollo's options.
+import { readFileSync } from 'node:fs';
+import type { ApolloServerOptionsWithSchema } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
+import type { ApiSecurityConfig } from '../config.js';
+import { formatError } from './apiErrors.js';
+import { RequestGate, type ApiContext } from './requestGate.js';
+import { createResolvers, type ApiServices } from './resolvers.js';
+
+const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url);
+
+export interface ApiGraphql {
+  schema: GraphQLSchema;
+  gate: RequestGate;
+  /** Beyond GraphQL's own: depth, cost, aliases, directives (graphql-armor) and, when off, introspection. */
+  validationRules: ValidationRule[];
+  /** The token limit: the parser stops at it. */
+  parseOptions: ParseOptions;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Apollo's options (transports add their own plugins). */
+  apollo: ApolloServerOptionsWithSchema<ApiContext>;
+}
+
+export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfig, log: (line: string) => void): ApiGraphql {
+  const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services, log) });
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    costLimit: { maxCost: limits.maxCost },
+    // graphql's own parser limit instead: armor's Apollo plugin throws outside Apollo's error handling (a 500), and the
+    // WebSocket path parses without Apollo.
+    maxTokens: { enabled: false },
+    // formatError hides suggestions instead, on every transport (the WebSocket path runs no Apollo plugins).
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  const validationRules = [...armor.validationRules, ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  const parseOptions = { maxTokens: limits.maxTokens };
+  const format = formatError({ log, hideSuggestions: limits.hideSuggestions });
+  return {
+    schema,
+    gate: new RequestGate(services.prisma, limits),
+    validationRules,
+    parseOptions,
+    formatError: format,
+    apollo: {
+      schema,
+      validationRules,
+      parseOptions,
+      // Refused by validationRules when off (the same rule on the WebSocket path).
+      introspection: true,
+      formatError: format,
+      includeStacktraceInErrorResponses: false,
+      allowBatchedHttpRequests: false,
+    },
+  };
+}

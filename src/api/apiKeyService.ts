@@ -1,0 +1,41 @@
+// Administration of API keys: create (the key is returned once, only its hash is stored), list, revoke.
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { UserInputError } from '../errors.js';
+import { generateKey, hashKey, keyPrefix, SCOPES, type Scope } from './apiKeys.js';
+
+export type ApiKeyRow = Prisma.ApiKeyGetPayload<object>;
+
+export interface NewApiKey {
+  name: string;
+  scopes: Scope[];
+  rateLimitPerMinute?: number | null;
+}
+
+export class ApiKeyService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** The new key (to show once) and its row. */
+  async create(input: NewApiKey): Promise<{ key: string; apiKey: ApiKeyRow }> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 100) throw new UserInputError('name must have 1 to 100 characters');
+    if (input.scopes.length === 0 || input.scopes.some((s) => !SCOPES.includes(s))) throw new UserInputError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    const scopes = SCOPES.filter((s) => input.scopes.includes(s));
+    const limit = input.rateLimitPerMinute ?? null;
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) throw new UserInputError('rateLimitPerMinute must be an integer from 1 to 1000000');
+    const key = generateKey();
+    const apiKey = await this.prisma.apiKey.create({ data: { name, keyHash: hashKey(key), prefix: keyPrefix(key), scopes, rateLimitPerMinute: limit } });
+    return { key, apiKey };
+  }
+
+  list(): Promise<ApiKeyRow[]> {
+    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** Revokes a key (at once: every operation looks its key up); revoking a revoked key changes nothing. */
+  async revoke(id: string): Promise<ApiKeyRow> {
+    const key = await this.prisma.apiKey.findUnique({ where: { id } });
+    if (!key) throw new UserInputError(`API key "${id}" not found`, 'NOT_FOUND');
+    if (key.revokedAt) return key;
+    return this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  }
+}

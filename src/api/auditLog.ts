@@ -1,0 +1,58 @@
+// The audit log: every mutation attempted, by whom, with what (secrets redacted), from where, and how it ended.
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { errorCode } from './apiErrors.js';
+import { redactSecrets } from './redactSecrets.js';
+import type { ApiContext } from './requestGate.js';
+
+export type AuditLogRow = Prisma.AuditLogEntryGetPayload<object>;
+
+type MutationResolver = (parent: unknown, args: any, context: ApiContext, info: GraphQLResolveInfo) => unknown;
+
+export class AuditLog {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Records one attempt; a failure to record is logged, never turned into the mutation's failure. */
+  private async record(context: ApiContext, info: GraphQLResolveInfo, args: unknown, outcome: string): Promise<void> {
+    const caller = context.credentials.kind === 'key' ? context.credentials.caller : null;
+    try {
+      await this.prisma.auditLogEntry.create({
+        data: {
+          keyId: caller?.keyId ?? null,
+          keyName: caller?.name ?? null,
+          operationName: info.operation.name?.value ?? null,
+          field: info.fieldName,
+          arguments: redactSecrets(args) as Prisma.InputJsonValue,
+          outcome,
+          clientIp: context.clientIp,
+        },
+      });
+    } catch (error) {
+      this.log(`audit log: cannot record ${info.fieldName}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Most recent first. */
+  list(limit: number, keyId: string | null | undefined): Promise<AuditLogRow[]> {
+    return this.prisma.auditLogEntry.findMany({ where: { keyId: keyId ?? undefined }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+  }
+
+  /** The same resolvers, each recording its attempt ("ok" or the error code the caller gets) before answering. */
+  audited<R extends Record<string, MutationResolver>>(resolvers: R): R {
+    const wrap = (resolve: MutationResolver): MutationResolver => async (parent, args, context, info) => {
+      let outcome = 'ok';
+      try {
+        return await resolve(parent, args, context, info);
+      } catch (error) {
+        outcome = errorCode(error);
+        throw error;
+      } finally {
+        await this.record(context, info, args, outcome);
+      }
+    };
+    return Object.fromEntries(Object.entries(resolvers).map(([field, resolve]) => [field, wrap(resolve)])) as R;
+  }
+}

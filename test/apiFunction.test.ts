@@ -1,0 +1,91 @@
+// The api function (Lambda) applies the same protections as the server: body and document limits, armor, scopes, rate limits, audit.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ensureAdminKey } from '../src/api/apiKeys.js';
+import { dropDatabase } from '../src/db/serverDatabase.js';
+import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { handleApi } from '../src/serverless/apiFunction.js';
+import { closeFunctionRuntime, functionRuntime } from '../src/serverless/functionRuntime.js';
+
+const ADMIN_KEY = 'function-test-admin-key-0123456789';
+const databaseUrl = uniqueTestDatabaseUrl();
+
+interface Answer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: { data?: Record<string, any>; errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+}
+
+async function call(body: string, options: { key?: string; sourceIp?: string } = {}): Promise<Answer> {
+  const event = {
+    version: '2.0',
+    routeKey: 'POST /graphql',
+    rawPath: '/graphql',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...(options.key ? { authorization: `Bearer ${options.key}` } : {}) },
+    requestContext: { http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? '198.51.100.1', userAgent: 'test' } },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+  const response = await handleApi(event, {} as Context);
+  return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body: JSON.parse(String(response.body)) };
+}
+
+const graphql = (query: string, variables: Record<string, unknown> = {}, options: { key?: string; sourceIp?: string } = {}) => call(JSON.stringify({ query, variables }), options);
+const code = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
+
+before(async () => {
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'production',
+    CORREMBED_MAX_BODY_BYTES: '2048',
+    CORREMBED_MAX_DOCUMENT_CHARS: '500',
+    CORREMBED_MAX_DEPTH: '4',
+    CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '5',
+  });
+  await ensureAdminKey((await functionRuntime()).db.prisma, ADMIN_KEY);
+});
+
+after(async () => {
+  await closeFunctionRuntime();
+  await dropDatabase(databaseUrl);
+});
+
+test('the api function refuses oversized bodies and documents, deep queries, introspection and suggestions like the server', async () => {
+  const body = await call(JSON.stringify({ query: '{ datasets { id } }', variables: { pad: 'x'.repeat(3000) } }), { key: ADMIN_KEY });
+  assert.equal(body.status, 413);
+  assert.equal(code(body), 'PAYLOAD_TOO_LARGE');
+  const document = await graphql(`{ datasets { id } } # ${'x'.repeat(600)}`, {}, { key: ADMIN_KEY });
+  assert.equal(document.status, 413);
+  assert.equal(code(document), 'DOCUMENT_TOO_LARGE');
+  const deep = await graphql('{ leaderboard(datasetId: "x") { evaluation { model { metadata { family } } } } }', {}, { key: ADMIN_KEY });
+  assert.equal(deep.status, 400);
+  assert.equal(code(deep), 'GRAPHQL_VALIDATION_FAILED');
+  assert.match(deep.body.errors![0].message, /depth/i);
+  assert.equal(code(await graphql('{ __schema { queryType { name } } }', {}, { key: ADMIN_KEY })), 'GRAPHQL_VALIDATION_FAILED');
+  const typo = await graphql('{ datasets { nam } }', {}, { key: ADMIN_KEY });
+  assert.equal(code(typo), 'GRAPHQL_VALIDATION_FAILED');
+  assert.doesNotMatch(typo.body.errors![0].message, /Did you mean/);
+});
+
+test('the api function checks scopes, audits mutations with the caller IP, and rate-limits anonymous callers per IP', async () => {
+  const created = await graphql('mutation { createApiKey(name: "reader", scopes: [read]) { key } }', {}, { key: ADMIN_KEY });
+  const reader = created.body.data!.createApiKey.key as string;
+  assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }', {}, { key: reader, sourceIp: '203.0.113.5' })), 'FORBIDDEN');
+  assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }')), 'UNAUTHENTICATED');
+  const audit = await graphql('{ auditLog(limit: 3) { field outcome keyName clientIp } }', {}, { key: ADMIN_KEY });
+  assert.deepEqual(audit.body.data!.auditLog, [
+    { field: 'deleteDataset', outcome: 'UNAUTHENTICATED', keyName: null, clientIp: '198.51.100.1' },
+    { field: 'deleteDataset', outcome: 'FORBIDDEN', keyName: 'reader', clientIp: '203.0.113.5' },
+    { field: 'createApiKey', outcome: 'ok', keyName: 'admin (CORREMBED_ADMIN_KEY)', clientIp: '198.51.100.1' },
+  ]);
+  let refused: Answer | undefined;
+  for (let i = 0; i < 10 && !refused; i++) {
+    const answer = await graphql('{ __typename }', {}, { sourceIp: '192.0.2.99' });
+    if (answer.status !== 200) refused = answer;
+  }
+  assert.equal(refused?.status, 429);
+  assert.equal(code(refused!), 'RATE_LIMITED');
+  assert.equal(String(refused!.headers['retry-after']), String(refused!.body.errors![0].extensions!.retryAfterSeconds));
+});
