@@ -40,6 +40,7 @@ export function modelProtoProblem(bytes: Uint8Array): string | null {
   const seen = new Set<number>();
   let offset = 0;
   while (offset < bytes.length) {
+    const start = offset;
     const key = varint(bytes, offset);
     if (key === null) return `malformed protobuf field key at byte ${offset}`;
     const field = Math.floor(key.value / 8);
@@ -60,7 +61,7 @@ export function modelProtoProblem(bytes: Uint8Array): string | null {
       if (length === null) return `malformed length at byte ${offset}`;
       offset = length.next + length.value;
     } else {
-      return `protobuf wire type ${wire} at byte ${offset}`;
+      return `protobuf wire type ${wire} at byte ${start}`;
     }
     if (offset > bytes.length) return `field ${field} runs past the end of the file (truncated?)`;
     seen.add(field);
