@@ -87,6 +87,18 @@ test('services: importDataset and registerModel refuse manifests outside the roo
   assert.equal((await new ModelService(db.prisma, [root]).register(inside.manifest)).name, 'insider');
 });
 
+test('services: s3:// images and model files named by a manifest must lie under an s3:// root too', async () => {
+  const manifest = join(root, 'data', 's3-images.json');
+  const image = (uri: string) => ({ name: 's3', categoryWeights: {}, items: [{ id: 'A', tags: [] }], images: [{ id: 'p1', item: 'A', uri }] });
+  writeFileSync(manifest, JSON.stringify(image('s3://private-bucket/secret.png')));
+  await rejectsWith(new DatasetService(db.prisma, [root]).importDataset({ manifestPath: manifest }), /^manifest: image "p1" s3:\/\/private-bucket\/secret\.png: outside the folders/);
+  await rejectsWith(new DatasetService(db.prisma, [root, 's3://public-bucket/']).importDataset({ manifestPath: manifest }), /outside the folders/);
+  const model = join(root, 'data', 's3-model.json');
+  writeFileSync(model, JSON.stringify({ name: 's3-model', file: 's3://private-bucket/model.onnx', preprocess: { resize: 20, crop: 16, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] } }));
+  await rejectsWith(new ModelService(db.prisma, [root]).register(model), /^model manifest .*s3-model\.json: file s3:\/\/private-bucket\/model\.onnx: outside the folders/);
+  assert.equal(await db.prisma.dataset.count({ where: { name: 's3' } }), 0);
+});
+
 test('inside a manifest: the ONNX file and image paths stay in the manifest folder, symlinks resolved', async () => {
   const folder = join(root, 'm');
   const written = await writeTinyModel(folder, 'conv', { name: 'm' });

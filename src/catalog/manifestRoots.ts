@@ -1,4 +1,4 @@
-// Confines manifest paths given through the API to the configured roots: no `..` escape, no symlink escape, S3 prefixes.
+// Confines manifest paths given through the API, and the s3:// objects they name, to the configured roots: no `..` or symlink escape.
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserInputError } from '../errors.js';
@@ -21,8 +21,11 @@ function refuse(what: string, path: string): never {
   throw new UserInputError(`${what} ${path}: outside the folders this server reads manifests from (CORREMBED_DATA_ROOTS)`);
 }
 
-/** An s3:// manifest must lie under an s3:// root; its key may not hold `.` or `..` segments (S3-compatible stores may collapse them). */
-function confineS3(uri: string, roots: readonly string[], what: string): string {
+/**
+ * An s3:// URI (a manifest, or an image or model file a manifest names) must lie under an s3:// root; its key may not
+ * hold `.` or `..` segments (S3-compatible stores may collapse them).
+ */
+export function confineS3Uri(uri: string, roots: readonly string[], what: string): string {
   const { key } = parseS3Uri(uri);
   if (key.split('/').some((part) => part === '.' || part === '..')) refuse(what, uri);
   if (!roots.some((root) => isS3Uri(root) && uri.startsWith(root))) refuse(what, uri);
@@ -35,7 +38,7 @@ function confineS3(uri: string, roots: readonly string[], what: string): string 
  * system is touched, so the answer does not tell whether it exists.
  */
 export async function confineManifestPath(path: string, roots: readonly string[], what: string): Promise<string> {
-  if (isS3Uri(path)) return confineS3(path, roots, what);
+  if (isS3Uri(path)) return confineS3Uri(path, roots, what);
   const absolute = resolve(path);
   const local = roots.filter((root) => !isS3Uri(root));
   const reals = await Promise.all(local.map(realRoot));

@@ -4,7 +4,8 @@ import { UserInputError } from '../errors.js';
 import { EmbeddingModel } from '../inference/embeddingModel.js';
 import { loadModelManifest } from '../inference/modelManifest.js';
 import { localModelFile } from '../storage/modelFiles.js';
-import { confineManifestPath } from './manifestRoots.js';
+import { isS3Uri } from '../storage/s3Uri.js';
+import { confineManifestPath, confineS3Uri } from './manifestRoots.js';
 
 export class ModelService {
   /** manifestRoots: the folders and s3:// prefixes model manifests may be read from (config.inputSafety.manifestRoots). */
@@ -14,11 +15,12 @@ export class ModelService {
   ) {}
 
   /**
-   * Loads the model of a manifest under the manifest roots (refusing outputs that are not one fixed-size vector per
+   * Loads the model of a manifest under the manifest roots (an s3:// file under them too; refusing outputs that are not one fixed-size vector per
    * image) and stores it; an s3:// file is stored as its URI.
    */
   async register(manifestPath: string) {
     const manifest = await loadModelManifest(await confineManifestPath(manifestPath, this.manifestRoots, 'model manifest'));
+    if (isS3Uri(manifest.file)) confineS3Uri(manifest.file, this.manifestRoots, `model manifest ${manifestPath}: file`);
     const model = await EmbeddingModel.load({ ...manifest, file: await localModelFile(manifest.file) }, { threads: 1 });
     try {
       const metadata = manifest.metadata ?? {};
