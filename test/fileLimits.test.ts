@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { hashImageSources } from '../src/catalog/imageSources.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { UserInputError } from '../src/errors.js';
 import { EmbeddingModel } from '../src/inference/embeddingModel.js';
@@ -81,6 +82,12 @@ test('JSON: a manifest over CORREMBED_MAX_MANIFEST_BYTES is refused before readi
   assert.equal(jsonDepthProblem(`{"a": "${'[{'.repeat(500)}\\"["}`), null, 'brackets inside strings do not count');
   await rejectsWith(loadManifest(file('bad.json', '{"items": [}')), /^manifest .*bad\.json: malformed JSON \(/);
   await rejectsWith(loadManifest(dir), /^manifest .*: not a file$/);
+});
+
+test('images: a file over the 50 MB image limit is refused at import, not read whole to hash it', async () => {
+  const sparse = file('huge.png', '');
+  truncateSync(sparse, 3 * 1024 ** 3);
+  await assert.rejects(hashImageSources(dir, [{ id: 'big', uri: 'huge.png' }]), (e: Error) => e instanceof UserInputError && /^image "big": huge\.png is larger than the limit of 52428800 bytes$/.test(e.message));
 });
 
 test('config: the size limits are checked at start', () => {
