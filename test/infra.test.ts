@@ -209,6 +209,8 @@ describe('default stack', () => {
       assert.deepEqual(fn.Properties.Environment.Variables.DATABASE_SECRET_ARN, secretArn);
       assert.deepEqual(fn.Properties.Environment.Variables.CORREMBED_BUCKET, { Ref: bucketId });
     }
+    // Manifests named through the API are read from the bucket only (CORREMBED_DATA_ROOTS = s3://<bucket>/).
+    for (const vars of [env, apiEnv]) assert.deepEqual(vars.CORREMBED_DATA_ROOTS, { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/']] });
     assert.ok(mentions(secretArn, only(resources(json, 'AWS::SecretsManager::SecretTargetAttachment'), 'secret attachment')[0]));
   });
 
