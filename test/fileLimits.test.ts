@@ -57,6 +57,8 @@ test('ONNX: garbage, other formats, empty and truncated files are refused before
     ['zeros.onnx', new Uint8Array(64), /not an ONNX model \(protobuf field number 0 at byte 0\)/],
     ['nograph.onnx', Uint8Array.from([0x08, 0x08]), /not an ONNX model \(no graph\)/],
     ['wiretype.onnx', Uint8Array.from([0x08, 0x08, 0x3a, 0x00, 0x4b]), /not an ONNX model \(protobuf wire type 3 at byte 4\)/],
+    // The ORT-format identifier lets a file past the ModelProto check; onnxruntime's FlatBuffer verifier refuses this one.
+    ['fake.ort', Buffer.from('\u0000\u0000\u0000\u0000ORTMgarbage'), /^model m: not a loadable ONNX model \(/],
     ['wrongtype.onnx', Uint8Array.from([0x0a, 0x00]), /not an ONNX model \(field 1 has wire type 2, expected 0\)/],
   ];
   for (const [name, bytes, pattern] of cases) await rejectsWith(load(file(name, bytes)), pattern);

@@ -1,4 +1,4 @@
-// Reads an .onnx file within the size limit and checks that it is an ONNX ModelProto before onnxruntime parses it.
+// Reads an .onnx file within the size limit and checks that it is an ONNX ModelProto (or ORT-format model) before onnxruntime parses it.
 import { open } from 'node:fs/promises';
 import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
@@ -71,6 +71,11 @@ export function modelProtoProblem(bytes: Uint8Array): string | null {
   return null;
 }
 
+/** Whether the bytes are an onnxruntime ORT-format model (a FlatBuffer with file identifier "ORTM"), which onnxruntime checks itself. */
+function isOrtFormat(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ORTM';
+}
+
 /** Refuses a model file larger than CORREMBED_MAX_ONNX_BYTES. */
 export function checkOnnxSize(size: number, model: string, path: string): void {
   const { maxOnnxBytes } = inputSafety();
@@ -99,7 +104,7 @@ export async function readOnnxFile(path: string, model: string): Promise<Buffer>
   } finally {
     await handle.close();
   }
-  const problem = modelProtoProblem(bytes);
+  const problem = isOrtFormat(bytes) ? null : modelProtoProblem(bytes);
   if (problem !== null) throw new UserInputError(`model ${model}: not an ONNX model (${problem})`);
   return bytes;
 }
