@@ -1,8 +1,14 @@
 // URL fetches reach public addresses only: loopback, private, link-local and their disguises are refused, redirects re-checked per hop.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { UserInputError } from '../src/errors.js';
 import { isNonPublicAddress, type UrlPolicy } from '../src/imaging/addressPolicy.js';
@@ -117,6 +123,35 @@ test('URL guard: redirects are bounded and may not leave http(s)', async () => {
   await refused(`http://${a}/loop`, onlyA, /: more than 5 redirects$/);
   await refused(`http://${a}/redirect?to=file:///etc/passwd`, onlyA, /: redirect to file: refused$/);
   await refused('http://[::1', onlyA, /: malformed URL$/);
+});
+
+test('URL guard: an https URL may redirect to https but never down to http', async () => {
+  // A self-signed certificate for 127.0.0.1 (test/fixtures/tls), trusted by a child process through NODE_EXTRA_CA_CERTS.
+  const tls = join(process.cwd(), 'test/fixtures/tls');
+  const server = createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (req, res) => {
+    if (req.url === '/ok.png') res.end(BODY);
+    else if (req.url === '/up') res.writeHead(301, { location: '/ok.png' }).end();
+    else res.writeHead(302, { location: `http://${b}/x.png` }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const module = pathToFileURL(join(process.cwd(), 'dist/src/imaging/imageSource.js')).href;
+  const script = `import { readImageBytes } from ${JSON.stringify(module)};
+    const urls = { allowPrivate: true, allowHosts: [] };
+    for (const uri of process.argv.slice(1)) console.log(await readImageBytes(uri, '/', { urls }).then((b) => b.toString(), (e) => e.message));`;
+  try {
+    received.b.length = 0;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, `${origin}/up`, `${origin}/down`], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tls, 'cert.pem') },
+    });
+    const [up, down] = stdout.trim().split('\n');
+    assert.equal(up, BODY.toString());
+    assert.match(down, /^image https:\/\/127\.0\.0\.1:\d+\/down: redirect from https to http refused \(http:\/\/127\.0\.0\.1:\d+\/x\.png\)$/);
+    assert.deepEqual(received.b, []);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('config: CORREMBED_ALLOW_PRIVATE_URLS and CORREMBED_URL_ALLOW_HOSTS', () => {
