@@ -114,8 +114,8 @@ try {
   console.log(`bench:fanout: ${fmt(imageCount)} images, ${concurrency} in flight, ${batchSize} images per embed invocation, ${shards} aggregate shards`);
   console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${cores} cores, ${fmt(totalmem() / 2 ** 30)} GiB; Node ${process.version}\n`);
   const manifestPath = await phase('generate images', phases, () => writeFanoutDataset(join(dir, 'data'), imageCount, PER_ITEM));
-  const datasets = new DatasetService(db.prisma);
-  const models = new ModelService(db.prisma);
+  const datasets = new DatasetService(db.prisma, [dir]);
+  const models = new ModelService(db.prisma, [dir]);
   const { datasetId, modelId } = await phase('import dataset + register model', phases, async () => {
     const dataset = await datasets.importDataset({ manifestPath });
     const model = await models.register((await writeTinyModel(join(dir, 'models'), 'conv', { name: 'tiny' })).manifest);

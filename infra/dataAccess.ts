@@ -9,9 +9,17 @@ export interface DataPlane {
   database: Database;
 }
 
-/** DATABASE_SECRET_ARN and CORREMBED_BUCKET, as the application reads them. */
+/**
+ * DATABASE_SECRET_ARN, CORREMBED_BUCKET, CORREMBED_DATA_ROOTS (manifests are imported from the bucket) and
+ * NODE_ENV=production (no introspection, no field suggestions), as the application reads them.
+ */
 export function dataEnvironment(data: DataPlane): Record<string, string> {
-  return { DATABASE_SECRET_ARN: data.database.secret.secretArn, CORREMBED_BUCKET: data.bucket.bucketName };
+  return {
+    DATABASE_SECRET_ARN: data.database.secret.secretArn,
+    CORREMBED_BUCKET: data.bucket.bucketName,
+    CORREMBED_DATA_ROOTS: `s3://${data.bucket.bucketName}/`,
+    NODE_ENV: 'production',
+  };
 }
 
 /** Read-only bucket and secret access for `principal`, and the database port open to `peer`'s security groups only. */

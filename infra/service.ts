@@ -26,6 +26,8 @@ function serviceEnvironment(props: ServiceProps): Record<string, string> {
   return {
     ...dataEnvironment(props.data),
     PORT: String(SERVICE_PORT),
+    // Behind the load balancer: the client IP (rate limits, audit log) is the entry it appends to X-Forwarded-For.
+    CORREMBED_TRUSTED_PROXY_HOPS: '1',
     CORREMBED_EXECUTOR: 'lambda',
     CORREMBED_EMBED_FUNCTION: props.embed.functionName,
     CORREMBED_AGGREGATE_FUNCTION: props.aggregate.functionName,

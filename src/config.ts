@@ -1,7 +1,9 @@
 // Platform configuration: parsed once from the environment at start-up; bad values fail loudly at boot.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserInputError } from './errors.js';
+import { isS3Uri, parseS3Uri } from './storage/s3Uri.js';
 
 export type ExecutorKind = 'local' | 'lambda';
 
@@ -52,6 +54,20 @@ export interface ApiSecurityConfig {
   trustedProxyHops: number;
 }
 
+/** Limits on what users hand the platform: where manifests may live, which URLs are fetched, how large files may be. */
+export interface InputSafetyConfig {
+  /** Folders (absolute, as given) and s3://bucket/prefix URIs under which API-given manifest paths must lie. */
+  manifestRoots: string[];
+  /** Whether http(s) images may be fetched from private, loopback, link-local and other non-public addresses. */
+  allowPrivateUrls: boolean;
+  /** Hosts (`name` or `name:port`, lowercase) fetched whatever address they resolve to. */
+  urlAllowHosts: string[];
+  /** Largest .onnx file read or downloaded. */
+  maxOnnxBytes: number;
+  /** Largest JSON file (dataset or model manifest, options) read. */
+  maxManifestBytes: number;
+}
+
 export interface PlatformConfig {
   /** HTTP and WebSocket port (0 picks a free one). */
   port: number;
@@ -79,6 +95,7 @@ export interface PlatformConfig {
   /** Images per embedding batch. */
   batchSize: number;
   api: ApiSecurityConfig;
+  inputSafety: InputSafetyConfig;
 }
 
 export class ConfigError extends UserInputError {
@@ -114,6 +131,57 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name] || undefined;
   if (raw !== undefined && !/^https?:\/\/[^/]/.test(raw)) throw new ConfigError(name, `must be an http(s):// URL (got "${raw}")`);
   return raw;
+}
+
+/** The repository's folder (dist/src/config.js is two levels below it). */
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/** V8's longest string (2^29 - 24 characters): a larger JSON file could not even be decoded. */
+const MAX_JSON_TEXT = 2 ** 29 - 24;
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+function manifestRoots(env: NodeJS.ProcessEnv, dataDir: string): string[] {
+  const given = list(env, 'CORREMBED_DATA_ROOTS');
+  if (given === undefined) return [dataDir, resolve(PACKAGE_DIR, 'demo'), resolve(PACKAGE_DIR, 'models')];
+  return given.map((root) => {
+    if (!isS3Uri(root)) return resolve(root);
+    const uri = root.endsWith('/') ? root : `${root}/`;
+    try {
+      parseS3Uri(`${uri}x`);
+    } catch {
+      throw new ConfigError('CORREMBED_DATA_ROOTS', `has a malformed S3 root "${root}" (expected s3://bucket/ or s3://bucket/prefix/)`);
+    }
+    return uri;
+  });
+}
+
+function hostList(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (list(env, name) ?? []).map((host) => {
+    if (/[/?#@\s]/.test(host) || !URL.canParse(`http://${host}/`)) throw new ConfigError(name, `has a malformed host "${host}" (expected name or name:port)`);
+    return host.toLowerCase();
+  });
+}
+
+/** The input-safety settings alone (commands and workers read them without the rest of the configuration). */
+export function loadInputSafety(env: NodeJS.ProcessEnv = process.env, dataDir = resolve(env.CORREMBED_DATA_DIR ?? '.corrembed')): InputSafetyConfig {
+  return {
+    manifestRoots: manifestRoots(env, dataDir),
+    allowPrivateUrls: flag(env, 'CORREMBED_ALLOW_PRIVATE_URLS', false),
+    urlAllowHosts: hostList(env, 'CORREMBED_URL_ALLOW_HOSTS'),
+    maxOnnxBytes: integer(env, 'CORREMBED_MAX_ONNX_BYTES', 2 * 1024 ** 3, 1, 2 * 1024 ** 3),
+    maxManifestBytes: integer(env, 'CORREMBED_MAX_MANIFEST_BYTES', 500 * 1024 ** 2, 1, MAX_JSON_TEXT),
+  };
+}
+
+let processInputSafety: InputSafetyConfig | undefined;
+
+/** This process's input-safety settings from process.env, read once (loadConfig has already refused bad values at boot). */
+export function inputSafety(): InputSafetyConfig {
+  return (processInputSafety ??= loadInputSafety());
 }
 
 function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
@@ -155,11 +223,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
   const adminKey = env.CORREMBED_ADMIN_KEY || undefined;
+  const dataDir = resolve(env.CORREMBED_DATA_DIR ?? '.corrembed');
   if (adminKey !== undefined && adminKey.length < 16) throw new ConfigError('CORREMBED_ADMIN_KEY', 'must be at least 16 characters');
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl,
-    dataDir: resolve(env.CORREMBED_DATA_DIR ?? '.corrembed'),
+    dataDir,
     adminKey,
     publicQueries: flag(env, 'CORREMBED_PUBLIC_QUERIES', true),
     databaseSecretArn: env.DATABASE_SECRET_ARN || undefined,
@@ -171,5 +240,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     workers: integer(env, 'CORREMBED_WORKERS', availableParallelism(), 1, 256),
     batchSize: integer(env, 'CORREMBED_BATCH_SIZE', 32, 1, 1024),
     api: apiSecurityConfig(env),
+    inputSafety: loadInputSafety(env, dataDir),
   };
 }

@@ -2,12 +2,23 @@
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'INTERNAL';
 
-/** An error caused by what the user sent; its message is safe and meant to be shown as is. */
+/** Longest message kept: values quoted from user files (ids, JSON) may be megabytes long. */
+const MAX_MESSAGE_LENGTH = 2000;
+/** C0 and C1 controls, DEL and the Unicode line separators: a message quoting them stays one line and cannot drive a terminal. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** The message as one printable line: controls written as \uXXXX escapes, the length capped. */
+function oneLine(message: string): string {
+  const line = message.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return line.length <= MAX_MESSAGE_LENGTH ? line : `${line.slice(0, MAX_MESSAGE_LENGTH)}... (${line.length - MAX_MESSAGE_LENGTH} more characters)`;
+}
+
+/** An error caused by what the user sent; its message is one printable line, safe and meant to be shown as is. */
 export class UserInputError extends Error {
   readonly code: ErrorCode;
 
   constructor(message: string, code: ErrorCode = 'BAD_USER_INPUT') {
-    super(message);
+    super(oneLine(message));
     this.name = 'UserInputError';
     this.code = code;
   }

@@ -39,8 +39,8 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
   const executor = createExecutor(config, cache, log);
   const events = new RunEvents(log);
   const bus = await PgEventBus.start(db.url, db.pool, events, log);
-  const datasets = new DatasetService(db.prisma);
-  const models = new ModelService(db.prisma);
+  const datasets = new DatasetService(db.prisma, config.inputSafety.manifestRoots);
+  const models = new ModelService(db.prisma, config.inputSafety.manifestRoots);
   const runs = new RunService(db.prisma, datasets, cache, executor, events, {
     batchSize: config.batchSize,
     concurrency: config.lambda?.concurrency ?? config.workers,

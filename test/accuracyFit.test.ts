@@ -140,7 +140,7 @@ describe('accuracyFit over GraphQL', () => {
   const ids = new Map<string, string>();
 
   before(async () => {
-    platform = await startPlatform({ ...loadConfig({}), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: 'test-admin-key-0123456789', workers: 1 }, () => undefined);
+    platform = await startPlatform({ ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: 'test-admin-key-0123456789', workers: 1 }, () => undefined);
     const prisma = platform.db.prisma;
     datasetId = (await prisma.dataset.create({ data: { name: 'fit', manifestPath: join(dir, 'manifest.json'), rootDir: dir, categoryWeights: {} } })).id;
     for (const point of [...FIVE, WITHOUT_ACCURACY]) {

@@ -40,7 +40,8 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   const anonymous = await request(t.url, 'mutation Anonymous($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: SECRET_URL }, undefined, { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' });
   assert.equal(anonymous.body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
   const failed = await request(t.url, 'mutation Import($p: String!) { importDataset(input: { manifestPath: $p, name: "x" }) { id } }', { p: SECRET_URL }, ADMIN_KEY, { 'x-forwarded-for': '203.0.113.10' });
-  assert.equal(failed.body.errors?.[0].extensions?.code, 'NOT_FOUND');
+  // A URL is outside every data root, so the import is refused before anything is fetched.
+  assert.equal(failed.body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   const created = await request<{ createApiKey: { key: string; apiKey: { id: string } } }>(t.url, 'mutation NewKey { createApiKey(name: "reader", scopes: [read], rateLimitPerMinute: 30) { key apiKey { id } } }', {}, ADMIN_KEY);
   const { key, apiKey } = created.body.data!.createApiKey;
   const forbidden = await request(t.url, 'mutation { deleteModel(id: "m1") }', {}, key);
@@ -59,7 +60,7 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
     ['revokeApiKey', 'Revoke', 'ok', 'admin (CORREMBED_ADMIN_KEY)'],
     ['deleteModel', null, 'FORBIDDEN', 'reader'],
     ['createApiKey', 'NewKey', 'ok', 'admin (CORREMBED_ADMIN_KEY)'],
-    ['importDataset', 'Import', 'NOT_FOUND', 'admin (CORREMBED_ADMIN_KEY)'],
+    ['importDataset', 'Import', 'BAD_USER_INPUT', 'admin (CORREMBED_ADMIN_KEY)'],
     ['importDataset', 'Anonymous', 'UNAUTHENTICATED', null],
   ]);
   const [revoke, denied, create, imported, anon] = entries;

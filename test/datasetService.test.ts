@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'corrembed-datasets-'));
 
 before(async () => {
   db = await createTestDatabase();
-  service = new DatasetService(db.prisma);
+  service = new DatasetService(db.prisma, [dir]);
 });
 after(async () => {
   await db.close();

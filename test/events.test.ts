@@ -19,7 +19,7 @@ const databaseUrl = uniqueTestDatabaseUrl();
 let recorder: Platform;
 /** Drives every run it finds. */
 let driver: Platform | undefined;
-const base = { ...loadConfig({}), port: 0, databaseUrl, adminKey: KEY, workers: 1, batchSize: 2, leaseSeconds: 4 };
+const base = { ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, adminKey: KEY, workers: 1, batchSize: 2, leaseSeconds: 4 };
 
 before(async () => {
   recorder = await startPlatform({ ...base, dataDir: join(dir, 'a'), driveRuns: false }, () => undefined);

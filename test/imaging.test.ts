@@ -187,6 +187,8 @@ test('imaging: paths are confined to the base folder, symlinks included', async 
 });
 
 test('imaging: http(s) images are fetched with a byte limit and a timeout', async () => {
+  // The test server is on loopback, which only an explicit allowance reaches (test/urlGuard.test.ts has the refusals).
+  const LOCAL = { urls: { allowPrivate: true, allowHosts: [] } };
   const png = await readFile(images.png);
   const server: Server = createServer((req, res) => {
     if (req.url === '/ok.png') res.end(png);
@@ -203,15 +205,15 @@ test('imaging: http(s) images are fetched with a byte limit and a timeout', asyn
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    assert.deepEqual(await readImageBytes(`${base}/ok.png`, dir), png);
-    const out = await preprocessImage(await readImageBytes(`${base}/ok.png`, dir), IMAGENET, 'NCHW');
+    assert.deepEqual(await readImageBytes(`${base}/ok.png`, dir, LOCAL), png);
+    const out = await preprocessImage(await readImageBytes(`${base}/ok.png`, dir, LOCAL), IMAGENET, 'NCHW');
     assert.deepEqual(out, await load(images.png));
-    await rejectsWith(readImageBytes(`${base}/big`, dir, { maxBytes: 50_000 }), /^image http:\/\/127\.0\.0\.1:\d+\/big: larger than the limit of 50000 bytes$/);
-    await rejectsWith(readImageBytes(`${base}/declared`, dir, { maxBytes: 100 }), /larger than the limit of 100 bytes/);
+    await rejectsWith(readImageBytes(`${base}/big`, dir, { ...LOCAL, maxBytes: 50_000 }), /^image http:\/\/127\.0\.0\.1:\d+\/big: larger than the limit of 50000 bytes$/);
+    await rejectsWith(readImageBytes(`${base}/declared`, dir, { ...LOCAL, maxBytes: 100 }), /larger than the limit of 100 bytes/);
     const started = Date.now();
-    await rejectsWith(readImageBytes(`${base}/slow`, dir, { timeoutMs: 300 }), /\/slow: no complete answer within 300 ms$/);
+    await rejectsWith(readImageBytes(`${base}/slow`, dir, { ...LOCAL, timeoutMs: 300 }), /\/slow: no complete answer within 300 ms$/);
     assert.ok(Date.now() - started < 5000);
-    await rejectsWith(readImageBytes(`${base}/missing.png`, dir), /missing\.png: HTTP 404/, 'NOT_FOUND');
+    await rejectsWith(readImageBytes(`${base}/missing.png`, dir, LOCAL), /missing\.png: HTTP 404/, 'NOT_FOUND');
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

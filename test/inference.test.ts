@@ -122,7 +122,7 @@ test('inference: models that do not give one vector per image, or do not take N 
   await refusal('conv', /^model conv: input 'image' takes 16 x 16 images but the recipe crops 20 x 20$/, { preprocess: { ...TINY_RECIPE, resize: 24, crop: 20 } });
   writeFileSync(join(modelDir, 'garbage.onnx'), 'not a model');
   writeFileSync(join(modelDir, 'garbage.json'), JSON.stringify({ name: 'garbage', file: 'garbage.onnx', preprocess: TINY_RECIPE }));
-  await assert.rejects(EmbeddingModel.load(await loadModelManifest(join(modelDir, 'garbage.json'))), /^UserInputError: model garbage: not a loadable ONNX model/);
+  await assert.rejects(EmbeddingModel.load(await loadModelManifest(join(modelDir, 'garbage.json'))), /^UserInputError: model garbage: not an ONNX model \(protobuf wire type 6 at byte 0\)$/);
 });
 
 test('inference: outputs are chosen by name and pooled [N, d, 1, 1] outputs are flattened', async () => {

@@ -198,6 +198,7 @@ describe('default stack', () => {
     assert.equal(env.CORREMBED_EXECUTOR, 'lambda');
     assert.equal(env.CORREMBED_LAMBDA_CONCURRENCY, '64');
     assert.equal(env.PORT, '4000');
+    assert.equal(env.CORREMBED_TRUSTED_PROXY_HOPS, '1');
     assert.deepEqual(env.DATABASE_SECRET_ARN, secretArn);
     assert.deepEqual(env.CORREMBED_BUCKET, { Ref: bucketId });
     assert.equal(env.CORREMBED_EMBED_ENDPOINT, undefined);
@@ -209,6 +210,9 @@ describe('default stack', () => {
       assert.deepEqual(fn.Properties.Environment.Variables.DATABASE_SECRET_ARN, secretArn);
       assert.deepEqual(fn.Properties.Environment.Variables.CORREMBED_BUCKET, { Ref: bucketId });
     }
+    for (const vars of [env, ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)]) assert.equal(vars.NODE_ENV, 'production');
+    // Manifests named through the API are read from the bucket only (CORREMBED_DATA_ROOTS = s3://<bucket>/).
+    for (const vars of [env, apiEnv]) assert.deepEqual(vars.CORREMBED_DATA_ROOTS, { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/']] });
     assert.ok(mentions(secretArn, only(resources(json, 'AWS::SecretsManager::SecretTargetAttachment'), 'secret attachment')[0]));
   });
 

@@ -48,8 +48,8 @@ let modelPaths: string[];
 
 async function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
   const db = await createTestDatabase();
-  const datasets = new DatasetService(db.prisma);
-  const models = new ModelService(db.prisma);
+  const datasets = new DatasetService(db.prisma, [dir, 's3://catalogue/']);
+  const models = new ModelService(db.prisma, [dir]);
   const datasetId = (await datasets.importDataset({ manifestPath })).id;
   const modelIds = [];
   for (const path of modelPaths) modelIds.push((await models.register(path)).id);
@@ -236,7 +236,7 @@ test('images and the model in S3: the functions read them through the S3 API and
     const datasetId = dataset.id;
     const stored = await remote.db.prisma.image.findFirstOrThrow({ where: { datasetId }, orderBy: { position: 'asc' } });
     assert.equal(stored.uri, `s3://catalogue/tones/${manifest.images[0].uri}`);
-    const model = await new ModelService(remote.db.prisma).register('s3://models/demo/model.json');
+    const model = await new ModelService(remote.db.prisma, ['s3://models/demo/']).register('s3://models/demo/model.json');
     assert.equal(model.onnxPath, `s3://models/demo/${onnx}`);
     const modelId = model.id;
     const executor = new LambdaExecutor(lambdaConfig());

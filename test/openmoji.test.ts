@@ -170,10 +170,11 @@ test('openmoji: bad arguments are one-line errors; unknown groups list the valid
 });
 
 test('openmoji: the platform imports the dataset into PostgreSQL and a real ONNX model scores it to a defined CorrEmbed', async () => {
-  const dataset = await new DatasetService(db.prisma).importDataset({ manifestPath: join(smileys, 'manifest.json') });
+  const datasets = new DatasetService(db.prisma, [dir]);
+  const dataset = await datasets.importDataset({ manifestPath: join(smileys, 'manifest.json') });
   const categories = await db.prisma.tagCategory.findMany({ where: { datasetId: dataset.id }, orderBy: { name: 'asc' } });
   assert.deepEqual(categories.map((c) => [c.name, c.weight]), [['Group', 0.5], ['Keyword', 0.3], ['Subgroup', 0.8]]);
-  const stored = await new DatasetService(db.prisma).loadForScoring(dataset.id);
+  const stored = await datasets.loadForScoring(dataset.id);
   assert.deepEqual(stored.manifest.items, manifest.items);
   assert.ok(stored.images.every((image) => image.contentHash !== null));
 

@@ -70,7 +70,7 @@ async function writeDataset(): Promise<string> {
 before(async () => {
   manifestPath = await writeDataset();
   modelManifests = await writeDemoModels(join(dir, 'models'));
-  const config = { ...loadConfig({}), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: KEY, workers: 2, batchSize: 4 };
+  const config = { ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: KEY, workers: 2, batchSize: 4 };
   platform = await startPlatform(config, () => undefined);
   url = platform.server.url;
 });

@@ -49,8 +49,8 @@ let cache: EmbeddingCache;
 before(async () => {
   db = await createTestDatabase();
   const manifestPath = await writeToneDataset(dir, 12);
-  datasets = new DatasetService(db.prisma);
-  const models = new ModelService(db.prisma);
+  datasets = new DatasetService(db.prisma, [dir]);
+  const models = new ModelService(db.prisma, [dir]);
   datasetId = (await datasets.importDataset({ manifestPath })).id;
   const demoModels = await writeDemoModels(join(dir, 'models'));
   modelId = (await models.register(demoModels[2])).id;

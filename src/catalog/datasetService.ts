@@ -6,6 +6,7 @@ import { loadManifest } from '../io/datasetFiles.js';
 import { tagKey, type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
 import { isS3Uri, parseS3Uri, resolveS3Relative } from '../storage/s3Uri.js';
 import { hashImageSources, isRemoteUri } from './imageSources.js';
+import { confineManifestPath, confineS3Uri } from './manifestRoots.js';
 import { taxonomyOf } from './taxonomy.js';
 
 export interface ScoringImage {
@@ -38,18 +39,27 @@ function chunks<T>(rows: T[]): T[][] {
 }
 
 export class DatasetService {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** manifestRoots: the folders and s3:// prefixes manifests may be imported from (config.inputSafety.manifestRoots). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly manifestRoots: readonly string[],
+  ) {}
 
-  /** Reads, validates and stores a manifest and its images' content hashes; nothing is stored when anything is wrong. */
+  /**
+   * Reads, validates and stores a manifest (which must lie under the manifest roots, as must its s3:// images) and its
+   * images' content hashes; nothing is stored when anything is wrong.
+   */
   async importDataset(input: { manifestPath: string; name?: string }): Promise<Dataset> {
     const inS3 = isS3Uri(input.manifestPath);
-    const manifestPath = inS3 ? parseS3Uri(input.manifestPath).uri : resolve(input.manifestPath);
+    const given = inS3 ? parseS3Uri(input.manifestPath).uri : resolve(input.manifestPath);
+    const manifestPath = await confineManifestPath(given, this.manifestRoots, 'manifest');
     const rootDir = inS3 ? manifestPath.slice(0, manifestPath.lastIndexOf('/') + 1) : dirname(manifestPath);
     const manifest = await loadManifest(manifestPath);
     // A manifest in S3 names its images relative to its own folder there: they are stored as s3:// URIs.
     if (inS3) for (const image of manifest.images) if (image.uri !== undefined && !isRemoteUri(image.uri)) image.uri = resolveS3Relative(manifestPath, image.uri);
     const sources = manifest.images.map((image) => {
       if (image.uri === undefined) throw new UserInputError(`manifest: image "${image.id}" has no "uri" (a file relative to the manifest's folder, or an http(s) URL)`);
+      if (isS3Uri(image.uri)) confineS3Uri(image.uri, this.manifestRoots, `manifest: image "${image.id}"`);
       return { id: image.id, uri: image.uri };
     });
     const hashes = await hashImageSources(rootDir, sources);

@@ -1,8 +1,9 @@
 // Checks a manifest's image uris (files inside the manifest's folder, http(s) URLs or s3:// objects) and hashes the local files.
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserInputError } from '../errors.js';
+import { DEFAULT_MAX_BYTES } from '../imaging/imageSource.js';
 import { isS3Uri, parseS3Uri } from '../storage/s3Uri.js';
 
 export interface ImageSource {
@@ -57,8 +58,11 @@ export async function hashImageSources(rootDir: string, images: ImageSource[]): 
     }
     if (!inside(root, file)) throw new UserInputError(`image "${id}": ${uri} links outside the manifest's folder`);
     try {
+      // Larger files would be refused when embedded; reading them whole to hash them could exhaust memory.
+      if ((await stat(file)).size > DEFAULT_MAX_BYTES) throw new UserInputError(`image "${id}": ${uri} is larger than the limit of ${DEFAULT_MAX_BYTES} bytes`);
       hashes[i] = createHash('sha256').update(await readFile(file)).digest('hex');
     } catch (error) {
+      if (error instanceof UserInputError) throw error;
       throw new UserInputError(`image "${id}": cannot read ${uri} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   };

@@ -4,13 +4,23 @@ import { UserInputError } from '../errors.js';
 import { EmbeddingModel } from '../inference/embeddingModel.js';
 import { loadModelManifest } from '../inference/modelManifest.js';
 import { localModelFile } from '../storage/modelFiles.js';
+import { isS3Uri } from '../storage/s3Uri.js';
+import { confineManifestPath, confineS3Uri } from './manifestRoots.js';
 
 export class ModelService {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** manifestRoots: the folders and s3:// prefixes model manifests may be read from (config.inputSafety.manifestRoots). */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly manifestRoots: readonly string[],
+  ) {}
 
-  /** Loads the model (refusing outputs that are not one fixed-size vector per image) and stores it; an s3:// file is stored as its URI. */
+  /**
+   * Loads the model of a manifest under the manifest roots (an s3:// file under them too; refusing outputs that are not one fixed-size vector per
+   * image) and stores it; an s3:// file is stored as its URI.
+   */
   async register(manifestPath: string) {
-    const manifest = await loadModelManifest(manifestPath);
+    const manifest = await loadModelManifest(await confineManifestPath(manifestPath, this.manifestRoots, 'model manifest'));
+    if (isS3Uri(manifest.file)) confineS3Uri(manifest.file, this.manifestRoots, `model manifest ${manifestPath}: file`);
     const model = await EmbeddingModel.load({ ...manifest, file: await localModelFile(manifest.file) }, { threads: 1 });
     try {
       const metadata = manifest.metadata ?? {};

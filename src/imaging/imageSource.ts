@@ -1,15 +1,20 @@
-// Reads an image's bytes from a path confined to a base folder, or from an http(s) URL or s3:// object with size and time limits.
+// Reads an image's bytes from a path confined to a base folder, or from an http(s) URL (public addresses only) or s3:// object with size and time limits.
 import { open } from 'node:fs/promises';
+import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { readS3Object } from '../storage/s3Objects.js';
 import { isS3Uri } from '../storage/s3Uri.js';
+import type { UrlPolicy } from './addressPolicy.js';
 import { resolveInside } from './confinedPath.js';
+import { fetchUrl } from './urlFetch.js';
 
 export interface ImageReadLimits {
   /** Largest image accepted, in bytes (default 50 MB). */
   maxBytes?: number;
   /** Longest wait for a URL or S3 object, connection to last byte, in milliseconds (default 30 s). */
   timeoutMs?: number;
+  /** Which addresses URLs may reach (default: public only, or what CORREMBED_ALLOW_PRIVATE_URLS / CORREMBED_URL_ALLOW_HOSTS allow). */
+  urls?: UrlPolicy;
 }
 
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -25,36 +30,6 @@ export function isImageUrl(uri: string): boolean {
 
 function tooLarge(uri: string, maxBytes: number): UserInputError {
   return new UserInputError(`image ${uri}: larger than the limit of ${maxBytes} bytes`);
-}
-
-/** Fetches a URL, streaming the body and aborting as soon as it passes maxBytes or the timeout. */
-async function fetchBytes(uri: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const response = await fetch(uri, { signal: controller.signal, redirect: 'follow' });
-    if (!response.ok) throw new UserInputError(`image ${uri}: HTTP ${response.status} ${response.statusText}`.trimEnd(), response.status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT');
-    const declared = Number(response.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(uri, maxBytes);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    if (response.body) {
-      for await (const chunk of response.body) {
-        total += chunk.byteLength;
-        if (total > maxBytes) throw tooLarge(uri, maxBytes);
-        chunks.push(Buffer.from(chunk));
-      }
-    }
-    return Buffer.concat(chunks, total);
-  } catch (error) {
-    if (error instanceof UserInputError) throw error;
-    if (controller.signal.aborted) throw new UserInputError(`image ${uri}: no complete answer within ${timeoutMs} ms`);
-    const cause = (error as Error & { cause?: Error }).cause;
-    throw new UserInputError(`image ${uri}: cannot fetch (${cause?.message ?? (error as Error).message})`);
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
 }
 
 async function readConfined(uri: string, baseDir: string, maxBytes: number): Promise<Buffer> {
@@ -78,16 +53,22 @@ async function readConfined(uri: string, baseDir: string, maxBytes: number): Pro
   }
 }
 
+function configuredUrlPolicy(): UrlPolicy {
+  const { allowPrivateUrls, urlAllowHosts } = inputSafety();
+  return { allowPrivate: allowPrivateUrls, allowHosts: urlAllowHosts };
+}
+
 /**
  * The bytes of an image: an s3://bucket/key object is read with the process's S3 client and an http(s) URL is
- * fetched, both within the limits; anything else is a path resolved inside baseDir that must stay inside it once
+ * fetched (public addresses only unless the policy allows more, every redirect re-checked), both within the limits;
+ * anything else is a path resolved inside baseDir that must stay inside it once
  * symlinks are resolved. Failures are UserInputErrors that name the uri.
  */
 export async function readImageBytes(uri: string, baseDir: string, limits: ImageReadLimits = {}): Promise<Buffer> {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (isS3Uri(uri)) return readS3Object(uri, { maxBytes, timeoutMs, what: 'image' });
-  if (isImageUrl(uri)) return fetchBytes(uri, maxBytes, timeoutMs);
+  if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? configuredUrlPolicy() });
   if (uri.trim() === '') throw new UserInputError('image "": empty path');
   if (OTHER_URL_PATTERN.test(uri)) throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);
   return readConfined(uri, baseDir, maxBytes);

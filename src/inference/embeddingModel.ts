@@ -1,12 +1,12 @@
 // One onnxruntime-node session (CPU unless configured) for an embedding model: inspected and test-run at load, then batched inference.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { UserInputError } from '../errors.js';
 import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/preprocess.js';
 import { executionProviders } from './executionProviders.js';
 import { inputSignature } from './inputSignature.js';
 import type { ModelManifest } from './modelManifest.js';
+import { readOnnxFile } from './onnxFile.js';
 
 export interface EmbeddingModelOptions {
   /** onnxruntime intra-op threads; 0 or omitted lets onnxruntime choose (one per physical core). */
@@ -90,16 +90,10 @@ export class EmbeddingModel {
     this.layout = graph.layout;
   }
 
-  /** Loads the model, checks its input against the recipe and test-runs it to check the output; refusals are UserInputErrors. */
+  /** Loads the model (size and ModelProto structure checked first, see onnxFile.ts), checks its input against the recipe and test-runs it to check the output; refusals are UserInputErrors. */
   static async load(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
     const { name, preprocess: recipe } = manifest;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(manifest.file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UserInputError(`model ${name}: cannot read ${manifest.file} (${code ?? 'error'})`, code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_USER_INPUT');
-    }
+    const bytes = await readOnnxFile(manifest.file, name);
     const providers = executionProviders();
     let session: ort.InferenceSession;
     try {

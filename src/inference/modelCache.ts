@@ -6,6 +6,7 @@ import { canonicalRecipe } from '../imaging/recipe.js';
 import { localModelFile } from '../storage/modelFiles.js';
 import { EmbeddingModel, type EmbeddingModelOptions } from './embeddingModel.js';
 import type { ModelManifest } from './modelManifest.js';
+import { checkOnnxSize } from './onnxFile.js';
 
 const models = new Map<string, Promise<EmbeddingModel>>();
 /** Content hash per file, reused while the file's size, mtime and inode are unchanged. */
@@ -13,12 +14,15 @@ const fileHashes = new Map<string, { stamp: string; hash: Promise<string> }>();
 
 async function contentHash(path: string, model: string): Promise<string> {
   let stamp: string;
+  let size: number;
   try {
     const s = await stat(path);
     stamp = `${s.size}:${s.mtimeMs}:${s.ino}`;
+    size = s.size;
   } catch (error) {
     throw new UserInputError(`model ${model}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'NOT_FOUND');
   }
+  checkOnnxSize(size, model, path);
   const known = fileHashes.get(path);
   if (known?.stamp === stamp) return known.hash;
   const hash = readFile(path).then((bytes) => createHash('sha256').update(bytes).digest('hex'));

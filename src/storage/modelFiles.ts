@@ -3,14 +3,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inputSafety } from '../config.js';
 import { headS3Object, pipeS3Object, type S3ReadLimits } from './s3Objects.js';
 import { isS3Uri } from './s3Uri.js';
 
-/** Largest model file downloaded from S3. */
-export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
 /** Longest wait for one model download. */
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
-const LIMITS: S3ReadLimits = { maxBytes: MAX_MODEL_BYTES, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
+
+/** Largest download: CORREMBED_MAX_ONNX_BYTES. */
+function limits(): S3ReadLimits {
+  return { maxBytes: inputSafety().maxOnnxBytes, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
+}
 
 const downloads = new Map<string, Promise<string>>();
 
@@ -29,7 +32,7 @@ async function exists(path: string, size: number): Promise<boolean> {
 
 /** Downloads this version (ETag) of the object unless the cache holds it, through a temporary file renamed into place. */
 async function download(uri: string): Promise<string> {
-  const { etag, size } = await headS3Object(uri, LIMITS);
+  const { etag, size } = await headS3Object(uri, limits());
   const dir = modelCacheDir();
   const path = join(dir, `${createHash('sha256').update(`${uri}\n${etag}`).digest('hex')}.onnx`);
   if (await exists(path, size)) return path;
@@ -37,7 +40,7 @@ async function download(uri: string): Promise<string> {
   const partial = `${path}.${randomUUID()}.partial`;
   const handle = await open(partial, 'w');
   try {
-    await pipeS3Object(uri, { ...LIMITS, ifMatch: etag }, (chunk) => handle.write(chunk));
+    await pipeS3Object(uri, { ...limits(), ifMatch: etag }, (chunk) => handle.write(chunk));
     await handle.close();
     await rename(partial, path);
     return path;

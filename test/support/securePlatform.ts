@@ -25,7 +25,8 @@ export interface TestPlatform {
 export async function startTestPlatform(api: Partial<ApiSecurityConfig> = {}, config: Partial<PlatformConfig> = {}): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'corrembed-security-'));
   const databaseUrl = uniqueTestDatabaseUrl();
-  const defaults = loadConfig({});
+  // The test's folder holds the manifests it imports, so it is the API's data root.
+  const defaults = loadConfig({ CORREMBED_DATA_ROOTS: dir });
   const logged: string[] = [];
   const platform = await startPlatform(
     { ...defaults, port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: ADMIN_KEY, workers: 1, batchSize: 4, ...config, api: { ...defaults.api, ...api } },
