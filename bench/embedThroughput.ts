@@ -1,12 +1,14 @@
 // Embedding throughput end to end (read, decode, preprocess, infer, cache write) through RunService + LocalExecutor, against raw onnxruntime and PyTorch eager.
 //
 // Usage: npm run bench -- embed [--model resnet50|mobilenet] [--images 512] [--batch 32] [--workers 2] [--runs 3]
+//                               [--lanes <batches in flight, default workers>] [--loader-workers 0] [--no-torch]
 // Per repetition, in rotating order: (1) raw: `workers` onnxruntime sessions of one intra-op thread each (the
 // platform's session options) running run() on a ready-made tensor; (2) platform: an evaluation of the photo dataset
 // through RunService and LocalExecutor (`workers` worker threads, one intra-op thread each, as `npm start` runs it),
 // timed from startEvaluation to the last batch's embeddings written to PostgreSQL (scoring afterwards is not timed);
-// (3) PyTorch eager (bench/torch_embed.py) on the same files with torch.set_num_threads(workers). Medians of the
-// per-repetition ratios are reported.
+// (3) PyTorch eager (bench/torch_embed.py) on the same files with torch.set_num_threads(workers); (4) read + decode +
+// preprocess alone, for its CPU time per image. Medians of the per-repetition ratios are reported, with each side's
+// CPU time per image (this process, every thread) and the CPU-bound ceiling they imply.
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
