@@ -1,4 +1,5 @@
-// What every bench script's command line shares: a failure exit naming the bench, and positive integer options.
+// What every bench script's command line shares: a failure exit naming the bench, positive integer options, medians, the machine and its load.
+import { cpus, loadavg, totalmem } from 'node:os';
 export interface BenchCli {
   fail(message: string): never;
   positiveInt(name: string, value: string | undefined, fallback: number): number;
@@ -18,4 +19,20 @@ export function benchCli(bench: string): BenchCli {
       return n;
     },
   };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One line naming the CPU, cores, memory and Node version. */
+export function machineLine(): string {
+  return `machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}`;
+}
+
+/** The 1, 5 and 15 minute load averages (other work on the machine), as `uptime` prints them. */
+export function loadLine(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
 }

@@ -1,5 +1,5 @@
 // Synthetic tagged dataset for bench/fanout: N distinct 16x16 PNGs (seeded noise over an item's colour) and their manifest.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -69,4 +69,10 @@ export async function writeFanoutDataset(dir: string, count: number, perItem: nu
   const manifestPath = join(dir, 'manifest.json');
   writeFileSync(manifestPath, JSON.stringify({ name: `fanout-${count}`, categoryWeights: { Colour: 0.5, Shape: 0.3, Group: 0.2 }, items, images }));
   return manifestPath;
+}
+
+/** writeFanoutDataset into `dir` (4 images per item) unless its manifest is there already; returns the manifest's path. */
+export async function ensureFanoutDataset(dir: string, count: number): Promise<string> {
+  const manifestPath = join(dir, 'manifest.json');
+  return existsSync(manifestPath) ? manifestPath : writeFanoutDataset(dir, count, 4);
 }

@@ -43,6 +43,18 @@ export interface Window {
   states: Record<string, number>;
 }
 
+/** User + system clock ticks of a process, every thread (/proc/<pid>/stat utime and stime). */
+function processTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU seconds a process (another one too) has used so far. */
+export function processCpuSeconds(pid: number): number {
+  return processTicks(pid) / CLOCK_TICKS;
+}
+
 function machineBusySeconds(): number {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
@@ -58,9 +70,7 @@ function postgresTicks(database: string): { backends: Map<number, number>; clust
     try {
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (!title.startsWith('postgres:')) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
+      const ticks = processTicks(Number(entry));
       if (title.includes(` ${database} `)) backends.set(Number(entry), ticks);
       else if (!/\d+\.\d+\.\d+\.\d+\(|\[local\]/.test(title)) cluster.set(Number(entry), ticks);
     } catch {

@@ -10,6 +10,7 @@ import { ensureAdminKey } from './api/apiKeys.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { Executor } from './runs/executor.js';
 import { LambdaExecutor } from './runs/lambdaExecutor.js';
+import { LeaderboardCache } from './runs/leaderboardCache.js';
 import { LocalExecutor } from './runs/localExecutor.js';
 import { PgEventBus } from './runs/pgEventBus.js';
 import { RunEvents } from './runs/runEvents.js';
@@ -49,7 +50,11 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
     log,
   });
   const generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
-  const server = await startApiServer({ prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries }, { port: config.port, limits: config.api, log });
+  const leaderboards = new LeaderboardCache(db.prisma, datasets, events);
+  const server = await startApiServer(
+    { prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries, leaderboards },
+    { port: config.port, limits: config.api, log },
+  );
   const resumed = await runs.resumePending();
   if (resumed > 0) log(`resuming ${resumed} unfinished run(s)`);
   // Joins runs recorded by other processes (the api function) or left behind by a process that died.

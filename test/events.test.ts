@@ -1,4 +1,4 @@
-// Two API instances on one database: a run recorded by one and driven by the other pushes progress to both (LISTEN/NOTIFY).
+// Two API instances on one database: a run recorded by one and driven by the other pushes progress to both (LISTEN/NOTIFY) and refreshes both leaderboards.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,15 +42,19 @@ test('subscribers on one instance see the progress and completion of a run anoth
   const runId = started.data!.startEvaluation.id;
   assert.equal(started.data!.startEvaluation.status, 'queued');
 
+  const board = async () => (await gql<{ leaderboard: { score: number }[] }>(api, 'query ($d: ID!) { leaderboard(datasetId: $d) { score } }', { d: datasetId })).data!.leaderboard;
+  assert.deepEqual(await board(), []);
+  const completedQuery = 'subscription ($id: ID!) { runCompleted(runId: $id) { status evaluations { score } } }';
   const subscriptions = Promise.all([
     collectSubscription<{ runProgress: { status: string; progress: { done: number } } }>(recorder.server.wsUrl, 'subscription ($id: ID!) { runProgress(runId: $id) { status progress { done } } }', { id: runId }),
-    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, 'subscription ($id: ID!) { runCompleted(runId: $id) { status evaluations { score } } }', { id: runId }),
+    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, completedQuery, { id: runId }),
+    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, completedQuery, { id: runId }),
   ]);
   // The driver starts once the subscriptions are open: it finds the queued run and works on it alone, so every update
   // after the first reached the recorder through PostgreSQL.
   await new Promise((resolve) => setTimeout(resolve, 300));
   driver = await startPlatform({ ...base, dataDir: join(dir, 'b') }, () => undefined);
-  const [progress, completed] = await subscriptions;
+  const [progress, completed, alsoCompleted] = await subscriptions;
   assert.equal(progress[0].runProgress.status, 'queued');
   assert.ok(progress.length >= 4, `expected several progress events, got ${progress.length}`);
   assert.equal(progress.at(-1)!.runProgress.status, 'succeeded');
@@ -58,4 +62,7 @@ test('subscribers on one instance see the progress and completion of a run anoth
   assert.equal(completed.length, 1);
   assert.equal(completed[0].runCompleted.status, 'succeeded');
   assert.equal(typeof completed[0].runCompleted.evaluations[0].score, 'number');
+  assert.deepEqual(alsoCompleted, completed);
+  // The recorder's cached (empty) leaderboard was dropped by the events the driver sent.
+  assert.deepEqual(await board(), [{ score: completed[0].runCompleted.evaluations[0].score }]);
 });

@@ -6,6 +6,7 @@ import { datasetAccuracyFit } from '../analysis/accuracyFitService.js';
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import { leaderboard } from '../runs/leaderboard.js';
+import type { LeaderboardCache } from '../runs/leaderboardCache.js';
 import type { RunEvents } from '../runs/runEvents.js';
 import { isTerminalStatus, type RunService } from '../runs/runService.js';
 import { forbidden, unauthenticated } from './apiErrors.js';
@@ -21,6 +22,8 @@ export interface ApiServices {
   runs: RunService;
   events: RunEvents;
   publicQueries: boolean;
+  /** Where run events reach this process from every process (the platform); absent: every query reads the database. */
+  leaderboards?: LeaderboardCache;
 }
 
 type RunRow = Prisma.RunGetPayload<object>;
@@ -74,8 +77,19 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
   const read = (context: ApiContext): void => {
     if (!services.publicQueries || context.credentials.kind === 'rejected') require(context, 'read');
   };
+  // A run event wakes every subscriber of the run in one turn of the event loop: their lookups share one query,
+  // started after all of them asked (so none gets a row read before it subscribed).
+  const waiting = new Map<string, Promise<RunRow | null>>();
   const runById = async (id: string): Promise<RunRow> => {
-    const run = await prisma.run.findUnique({ where: { id } });
+    let lookup = waiting.get(id);
+    if (!lookup) {
+      lookup = new Promise((resolve) => setImmediate(resolve)).then(() => {
+        waiting.delete(id);
+        return prisma.run.findUnique({ where: { id } });
+      });
+      waiting.set(id, lookup);
+    }
+    const run = await lookup;
     if (!run) throw new UserInputError(`run "${id}" not found`, 'NOT_FOUND');
     return run;
   };
@@ -98,6 +112,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
       run: (_: unknown, { id }: { id: string }, context: ApiContext) => (read(context), prisma.run.findUnique({ where: { id } })),
       leaderboard: async (_: unknown, { datasetId }: { datasetId: string }, context: ApiContext) => {
         read(context);
+        if (services.leaderboards) return services.leaderboards.get(datasetId);
         await datasets.get(datasetId);
         return leaderboard(prisma, datasetId);
       },
@@ -129,6 +144,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
       deleteDataset: async (_: unknown, { id }: { id: string }, context: ApiContext) => {
         require(context, 'admin');
         await datasets.delete(id);
+        services.leaderboards?.clear();
         return true;
       },
       deleteModel: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), models.delete(id)),

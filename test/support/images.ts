@@ -117,3 +117,43 @@ export async function writeTestImages(dir: string): Promise<TestImages> {
     truncated,
   };
 }
+
+/** xorshift32 stream in [0, 1): seeded, so generated photos are the same on every machine. */
+function seededRandom(seed: number): () => number {
+  let state = (seed * 2654435761 + 1) >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+/** Random RGB bytes, width x height. */
+function noise(width: number, height: number, random: () => number): Buffer {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(random() * 256);
+  return raw;
+}
+
+/**
+ * Writes `count` photo-like JPEGs (quality 85, 4:2:0) of varied sizes (shorter side 300 to 600 px, aspect 3:4 to 16:9,
+ * like web photos): smooth colour regions from upscaled coarse noise, with fine grain on top. Returns the file names.
+ */
+export async function writePhotoJpegs(dir: string, count: number, seed = 1): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const random = seededRandom(seed * 1_000_003 + i);
+    const short = 300 + Math.floor(random() * 301);
+    const long = Math.round(short * (1.33 + random() * 0.45));
+    const [width, height] = random() < 0.7 ? [long, short] : [short, long];
+    const coarse = await fromRaw(noise(8, 6, random), 8, 6).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    const grain = noise(width, height, random);
+    for (let p = 0; p < coarse.length; p++) coarse[p] = Math.max(0, Math.min(255, coarse[p] + ((grain[p] - 128) >> 3)));
+    const name = `photo-${String(i).padStart(5, '0')}.jpg`;
+    await fromRaw(coarse, width, height).jpeg({ quality: 85 }).toFile(join(dir, name));
+    names.push(name);
+  }
+  return names;
+}
