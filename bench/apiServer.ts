@@ -20,7 +20,7 @@ export interface BenchServer {
 
 /**
  * Starts `node dist/src/cli/corrembed.js serve` (queries public, the default) on `port`, resolving once it listens.
- * Rate limits are off (the load comes from one client IP) and the bench's data folder is a data root.
+ * Rate limits are off (the load comes from one client IP) and the bench's data folder and demo/ are the data roots.
  */
 export async function startBenchServer(port: number, env: Record<string, string> = {}): Promise<BenchServer> {
   const db = await createTestDatabase();
@@ -32,7 +32,7 @@ export async function startBenchServer(port: number, env: Record<string, string>
       CORREMBED_PUBLIC_QUERIES: 'true',
       CORREMBED_RATE_LIMIT_PER_MINUTE: '0',
       CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
-      CORREMBED_DATA_ROOTS: DATA_DIR,
+      CORREMBED_DATA_ROOTS: [DATA_DIR, join(REPO_ROOT, 'demo')].join(','),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
