@@ -25,9 +25,13 @@ export interface PassResult {
 
 export type ProgressListener = (done: number, total: number) => void;
 
-/** Keeps a query block's similarity output near 4M floats (16 MB) while staying GEMM-efficient. */
+/**
+ * Queries per similarity block: up to 512, with the block's output at most 2^23 floats (32 MiB). onnxruntime repacks
+ * the targets for every product, so taller blocks amortise that (at 20,000 targets, 419 rows instead of 200 cut the
+ * CPU time by 7 to 14%); larger outputs are page-faulted afresh on every call. The block size changes no product.
+ */
 export function blockSizeFor(targetRows: number): number {
-  return Math.max(32, Math.min(512, Math.floor(4_000_000 / Math.max(1, targetRows))));
+  return Math.max(32, Math.min(512, Math.floor(2 ** 23 / Math.max(1, targetRows))));
 }
 
 /** The x side of one query item over the pair set: shifted values (or shifted ranks) and their sums. */
