@@ -2,7 +2,7 @@
 //
 // Usage: npm run bench:score [-- --images 20000 --items 8000 --dim 2048 --runs 3]
 //        node dist/bench/score.js --images 2000 --items 800 --dim 256 --runs 1   (smoke size)
-// Each child runs under `/usr/bin/time -f '%e %M'` (wall seconds, peak RSS KiB), end to end (process start and
+// Each child runs under `/usr/bin/time -f '%e %M %U %S'` (wall seconds, peak RSS KiB, CPU seconds), end to end (process start and
 // file loading included). Runs are interleaved (project, NumPy, project with extras, then again) so background
 // load hits all of them alike; medians are reported. Exits 1 when the scores disagree by more than 1e-4.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -25,6 +25,8 @@ const SLOW_BLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 
 interface Measurement {
   seconds: number;
+  /** User + system CPU seconds: less sensitive than wall time to other work on the machine, but not the target. */
+  cpuSeconds: number;
   rssMB: number;
   score: number | null;
   queriesUsed: number;
@@ -71,10 +73,10 @@ function describeFailure(what: string, result: SpawnSyncReturns<string>): string
 
 /** Runs one contender under /usr/bin/time and parses its JSON line plus the time line. */
 function measure(c: Contender): Measurement {
-  const result = run([TIME, '-f', '%e %M', ...c.argv], c.env);
+  const result = run([TIME, '-f', '%e %M %U %S', ...c.argv], c.env);
   if (result.error || result.status !== 0) fail(describeFailure(c.label, result));
   const timeLine = result.stderr.trim().split('\n').pop() ?? '';
-  const m = /^(\d+(?:\.\d+)?) (\d+)$/.exec(timeLine.trim());
+  const m = /^(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(timeLine.trim());
   if (!m) fail(`${c.label}: could not read /usr/bin/time's output (last stderr line: ${JSON.stringify(timeLine)})`);
   const jsonLine = result.stdout.trim().split('\n').pop() ?? '';
   let report: { score?: unknown; queriesUsed?: unknown; queriesDropped?: unknown };
@@ -87,6 +89,7 @@ function measure(c: Contender): Measurement {
   return {
     seconds: Number(m[1]),
     rssMB: Number(m[2]) / 1024,
+    cpuSeconds: Number(m[3]) + Number(m[4]),
     score: report.score as number | null,
     queriesUsed: Number(report.queriesUsed),
     queriesDropped: Number(report.queriesDropped),
@@ -168,7 +171,7 @@ function main(): void {
       process.stderr.write(`run ${r}/${runs}: ${c.label} ... `);
       const m = measure(c);
       c.runs.push(m);
-      process.stderr.write(`${m.seconds.toFixed(2)} s, ${m.rssMB.toFixed(0)} MB, score ${m.score}\n`);
+      process.stderr.write(`${m.seconds.toFixed(2)} s (CPU ${m.cpuSeconds.toFixed(2)} s), ${m.rssMB.toFixed(0)} MB, score ${m.score}\n`);
     }
   }
   const loadAfter = os.loadavg()[0];
@@ -201,9 +204,10 @@ function main(): void {
     Math.min(...c.runs.map((m) => m.seconds)).toFixed(2),
     rss(c).toFixed(0),
     (wall(c) / wall(numpy)).toFixed(2),
+    median(c.runs.map((m) => m.cpuSeconds)).toFixed(2),
     c.runs[0].score === null ? 'null' : c.runs[0].score.toFixed(6),
   ]);
-  const header = ['', 'wall s (median)', 'min s', 'peak RSS MB', 'x NumPy', 'score'];
+  const header = ['', 'wall s (median)', 'min s', 'peak RSS MB', 'x NumPy', 'CPU s (median)', 'score'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((cell, i) => pad(cell, widths[i], i > 0)).join('  ');
   const scoreDiff = Math.abs((project.runs[0].score ?? NaN) - reference.score);
@@ -221,7 +225,7 @@ function main(): void {
   console.log(`machine: ${cpuModel()}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; ${numpyDescription(numpyEnv)}`);
   console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}${loadBefore > 0.5 ? '  (other work was running before the benchmark: timings may be noisy)' : ''}`);
   console.log(`reproduce: npm run bench:score -- --images ${images} --items ${items} --dim ${dim} --runs ${runs}`);
-  console.log('children (each under /usr/bin/time -f "%e %M", from the repository root):');
+  console.log('children (each under /usr/bin/time -f "%e %M %U %S", from the repository root):');
   console.log(`  project: ${commandLine(project.argv)}`);
   console.log(`  NumPy:   ${commandLine(numpy.argv, unset)}`);
   console.log(`  extras:  ${commandLine(extras.argv)}`);

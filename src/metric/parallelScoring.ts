@@ -6,7 +6,7 @@ import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates } from './retrieval.js';
-import { scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
+import { blockSizeFor, scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
 import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
@@ -85,13 +85,32 @@ function takeWorkers(count: number, setup: ShardWorkerSetup): Worker[] {
   return workers;
 }
 
-function runShard(worker: Worker, job: ShardJob, onProgress: (done: number) => void): Promise<PassResult> {
+/**
+ * Bounds of the chunks the workers claim, over `count` queries in scoring order: whole blocks first, then smaller
+ * ones (down to a quarter block) as the end nears, so the workers finish close together even when other work on
+ * the machine slows one of them. The block size does not change any product, so neither does the chunking.
+ */
+export function chunkBounds(count: number, blockSize: number, workers: number): Int32Array {
+  const smallest = Math.max(1, Math.ceil(blockSize / 4));
+  const bounds = [0];
+  for (let start = 0; start < count; ) {
+    const remaining = count - start;
+    start += Math.min(remaining, Math.max(smallest, Math.min(blockSize, Math.ceil(remaining / (2 * workers)))));
+    bounds.push(start);
+  }
+  return Int32Array.from(bounds);
+}
+
+/** Runs one worker over the job's chunks until none is left; stores each chunk's result at its index. */
+function runWorker(worker: Worker, job: ShardJob, results: PassResult[], onChunk: (chunk: number) => void): Promise<void> {
   worker.ref();
-  return new Promise<PassResult>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => reject(error);
     worker.on('message', (message: ShardMessage) => {
-      if ('progress' in message) onProgress(message.progress);
-      else if ('result' in message) resolve(message.result);
+      if ('chunk' in message) {
+        results[message.chunk] = message.result;
+        onChunk(message.chunk);
+      } else if ('done' in message) resolve();
       else fail(new Error(`scoring worker: ${message.error}`));
     });
     worker.on('error', fail);
@@ -111,16 +130,28 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
     const { targets } = representativeTargets(data, options.representative);
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
   }
-  const shards = shardQueries(data, queries, threads).filter((s) => s.length > 0);
-  const workers = takeWorkers(shards.length, { dim: data.dim, double: data.vectors instanceof Float64Array });
-  const done = new Array<number>(shards.length).fill(0);
-  const results = await Promise.all(
-    shards.map((positions, i) =>
-      runShard(workers[i], { data, queries: Int32Array.from(positions, (p) => queries[p]), options }, (count) => {
-        done[i] = count;
-        context.onProgress?.(done.reduce((a, b) => a + b, 0), queries.length);
+  // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time.
+  const [positions] = shardQueries(data, queries, 1);
+  const bounds = chunkBounds(positions.length, options.blockSize ?? blockSizeFor(rows), threads);
+  const chunkCount = bounds.length - 1;
+  const job: ShardJob = {
+    data,
+    queries: Int32Array.from(positions, (p) => queries[p]),
+    chunks: bounds,
+    next: new Int32Array(new SharedArrayBuffer(4)),
+    options,
+  };
+  const workers = takeWorkers(Math.min(threads, chunkCount), { dim: data.dim, double: data.vectors instanceof Float64Array });
+  const results = new Array<PassResult>(chunkCount);
+  let done = 0;
+  await Promise.all(
+    workers.map((worker) =>
+      runWorker(worker, job, results, (c) => {
+        done += bounds[c + 1] - bounds[c];
+        context.onProgress?.(done, queries.length);
       }),
     ),
   );
-  return mergeShardResults(shards, results, queries.length, data.tags.categories.length, options);
+  const chunks = Array.from({ length: chunkCount }, (_, c) => positions.subarray(bounds[c], bounds[c + 1]));
+  return mergeShardResults(chunks, results, queries.length, data.tags.categories.length, options);
 }

@@ -1,9 +1,10 @@
-// Worker-thread entry for parallel scoring: opens its GEMM session at once, then scores one shard of queries.
+// Worker-thread entry for parallel scoring: opens its GEMM session at once, then scores chunks of one pass's queries,
+// taking the next unclaimed chunk from a shared counter until none is left (so a busier core simply takes fewer).
 import { parentPort, workerData } from 'node:worker_threads';
 import { createGemmSession, kernelOnSession } from '../linalg/ortSimilarityKernel.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
-import { scoreShard, type PassOptions, type PassResult } from './scorePass.js';
+import { openQueryRunScorer, type PassOptions, type PassResult } from './scorePass.js';
 
 /** Known when the worker starts (before the dataset is ready), so the session is created meanwhile. */
 export interface ShardWorkerSetup {
@@ -13,29 +14,40 @@ export interface ShardWorkerSetup {
 
 export interface ShardJob {
   data: PreparedDataset;
+  /** The pass's queries (image indices) in scoring order; chunk c is queries[chunks[c], chunks[c + 1]). */
   queries: Int32Array;
+  chunks: Int32Array;
+  /** Shared counter: Atomics.add(next, 0, 1) claims the next chunk. */
+  next: Int32Array;
   options: PassOptions;
 }
 
-export type ShardMessage = { progress: number } | { result: PassResult } | { error: string };
+export type ShardMessage = { chunk: number; result: PassResult } | { done: true } | { error: string };
 
 const { dim, double } = workerData as ShardWorkerSetup;
 const port = parentPort!;
 const session = createGemmSession(dim, double, 1);
 session.catch(() => undefined);
 
-async function run(job: ShardJob): Promise<PassResult> {
+async function run(job: ShardJob): Promise<void> {
   // Each worker builds its own unit representatives from the shared embeddings: in parallel, in owned memory.
   const { targets } = representativeTargets(job.data, job.options.representative);
   const ready = await session;
-  return scoreShard(job.data, targets, job.queries, job.options, async (t, rows) => kernelOnSession(ready, t, rows, dim), (done) =>
-    port.postMessage({ progress: done } satisfies ShardMessage),
-  );
+  const scorer = await openQueryRunScorer(job.data, targets, job.options, async (t, rows) => kernelOnSession(ready, t, rows, dim));
+  try {
+    const chunkCount = job.chunks.length - 1;
+    for (let c = Atomics.add(job.next, 0, 1); c < chunkCount; c = Atomics.add(job.next, 0, 1)) {
+      const result = await scorer.score(job.queries.subarray(job.chunks[c], job.chunks[c + 1]));
+      port.postMessage({ chunk: c, result } satisfies ShardMessage);
+    }
+  } finally {
+    await scorer.close();
+  }
 }
 
 port.once('message', (job: ShardJob) => {
   run(job).then(
-    (result) => port.postMessage({ result } satisfies ShardMessage),
+    () => port.postMessage({ done: true } satisfies ShardMessage),
     (error: unknown) => port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies ShardMessage),
   );
 });
