@@ -9,8 +9,9 @@ import { shardedPassRunner } from '../metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext } from '../metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
 import { BatchStore, type ClaimedBatch } from './batchStore.js';
+import { EmbedFlights } from './embedFlights.js';
 import { loadEvaluationInput } from './evaluationInput.js';
-import type { Executor, ModelReference } from './executor.js';
+import type { EmbedResult, Executor, ModelReference } from './executor.js';
 import type { RunEvents } from './runEvents.js';
 
 export interface StartEvaluationInput {
@@ -58,6 +59,8 @@ export class RunInterrupted extends Error {}
 export class RunService {
   private readonly active = new Map<string, Promise<void>>();
   private readonly store: BatchStore;
+  /** Embedding work in flight in this process, shared by the batches of concurrent runs that need the same vectors. */
+  private readonly flights = new EmbedFlights();
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -245,12 +248,22 @@ export class RunService {
     const rows = await this.prisma.image.findMany({ where: { id: { in: batch.imageIds } }, select: { id: true, externalId: true, uri: true, contentHash: true } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     const images = batch.imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-    const result = await this.executor!.embed({ model: context.models.get(batch.evaluationId)!, baseDir: context.rootDir, images: images.map((i) => ({ id: i.id, uri: i.uri })) });
+    const model = context.models.get(batch.evaluationId)!;
+    const result = await this.flights.run(`${model.onnxHash}:${model.preprocessHash}`, images, (todo) => this.embedUncached(context.rootDir, model, todo));
     for (const embedded of result.embedded) {
       if (byId.get(embedded.id)?.contentHash === null) await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
     }
     const failed = result.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
     if (await this.store.complete(batch, { progress: batch.imageIds.length, failed })) this.events.publish({ kind: 'progress', runId: context.runId });
+  }
+
+  /** Embeds the images whose vectors are not in the cache (another run may have put them there since this one was planned). */
+  private async embedUncached(baseDir: string, model: ModelReference, images: { id: string; uri: string; contentHash: string | null }[]): Promise<EmbedResult> {
+    const cached = await this.cache.get(model.onnxHash, model.preprocessHash, images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])));
+    const hit = (i: (typeof images)[number]) => i.contentHash !== null && cached.has(i.contentHash);
+    const misses = images.filter((i) => !hit(i));
+    const result = misses.length > 0 ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) }) : { embedded: [], failed: [] };
+    return { embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded], failed: result.failed };
   }
 
   /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */
