@@ -27,6 +27,12 @@ export function isTransientDatabaseError(error: unknown): boolean {
   return false;
 }
 
+/** The last line of an error's message (Prisma's first lines name the call, the last one says what happened). */
+export function lastLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim().split('\n').pop() ?? '';
+}
+
 export interface RetryOptions {
   /** Named in the log line. */
   what: string;
@@ -48,7 +54,7 @@ export async function retryTransient<T>(work: () => Promise<T>, options: RetryOp
       return await work();
     } catch (error) {
       if (!isTransientDatabaseError(error) || options.stopped?.()) throw error;
-      if (attempt === 1 || attempt % 20 === 0) options.log?.(`${options.what}: database unavailable (${(error as Error).message.trim().split('\n').pop()}); retrying`);
+      if (attempt === 1 || attempt % 20 === 0) options.log?.(`${options.what}: database unavailable (${lastLine(error)}); retrying`);
       const delay = Math.min(LONGEST_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

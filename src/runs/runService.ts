@@ -1,7 +1,7 @@
 // Evaluation runs: create, plan as durable batches, work them under leases (any number of processes), score, cancel, resume.
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { isTransientDatabaseError, retryTransient } from '../db/transientErrors.js';
+import { isTransientDatabaseError, lastLine, retryTransient } from '../db/transientErrors.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { UserInputError, isUserInputError } from '../errors.js';
 import type { PreprocessRecipe } from '../imaging/preprocess.js';
@@ -322,7 +322,7 @@ export class RunService {
     }
     const what = `run ${context.runId}: ${batch.kind} batch ${batch.index}`;
     if (isTransientDatabaseError(error)) {
-      this.settings.log?.(`${what}: database unavailable (${(error as Error).message.trim().split('\n').pop()}); handing the batch back`);
+      this.settings.log?.(`${what}: database unavailable (${lastLine(error)}); handing the batch back`);
       await this.retry(what, () => this.store.release(batch, null, { uncounted: true }));
       return;
     }
