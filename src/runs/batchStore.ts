@@ -12,7 +12,7 @@ export interface ClaimedBatch {
   kind: BatchKind;
   index: number;
   imageIds: string[];
-  /** Claims so far, this one included. */
+  /** Claims so far, this one included: also what tells this claim from a later one of the same process. */
   attempts: number;
 }
 
@@ -86,8 +86,9 @@ export class BatchStore {
   }
 
   /**
-   * Marks a batch done if this process still holds it, adding its progress and running `also` in the same transaction.
-   * False when another process took the batch over (its outcome is then that process's to record).
+   * Marks a batch done if this claim still holds it, adding its progress and running `also` in the same transaction.
+   * False when another claim took the batch over, in another process or in this one after the lease ran out (its
+   * outcome is then that claim's to record): `attempts` tells claims apart, the owner only processes.
    */
   async complete(
     batch: ClaimedBatch,
@@ -95,7 +96,7 @@ export class BatchStore {
   ): Promise<boolean> {
     const completed = await this.prisma.$transaction(async (tx) => {
       const done = await tx.runBatch.updateMany({
-        where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
+        where: { id: batch.id, leaseOwner: this.owner, status: 'leased', attempts: batch.attempts },
         data: { status: 'done', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, failed: outcome.failed ?? undefined },
       });
       if (done.count === 0) return false;
@@ -113,7 +114,7 @@ export class BatchStore {
    */
   async release(batch: ClaimedBatch, error: string | null, options: { uncounted?: boolean } = {}): Promise<void> {
     await this.prisma.runBatch.updateMany({
-      where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
+      where: { id: batch.id, leaseOwner: this.owner, status: 'leased', attempts: batch.attempts },
       data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error, ...(options.uncounted ? { attempts: { decrement: 1 } } : {}) },
     });
     this.held.delete(batch.id);
