@@ -24,6 +24,7 @@ import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
 import { resetS3Client } from '../src/storage/s3Objects.js';
 import { startInvokeHost, type Fault, type InvokeHost } from '../src/serverless/invokeHost.js';
+import { storedScores } from './support/runChecks.js';
 import { startS3Host } from './support/s3Host.js';
 import { writeToneDataset } from './support/toneDataset.js';
 
@@ -77,29 +78,10 @@ async function evaluate(on: Side, executor: Executor, modelIds = on.modelIds) {
   return on.db.prisma.run.findUniqueOrThrow({ where: { id: run.id }, include: { evaluations: { orderBy: { modelId: 'asc' } } } });
 }
 
-/** What must be equal between engines: every stored number of every evaluation. */
-function scores(run: Awaited<ReturnType<typeof evaluate>>, modelNames: Map<string, string>) {
-  return run.evaluations.map((e) => ({
-    model: modelNames.get(e.modelId),
-    status: e.status,
-    error: e.error,
-    score: e.score,
-    ci: [e.ciLow, e.ciHigh],
-    queries: [e.queriesUsed, e.queriesDropped],
-    perCategory: e.perCategory,
-    retrieval: e.retrieval,
-    baselines: e.baselines,
-  }));
-}
-
 /** A registered model's copy under another cache key (so nothing is cached for it), with overrides. */
 async function modelVariant(overrides: { name: string; onnxHash: string; onnxPath?: string }): Promise<string> {
   const { id: _id, createdAt: _createdAt, preprocess, ...model } = await remote.db.prisma.model.findFirstOrThrow();
   return (await remote.db.prisma.model.create({ data: { ...model, preprocess: preprocess as object, ...overrides } })).id;
-}
-
-async function modelNames(on: Side): Promise<Map<string, string>> {
-  return new Map((await on.db.prisma.model.findMany()).map((m) => [m.id, m.name]));
 }
 
 before(async () => {
@@ -132,7 +114,7 @@ test('through Lambda, with throttling, function errors, timeouts and duplicate d
   const actual = await evaluate(remote, executor);
   await executor.close();
   assert.equal(actual.status, 'succeeded', actual.error ?? '');
-  assert.deepEqual(scores(actual, await modelNames(remote)), scores(expected, await modelNames(local)));
+  assert.deepEqual(await storedScores(remote.db.prisma, actual.id), await storedScores(local.db.prisma, expected.id), 'every stored number of every evaluation');
   assert.equal(actual.progressDone, IMAGES * 2);
 
   for (const fault of ['throttle', 'error', 'timeout', 'duplicate'] as const) assert.ok(host.faults[fault] > 0, `no ${fault} was injected`);

@@ -10,31 +10,11 @@ import type { Database } from '../src/db/database.js';
 import { createTestDatabase } from '../src/db/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
-import type { EmbedTask, Executor } from '../src/runs/executor.js';
-import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { BatchStore } from '../src/runs/batchStore.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
+import { CountingExecutor } from './support/countingExecutor.js';
 import { writeToneDataset } from './support/toneDataset.js';
-
-/** The real local executor, counting the images it is asked to embed. */
-class CountingExecutor implements Executor {
-  embedded = 0;
-  private readonly inner: LocalExecutor;
-
-  constructor(cache: EmbeddingCache) {
-    this.inner = new LocalExecutor(2, cache);
-  }
-
-  embed(task: EmbedTask) {
-    this.embedded += task.images.length;
-    return this.inner.embed(task);
-  }
-
-  close() {
-    return this.inner.close();
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-runs-'));
 let db: Database;

@@ -96,8 +96,8 @@ async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
   while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-/** Starts the cluster in `<dataDir>/cluster`, initialising it on first use. */
-export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedServer> {
+/** Starts the cluster in `<dataDir>/cluster`, initialising it on first use, on `port` (default: a free one). */
+export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => undefined, options: { port?: number } = {}): Promise<EmbeddedServer> {
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true });
   if (asRoot) {
@@ -107,7 +107,7 @@ export async function startEmbeddedServer(dataDir: string, log: (line: string) =
   }
   const clusterDir = join(dataDir, 'cluster');
   const secret = await password(dataDir);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const recent: string[] = [];
   const remember = (message: unknown) => {
     recent.push(String(message).trim());

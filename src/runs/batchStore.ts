@@ -12,7 +12,7 @@ export interface ClaimedBatch {
   kind: BatchKind;
   index: number;
   imageIds: string[];
-  /** Claims so far, this one included. */
+  /** Claims so far, this one included: also what tells this claim from a later one of the same process. */
   attempts: number;
 }
 
@@ -21,6 +21,8 @@ type Transaction = Prisma.TransactionClient;
 export class BatchStore {
   /** This process's lease-holder name. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Batches this process claimed and has not completed or released: the only leases it renews. */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -71,6 +73,7 @@ export class BatchStore {
         LIMIT 1
         FOR UPDATE OF c SKIP LOCKED)
       RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts`;
+    if (rows[0]) this.held.add(rows[0].id);
     return rows[0] ?? null;
   }
 
@@ -83,16 +86,17 @@ export class BatchStore {
   }
 
   /**
-   * Marks a batch done if this process still holds it, adding its progress and running `also` in the same transaction.
-   * False when another process took the batch over (its outcome is then that process's to record).
+   * Marks a batch done if this claim still holds it, adding its progress and running `also` in the same transaction.
+   * False when another claim took the batch over, in another process or in this one after the lease ran out (its
+   * outcome is then that claim's to record): `attempts` tells claims apart, the owner only processes.
    */
   async complete(
     batch: ClaimedBatch,
     outcome: { progress: number; failed?: { imageId: string; error: string }[]; also?: (tx: Transaction) => Promise<unknown> },
   ): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    const completed = await this.prisma.$transaction(async (tx) => {
       const done = await tx.runBatch.updateMany({
-        where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
+        where: { id: batch.id, leaseOwner: this.owner, status: 'leased', attempts: batch.attempts },
         data: { status: 'done', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, failed: outcome.failed ?? undefined },
       });
       if (done.count === 0) return false;
@@ -100,26 +104,39 @@ export class BatchStore {
       await outcome.also?.(tx);
       return true;
     });
+    this.held.delete(batch.id);
+    return completed;
   }
 
-  /** Hands a batch back for another claim (after a transient failure, or at shutdown). */
-  async release(batch: ClaimedBatch, error: string | null): Promise<void> {
+  /**
+   * Hands a batch back for another claim (after a failure, or at shutdown). `uncounted`: the failure was not the batch's
+   * (the database was unreachable), so this claim does not count towards its attempts.
+   */
+  async release(batch: ClaimedBatch, error: string | null, options: { uncounted?: boolean } = {}): Promise<void> {
     await this.prisma.runBatch.updateMany({
-      where: { id: batch.id, leaseOwner: this.owner, status: 'leased' },
-      data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error },
+      where: { id: batch.id, leaseOwner: this.owner, status: 'leased', attempts: batch.attempts },
+      data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error, ...(options.uncounted ? { attempts: { decrement: 1 } } : {}) },
     });
+    this.held.delete(batch.id);
   }
 
-  /** Extends every lease this process holds (called while it works). */
+  /** Hands a batch over to whoever claims it once its lease runs out (when releasing it failed): no longer renewed. */
+  abandon(batch: ClaimedBatch): void {
+    this.held.delete(batch.id);
+  }
+
+  /** Extends the leases of the batches this process is working on (called while it works). */
   async renewLeases(): Promise<void> {
+    if (this.held.size === 0) return;
     await this.prisma.$executeRaw`
       UPDATE "RunBatch" SET "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds})
-      WHERE "leaseOwner" = ${this.owner} AND status = 'leased'`;
+      WHERE id = ANY(${[...this.held]}::text[]) AND "leaseOwner" = ${this.owner} AND status = 'leased'`;
   }
 
   /** Hands back every lease of this process, so another process can go on at once (shutdown). */
   async releaseAll(): Promise<void> {
     await this.prisma.runBatch.updateMany({ where: { leaseOwner: this.owner, status: 'leased' }, data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null } });
+    this.held.clear();
   }
 
   /** The images an evaluation's embed batches could not embed. */

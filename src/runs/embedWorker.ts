@@ -1,4 +1,5 @@
 // Worker-thread entry of the local executor: computes EmbedTasks' vectors (read, preprocess, infer) with one model session per file.
+import { unlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { EmbedTask } from './executor.js';
 import { computeEmbeddings, type EmbeddedVectors } from './embedTask.js';
@@ -10,10 +11,30 @@ export interface WorkerRequest {
 
 export type WorkerReply = { taskId: number; result: EmbeddedVectors } | { taskId: number; error: string };
 
+/**
+ * Test-only fault hook (test/faults.test.ts): CORREMBED_TEST_WORKER_CRASH=exit:<file> or throw:<file> makes the one
+ * worker that manages to delete <file> crash mid-task, after inference and before answering: process.exit (the thread
+ * ends) or an uncaught exception.
+ */
+function crashIfAsked(): void {
+  const [mode, file] = (process.env.CORREMBED_TEST_WORKER_CRASH ?? '').split(/:(.*)/s);
+  if (!file) return;
+  try {
+    unlinkSync(file);
+  } catch {
+    return; // not asked, or another worker crashed already
+  }
+  if (mode === 'exit') process.exit(70);
+  throw new Error('injected embed worker crash');
+}
+
 const port = parentPort!;
 port.on('message', ({ taskId, task }: WorkerRequest) => {
   computeEmbeddings(task, 1).then(
-    (result) => port.postMessage({ taskId, result } satisfies WorkerReply, result.embedded.map((e) => e.vector.buffer as ArrayBuffer)),
+    (result) => {
+      crashIfAsked();
+      port.postMessage({ taskId, result } satisfies WorkerReply, result.embedded.map((e) => e.vector.buffer as ArrayBuffer));
+    },
     (error: unknown) => port.postMessage({ taskId, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
   );
 });

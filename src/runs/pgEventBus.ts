@@ -60,8 +60,13 @@ export class PgEventBus implements EventTransport {
       this.listener = null;
       this.reconnect();
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined); // a half-made connection would otherwise stay open
+      throw error;
+    }
     this.listener = client;
   }
 

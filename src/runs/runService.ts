@@ -1,6 +1,7 @@
 // Evaluation runs: create, plan as durable batches, work them under leases (any number of processes), score, cancel, resume.
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { isTransientDatabaseError, lastLine, retryTransient } from '../db/transientErrors.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { UserInputError, isUserInputError } from '../errors.js';
 import type { PreprocessRecipe } from '../imaging/preprocess.js';
@@ -8,8 +9,9 @@ import { shardedPassRunner } from '../metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext } from '../metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
 import { BatchStore, type ClaimedBatch } from './batchStore.js';
+import { EmbedFlights } from './embedFlights.js';
 import { loadEvaluationInput } from './evaluationInput.js';
-import type { Executor, ModelReference } from './executor.js';
+import type { EmbedResult, Executor, ModelReference } from './executor.js';
 import type { RunEvents } from './runEvents.js';
 
 export interface StartEvaluationInput {
@@ -57,6 +59,8 @@ export class RunInterrupted extends Error {}
 export class RunService {
   private readonly active = new Map<string, Promise<void>>();
   private readonly store: BatchStore;
+  /** Embedding work in flight in this process, shared by the batches of concurrent runs that need the same vectors. */
+  private readonly flights = new EmbedFlights();
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -167,9 +171,25 @@ export class RunService {
     }, (this.settings.leaseSeconds * 1000) / 3).unref();
   }
 
+  /**
+   * Database work of a run, retried while the database is unreachable (a restart, a failover, dropped connections):
+   * an outage delays the run and never fails it. At shutdown the error is thrown instead.
+   */
+  private retry<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return retryTransient(work, { what, stopped: () => this.stopping, log: this.settings.log });
+  }
+
   private async execute(runId: string): Promise<void> {
+    const context = await this.retry(`run ${runId}`, () => this.prepare(runId));
+    if (!context) return;
+    await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
+    if (!this.stopping) await this.retry(`run ${runId}`, () => this.finishIfDone(runId));
+  }
+
+  /** Marks the run running and plans its evaluations not planned yet (idempotent); null when the run is over. */
+  private async prepare(runId: string): Promise<RunContext | null> {
     const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { dataset: { select: { rootDir: true } }, evaluations: { include: { model: true }, orderBy: { id: 'asc' } } } });
-    if (!run || isTerminalStatus(run.status)) return;
+    if (!run || isTerminalStatus(run.status)) return null;
     await this.prisma.run.updateMany({ where: { id: runId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
     this.events.publish({ kind: 'progress', runId });
     const context: RunContext = {
@@ -184,8 +204,7 @@ export class RunService {
       const scoring = await this.datasets.loadForScoring(run.datasetId);
       for (const evaluation of unplanned) await this.plan(context, evaluation.id, scoring.images);
     }
-    await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
-    if (!this.stopping) await this.finishIfDone(runId);
+    return context;
   }
 
   /** Splits an evaluation's cache misses into embed batches (cache hits count as done at once). */
@@ -204,9 +223,9 @@ export class RunService {
     let wait = FIRST_WAIT_MS;
     for (;;) {
       if (this.stopping) return;
-      const batch = await this.store.claim(context.runId);
+      const batch = await this.retry(`run ${context.runId}: claim`, () => this.store.claim(context.runId));
       if (batch === null) {
-        if (!(await this.store.hasUnfinished(context.runId))) return;
+        if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
         // Jittered, so the lanes of many processes do not poll in step.
         await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
         wait = Math.min(LONGEST_WAIT_MS, wait * 2);
@@ -217,7 +236,10 @@ export class RunService {
         if (batch.kind === 'embed') await this.embedBatch(context, batch);
         else await this.scoreEvaluation(context, batch);
       } catch (error) {
-        await this.handleFailure(context, batch, error);
+        await this.handleFailure(context, batch, error).catch((failure: unknown) => {
+          this.store.abandon(batch); // not renewed any more: its lease runs out and a later claim takes it
+          throw failure;
+        });
       }
     }
   }
@@ -226,12 +248,22 @@ export class RunService {
     const rows = await this.prisma.image.findMany({ where: { id: { in: batch.imageIds } }, select: { id: true, externalId: true, uri: true, contentHash: true } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     const images = batch.imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-    const result = await this.executor!.embed({ model: context.models.get(batch.evaluationId)!, baseDir: context.rootDir, images: images.map((i) => ({ id: i.id, uri: i.uri })) });
+    const model = context.models.get(batch.evaluationId)!;
+    const result = await this.flights.run(`${model.onnxHash}:${model.preprocessHash}`, images, (todo) => this.embedUncached(context.rootDir, model, todo));
     for (const embedded of result.embedded) {
       if (byId.get(embedded.id)?.contentHash === null) await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
     }
     const failed = result.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
     if (await this.store.complete(batch, { progress: batch.imageIds.length, failed })) this.events.publish({ kind: 'progress', runId: context.runId });
+  }
+
+  /** Embeds the images whose vectors are not in the cache (another run may have put them there since this one was planned). */
+  private async embedUncached(baseDir: string, model: ModelReference, images: { id: string; uri: string; contentHash: string | null }[]): Promise<EmbedResult> {
+    const cached = await this.cache.get(model.onnxHash, model.preprocessHash, images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])));
+    const hit = (i: (typeof images)[number]) => i.contentHash !== null && cached.has(i.contentHash);
+    const misses = images.filter((i) => !hit(i));
+    const result = misses.length > 0 ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) }) : { embedded: [], failed: [] };
+    return { embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded], failed: result.failed };
   }
 
   /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */
@@ -280,23 +312,30 @@ export class RunService {
 
   /**
    * A user error (bad model, no usable image) fails the evaluation; anything else hands the batch back for another
-   * try, until it has failed MAX_BATCH_ATTEMPTS times. At shutdown the batch is simply handed back.
+   * try, until it has failed MAX_BATCH_ATTEMPTS times; an unreachable database does not count as a try. At shutdown
+   * the batch is simply handed back.
    */
   private async handleFailure(context: RunContext, batch: ClaimedBatch, error: unknown): Promise<void> {
     if (this.stopping) {
       await this.store.release(batch, null);
       return;
     }
-    const message = this.describe(error);
-    if (!isUserInputError(error) && batch.attempts < MAX_BATCH_ATTEMPTS) {
-      this.settings.log?.(`run ${context.runId}: ${batch.kind} batch ${batch.index} failed (attempt ${batch.attempts}), retrying: ${message}`);
-      await this.store.release(batch, message);
+    const what = `run ${context.runId}: ${batch.kind} batch ${batch.index}`;
+    if (isTransientDatabaseError(error)) {
+      this.settings.log?.(`${what}: database unavailable (${lastLine(error)}); handing the batch back`);
+      await this.retry(what, () => this.store.release(batch, null, { uncounted: true }));
       return;
     }
-    const failed = await this.store.complete(batch, {
+    const message = this.describe(error);
+    if (!isUserInputError(error) && batch.attempts < MAX_BATCH_ATTEMPTS) {
+      this.settings.log?.(`${what} failed (attempt ${batch.attempts}), retrying: ${message}`);
+      await this.retry(what, () => this.store.release(batch, message));
+      return;
+    }
+    const failed = await this.retry(what, () => this.store.complete(batch, {
       progress: 0,
       also: (tx) => tx.evaluation.updateMany({ where: { id: batch.evaluationId, status: 'running' }, data: { status: 'failed', finishedAt: new Date(), error: message } }),
-    });
+    }));
     if (failed) this.events.publish({ kind: 'progress', runId: context.runId });
   }
 

@@ -1,0 +1,22 @@
+// The real local executor, counting the images it is asked to embed (how tests see whether the cache or sharing spared work).
+import type { EmbeddingCache } from '../../src/embedding/embeddingCache.js';
+import type { EmbedTask, Executor } from '../../src/runs/executor.js';
+import { LocalExecutor } from '../../src/runs/localExecutor.js';
+
+export class CountingExecutor implements Executor {
+  embedded = 0;
+  private readonly inner: LocalExecutor;
+
+  constructor(cache: EmbeddingCache, workers = 2) {
+    this.inner = new LocalExecutor(workers, cache);
+  }
+
+  embed(task: EmbedTask) {
+    this.embedded += task.images.length;
+    return this.inner.embed(task);
+  }
+
+  close() {
+    return this.inner.close();
+  }
+}
