@@ -43,6 +43,7 @@ function serve(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
 
 async function runView(id: string): Promise<RunView> {
   const result = await gql<{ run: RunView }>(API, 'query ($id: ID!) { run(id: $id) { status progress { done total } evaluations { model { name } status score } } }', { id });
+  assert.equal(result.errors, undefined, JSON.stringify(result.errors));
   return result.data!.run;
 }
 
@@ -73,6 +74,8 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
     CORREMBED_DATA_DIR: dir,
     // The killed server's leases are taken over two seconds later.
     CORREMBED_LEASE_SECONDS: '2',
+    // The test polls the run every 50 ms, faster than the default anonymous rate limit allows.
+    CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
     ...executorEnv,
   };
   let child = await serve(env);
