@@ -8,18 +8,17 @@
 // mismatch). Subscriptions: N graphql-ws clients, one WebSocket each, subscribe to runCompleted of one run over
 // --ws-images tiny images; each delay is receipt time minus the run's finishedAt in PostgreSQL (same machine clock).
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { DATA_DIR, REPO_ROOT } from './benchData.js';
-import { benchCli, loadLine, machineLine } from './benchCli.js';
+import { benchCli, loadLine, machineLine, parseBenchArgs } from './benchCli.js';
 import { ensureFanoutDataset } from './fanoutImages.js';
 import { startBenchServer, type BenchServer } from './apiServer.js';
 
 const cli = benchCli('bench api');
-const { values } = parseArgs({
+const { values } = parseBenchArgs('bench api', {
   options: { rate: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, waves: { type: 'string' }, subscribers: { type: 'string' }, 'ws-images': { type: 'string' }, port: { type: 'string' } },
 });
 const rate = cli.positiveInt('rate', values.rate, 500);

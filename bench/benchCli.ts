@@ -1,5 +1,6 @@
 // What every bench script's command line shares: a failure exit naming the bench, positive integer options, medians, the machine and its load.
 import { cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 export interface BenchCli {
   fail(message: string): never;
   positiveInt(name: string, value: string | undefined, fallback: number): number;
@@ -19,6 +20,17 @@ export function benchCli(bench: string): BenchCli {
       return n;
     },
   };
+}
+
+/** parseArgs, with an unknown or malformed flag reported in one line (the flags the bench takes) instead of a stack trace. */
+export function parseBenchArgs<T extends ParseArgsConfig>(bench: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const flags = Object.keys(config.options ?? {}).map((name) => `--${name}`).join(' ');
+    console.error(`${bench}: ${error instanceof Error ? error.message : String(error)} (flags: ${flags || 'none'})`);
+    process.exit(2);
+  }
 }
 
 export function median(values: number[]): number {

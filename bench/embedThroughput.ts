@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../src/db/testDatabase.js';
@@ -25,11 +24,11 @@ import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { BENCH_MODELS, DATA_DIR, PYTHON, REPO_ROOT, ensureModel, ensurePhotoDataset, isBenchModel, photoFolder } from './benchData.js';
-import { benchCli, loadLine, machineLine, median } from './benchCli.js';
+import { benchCli, loadLine, machineLine, median, parseBenchArgs } from './benchCli.js';
 import { rawInference } from './rawInference.js';
 
 const cli = benchCli('bench embed');
-const { values } = parseArgs({
+const { values } = parseBenchArgs('bench embed', {
   allowNegative: true,
   options: { model: { type: 'string', default: 'resnet50' }, images: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, runs: { type: 'string' }, lanes: { type: 'string' }, torch: { type: 'boolean', default: true }, 'loader-workers': { type: 'string', default: '0' } },
 });

@@ -9,15 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { executionProviders } from '../src/inference/executionProviders.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { DATA_DIR, REPO_ROOT, ensureModel } from './benchData.js';
-import { benchCli, machineLine } from './benchCli.js';
+import { benchCli, machineLine, parseBenchArgs } from './benchCli.js';
 
 const cli = benchCli('bench gpu');
-const { values } = parseArgs({ options: { batches: { type: 'string', default: '1,16,64,256' }, seconds: { type: 'string' }, python: { type: 'string', default: 'python3' } } });
+const { values } = parseBenchArgs('bench gpu', { options: { batches: { type: 'string', default: '1,16,64,256' }, seconds: { type: 'string' }, python: { type: 'string', default: 'python3' } } });
 const batches = values.batches!.split(',').map((b) => cli.positiveInt('batches', b, 1));
 const seconds = cli.positiveInt('seconds', values.seconds, 5);
 const providers = executionProviders();

@@ -10,8 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { benchCli } from './benchCli.js';
+import { benchCli, parseBenchArgs } from './benchCli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'corrembed.js');
@@ -123,7 +122,7 @@ function pad(text: string, width: number, right = false): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = parseBenchArgs('bench score', {
     options: {
       images: { type: 'string' },
       items: { type: 'string' },
