@@ -13,12 +13,12 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { DATA_DIR, REPO_ROOT } from './benchData.js';
-import { benchCli, loadLine, machineLine, parseBenchArgs } from './benchCli.js';
+import { benchCli, loadLine, machineLine } from './benchCli.js';
 import { ensureFanoutDataset } from './fanoutImages.js';
 import { startBenchServer, type BenchServer } from './apiServer.js';
 
 const cli = benchCli('bench api');
-const { values } = parseBenchArgs('bench api', {
+const { values } = cli.args({
   options: { rate: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, waves: { type: 'string' }, subscribers: { type: 'string' }, 'ws-images': { type: 'string' }, port: { type: 'string' } },
 });
 const rate = cli.positiveInt('rate', values.rate, 500);

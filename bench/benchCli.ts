@@ -4,6 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export interface BenchCli {
   fail(message: string): never;
   positiveInt(name: string, value: string | undefined, fallback: number): number;
+  /** parseArgs, with an unknown or malformed flag reported in one line (the flags the bench takes) instead of a stack trace. */
+  args<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>>;
 }
 
 export function benchCli(bench: string): BenchCli {
@@ -19,18 +21,16 @@ export function benchCli(bench: string): BenchCli {
       if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer (got ${JSON.stringify(value)})`);
       return n;
     },
+    args(config) {
+      try {
+        return parseArgs(config);
+      } catch (error) {
+        const flags = Object.keys(config.options ?? {}).map((name) => `--${name}`).join(' ');
+        console.error(`${bench}: ${error instanceof Error ? error.message : String(error)} (flags: ${flags || 'none'})`);
+        process.exit(2);
+      }
+    },
   };
-}
-
-/** parseArgs, with an unknown or malformed flag reported in one line (the flags the bench takes) instead of a stack trace. */
-export function parseBenchArgs<T extends ParseArgsConfig>(bench: string, config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    const flags = Object.keys(config.options ?? {}).map((name) => `--${name}`).join(' ');
-    console.error(`${bench}: ${error instanceof Error ? error.message : String(error)} (flags: ${flags || 'none'})`);
-    process.exit(2);
-  }
 }
 
 export function median(values: number[]): number {

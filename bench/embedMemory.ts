@@ -16,13 +16,13 @@ import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { DATA_DIR } from './benchData.js';
-import { benchCli, loadLine, machineLine, parseBenchArgs } from './benchCli.js';
+import { benchCli, loadLine, machineLine } from './benchCli.js';
 import { ensureFanoutDataset } from './fanoutImages.js';
 import { RssSampler } from './rssSampler.js';
 
 const LIMIT_MIB = 1536;
 const cli = benchCli('bench memory');
-const { values } = parseBenchArgs('bench memory', { options: { images: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' } } });
+const { values } = cli.args({ options: { images: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' } } });
 const imageCount = cli.positiveInt('images', values.images, 100_000);
 const batchSize = cli.positiveInt('batch', values.batch, 32);
 const workers = cli.positiveInt('workers', values.workers, 2);

@@ -24,11 +24,11 @@ import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { BENCH_MODELS, DATA_DIR, PYTHON, REPO_ROOT, ensureModel, ensurePhotoDataset, isBenchModel, photoFolder } from './benchData.js';
-import { benchCli, loadLine, machineLine, median, parseBenchArgs } from './benchCli.js';
+import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
 
 const cli = benchCli('bench embed');
-const { values } = parseBenchArgs('bench embed', {
+const { values } = cli.args({
   allowNegative: true,
   options: { model: { type: 'string', default: 'resnet50' }, images: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, runs: { type: 'string' }, lanes: { type: 'string' }, torch: { type: 'boolean', default: true }, 'loader-workers': { type: 'string', default: '0' } },
 });

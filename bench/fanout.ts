@@ -29,7 +29,7 @@ import { startInvokeHost, type FunctionHandler } from '../src/serverless/invokeH
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { writeFanoutDataset } from './fanoutImages.js';
 import { Probe, type Window } from './fanoutProbe.js';
-import { benchCli, parseBenchArgs } from './benchCli.js';
+import { benchCli } from './benchCli.js';
 
 const PER_ITEM = 4;
 const SAMPLE_MS = 500;
@@ -88,7 +88,7 @@ function describeWindow(label: string, w: Window, cores: number): string[] {
   ];
 }
 
-const { values } = parseBenchArgs('bench fanout', { options: { images: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' }, shards: { type: 'string' } } });
+const { values } = cli.args({ options: { images: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' }, shards: { type: 'string' } } });
 const imageCount = positiveInt('images', values.images, 100_000);
 const concurrency = positiveInt('concurrency', values.concurrency, 64);
 const batchSize = positiveInt('batch', values.batch, 256);

@@ -13,10 +13,10 @@ import * as ort from 'onnxruntime-node';
 import { executionProviders } from '../src/inference/executionProviders.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { DATA_DIR, REPO_ROOT, ensureModel } from './benchData.js';
-import { benchCli, machineLine, parseBenchArgs } from './benchCli.js';
+import { benchCli, machineLine } from './benchCli.js';
 
 const cli = benchCli('bench gpu');
-const { values } = parseBenchArgs('bench gpu', { options: { batches: { type: 'string', default: '1,16,64,256' }, seconds: { type: 'string' }, python: { type: 'string', default: 'python3' } } });
+const { values } = cli.args({ options: { batches: { type: 'string', default: '1,16,64,256' }, seconds: { type: 'string' }, python: { type: 'string', default: 'python3' } } });
 const batches = values.batches!.split(',').map((b) => cli.positiveInt('batches', b, 1));
 const seconds = cli.positiveInt('seconds', values.seconds, 5);
 const providers = executionProviders();

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchCli, parseBenchArgs } from './benchCli.js';
+import { benchCli } from './benchCli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'corrembed.js');
@@ -122,7 +122,7 @@ function pad(text: string, width: number, right = false): string {
 }
 
 function main(): void {
-  const { values } = parseBenchArgs('bench score', {
+  const { values } = cli.args({
     options: {
       images: { type: 'string' },
       items: { type: 'string' },
@@ -156,11 +156,11 @@ function main(): void {
   const numpyEnv: NodeJS.ProcessEnv = { ...process.env };
   const unset = SLOW_BLAS_VARS.filter((v) => v in numpyEnv);
   for (const v of SLOW_BLAS_VARS) delete numpyEnv[v];
-  const cli = (options: string): string[] => [process.execPath, CLI, 'score', '--dataset', data.manifest, '--embeddings', data.embeddings, '--options', options, '--json'];
+  const projectArgv = (options: string): string[] => [process.execPath, CLI, 'score', '--dataset', data.manifest, '--embeddings', data.embeddings, '--options', options, '--json'];
   const contenders: Contender[] = [
-    { key: 'project', label: 'project CLI, bare metric', argv: cli(bareOptions), env: process.env, runs: [] },
+    { key: 'project', label: 'project CLI, bare metric', argv: projectArgv(bareOptions), env: process.env, runs: [] },
     { key: 'numpy', label: 'NumPy baseline', argv: [PYTHON, join(ROOT, 'bench', 'numpy_score.py'), '--dataset', data.manifest, '--embeddings', data.embeddings], env: numpyEnv, runs: [] },
-    { key: 'extras', label: 'project CLI, default extras', argv: cli(extrasOptions), env: process.env, runs: [] },
+    { key: 'extras', label: 'project CLI, default extras', argv: projectArgv(extrasOptions), env: process.env, runs: [] },
   ];
 
   // 2. Interleaved runs.

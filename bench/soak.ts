@@ -15,13 +15,13 @@ import pg from 'pg';
 import { startEmbeddedServer, type EmbeddedServer } from '../src/db/embeddedServer.js';
 import { dropDatabase, withDatabase } from '../src/db/serverDatabase.js';
 import { gql } from '../test/support/platformClient.js';
-import { benchCli, parseBenchArgs } from './benchCli.js';
+import { benchCli } from './benchCli.js';
 import { formatSeries, SERIES_HEADER, SOAK_MEMORY_PREFIX, summarise, type MemorySample } from './soakStats.js';
 
 const cli = benchCli('bench:soak');
 // Annotated, so the compiler knows code after fail() is unreachable.
 const fail: (message: string) => never = cli.fail;
-const { values: args } = parseBenchArgs('bench soak', { options: { minutes: { type: 'string' } } });
+const { values: args } = cli.args({ options: { minutes: { type: 'string' } } });
 const minutes = cli.positiveInt('minutes', args.minutes, 30);
 
 const OPTION_SETS: Record<string, unknown>[] = [
