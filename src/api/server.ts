@@ -1,4 +1,4 @@
-// The API server: Apollo over HTTP POST /graphql and graphql-ws subscriptions on the same path.
+// The API server: Apollo over HTTP POST /graphql, graphql-ws subscriptions on the same path, and the dashboard at /.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -9,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
 import { errorBody, payloadTooLarge } from './apiErrors.js';
 import { createApiGraphql } from './apiGraphql.js';
+import { dashboardRoutes } from './dashboardRoutes.js';
 import { clientIp } from './clientIp.js';
 import type { ApiContext } from './requestGate.js';
 import type { ApiServices } from './resolvers.js';
@@ -57,6 +58,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
   });
   await apollo.start();
   app.get(['/healthz', '/health'], (_req, res) => void res.json({ ok: true }));
+  app.use(dashboardRoutes());
   app.use(
     '/graphql',
     express.json({ limit: limits.maxBodyBytes }),

@@ -32,6 +32,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // which would kill the process before the database is stopped.
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+  console.log(`Dashboard:      ${new URL('/', platform.server.url).href}`);
   console.log(`GraphQL API:    ${platform.server.url}`);
   console.log(`Subscriptions:  ${platform.server.wsUrl}`);
   if (platform.generatedAdminKey) {

@@ -1,0 +1,40 @@
+// Serves the dashboard (web/): its page at `/`, its styles and compiled scripts under /dashboard, with a strict CSP.
+import { fileURLToPath } from 'node:url';
+import express, { type Response, type Router } from 'express';
+
+const ROOT = new URL('../../../', import.meta.url); // dist/src/api -> the project folder
+const PAGE_DIR = fileURLToPath(new URL('web/', ROOT));
+const SCRIPT_DIR = fileURLToPath(new URL('dist/web/', ROOT));
+
+/** Same-origin scripts, styles and API calls only; thumbnails arrive as data: URLs; inline style attributes colour the heatmap. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function secure(res: Response): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+export function dashboardRoutes(): Router {
+  const router = express.Router();
+  router.get(['/', '/index.html'], (_req, res) => {
+    secure(res);
+    res.sendFile('index.html', { root: PAGE_DIR });
+  });
+  router.get('/dashboard/style.css', (_req, res) => {
+    secure(res);
+    res.sendFile('style.css', { root: PAGE_DIR });
+  });
+  router.use('/dashboard', express.static(SCRIPT_DIR, { index: false, fallthrough: false, setHeaders: secure }));
+  return router;
+}

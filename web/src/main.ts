@@ -1,0 +1,83 @@
+// The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
+import { gql } from './api.js';
+import { h, notice, show } from './dom.js';
+import { renderGallery } from './gallery.js';
+import { renderHeatmap } from './heatmap.js';
+import { renderLeaderboard } from './leaderboard.js';
+import { renderProjection } from './projection.js';
+import { renderRuns } from './runs.js';
+import { FIT_FIELDS, renderScatter } from './scatter.js';
+import type { AccuracyFit, BoardEntry, DatasetInfo, ModelInfo } from './types.js';
+
+const MODEL_FIELDS = 'id name dim metadata { family imagenetAcc1 params gflops imagesPerSecond }';
+const BOARD_QUERY = `query Board($datasetId: ID!) {
+  dataset(id: $datasetId) { id name imageCount itemCount categories { name weight tagCount } }
+  leaderboard(datasetId: $datasetId) { rank score ci95 { low high } runId model { ${MODEL_FIELDS} }
+    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } }
+  accuracyFit(datasetId: $datasetId) { ${FIT_FIELDS} }
+  models { ${MODEL_FIELDS} }
+}`;
+
+interface Board {
+  dataset: DatasetInfo | null;
+  leaderboard: BoardEntry[];
+  accuracyFit: AccuracyFit;
+  models: ModelInfo[];
+}
+
+const panel = (id: string) => document.getElementById(id)!;
+
+function describeDataset(dataset: DatasetInfo): HTMLElement {
+  const categories = dataset.categories.map((c) => `${c.name}${c.weight === null ? '' : ` (weight ${c.weight})`}`).join(', ');
+  return h('p', { class: 'dataset-summary' }, `${dataset.imageCount} images of ${dataset.itemCount} items; tag categories: ${categories}.`);
+}
+
+/** The panels that change when a run completes; returns the evaluated models' ids. */
+async function drawBoard(datasetId: string): Promise<Board> {
+  const board = await gql<Board>(BOARD_QUERY, { datasetId });
+  if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
+  show(panel('dataset-summary'), describeDataset(board.dataset));
+  renderLeaderboard(panel('leaderboard'), board.leaderboard);
+  renderScatter(panel('scatter'), datasetId, board.accuracyFit);
+  renderHeatmap(panel('heatmap'), board.leaderboard);
+  return board;
+}
+
+async function drawDataset(datasetId: string): Promise<void> {
+  try {
+    const board = await drawBoard(datasetId);
+    let evaluated = board.leaderboard.map((e) => e.model);
+    const drawExplorers = (models: ModelInfo[]) => {
+      renderGallery(panel('gallery'), datasetId, models);
+      renderProjection(panel('projection'), board.dataset!, models);
+    };
+    drawExplorers(evaluated);
+    renderRuns(panel('runs'), datasetId, board.models, () => {
+      void drawBoard(datasetId).then((next) => {
+        const models = next.leaderboard.map((e) => e.model);
+        if (models.map((m) => m.id).join() !== evaluated.map((m) => m.id).join()) drawExplorers((evaluated = models));
+      });
+    });
+  } catch (error) {
+    show(panel('leaderboard'), notice((error as Error).message, 'error'));
+  }
+}
+
+async function start(): Promise<void> {
+  const select = document.getElementById('dataset') as HTMLSelectElement;
+  try {
+    const { datasets } = await gql<{ datasets: { id: string; name: string; imageCount: number }[] }>('{ datasets { id name imageCount } }');
+    if (datasets.length === 0) return show(panel('leaderboard'), notice('No dataset yet: import one (corrembed import or the importDataset mutation).'));
+    const wanted = new URLSearchParams(location.search).get('dataset');
+    show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, `${d.name} (${d.imageCount} images)`)));
+    select.addEventListener('change', () => {
+      history.replaceState(null, '', `?dataset=${encodeURIComponent(select.value)}`);
+      void drawDataset(select.value);
+    });
+    await drawDataset(select.value);
+  } catch (error) {
+    show(panel('leaderboard'), notice(`The API did not answer: ${(error as Error).message}`, 'error'));
+  }
+}
+
+void start();

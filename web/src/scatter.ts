@@ -1,0 +1,78 @@
+// The paper's accuracy-versus-CorrEmbed scatter: every model, the least-squares line, and the outliers marked and named.
+import { gql } from './api.js';
+import { fixed, h, notice, s, show } from './dom.js';
+import { extent, linearScale } from './scale.js';
+import type { AccuracyFit } from './types.js';
+
+const WIDTH = 640;
+const HEIGHT = 380;
+const MARGIN = { top: 16, right: 24, bottom: 44, left: 56 };
+
+export const FIT_FIELDS = `fit { slope intercept r rSquared residualSd n outlierThreshold } reason
+  models { model { id name } accuracy score predicted residual normalisedScore outlier } modelsWithoutAccuracy { model { name } }`;
+
+/** The chart with a control for the outlier rule (residual standard deviations), which asks the API again. */
+export function renderScatter(container: HTMLElement, datasetId: string, analysis: AccuracyFit): void {
+  const sigmas = h('input', { id: 'scatter-sigmas', type: 'number', min: 0.5, max: 5, step: 0.25, value: 2, inputmode: 'decimal' });
+  const chart = h('div', { class: 'scatter-chart' });
+  sigmas.addEventListener('change', () => {
+    const value = Number(sigmas.value);
+    if (!(value > 0)) return;
+    gql<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
+      .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
+      .catch((error: Error) => show(chart, notice(error.message, 'error')));
+  });
+  show(container, h('div', { class: 'controls' }, h('label', { for: 'scatter-sigmas' }, 'Outliers beyond (residual SDs)', sigmas)), chart);
+  drawScatter(chart, analysis);
+}
+
+function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
+  const { fit, models } = analysis;
+  if (models.length === 0) {
+    return show(container, notice(analysis.reason ?? 'No model on the leaderboard has an ImageNet accuracy in its metadata.'));
+  }
+  const x = linearScale(extent(models.map((m) => m.accuracy)), [MARGIN.left, WIDTH - MARGIN.right]);
+  const y = linearScale(extent(models.map((m) => m.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const [x0, x1] = [MARGIN.left, WIDTH - MARGIN.right];
+  const axisX = x.ticks(6).map((t) => s('g', { class: 'tick' }, s('line', { x1: x(t), x2: x(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 5 }), s('text', { x: x(t), y: HEIGHT - MARGIN.bottom + 18, 'text-anchor': 'middle' }, String(t))));
+  const axisY = y.ticks(5).map((t) => s('g', { class: 'tick' }, s('line', { x1: MARGIN.left - 5, x2: WIDTH - MARGIN.right, y1: y(t), y2: y(t), class: 'grid' }), s('text', { x: MARGIN.left - 8, y: y(t) + 4, 'text-anchor': 'end' }, String(t))));
+  // The fitted line over the accuracies seen.
+  const lineAt = (accuracy: number) => fit!.slope * accuracy + fit!.intercept;
+  const accuracies = models.map((m) => m.accuracy);
+  const [aLo, aHi] = [Math.min(...accuracies), Math.max(...accuracies)];
+  const points = models.map((m) =>
+    s(
+      'g',
+      { class: m.outlier ? 'point outlier' : 'point', 'data-model': m.model.name },
+      s('circle', { cx: x(m.accuracy), cy: y(m.score), r: m.outlier ? 7 : 5 }),
+      s('title', {}, `${m.model.name}: accuracy ${fixed(m.accuracy, 2)}%, CorrEmbed ${fixed(m.score)}${m.residual === null ? '' : `, residual ${m.residual >= 0 ? '+' : ''}${fixed(m.residual)}`}${m.outlier ? ' (outlier)' : ''}`),
+      m.outlier || models.length <= 8 ? s('text', { x: x(m.accuracy) + 9, y: y(m.score) - 8, class: m.outlier ? 'label outlier-label' : 'label' }, m.model.name) : null,
+    ),
+  );
+  const chart = s(
+    'svg',
+    { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': 'scatter-title scatter-desc', class: 'chart' },
+    s('title', { id: 'scatter-title' }, 'ImageNet accuracy against CorrEmbed'),
+    s('desc', { id: 'scatter-desc' }, describe(analysis)),
+    s('g', { class: 'axis' }, ...axisX, ...axisY),
+    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'ImageNet acc@1 (%)'),
+    s('text', { x: 14, y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})` }, 'CorrEmbed'),
+    fit ? s('line', { class: 'fit', x1: x(aLo), y1: y(lineAt(aLo)), x2: x(aHi), y2: y(lineAt(aHi)) }) : null,
+    ...points,
+  );
+  const outliers = models.filter((m) => m.outlier);
+  show(
+    container,
+    h('figure', {}, chart, h('figcaption', {}, describe(analysis))),
+    outliers.length
+      ? h('ul', { class: 'outliers', 'aria-label': 'Outliers' }, ...outliers.map((m) => h('li', {}, h('strong', {}, m.model.name), ` lies ${fixed(Math.abs(m.normalisedScore ?? 0), 1)} residual SDs ${m.residual! > 0 ? 'above' : 'below'} the line`)))
+      : null,
+    analysis.modelsWithoutAccuracy.length ? h('p', { class: 'muted' }, `Without an accuracy (left out): ${analysis.modelsWithoutAccuracy.map((m) => m.model.name).join(', ')}.`) : null,
+  );
+}
+
+function describe({ fit, reason, models }: AccuracyFit): string {
+  if (!fit) return `${models.length} models; no line: ${reason ?? 'not enough models with an accuracy'}.`;
+  const outliers = models.filter((m) => m.outlier).map((m) => m.model.name);
+  return `CorrEmbed = ${fixed(fit.slope, 4)} × accuracy ${fit.intercept >= 0 ? '+' : '−'} ${fixed(Math.abs(fit.intercept), 3)}; r = ${fixed(fit.r, 2)}, n = ${fit.n}; ${outliers.length ? `outliers: ${outliers.join(', ')}` : 'no outliers'} (|residual| > ${fixed(fit.outlierThreshold)}).`;
+}
