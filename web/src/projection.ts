@@ -38,11 +38,11 @@ async function draw(plot: HTMLElement, datasetId: string, modelId: string, categ
         {},
         s(
           'svg',
-          { viewBox: `0 0 ${SIZE} ${SIZE}`, role: 'img', 'aria-label': `${projection.method} of ${points.length} embeddings coloured by ${category}`, class: 'chart projection' },
+          { viewBox: `0 0 ${SIZE} ${SIZE}`, role: 'img', 'aria-label': `${projection.method.toUpperCase()} of ${points.length} embeddings coloured by ${category}`, class: 'chart projection' },
           s('rect', { x: 0, y: 0, width: SIZE, height: SIZE, class: 'frame' }),
           ...points.map((p) => s('circle', { cx: x(p.x), cy: y(p.y), r: 3.5, fill: colour.get(p.tags[0] ?? '(none)'), 'data-tag': p.tags[0] ?? '' }, s('title', {}, `${p.name}: ${p.tags.join(', ')}`))),
         ),
-        h('figcaption', {}, `${projection.method}: axis 1 explains ${v1}, axis 2 ${v2} of the variance; ${points.length} of ${projection.total} images.`),
+        h('figcaption', {}, `${projection.method.toUpperCase()}: axis 1 explains ${v1}, axis 2 ${v2} of the variance; ${points.length} of ${projection.total} images.`),
       ),
       h('ul', { class: 'legend', 'aria-label': `${category} legend` }, ...legend.map(([tag, count]) => h('li', {}, h('span', { class: 'swatch', style: `background:${colour.get(tag)}`, 'aria-hidden': 'true' }), `${tag} (${count})`))),
     );
