@@ -210,7 +210,14 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     },
     Model: {
       preprocess: (m: ModelRow) => m.preprocess,
-      metadata: (m: ModelRow) => ({ family: m.family, imagenetAcc1: m.imagenetAcc1, imagenetAcc5: m.imagenetAcc5, params: m.params, gflops: m.gflops }),
+      metadata: (m: ModelRow) => ({
+        family: m.family,
+        imagenetAcc1: m.imagenetAcc1,
+        imagenetAcc5: m.imagenetAcc5,
+        params: m.params,
+        gflops: m.gflops,
+        imagesPerSecond: m.embedSeconds > 0 ? m.embeddedImages / m.embedSeconds : null,
+      }),
       createdAt: (m: ModelRow) => iso(m.createdAt),
     },
     Run: {
