@@ -45,25 +45,42 @@ function multiply(x: Float32Array, rows: number, dim: number, b: Float64Array, l
   return y;
 }
 
-/** B = X^T Y, in the same layouts and pairs. */
-function multiplyTransposed(x: Float32Array, rows: number, dim: number, y: Float64Array, l: number): Float64Array {
-  // One spare column, so an odd last pair writes its second half into the void.
-  const b = new Float64Array((l + 1) * dim);
+/**
+ * X^T X B, row by row: each row's products with B, then the row scaled by them added to the result, while the row
+ * is still in cache (one pass over X instead of two).
+ */
+function gramTimes(x: Float32Array, rows: number, dim: number, b: Float64Array, l: number): Float64Array {
+  const out = new Float64Array(l * dim);
+  const dots = new Float64Array(l);
   for (let i = 0; i < rows; i++) {
     const xi = i * dim;
     for (let j = 0; j < l; j += 2) {
       const b0 = j * dim;
-      const b1 = b0 + dim;
-      const w0 = y[j * rows + i];
-      const w1 = j + 1 < l ? y[(j + 1) * rows + i] : 0;
+      const b1 = j + 1 < l ? b0 + dim : b0;
+      let dot0 = 0;
+      let dot1 = 0;
       for (let k = 0; k < dim; k++) {
         const v = x[xi + k];
-        b[b0 + k] += w0 * v;
-        b[b1 + k] += w1 * v;
+        dot0 += v * b[b0 + k];
+        dot1 += v * b[b1 + k];
+      }
+      dots[j] = dot0;
+      if (j + 1 < l) dots[j + 1] = dot1;
+    }
+    for (let j = 0; j < l; j += 2) {
+      const o0 = j * dim;
+      // An odd last column pairs with itself, weighted 0 the second time.
+      const o1 = j + 1 < l ? o0 + dim : o0;
+      const w0 = dots[j];
+      const w1 = j + 1 < l ? dots[j + 1] : 0;
+      for (let k = 0; k < dim; k++) {
+        const v = x[xi + k];
+        out[o0 + k] += w0 * v;
+        out[o1 + k] += w1 * v;
       }
     }
   }
-  return b.subarray(0, l * dim);
+  return out;
 }
 
 /** Orthonormalises l contiguous columns of length n in place (modified Gram-Schmidt); dependent columns become 0. */
@@ -158,9 +175,7 @@ export function principalComponents(data: Float32Array, rows: number, dim: numbe
   let basis: Float64Array = Float64Array.from({ length: l * dim }, () => rng.next() * 2 - 1);
   orthonormalise(basis, dim, l);
   for (let it = 0; it < (options.iterations ?? 4); it++) {
-    const y = multiply(x, rows, dim, basis, l);
-    orthonormalise(y, rows, l);
-    basis = multiplyTransposed(x, rows, dim, y, l);
+    basis = gramTimes(x, rows, dim, basis, l);
     orthonormalise(basis, dim, l);
   }
   // Rayleigh-Ritz: the eigenvectors of Y^T Y (Y = X B) rotate B onto the axes; its eigenvalues are their sums of squares.
