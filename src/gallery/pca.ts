@@ -21,26 +21,33 @@ export interface PcaOptions {
 const OVERSAMPLING = 4;
 
 /**
- * Y = X B: X row-major rows x dim, the l columns of B and of Y each stored contiguously (dim and rows long).
- * Columns go in pairs, so each element of X is loaded once per two products (the passes are memory-bound).
+ * The products of row i of X (row-major, rows x dim) with the l columns of B (each stored contiguously, dim long),
+ * into `dots`. Columns go in pairs, so each element of the row is loaded once per two products.
  */
+function rowTimes(x: Float32Array, i: number, dim: number, b: Float64Array, l: number, dots: Float64Array): void {
+  const xi = i * dim;
+  for (let j = 0; j < l; j += 2) {
+    const b0 = j * dim;
+    const b1 = j + 1 < l ? b0 + dim : b0;
+    let dot0 = 0;
+    let dot1 = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = x[xi + k];
+      dot0 += v * b[b0 + k];
+      dot1 += v * b[b1 + k];
+    }
+    dots[j] = dot0;
+    if (j + 1 < l) dots[j + 1] = dot1;
+  }
+}
+
+/** Y = X B, the l columns of Y stored contiguously (rows long). */
 function multiply(x: Float32Array, rows: number, dim: number, b: Float64Array, l: number): Float64Array {
   const y = new Float64Array(l * rows);
+  const dots = new Float64Array(l);
   for (let i = 0; i < rows; i++) {
-    const xi = i * dim;
-    for (let j = 0; j < l; j += 2) {
-      const b0 = j * dim;
-      const b1 = j + 1 < l ? b0 + dim : b0;
-      let dot0 = 0;
-      let dot1 = 0;
-      for (let k = 0; k < dim; k++) {
-        const v = x[xi + k];
-        dot0 += v * b[b0 + k];
-        dot1 += v * b[b1 + k];
-      }
-      y[j * rows + i] = dot0;
-      if (j + 1 < l) y[(j + 1) * rows + i] = dot1;
-    }
+    rowTimes(x, i, dim, b, l, dots);
+    for (let j = 0; j < l; j++) y[j * rows + i] = dots[j];
   }
   return y;
 }
@@ -53,20 +60,8 @@ function gramTimes(x: Float32Array, rows: number, dim: number, b: Float64Array, 
   const out = new Float64Array(l * dim);
   const dots = new Float64Array(l);
   for (let i = 0; i < rows; i++) {
+    rowTimes(x, i, dim, b, l, dots);
     const xi = i * dim;
-    for (let j = 0; j < l; j += 2) {
-      const b0 = j * dim;
-      const b1 = j + 1 < l ? b0 + dim : b0;
-      let dot0 = 0;
-      let dot1 = 0;
-      for (let k = 0; k < dim; k++) {
-        const v = x[xi + k];
-        dot0 += v * b[b0 + k];
-        dot1 += v * b[b1 + k];
-      }
-      dots[j] = dot0;
-      if (j + 1 < l) dots[j + 1] = dot1;
-    }
     for (let j = 0; j < l; j += 2) {
       const o0 = j * dim;
       // An odd last column pairs with itself, weighted 0 the second time.
