@@ -10,6 +10,7 @@ import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
 import { DEMO_MANIFEST, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import { EmbeddingSpaces } from '../src/gallery/embeddingSpaces.js';
 import type { DatasetManifest } from '../src/metric/dataset.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { gql } from './support/platformClient.js';
@@ -131,6 +132,26 @@ describe('gallery queries over GraphQL', () => {
     assert.deepEqual(byDefault.neighbours.slice(0, 3), three.neighbours, 'a second query (served from memory) ranks the same');
   });
 
+  test('unit vectors are read from PostgreSQL once per dataset and model, again once the cache holds more of the model', async () => {
+    const { prisma } = platform.db;
+    const cache = new EmbeddingCache(prisma);
+    const spaces = new EmbeddingSpaces(prisma, platform.datasets, cache);
+    const dataset = await platform.datasets.get(demo.datasetId);
+    const model = await platform.models.get(demo.modelIds[0]);
+    const [first, concurrent] = await Promise.all([spaces.get(dataset, model), spaces.get(dataset, model)]);
+    assert.equal(concurrent, first, 'concurrent lookups share one load');
+    assert.equal(await spaces.get(dataset, model), first, 'a later lookup is served from memory');
+    await cache.put(model.onnxHash, model.preprocessHash, [{ imageHash: 'not-an-image-of-the-demo', vector: Float32Array.from({ length: model.dim }, () => 1) }]);
+    const reloaded = await spaces.get(dataset, model);
+    assert.notEqual(reloaded, first, 'more vectors of the model in the cache: loaded again');
+    assert.deepEqual(reloaded.imageIds, first.imageIds);
+    assert.equal(await spaces.get(dataset, model), reloaded);
+    spaces.forget(dataset.id);
+    assert.notEqual(await spaces.get(dataset, model), reloaded, 'a forgotten dataset is loaded again');
+    const tiny = new EmbeddingSpaces(prisma, platform.datasets, cache, 1024);
+    assert.notEqual(await tiny.get(dataset, model), await tiny.get(dataset, model), 'a space over the byte bound is not kept');
+  });
+
   test('images: dataset order, paging, search by image id, item id or tag name', async () => {
     const page = (await ok(IMAGES, { d: demo.datasetId, limit: 10, offset: 5 })).images;
     assert.equal(page.total, 200);
@@ -248,5 +269,9 @@ describe('gallery queries over GraphQL', () => {
     }
     const row = await platform.db.prisma.model.findUniqueOrThrow({ where: { id: tinyModelId } });
     assert.equal(row.embeddedImages, 16, 'the broken image is not counted');
+    const deleted = await gql(url, 'mutation ($id: ID!) { deleteDataset(id: $id) }', { id: pairsId }, 'test-admin-key-0123456789');
+    assert.equal(deleted.errors, undefined, JSON.stringify(deleted.errors));
+    assert.equal((await code(PROJECTION, { d: pairsId, m: tinyModelId }))[0], 'NOT_FOUND', 'a deleted dataset is gone from memory too');
+    assert.equal((await code(NEIGHBOURS, { image: id('p3-0'), model: tinyModelId }))[0], 'NOT_FOUND');
   });
 });
