@@ -173,7 +173,7 @@ describe('gallery queries over GraphQL', () => {
     }
     const last = (await ok(IMAGES, { d: demo.datasetId, search: 'trouser', limit: 5, offset: matches('trouser').length - 2 })).images;
     assert.equal(last.images.length, 2);
-    assert.equal((await ok(IMAGES, { d: demo.datasetId, search: 'no such thing' })).images.total, 0);
+    for (const search of ['no such thing', '%', '_', 'fm_0', '\\']) assert.equal((await ok(IMAGES, { d: demo.datasetId, search })).images.total, 0, `${search} is taken literally`);
   });
 
   test('thumbnails: webp data: URLs no larger than size, never enlarged; null for an unreadable image', async () => {

@@ -58,7 +58,8 @@ export class ImageCatalog {
     const take = integerInRange('limit', options.limit, 1, MAX_PAGE);
     const skip = integerInRange('offset', options.offset, 0, Number.MAX_SAFE_INTEGER);
     const search = options.search?.trim();
-    const contains = { contains: search, mode: 'insensitive' } as const;
+    // Prisma passes `contains` to ILIKE as it is: its wildcards (and the escape character) are escaped to be taken literally.
+    const contains = { contains: search?.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as const;
     const where: Prisma.ImageWhereInput = search
       ? { datasetId, OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }] }
       : { datasetId };
