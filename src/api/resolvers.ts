@@ -5,6 +5,9 @@ import { UserInputError } from '../errors.js';
 import { datasetAccuracyFit } from '../analysis/accuracyFitService.js';
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
+import { EmbeddingCache } from '../embedding/embeddingCache.js';
+import { GalleryService } from '../gallery/galleryService.js';
+import type { GalleryImage } from '../gallery/imageCatalog.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import type { LeaderboardCache } from '../runs/leaderboardCache.js';
 import type { RunEvents } from '../runs/runEvents.js';
@@ -73,6 +76,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
   const { prisma, datasets, models, runs, events } = services;
   const apiKeys = new ApiKeyService(prisma);
   const auditLog = new AuditLog(prisma, log);
+  const gallery = new GalleryService(prisma, datasets, models, new EmbeddingCache(prisma));
   /** Queries and subscriptions: public unless configured otherwise, but never with a bad key. */
   const read = (context: ApiContext): void => {
     if (!services.publicQueries || context.credentials.kind === 'rejected') require(context, 'read');
@@ -121,6 +125,18 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
         await datasets.get(datasetId);
         return datasetAccuracyFit(prisma, datasetId, { threshold, sigmas });
       },
+      images: (_: unknown, args: { datasetId: string; search?: string | null; limit: number; offset: number }, context: ApiContext) => {
+        read(context);
+        return gallery.images(args.datasetId, args);
+      },
+      neighbours: (_: unknown, { imageId, modelId, k }: { imageId: string; modelId: string; k: number }, context: ApiContext) => {
+        read(context);
+        return gallery.neighbours(imageId, modelId, k);
+      },
+      projection: (_: unknown, args: { datasetId: string; modelId: string; category?: string | null; limit: number }, context: ApiContext) => {
+        read(context);
+        return gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit);
+      },
       apiKeys: (_: unknown, __: unknown, context: ApiContext) => (require(context, 'admin'), apiKeys.list()),
       auditLog: (_: unknown, { limit, keyId }: { limit?: number | null; keyId?: string | null }, context: ApiContext) => {
         require(context, 'admin');
@@ -145,6 +161,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
         require(context, 'admin');
         await datasets.delete(id);
         services.leaderboards?.clear();
+        gallery.forget(id);
         return true;
       },
       deleteModel: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), models.delete(id)),
@@ -199,6 +216,9 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     AuditLogEntry: {
       createdAt: (e: AuditLogRow) => iso(e.createdAt),
     },
+    Image: {
+      thumbnail: (image: GalleryImage, { size }: { size: number }) => gallery.thumbnail(image, size),
+    },
     Dataset: {
       imageCount: (d: DatasetRow) => prisma.image.count({ where: { datasetId: d.id } }),
       itemCount: (d: DatasetRow) => prisma.item.count({ where: { datasetId: d.id } }),
@@ -210,7 +230,14 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     },
     Model: {
       preprocess: (m: ModelRow) => m.preprocess,
-      metadata: (m: ModelRow) => ({ family: m.family, imagenetAcc1: m.imagenetAcc1, imagenetAcc5: m.imagenetAcc5, params: m.params, gflops: m.gflops }),
+      metadata: (m: ModelRow) => ({
+        family: m.family,
+        imagenetAcc1: m.imagenetAcc1,
+        imagenetAcc5: m.imagenetAcc5,
+        params: m.params,
+        gflops: m.gflops,
+        imagesPerSecond: m.embedSeconds > 0 ? m.embeddedImages / m.embedSeconds : null,
+      }),
       createdAt: (m: ModelRow) => iso(m.createdAt),
     },
     Run: {

@@ -7,6 +7,8 @@ import type { EmbedResult, EmbedTask, ModelReference } from './executor.js';
 export interface EmbeddedVectors {
   embedded: { id: string; contentHash: string; vector: Float32Array }[];
   failed: { id: string; error: string }[];
+  /** Wall-clock seconds this call took, model loading excluded. */
+  computeSeconds: number;
 }
 
 /** Reads, preprocesses and embeds a task's images with one cached model session per file. */
@@ -15,6 +17,7 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
     { name: task.model.name, file: task.model.onnxPath, preprocess: task.model.preprocess, output: task.model.outputName },
     { threads },
   );
+  const started = performance.now();
   const { vectors, hashes, failed } = await embedImages(model, task.images, task.baseDir);
   return {
     embedded: task.images.flatMap((image) => {
@@ -22,6 +25,7 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
       return vector ? [{ id: image.id, contentHash: hashes.get(image.id)!, vector }] : [];
     }),
     failed,
+    computeSeconds: (performance.now() - started) / 1000,
   };
 }
 
@@ -32,7 +36,7 @@ export async function storeEmbeddings(cache: EmbeddingCache, model: ModelReferen
     model.preprocessHash,
     result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) })),
   );
-  return { embedded: result.embedded.map(({ id, contentHash }) => ({ id, contentHash })), failed: result.failed };
+  return { embedded: result.embedded.map(({ id, contentHash }) => ({ id, contentHash })), failed: result.failed, computeSeconds: result.computeSeconds };
 }
 
 /**

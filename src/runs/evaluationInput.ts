@@ -9,6 +9,8 @@ export interface EvaluationInput {
   /** The dataset without the images that have no cached vector (they could not be embedded). */
   manifest: DatasetManifest;
   embeddings: EmbeddingMatrix;
+  /** Database ids of the images kept, in their order. */
+  imageIds: string[];
   /** Manifest ids of the images left out. */
   missing: string[];
 }
@@ -23,19 +25,31 @@ export async function loadEvaluationInput(
   datasetId: string,
   model: { onnxHash: string; preprocessHash: string },
 ): Promise<EvaluationInput> {
+  const input = await loadCachedEmbeddings(datasets, cache, datasetId, model);
+  if (input.embeddings.rows === 0) throw new UserInputError('no image could be embedded');
+  return input;
+}
+
+/** The dataset's images that have a cached vector under the model, with the vectors (none: 0 rows of dimension 0). */
+export async function loadCachedEmbeddings(
+  datasets: DatasetService,
+  cache: EmbeddingCache,
+  datasetId: string,
+  model: { onnxHash: string; preprocessHash: string },
+): Promise<EvaluationInput> {
   const scoring = await datasets.loadForScoring(datasetId);
   const hashes = scoring.images.flatMap((i) => (i.contentHash ? [i.contentHash] : []));
   const vectors = await cache.get(model.onnxHash, model.preprocessHash, hashes);
   const kept: number[] = [];
   const missing: string[] = [];
   scoring.images.forEach((image, i) => (image.contentHash && vectors.has(image.contentHash) ? kept.push(i) : missing.push(image.externalId)));
-  if (kept.length === 0) throw new UserInputError('no image could be embedded');
-  const dim = vectors.get(scoring.images[kept[0]].contentHash!)!.length;
+  const dim = kept.length === 0 ? 0 : vectors.get(scoring.images[kept[0]].contentHash!)!.length;
   const data = new Float32Array(kept.length * dim);
   kept.forEach((i, row) => data.set(vectors.get(scoring.images[i].contentHash!)!, row * dim));
   return {
     manifest: { ...scoring.manifest, images: kept.map((i) => scoring.manifest.images[i]) },
     embeddings: { rows: kept.length, dim, data },
+    imageIds: kept.map((i) => scoring.images[i].id),
     missing,
   };
 }

@@ -26,6 +26,8 @@ export interface EmbedResult {
   /** contentHash: sha256 of the image bytes, the cache's image key. */
   embedded: { id: string; contentHash: string }[];
   failed: { id: string; error: string }[];
+  /** Wall-clock seconds the worker spent computing the vectors (read, decode, preprocess, inference); absent from older workers. */
+  computeSeconds?: number;
 }
 
 /** One shard of one scoring pass of an evaluation, computed from the dataset and the cached embeddings. */

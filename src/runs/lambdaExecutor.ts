@@ -4,6 +4,7 @@ import type { LambdaConfig } from '../config.js';
 import { UserInputError } from '../errors.js';
 import type { EncodedPassResult } from '../metric/aggregateShards.js';
 import type { AggregateTask, EmbedResult, EmbedTask, Executor } from './executor.js';
+import { Semaphore } from '../semaphore.js';
 import { unwrap, type InvocationAnswer } from './invocationEnvelope.js';
 
 /** Lambda refuses RequestResponse payloads over 6 MB; references keep ours at kilobytes. */
@@ -33,26 +34,6 @@ export interface InvokeStats {
   throttled: number;
   functionErrors: number;
   timeouts: number;
-}
-
-/** Counts permits; waiters are served in order. */
-class Semaphore {
-  private readonly waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 export class LambdaExecutor implements Executor {

@@ -263,7 +263,23 @@ export class RunService {
     const hit = (i: (typeof images)[number]) => i.contentHash !== null && cached.has(i.contentHash);
     const misses = images.filter((i) => !hit(i));
     const result = misses.length > 0 ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) }) : { embedded: [], failed: [] };
+    if (misses.length > 0) await this.recordThroughput(model, result);
     return { embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded], failed: result.failed };
+  }
+
+  /**
+   * Adds an executor call's embedded images and compute time to the counters of every model with its file and
+   * recipe (whose embeddings they share), outside any transaction of the batch; a failure is only logged.
+   */
+  private async recordThroughput(model: ModelReference, result: EmbedResult): Promise<void> {
+    const seconds = result.computeSeconds;
+    if (result.embedded.length === 0 || seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return;
+    await this.prisma.model
+      .updateMany({
+        where: { onnxHash: model.onnxHash, preprocessHash: model.preprocessHash },
+        data: { embeddedImages: { increment: result.embedded.length }, embedSeconds: { increment: seconds } },
+      })
+      .catch((error: unknown) => this.settings.log?.(`model ${model.name}: cannot record throughput (${lastLine(error)})`));
   }
 
   /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */

@@ -1,0 +1,79 @@
+// A dataset's images as the gallery shows them: paged and searched in dataset order, or looked up by id, with their items' tags.
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Tag } from '../metric/dataset.js';
+import { integerInRange } from './argumentRange.js';
+
+/** An image with what a client shows of it and what a thumbnail needs to read it. */
+export interface GalleryImage {
+  /** Database id. */
+  id: string;
+  /** The manifest's image id. */
+  name: string;
+  /** The manifest's item id. */
+  itemId: string;
+  /** The item's tags in manifest order. */
+  tags: Tag[];
+  uri: string;
+  /** The folder relative uris are read in (the manifest's). */
+  rootDir: string;
+  contentHash: string | null;
+}
+
+export interface ImagePage {
+  total: number;
+  images: GalleryImage[];
+}
+
+/** Most images one page holds. */
+export const MAX_PAGE = 1000;
+
+const SELECT = {
+  id: true,
+  externalId: true,
+  uri: true,
+  contentHash: true,
+  dataset: { select: { rootDir: true } },
+  item: { select: { externalId: true, tags: { orderBy: { position: 'asc' }, select: { tag: { select: { name: true, category: { select: { name: true } } } } } } } },
+} satisfies Prisma.ImageSelect;
+
+type ImageRow = Prisma.ImageGetPayload<{ select: typeof SELECT }>;
+
+function galleryImage(row: ImageRow): GalleryImage {
+  return {
+    id: row.id,
+    name: row.externalId,
+    itemId: row.item.externalId,
+    tags: row.item.tags.map(({ tag }) => ({ category: tag.category.name, name: tag.name })),
+    uri: row.uri,
+    rootDir: row.dataset.rootDir,
+    contentHash: row.contentHash,
+  };
+}
+
+export class ImageCatalog {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** The dataset's images in dataset order; `search` keeps those whose image id, item id or tag names contain it (case-insensitive). */
+  async page(datasetId: string, options: { search?: string | null; limit: number; offset: number }): Promise<ImagePage> {
+    const take = integerInRange('limit', options.limit, 1, MAX_PAGE);
+    const skip = integerInRange('offset', options.offset, 0, Number.MAX_SAFE_INTEGER);
+    const search = options.search?.trim();
+    // Prisma passes `contains` to ILIKE as it is: its wildcards (and the escape character) are escaped to be taken literally.
+    const contains = { contains: search?.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as const;
+    const where: Prisma.ImageWhereInput = search
+      ? { datasetId, OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }] }
+      : { datasetId };
+    const [total, rows] = await this.prisma.$transaction([
+      this.prisma.image.count({ where }),
+      this.prisma.image.findMany({ where, orderBy: { position: 'asc' }, skip, take, select: SELECT }),
+    ]);
+    return { total, images: rows.map(galleryImage) };
+  }
+
+  /** The images with these database ids, in the order given (ids not found are left out). */
+  async byIds(ids: string[]): Promise<GalleryImage[]> {
+    const rows = await this.prisma.image.findMany({ where: { id: { in: ids } }, select: SELECT });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => (byId.has(id) ? [galleryImage(byId.get(id)!)] : []));
+  }
+}
