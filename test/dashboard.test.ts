@@ -154,10 +154,7 @@ test('projection: one dot per embedded image coloured by the chosen category, wi
 test('accessibility: every control named, keyboard reaches the panels, text contrast AA, no sideways scrolling at phone width', async () => {
   assert.deepEqual(await unlabelledControls(page), []);
   assert.deepEqual(await lowContrastText(page), []);
-  await page.keyboard.press('Tab'); // from wherever focus is: the tab order leads through links, selects and buttons
-  await page.focus('body');
-  await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
+  await page.waitForSelector('#gallery .gallery-column .card');
   await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   try {
@@ -167,6 +164,16 @@ test('accessibility: every control named, keyboard reaches the panels, text cont
     assert.equal(await overflowsSideways(phone), false);
     assert.deepEqual(await lowContrastText(phone), []);
     await phone.screenshot({ path: join(SHOTS, 'phone.png') });
+    // Keyboard only: the first Tab reaches the skip link, Enter jumps to the content, Tab goes on to the sort buttons.
+    await phone.keyboard.press('Tab');
+    assert.equal(await phone.evaluate(() => document.activeElement?.className), 'skip-link');
+    await phone.keyboard.press('Enter');
+    assert.equal(await phone.evaluate(() => document.activeElement?.id), 'main');
+    let presses = 0;
+    while (!(await phone.evaluate(() => document.activeElement?.closest('#leaderboard-table th') !== null)) && presses++ < 20) await phone.keyboard.press('Tab');
+    assert.ok(presses <= 20, 'Tab reaches the leaderboard headers');
+    await phone.keyboard.press('Enter');
+    assert.equal(await phone.getAttribute('#leaderboard-table th:nth-child(1)', 'aria-sort'), 'descending');
   } finally {
     await phone.close();
   }

@@ -66,10 +66,10 @@ async function drawDataset(datasetId: string): Promise<void> {
 async function start(): Promise<void> {
   const select = document.getElementById('dataset') as HTMLSelectElement;
   try {
-    const { datasets } = await gql<{ datasets: { id: string; name: string; imageCount: number }[] }>('{ datasets { id name imageCount } }');
+    const { datasets } = await gql<{ datasets: { id: string; name: string }[] }>('{ datasets { id name } }');
     if (datasets.length === 0) return show(panel('leaderboard'), notice('No dataset yet: import one (corrembed import or the importDataset mutation).'));
     const wanted = new URLSearchParams(location.search).get('dataset');
-    show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, `${d.name} (${d.imageCount} images)`)));
+    show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, d.name)));
     select.addEventListener('change', () => {
       history.replaceState(null, '', `?dataset=${encodeURIComponent(select.value)}`);
       void drawDataset(select.value);

@@ -46,7 +46,7 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
       { class: m.outlier ? 'point outlier' : 'point', 'data-model': m.model.name },
       s('circle', { cx: x(m.accuracy), cy: y(m.score), r: m.outlier ? 7 : 5 }),
       s('title', {}, `${m.model.name}: accuracy ${fixed(m.accuracy, 2)}%, CorrEmbed ${fixed(m.score)}${m.residual === null ? '' : `, residual ${m.residual >= 0 ? '+' : ''}${fixed(m.residual)}`}${m.outlier ? ' (outlier)' : ''}`),
-      m.outlier || models.length <= 8 ? s('text', { x: x(m.accuracy) + 9, y: y(m.score) - 8, class: m.outlier ? 'label outlier-label' : 'label' }, m.model.name) : null,
+      m.outlier || models.length <= 8 ? label(x(m.accuracy), y(m.score), m.model.name, m.outlier) : null,
     ),
   );
   const chart = s(
@@ -69,6 +69,12 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
       : null,
     analysis.modelsWithoutAccuracy.length ? h('p', { class: 'muted' }, `Without an accuracy (left out): ${analysis.modelsWithoutAccuracy.map((m) => m.model.name).join(', ')}.`) : null,
   );
+}
+
+/** A point's name beside it: to its left in the right third of the plot, so it stays inside. */
+function label(px: number, py: number, name: string, outlier: boolean): SVGTextElement {
+  const left = px > WIDTH * 0.66;
+  return s('text', { x: left ? px - 9 : px + 9, y: py - 8, 'text-anchor': left ? 'end' : 'start', class: outlier ? 'label outlier-label' : 'label' }, name);
 }
 
 function describe({ fit, reason, models }: AccuracyFit): string {
