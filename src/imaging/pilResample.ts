@@ -163,6 +163,7 @@ function vertical(rows: Uint8ClampedArray, taps: Taps, rowFirst: number, crop: n
   return out;
 }
 
+/** The same bytes as a Uint8Array (no copy), the type callers take. */
 function asBytes(clamped: Uint8ClampedArray): Uint8Array {
   return new Uint8Array(clamped.buffer, clamped.byteOffset, clamped.length);
 }
