@@ -68,11 +68,6 @@ function precomputeTaps(inSize: number, outSize: number, filter: Filter, first: 
   return { start, length, ksize, weights };
 }
 
-function clip8(sum: number): number {
-  const v = sum >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
 /** PIL's nearest neighbour (ImagingScaleAffine): source index of outputs [first, first + count), accumulated as PIL does. */
 function nearestIndex(inSize: number, outSize: number, first: number, count: number): Int32Array {
   const step = inSize / outSize;
@@ -106,39 +101,71 @@ function resampleNearest(src: Uint8Array, width: number, height: number, outW: n
   return out;
 }
 
-/** Horizontal pass over source rows [rowFirst, rowFirst + rows), outputs [left, left + crop). */
-function horizontal(src: Uint8Array, width: number, outW: number, filter: Filter, rowFirst: number, rows: number, left: number, crop: number): Uint8Array {
-  const out = new Uint8Array(rows * crop * 3);
+/** Horizontal pass over source rows [rowFirst, rowFirst + rows), outputs [left, left + crop): int32 sums as PIL's. */
+function horizontal(src: Uint8Array, width: number, outW: number, filter: Filter, rowFirst: number, rows: number, left: number, crop: number): Uint8ClampedArray {
+  const stride = crop * 3;
+  const out = new Uint8ClampedArray(rows * stride);
   if (outW === width) {
     for (let r = 0; r < rows; r++) {
       const s = ((rowFirst + r) * width + left) * 3;
-      out.set(src.subarray(s, s + crop * 3), r * crop * 3);
+      out.set(src.subarray(s, s + stride), r * stride);
     }
     return out;
   }
-  const taps = precomputeTaps(width, outW, filter, left, crop);
-  for (let r = 0; r < rows; r++) {
+  const { start, length, ksize, weights } = precomputeTaps(width, outW, filter, left, crop);
+  for (let r = 0, o = 0; r < rows; r++) {
     const rowBase = (rowFirst + r) * width * 3;
     for (let x = 0; x < crop; x++) {
-      const n = taps.length[x];
-      const kBase = x * taps.ksize;
-      let s = rowBase + taps.start[x] * 3;
+      let s = rowBase + start[x] * 3;
       let s0 = HALF;
       let s1 = HALF;
       let s2 = HALF;
-      for (let t = 0; t < n; t++, s += 3) {
-        const w = taps.weights[kBase + t];
-        s0 += src[s] * w;
-        s1 += src[s + 1] * w;
-        s2 += src[s + 2] * w;
+      for (let k = x * ksize, end = k + length[x]; k < end; k++, s += 3) {
+        const w = weights[k];
+        s0 = (s0 + Math.imul(src[s], w)) | 0;
+        s1 = (s1 + Math.imul(src[s + 1], w)) | 0;
+        s2 = (s2 + Math.imul(src[s + 2], w)) | 0;
       }
-      const o = (r * crop + x) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
+      // A clamped array's store is PIL's clip8 on the shifted sum.
+      out[o++] = s0 >> PRECISION_BITS;
+      out[o++] = s1 >> PRECISION_BITS;
+      out[o++] = s2 >> PRECISION_BITS;
     }
   }
   return out;
+}
+
+/** Vertical pass: output row y sums taps.length[y] rows of `rows` (which start at source row rowFirst), two rows per sweep. */
+function vertical(rows: Uint8ClampedArray, taps: Taps, rowFirst: number, crop: number): Uint8ClampedArray {
+  const stride = crop * 3;
+  const out = new Uint8ClampedArray(crop * stride);
+  const sums = new Int32Array(stride);
+  const { start, length, ksize, weights } = taps;
+  for (let y = 0; y < crop; y++) {
+    sums.fill(HALF);
+    const k = y * ksize;
+    const n = length[y];
+    let row = (start[y] - rowFirst) * stride;
+    let t = 0;
+    for (; t + 1 < n; t += 2, row += 2 * stride) {
+      const w0 = weights[k + t];
+      const w1 = weights[k + t + 1];
+      const next = row + stride;
+      for (let i = 0; i < stride; i++) sums[i] = (sums[i] + Math.imul(rows[row + i], w0) + Math.imul(rows[next + i], w1)) | 0;
+    }
+    if (t < n) {
+      const w = weights[k + t];
+      for (let i = 0; i < stride; i++) sums[i] = (sums[i] + Math.imul(rows[row + i], w)) | 0;
+    }
+    const o = y * stride;
+    for (let i = 0; i < stride; i++) out[o + i] = sums[i] >> PRECISION_BITS;
+  }
+  return out;
+}
+
+/** The same bytes as a Uint8Array (no copy), the type callers take. */
+function asBytes(clamped: Uint8ClampedArray): Uint8Array {
+  return new Uint8Array(clamped.buffer, clamped.byteOffset, clamped.length);
 }
 
 /**
@@ -159,22 +186,10 @@ export function resizeAndCropRgb(
 ): Uint8Array {
   if (interpolation === 'nearest') return resampleNearest(src, width, height, outW, outH, left, top, crop);
   const filter = FILTERS[interpolation];
-  if (outH === height) return horizontal(src, width, outW, filter, top, crop, left, crop);
+  if (outH === height) return asBytes(horizontal(src, width, outW, filter, top, crop, left, crop));
   const taps = precomputeTaps(height, outH, filter, top, crop);
   const rowFirst = taps.start[0];
   const rowEnd = taps.start[crop - 1] + taps.length[crop - 1];
   const rows = horizontal(src, width, outW, filter, rowFirst, rowEnd - rowFirst, left, crop);
-  const out = new Uint8Array(crop * crop * 3);
-  const stride = crop * 3;
-  const sums = new Float64Array(stride);
-  for (let y = 0; y < crop; y++) {
-    sums.fill(HALF);
-    for (let t = 0; t < taps.length[y]; t++) {
-      const w = taps.weights[y * taps.ksize + t];
-      const row = (taps.start[y] - rowFirst + t) * stride;
-      for (let i = 0; i < stride; i++) sums[i] += rows[row + i] * w;
-    }
-    for (let i = 0; i < stride; i++) out[y * stride + i] = clip8(sums[i]);
-  }
-  return out;
+  return asBytes(vertical(rows, taps, rowFirst, crop));
 }
