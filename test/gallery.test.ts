@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
-import { DEMO_MANIFEST, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
+import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { EmbeddingSpaces } from '../src/gallery/embeddingSpaces.js';
 import type { DatasetManifest } from '../src/metric/dataset.js';
@@ -77,7 +77,7 @@ describe('gallery queries over GraphQL', () => {
   };
 
   before(async () => {
-    const roots = `${dir},${dirname(dirname(DEMO_MANIFEST))}`;
+    const roots = `${dir},${dirname(dirname(DEMO_MANIFEST))},${ZOO_DIR}`;
     platform = await startPlatform({ ...loadConfig({ CORREMBED_DATA_ROOTS: roots }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: 'test-admin-key-0123456789', workers: 1 }, () => undefined);
     url = platform.server.url;
     demo = await seedDemo(platform, () => undefined);
