@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const skip = (why) => {
-  console.log(`blas-gemm: not built (${why}); scoring uses onnxruntime. Install libopenblas-dev and run npm rebuild to add it.`);
+  console.log(`blas-gemm: not built (${why}); scoring uses onnxruntime. It needs libopenblas-dev, a C compiler and make; then npm rebuild adds it.`);
   process.exit(0);
 };
 
