@@ -15,6 +15,6 @@ if (spawnSync('pkg-config', ['--exists', 'openblas']).status !== 0) skip('pkg-co
 // npm puts its bundled node-gyp on PATH for install scripts; the running Node's own headers avoid a download.
 const prefix = join(dirname(process.execPath), '..');
 const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-const gyp = spawnSync('node-gyp', ['rebuild', ...nodedir], { cwd: here, stdio: 'inherit' });
+const gyp = spawnSync('node-gyp', ['rebuild', '--loglevel=warn', ...nodedir], { cwd: here, stdio: 'inherit' });
 if (gyp.status !== 0) skip(gyp.error ? gyp.error.message : `node-gyp exited with ${gyp.status}`);
 console.log('blas-gemm: built native/blas-gemm/build/Release/blas_gemm.node');
