@@ -49,6 +49,7 @@ export function blasKernel(gemm: BlasGemm, targets: FloatArray, rows: number, di
   };
 }
 
+/** Kernels on the addon, each on `threads` threads. */
 export function blasSimilarityKernelFactory(gemm: BlasGemm, threads: number): SimilarityKernelFactory {
   return async (targets, rows, dim) => blasKernel(gemm, targets, rows, dim, threads);
 }

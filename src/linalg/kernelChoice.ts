@@ -1,12 +1,8 @@
 // Picks the similarity kernel: OpenBLAS through the native addon when it is built and allowed, else onnxruntime's MLAS.
 import { availableParallelism } from 'node:os';
 import { nativeBlasAllowed } from '../config.js';
-import { blasSimilarityKernelFactory, loadBlasGemm, type BlasGemm } from './blasSimilarityKernel.js';
+import { blasSimilarityKernelFactory, loadBlasGemm } from './blasSimilarityKernel.js';
 import type { SimilarityKernelFactory } from './similarityKernel.js';
-
-function allowedBlas(): BlasGemm | null {
-  return nativeBlasAllowed() ? loadBlasGemm().gemm : null;
-}
 
 /** Which kernel scoring uses in this process, and why (README: "which kernel is active"; bench:gemm). */
 export function similarityKernelName(): string {
@@ -20,7 +16,7 @@ export function similarityKernelName(): string {
  * is imported and its session opened at once, so a caller that starts this early overlaps both with its own work.
  */
 export async function openSimilarityKernelFactory(dim: number, double: boolean, threads = 0): Promise<SimilarityKernelFactory> {
-  const gemm = allowedBlas();
+  const gemm = nativeBlasAllowed() ? loadBlasGemm().gemm : null;
   if (gemm) return blasSimilarityKernelFactory(gemm, threads > 0 ? threads : availableParallelism());
   const { createGemmSession, kernelOnSession } = await import('./ortSimilarityKernel.js');
   // The first kernel takes the session opened here; a later one opens its own (closing a kernel releases its session).
