@@ -177,6 +177,11 @@ export function loadInputSafety(env: NodeJS.ProcessEnv = process.env, dataDir = 
   };
 }
 
+/** Whether scoring may use the native OpenBLAS kernel when it is built (CORREMBED_NATIVE_BLAS; false: onnxruntime). */
+export function nativeBlasAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag(env, 'CORREMBED_NATIVE_BLAS', true);
+}
+
 let processInputSafety: InputSafetyConfig | undefined;
 
 /** This process's input-safety settings from process.env, read once (loadConfig has already refused bad values at boot). */

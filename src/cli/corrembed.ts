@@ -55,4 +55,22 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** Commands that keep serving after run() returns; the process ends when they stop it. */
+const SERVING = new Set(['serve', 'function-host']);
+
+/** Resolves once everything written to the stream so far is handed to the OS (pipes are asynchronous). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+const argv = process.argv.slice(2);
+const code = await main(argv);
+if (SERVING.has(argv[0]) && code === 0) {
+  process.exitCode = code;
+} else {
+  // One-shot commands exit as soon as their output is written instead of waiting for the event loop to drain:
+  // Node's shutdown can deadlock with a V8 background thread at that point (nodejs/node#54918; seen here after
+  // `score` with worker threads, 2 runs in 5).
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}

@@ -1,7 +1,7 @@
 // SimilarityKernel backed by onnxruntime-node's CPU Gemm (MLAS): a multithreaded SGEMM reachable from TypeScript.
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel, ONNX_DOUBLE, ONNX_FLOAT } from './onnxGraph.js';
-import type { FloatArray, SimilarityKernel, SimilarityKernelFactory } from './similarityKernel.js';
+import type { FloatArray, SimilarityKernel } from './similarityKernel.js';
 
 function gemmTransBModel(dim: number, elemType: number): Uint8Array {
   return buildOnnxModel({
@@ -15,12 +15,7 @@ function gemmTransBModel(dim: number, elemType: number): Uint8Array {
   });
 }
 
-export interface OrtKernelOptions {
-  /** Threads for the GEMM; 0 lets onnxruntime choose (one per physical core). */
-  threads?: number;
-}
-
-/** A session computing queries x targets^T for rows of `dim` values (targets are an input, bound per kernel). */
+/** A session computing queries x targets^T for rows of `dim` values (targets are an input, bound per kernel); threads 0: onnxruntime's choice (one per physical core). */
 export function createGemmSession(dim: number, double: boolean, threads = 0): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(gemmTransBModel(dim, double ? ONNX_DOUBLE : ONNX_FLOAT), {
     intraOpNumThreads: threads,
@@ -46,8 +41,4 @@ export function kernelOnSession(session: ort.InferenceSession, targets: FloatArr
     },
     close: () => session.release(),
   };
-}
-
-export function ortSimilarityKernelFactory(options: OrtKernelOptions = {}): SimilarityKernelFactory {
-  return async (targets, rows, dim) => kernelOnSession(await createGemmSession(dim, targets instanceof Float64Array, options.threads ?? 0), targets, rows, dim);
 }

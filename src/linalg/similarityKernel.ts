@@ -11,7 +11,10 @@ export function sharedFloatArray(double: boolean, length: number): FloatArray {
 /** Multiplies blocks of query rows against a fixed target matrix: out[b, m] = <query_b, target_m>. */
 export interface SimilarityKernel {
   readonly targetRows: number;
-  /** `queries` is row-major count x dim; resolves to a row-major count x targetRows matrix. */
+  /**
+   * `queries` is row-major count x dim; resolves to a row-major count x targetRows matrix, which the kernel may
+   * overwrite from the second multiply after this one (so one product can be read while the next is computed).
+   */
   multiply(queries: FloatArray, count: number): Promise<FloatArray>;
   close(): Promise<void>;
 }

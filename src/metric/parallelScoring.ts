@@ -1,6 +1,7 @@
 // Runs the scoring pass on the calling thread or, for large problems, as query shards on worker threads.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
 import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
@@ -125,8 +126,7 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
   const threads = Math.max(1, context.threads ?? availableParallelism());
   const work = queries.length * rows * data.dim;
   if (context.kernelFactory || threads === 1 || work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK)) {
-    // Loaded on demand: when the shards run on workers, this thread never needs onnxruntime.
-    const kernelFactory = context.kernelFactory ?? (await import('../linalg/ortSimilarityKernel.js')).ortSimilarityKernelFactory();
+    const kernelFactory = context.kernelFactory ?? (await openSimilarityKernelFactory(data.dim, data.vectors instanceof Float64Array));
     const { targets } = representativeTargets(data, options.representative);
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
   }

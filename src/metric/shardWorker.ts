@@ -1,12 +1,12 @@
-// Worker-thread entry for parallel scoring: opens its GEMM session at once, then scores chunks of one pass's queries,
+// Worker-thread entry for parallel scoring: prepares its GEMM kernel at once, then scores chunks of one pass's queries,
 // taking the next unclaimed chunk from a shared counter until none is left (so a busier core simply takes fewer).
 import { parentPort, workerData } from 'node:worker_threads';
-import { createGemmSession, kernelOnSession } from '../linalg/ortSimilarityKernel.js';
+import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { openQueryRunScorer, type PassOptions, type PassResult } from './scorePass.js';
 
-/** Known when the worker starts (before the dataset is ready), so the session is created meanwhile. */
+/** Known when the worker starts (before the dataset is ready), so the kernel is prepared meanwhile. */
 export interface ShardWorkerSetup {
   dim: number;
   double: boolean;
@@ -26,14 +26,14 @@ export type ShardMessage = { chunk: number; result: PassResult } | { done: true 
 
 const { dim, double } = workerData as ShardWorkerSetup;
 const port = parentPort!;
-const session = createGemmSession(dim, double, 1);
-session.catch(() => undefined);
+// One GEMM thread per worker: the workers themselves are the parallelism.
+const kernelFactory = openSimilarityKernelFactory(dim, double, 1);
+kernelFactory.catch(() => undefined);
 
 async function run(job: ShardJob): Promise<void> {
   // Each worker builds its own unit representatives from the shared embeddings: in parallel, in owned memory.
   const { targets } = representativeTargets(job.data, job.options.representative);
-  const ready = await session;
-  const scorer = await openQueryRunScorer(job.data, targets, job.options, async (t, rows) => kernelOnSession(ready, t, rows, dim));
+  const scorer = await openQueryRunScorer(job.data, targets, job.options, await kernelFactory);
   try {
     const chunkCount = job.chunks.length - 1;
     for (let c = Atomics.add(job.next, 0, 1); c < chunkCount; c = Atomics.add(job.next, 0, 1)) {

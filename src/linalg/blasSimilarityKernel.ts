@@ -1,0 +1,55 @@
+// SimilarityKernel on OpenBLAS's GEMM through the optional Node-API addon in native/blas-gemm (built by npm install).
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { FloatArray, SimilarityKernel, SimilarityKernelFactory } from './similarityKernel.js';
+
+/** The addon's exports (native/blas-gemm/src/blas_gemm.c). */
+export interface BlasGemm {
+  /** out[0, count x rows) = queries x targets^T, on `threads` threads; all three arrays of one float type. */
+  multiply(queries: FloatArray, count: number, targets: FloatArray, rows: number, dim: number, out: FloatArray, threads: number): Promise<void>;
+  /** The OpenBLAS build and the CPU kernels it chose. */
+  describe(): string;
+}
+
+/** Where `npm install` builds the addon (this module runs from dist/src/linalg/). */
+export const BLAS_GEMM_ADDON = fileURLToPath(new URL('../../../native/blas-gemm/build/Release/blas_gemm.node', import.meta.url));
+
+let addon: { gemm: BlasGemm | null; error: string } | undefined;
+
+/** The addon, or null with the reason it did not load (not built, no libopenblas at run time), tried once per thread. */
+export function loadBlasGemm(): { gemm: BlasGemm | null; error: string } {
+  if (addon === undefined) {
+    try {
+      addon = { gemm: createRequire(import.meta.url)(BLAS_GEMM_ADDON) as BlasGemm, error: '' };
+    } catch (error) {
+      addon = { gemm: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    }
+  }
+  return addon;
+}
+
+/**
+ * A kernel over `targets` (read in place, shared memory included). Products land in two output buffers used in
+ * turn, so a result stays valid until the second multiply after it (see SimilarityKernel.multiply).
+ */
+export function blasKernel(gemm: BlasGemm, targets: FloatArray, rows: number, dim: number, threads: number): SimilarityKernel {
+  const outputs: FloatArray[] = [];
+  let turn = 0;
+  return {
+    targetRows: rows,
+    async multiply(queries, count) {
+      const size = count * rows;
+      if ((outputs[turn]?.length ?? -1) < size) outputs[turn] = targets instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+      const out = outputs[turn].subarray(0, size);
+      turn ^= 1;
+      await gemm.multiply(queries, count, targets, rows, dim, out, threads);
+      return out;
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Kernels on the addon, each on `threads` threads. */
+export function blasSimilarityKernelFactory(gemm: BlasGemm, threads: number): SimilarityKernelFactory {
+  return async (targets, rows, dim) => blasKernel(gemm, targets, rows, dim, threads);
+}
