@@ -7,6 +7,13 @@ export interface LeaderboardRow {
   model: { name: string; dim: number; metadata: { family: string | null; imagenetAcc1: number | null; params: number | null } };
 }
 
+/** Families can be sentences; the table shows their start (the API has them whole). */
+const FAMILY_WIDTH = 32;
+
+function shorten(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1).trimEnd()}…`;
+}
+
 export function renderLeaderboard(rows: LeaderboardRow[]): string {
   if (rows.length === 0) return '(no finished evaluation with the default options yet)';
   const lines = rows.map((r) => [
@@ -15,7 +22,7 @@ export function renderLeaderboard(rows: LeaderboardRow[]): string {
     r.score.toFixed(4),
     r.ci95 ? `[${r.ci95.low.toFixed(4)}, ${r.ci95.high.toFixed(4)}]` : '',
     String(r.model.dim),
-    r.model.metadata.family ?? '',
+    shorten(r.model.metadata.family ?? '', FAMILY_WIDTH),
     r.model.metadata.imagenetAcc1 === null ? '' : r.model.metadata.imagenetAcc1.toFixed(1),
     r.model.metadata.params === null ? '' : String(r.model.metadata.params),
   ]);
