@@ -1,6 +1,8 @@
 // SimilarityKernel on OpenBLAS's GEMM through the optional Node-API addon in native/blas-gemm (built by npm install).
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { FloatArray, SimilarityKernel, SimilarityKernelFactory } from './similarityKernel.js';
 
 /** The addon's exports (native/blas-gemm/src/blas_gemm.c). */
@@ -15,6 +17,11 @@ export interface BlasGemm {
 export const BLAS_GEMM_ADDON = fileURLToPath(new URL('../../../native/blas-gemm/build/Release/blas_gemm.node', import.meta.url));
 
 let addon: { gemm: BlasGemm | null; error: string } | undefined;
+
+// OpenBLAS sizes its thread pool when the library loads: without OPENBLAS_NUM_THREADS it takes every CPU of the
+// host, not of the container (here 404 ms to load instead of 4). Set from the main thread, at import, so the real
+// environment has it before any thread (workers read it there; their own process.env is a copy) loads the addon.
+if (isMainThread && process.env.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = String(availableParallelism());
 
 /** The addon, or null with the reason it did not load (not built, no libopenblas at run time), tried once per thread. */
 export function loadBlasGemm(): { gemm: BlasGemm | null; error: string } {
