@@ -12,7 +12,6 @@ interface Neighbours {
 }
 
 interface GalleryState {
-  datasetId: string;
   models: ModelInfo[];
   query: ImageInfo | null;
 }
@@ -65,7 +64,7 @@ function modelSelect(id: string, label: string, models: ModelInfo[], selected: n
 
 export function renderGallery(container: HTMLElement, datasetId: string, models: ModelInfo[]): void {
   if (models.length === 0) return show(container, notice('Evaluate a model on this dataset to browse its neighbours.'));
-  const state: GalleryState = { datasetId, models, query: null };
+  const state: GalleryState = { models, query: null };
   const search = h('input', { id: 'gallery-search', type: 'search', placeholder: 'image id, item id or tag', autocomplete: 'off' });
   const kSelect = h('select', { id: 'gallery-k' }, ...[4, 8, 12, 16].map((k) => h('option', { value: k, selected: k === 8 }, String(k))));
   const picker = h('div', { class: 'picker', role: 'group', 'aria-label': 'Query images' });

@@ -32,7 +32,7 @@ function describeDataset(dataset: DatasetInfo): HTMLElement {
   return h('p', { class: 'dataset-summary' }, `${dataset.imageCount} images of ${dataset.itemCount} items; tag categories: ${categories}.`);
 }
 
-/** The panels that change when a run completes; returns the evaluated models' ids. */
+/** Draws the panels that change when a run completes; returns what it read. */
 async function drawBoard(datasetId: string): Promise<Board> {
   const board = await gql<Board>(BOARD_QUERY, { datasetId });
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
