@@ -7,8 +7,11 @@ import type { FloatArray, SimilarityKernel, SimilarityKernelFactory } from './si
 
 /** The addon's exports (native/blas-gemm/src/blas_gemm.c). */
 export interface BlasGemm {
-  /** out[0, count x rows) = queries x targets^T, on `threads` threads; all three arrays of one float type. */
-  multiply(queries: FloatArray, count: number, targets: FloatArray, rows: number, dim: number, out: FloatArray, threads: number): Promise<void>;
+  /**
+   * out[0, count x rows) = queries x targets^T, on `threads` threads; all three arrays of one float type. `lane`: the
+   * first query's position in its pass, which places the rows where OpenBLAS gives each the same bits (blas_gemm.c).
+   */
+  multiply(queries: FloatArray, count: number, targets: FloatArray, rows: number, dim: number, out: FloatArray, threads: number, lane: number): Promise<void>;
   /** The OpenBLAS build and the CPU kernels it chose. */
   describe(): string;
 }
@@ -44,12 +47,12 @@ export function blasKernel(gemm: BlasGemm, targets: FloatArray, rows: number, di
   let turn = 0;
   return {
     targetRows: rows,
-    async multiply(queries, count) {
+    async multiply(queries, count, position = 0) {
       const size = count * rows;
       if ((outputs[turn]?.length ?? -1) < size) outputs[turn] = targets instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
       const out = outputs[turn].subarray(0, size);
       turn ^= 1;
-      await gemm.multiply(queries, count, targets, rows, dim, out, threads);
+      await gemm.multiply(queries, count, targets, rows, dim, out, threads, position);
       return out;
     },
     close: async () => undefined,

@@ -14,8 +14,10 @@ export interface SimilarityKernel {
   /**
    * `queries` is row-major count x dim; resolves to a row-major count x targetRows matrix, which the kernel may
    * overwrite from the second multiply after this one (so one product can be read while the next is computed).
+   * `position` is the first query's position in its pass (default 0): a kernel whose sums round by a row's place in
+   * its block uses it, so a query gets the same products however the pass is cut into blocks, chunks and shards.
    */
-  multiply(queries: FloatArray, count: number): Promise<FloatArray>;
+  multiply(queries: FloatArray, count: number, position?: number): Promise<FloatArray>;
   close(): Promise<void>;
 }
 

@@ -79,7 +79,8 @@ export async function computeShard(
   if (!pass) throw new UserInputError(`shard request: no pass for baseline ${JSON.stringify(baseline)} with these options`);
   const data = pass.prepare();
   const positions = shardQueries(data, queries, shards)[shard];
-  return encodePassResult(await runScorePass(data, Int32Array.from(positions, (p) => queries[p]), pass.options, passContext));
+  const position = positions.byteOffset / Int32Array.BYTES_PER_ELEMENT;
+  return encodePassResult(await runScorePass(data, Int32Array.from(positions, (p) => queries[p]), pass.options, { ...passContext, position }));
 }
 
 /** Refuses an answer that does not fit its shard: `queries` queries, `categories` categories, `options`. */

@@ -7,7 +7,7 @@ import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates } from './retrieval.js';
-import { blockSizeFor, scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
+import { blockSizeFor, QUERY_ROW_GROUP, scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
 import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
@@ -20,12 +20,15 @@ export interface PassContext {
   /** Multiply-adds from which the shards go to worker threads (default DEFAULT_PARALLEL_WORK). */
   parallelWork?: number;
   onProgress?: ProgressListener;
+  /** Where `queries` start in the scoring order of their whole pass, when they are a shard of it (default 0). */
+  position?: number;
 }
 
 /**
  * Splits the queries, grouped by item, into `count` contiguous shards (positions into `queries`) whose sizes differ
  * by at most one; shards are empty only when there are fewer queries than shards. In shard order, the shards run
- * through the queries in the order a single pass scores them.
+ * through the queries in the order a single pass scores them; they are views of one array, so a shard's byteOffset
+ * tells where it starts in that order.
  */
 export function shardQueries(data: PreparedDataset, queries: Int32Array, count: number): Int32Array[] {
   const positions = Int32Array.from({ length: queries.length }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
@@ -89,14 +92,16 @@ function takeWorkers(count: number, setup: ShardWorkerSetup): Worker[] {
 /**
  * Bounds of the chunks the workers claim, over `count` queries in scoring order: whole blocks first, then smaller
  * ones (down to a quarter block) as the end nears, so the workers finish close together even when other work on
- * the machine slows one of them. The block size does not change any product, so neither does the chunking.
+ * the machine slows one of them. Chunks are whole query row groups, so the kernel pads none but the last. The block
+ * size does not change any product, so neither does the chunking.
  */
 export function chunkBounds(count: number, blockSize: number, workers: number): Int32Array {
-  const smallest = Math.max(1, Math.ceil(blockSize / 4));
+  const group = (rows: number): number => Math.max(QUERY_ROW_GROUP, Math.ceil(rows / QUERY_ROW_GROUP) * QUERY_ROW_GROUP);
+  const smallest = group(blockSize / 4);
   const bounds = [0];
   for (let start = 0; start < count; ) {
     const remaining = count - start;
-    start += Math.min(remaining, Math.max(smallest, Math.min(blockSize, Math.ceil(remaining / (2 * workers)))));
+    start += Math.min(remaining, Math.max(smallest, Math.min(blockSize, group(remaining / (2 * workers)))));
     bounds.push(start);
   }
   return Int32Array.from(bounds);
@@ -128,7 +133,7 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
   if (context.kernelFactory || threads === 1 || work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK)) {
     const kernelFactory = context.kernelFactory ?? (await openSimilarityKernelFactory(data.dim, data.vectors instanceof Float64Array));
     const { targets } = representativeTargets(data, options.representative);
-    return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress);
+    return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress, context.position ?? 0);
   }
   // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time.
   const [positions] = shardQueries(data, queries, 1);
@@ -138,6 +143,7 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
     data,
     queries: Int32Array.from(positions, (p) => queries[p]),
     chunks: bounds,
+    position: context.position ?? 0,
     next: new Int32Array(new SharedArrayBuffer(4)),
     options,
   };

@@ -25,13 +25,18 @@ export interface PassResult {
 
 export type ProgressListener = (done: number, total: number) => void;
 
+/** Query rows go to the kernel in whole groups of this many (blas_gemm.c's LANE_GROUP): blocks are multiples of it. */
+export const QUERY_ROW_GROUP = 48;
+
 /**
- * Queries per similarity block: up to 512, with the block's output at most 2^23 floats (32 MiB). onnxruntime repacks
- * the targets for every product, so taller blocks amortise that (at 20,000 targets, 419 rows instead of 200 cut the
- * CPU time by 7 to 14%); larger outputs are page-faulted afresh on every call. The block size changes no product.
+ * Queries per similarity block: up to 480, a multiple of QUERY_ROW_GROUP, with the block's output at most 2^23 floats
+ * (32 MiB). The GEMM repacks the targets for every product, so taller blocks amortise that (at 20,000 targets, 419
+ * rows instead of 200 cut the CPU time by 7 to 14%); larger outputs are page-faulted afresh on every call. The block
+ * size changes no product.
  */
 export function blockSizeFor(targetRows: number): number {
-  return Math.max(32, Math.min(512, Math.floor(2 ** 23 / Math.max(1, targetRows))));
+  const rows = Math.max(QUERY_ROW_GROUP, Math.min(512, Math.floor(2 ** 23 / Math.max(1, targetRows))));
+  return rows - (rows % QUERY_ROW_GROUP);
 }
 
 /** The x side of one query item over the pair set: shifted values (or shifted ranks) and their sums. */
@@ -188,8 +193,11 @@ class QueryScorer {
 
 /** Scores runs of queries against one kernel, reusing the per-pass state (see openQueryRunScorer). */
 export interface QueryRunScorer {
-  /** Per-query results for `queries` (image indices), in their order; a run scored alone gives the same values. */
-  score(queries: Int32Array, onProgress?: ProgressListener): Promise<PassResult>;
+  /**
+   * Per-query results for `queries` (image indices), in their order; a run scored alone gives the same values.
+   * `position`: where the run starts in its pass's scoring order (0: the whole pass), so blocks line up with the pass.
+   */
+  score(queries: Int32Array, onProgress?: ProgressListener, position?: number): Promise<PassResult>;
   close(): Promise<void>;
 }
 
@@ -211,25 +219,32 @@ export async function openQueryRunScorer(
   // Two query buffers in turn: a block's buffer is refilled only after its product has been consumed.
   const buffers = [0, 1].map(() => (data.vectors instanceof Float64Array ? new Float64Array(blockSize * dim) : new Float32Array(blockSize * dim)));
   return {
-    async score(queries, onProgress) {
+    async score(queries, onProgress, position = 0) {
       const Q = queries.length;
       scorer.begin(Q);
       // Queries grouped by item, so each item's tag cosines are computed once.
       const order = Int32Array.from({ length: Q }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
-      const multiplyBlock = (start: number): Promise<FloatArray> => {
-        const count = Math.min(blockSize, Q - start);
-        const block = buffers[(start / blockSize) % 2];
+      // Blocks start at multiples of blockSize in the pass (so the first may be shorter): the same ones as a whole pass.
+      const head = Math.min(Q, blockSize - (position % blockSize));
+      const bounds = [0];
+      for (let end = head; bounds[bounds.length - 1] < Q; end += blockSize) bounds.push(Math.min(end, Q));
+      const multiplyBlock = (k: number): Promise<FloatArray> => {
+        const start = bounds[k];
+        const count = bounds[k + 1] - start;
+        const block = buffers[k % 2];
         for (let b = 0; b < count; b++) {
           const image = queries[order[start + b]];
           block.set(data.vectors.subarray(image * dim, (image + 1) * dim), b * dim);
         }
-        return kernel.multiply(block, count);
+        return kernel.multiply(block, count, position + start);
       };
-      let pending = Q > 0 ? multiplyBlock(0) : null;
-      for (let start = 0; start < Q; start += blockSize) {
+      const blocks = bounds.length - 1;
+      let pending = blocks > 0 ? multiplyBlock(0) : null;
+      for (let k = 0; k < blocks; k++) {
         const products = await pending!;
-        pending = start + blockSize < Q ? multiplyBlock(start + blockSize) : null;
-        const count = Math.min(blockSize, Q - start);
+        pending = k + 1 < blocks ? multiplyBlock(k + 1) : null;
+        const start = bounds[k];
+        const count = bounds[k + 1] - start;
         for (let b = 0; b < count; b++) {
           const p = order[start + b];
           const image = queries[p];
@@ -245,8 +260,9 @@ export async function openQueryRunScorer(
 
 /**
  * Scores `queries` (image indices) against every item: blocked similarity products from `targets` (see
- * representativeTargets), then the per-query correlations. A shard of the queries gives the same per-query values
- * as the whole, so shards can run anywhere and be concatenated.
+ * representativeTargets), then the per-query correlations. A shard of the queries (a run of the pass's scoring
+ * order starting at `position`) gives the same per-query values as the whole, so shards can run anywhere and be
+ * concatenated.
  */
 export async function scoreShard(
   data: PreparedDataset,
@@ -255,10 +271,11 @@ export async function scoreShard(
   options: PassOptions,
   kernelFactory: SimilarityKernelFactory,
   onProgress?: ProgressListener,
+  position = 0,
 ): Promise<PassResult> {
   const runner = await openQueryRunScorer(data, targets, options, kernelFactory);
   try {
-    return await runner.score(queries, onProgress);
+    return await runner.score(queries, onProgress, position);
   } finally {
     await runner.close();
   }

@@ -17,6 +17,8 @@ export interface ShardJob {
   /** The pass's queries (image indices) in scoring order; chunk c is queries[chunks[c], chunks[c + 1]). */
   queries: Int32Array;
   chunks: Int32Array;
+  /** Where queries[0] stands in the scoring order of the whole pass. */
+  position: number;
   /** Shared counter: Atomics.add(next, 0, 1) claims the next chunk. */
   next: Int32Array;
   options: PassOptions;
@@ -37,7 +39,7 @@ async function run(job: ShardJob): Promise<void> {
   try {
     const chunkCount = job.chunks.length - 1;
     for (let c = Atomics.add(job.next, 0, 1); c < chunkCount; c = Atomics.add(job.next, 0, 1)) {
-      const result = await scorer.score(job.queries.subarray(job.chunks[c], job.chunks[c + 1]));
+      const result = await scorer.score(job.queries.subarray(job.chunks[c], job.chunks[c + 1]), undefined, job.position + job.chunks[c]);
       port.postMessage({ chunk: c, result } satisfies ShardMessage);
     }
   } finally {

@@ -1,4 +1,4 @@
-// Node-API addon: out = queries x targets^T through OpenBLAS's cblas_sgemm/dgemm, off the JS thread, split by target rows.
+// Node-API addon: out = queries x targets^T through OpenBLAS's cblas_sgemm/dgemm, off the JS thread, split by query rows.
 #include <cblas.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -7,16 +7,17 @@
 #include <string.h>
 
 #define MAX_THREADS 256
-/* Target-row slices start on multiples of this, so every thread but the last runs OpenBLAS's widest kernels. */
-#define SLICE_ALIGN 64
 /*
- * OpenBLAS hands small products to other kernels (0.3.21's SkylakeX "small matrix" kernel when M x N <= 1200, GEMV
- * for one row in later releases) whose sums round differently, so a query's products would depend on the block it
- * came in. Every call therefore has at least 2 query rows and MIN_CELLS outputs (short blocks are padded with zero
- * rows), and a product is split over threads only when each slice keeps MIN_SLICE target rows.
+ * OpenBLAS's kernels do not give a query row the same bits wherever it sits: the Haswell SGEMM kernel (also picked
+ * for AMD Zen) rounds a row's sums differently by its place in a 12-row group and in short edge groups, 0.3.21's
+ * SkylakeX "small matrix" kernel takes products with M x N <= 1200, later releases send one row to GEMV. So every
+ * call runs on whole groups of LANE_GROUP rows (a multiple of every unroll seen: 2, 4, 8, 12, 16, 24), the caller's
+ * rows placed at their lane (their position in the pass modulo LANE_GROUP) with zero rows around them, at least
+ * MIN_CELLS outputs, and the target matrix whole (splitting it changes its blocking, hence the bits): threads take
+ * slices of whole groups of query rows. Then a query's products depend only on the query, the targets and its lane.
  */
+#define LANE_GROUP 48
 #define MIN_CELLS 1280
-#define MIN_SLICE 2048
 
 extern void openblas_set_num_threads(int);
 extern char *openblas_get_config(void);
@@ -27,7 +28,7 @@ typedef struct {
   const void *queries;
   const void *targets;
   void *out;
-  int count, rows, dim, threads;
+  int count, rows, dim, threads, lane;
   int out_of_memory;
   napi_ref refs[3];
   napi_deferred deferred;
@@ -36,68 +37,75 @@ typedef struct {
 
 typedef struct {
   const Gemm *g;
-  int first, last, count;
+  int count;
   const void *queries;
   void *out;
 } Slice;
 
-/* out[:, first:last] = queries x targets[first:last]^T for `count` query rows (the call's, or its padded count). */
+/* out = queries x targets^T for the slice's `count` query rows against every target row. */
 static void *run_slice(void *arg) {
   const Slice *s = arg;
   const Gemm *g = s->g;
-  const int n = s->last - s->first;
-  if (n <= 0) return NULL;
+  if (s->count <= 0) return NULL;
   if (g->is_double) {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->count, n, g->dim, 1.0, s->queries, g->dim,
-                (const double *)g->targets + (size_t)s->first * g->dim, g->dim, 0.0, (double *)s->out + s->first, g->rows);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->count, g->rows, g->dim, 1.0, s->queries, g->dim,
+                g->targets, g->dim, 0.0, s->out, g->rows);
   } else {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->count, n, g->dim, 1.0f, s->queries, g->dim,
-                (const float *)g->targets + (size_t)s->first * g->dim, g->dim, 0.0f, (float *)s->out + s->first, g->rows);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->count, g->rows, g->dim, 1.0f, s->queries, g->dim,
+                g->targets, g->dim, 0.0f, s->out, g->rows);
   }
   return NULL;
 }
 
-/* A short block as a zero-padded copy of `padded` rows, so it takes the same OpenBLAS path as a full one. */
-static void multiply_padded(Gemm *g, int padded) {
-  const size_t size = g->is_double ? sizeof(double) : sizeof(float);
-  void *queries = calloc((size_t)padded * g->dim, size);
-  void *out = malloc((size_t)padded * g->rows * size);
-  if (queries != NULL && out != NULL) {
-    memcpy(queries, g->queries, (size_t)g->count * g->dim * size);
-    Slice all = {g, 0, g->rows, padded, queries, out};
-    run_slice(&all);
-    memcpy(g->out, out, (size_t)g->count * g->rows * size);
-  }
-  g->out_of_memory = queries == NULL || out == NULL;
-  free(queries);
-  free(out);
-}
+static int round_up(int value, int step) { return (value + step - 1) / step * step; }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  Gemm *g = data;
-  if (g->count == 0 || g->rows == 0) return;
-  const int padded = (MIN_CELLS + g->rows - 1) / g->rows;
-  if (g->count < 2 || g->count < padded) {
-    multiply_padded(g, padded > 2 ? padded : 2);
-    return;
-  }
-  int threads = g->rows / MIN_SLICE < g->threads ? g->rows / MIN_SLICE : g->threads;
+/* `total` rows (whole lane groups) from `queries` into `out`, split over up to g->threads threads by whole groups. */
+static void run_rows(const Gemm *g, const void *queries, void *out, int total) {
+  const size_t size = g->is_double ? sizeof(double) : sizeof(float);
+  int threads = g->threads < total / LANE_GROUP ? g->threads : total / LANE_GROUP;
   if (threads < 1) threads = 1;
-  const int step = ((g->rows + threads - 1) / threads + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN;
-  threads = (g->rows + step - 1) / step;
-  /* Rounding the step up can leave a short last slice: it joins the one before. */
-  if (threads > 1 && g->rows - (threads - 1) * step < MIN_SLICE / 2) threads--;
+  const int step = round_up((total + threads - 1) / threads, LANE_GROUP);
+  threads = (total + step - 1) / step;
   Slice slices[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   int started[MAX_THREADS] = {0};
-  for (int t = 0; t < threads; t++) slices[t] = (Slice){g, t * step, t == threads - 1 ? g->rows : (t + 1) * step, g->count, g->queries, g->out};
+  for (int t = 0; t < threads; t++) {
+    const int first = t * step;
+    slices[t] = (Slice){g, (t == threads - 1 ? total : first + step) - first, (const char *)queries + (size_t)first * g->dim * size,
+                        (char *)out + (size_t)first * g->rows * size};
+  }
   for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, run_slice, &slices[t]) == 0;
   run_slice(&slices[0]);
   for (int t = 1; t < threads; t++) {
     if (started[t]) pthread_join(ids[t], NULL);
     else run_slice(&slices[t]);
   }
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  Gemm *g = data;
+  if (g->count == 0 || g->rows == 0) return;
+  const int lead = g->lane % LANE_GROUP;
+  int total = round_up(lead + g->count, LANE_GROUP);
+  const int fewest = round_up((MIN_CELLS + g->rows - 1) / g->rows, LANE_GROUP);
+  if (total < fewest) total = fewest;
+  if (lead == 0 && total == g->count) {
+    run_rows(g, g->queries, g->out, total);
+    return;
+  }
+  /* The rows at their lanes in a zero-padded copy, and the products of those rows copied back. */
+  const size_t size = g->is_double ? sizeof(double) : sizeof(float);
+  char *queries = calloc((size_t)total * g->dim, size);
+  char *out = malloc((size_t)total * g->rows * size);
+  g->out_of_memory = queries == NULL || out == NULL;
+  if (!g->out_of_memory) {
+    memcpy(queries + (size_t)lead * g->dim * size, g->queries, (size_t)g->count * g->dim * size);
+    run_rows(g, queries, out, total);
+    memcpy(g->out, out + (size_t)lead * g->rows * size, (size_t)g->count * g->rows * size);
+  }
+  free(queries);
+  free(out);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -134,16 +142,19 @@ static int non_negative(napi_env env, napi_value value, int *out) {
   return napi_get_value_int32(env, value, out) == napi_ok && *out >= 0;
 }
 
-/* multiply(queries, count, targets, rows, dim, out, threads): Promise<void>; all three arrays of one float type. */
+/*
+ * multiply(queries, count, targets, rows, dim, out, threads, lane): Promise<void>; all three arrays of one float
+ * type; `lane` is the first query's position in its pass (see LANE_GROUP).
+ */
 static napi_value multiply(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 7) return fail(env, "blas-gemm: multiply(queries, count, targets, rows, dim, out, threads)");
-  int count, rows, dim, threads;
+  if (argc != 8) return fail(env, "blas-gemm: multiply(queries, count, targets, rows, dim, out, threads, lane)");
+  int count, rows, dim, threads, lane;
   if (!non_negative(env, argv[1], &count) || !non_negative(env, argv[3], &rows) || !non_negative(env, argv[4], &dim) ||
-      !non_negative(env, argv[6], &threads) || dim == 0 || threads == 0) {
-    return fail(env, "blas-gemm: count and rows must be non-negative integers, dim and threads positive");
+      !non_negative(env, argv[6], &threads) || !non_negative(env, argv[7], &lane) || dim == 0 || threads == 0) {
+    return fail(env, "blas-gemm: count, rows and lane must be non-negative integers, dim and threads positive");
   }
   napi_typedarray_type types[3];
   void *pointers[3];
@@ -162,6 +173,7 @@ static napi_value multiply(napi_env env, napi_callback_info info) {
   g->rows = rows;
   g->dim = dim;
   g->threads = threads < MAX_THREADS ? threads : MAX_THREADS;
+  g->lane = lane;
   const int arrays[3] = {0, 2, 5};
   for (int i = 0; i < 3; i++) napi_create_reference(env, argv[arrays[i]], 1, &g->refs[i]);
   napi_value promise, name;
