@@ -3,7 +3,8 @@
 // scoring benchmark; three interleaved rounds, medians. Usage: npm run build && node dist/bench/gemm.js
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { blasKernel, loadBlasGemm } from '../src/linalg/blasSimilarityKernel.js';
+import { blasKernel } from '../src/linalg/blasSimilarityKernel.js';
+import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
 import { createGemmSession, kernelOnSession } from '../src/linalg/ortSimilarityKernel.js';
 import type { SimilarityKernel } from '../src/linalg/similarityKernel.js';
 

@@ -182,6 +182,24 @@ export function nativeBlasAllowed(env: NodeJS.ProcessEnv = process.env): boolean
   return flag(env, 'CORREMBED_NATIVE_BLAS', true);
 }
 
+/**
+ * Which CPU kernels the native addon's OpenBLAS runs (CORREMBED_OPENBLAS_CORETYPE): `auto` (default) lets OpenBLAS
+ * detect the CPU, setting aside OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE inherited from the environment (often pinned
+ * for other programs: Haswell kernels on an AVX-512 machine run SGEMM at 0.6 of its speed); `inherit` keeps them; any
+ * other value is an OpenBLAS core name (Haswell, SkylakeX, Cooperlake, Zen, ...).
+ */
+export function openBlasCoreType(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.CORREMBED_OPENBLAS_CORETYPE;
+  if (raw === undefined || raw === '') return 'auto';
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(raw)) throw new ConfigError('CORREMBED_OPENBLAS_CORETYPE', `must be auto, inherit or an OpenBLAS core name (got "${raw}")`);
+  return raw;
+}
+
+/** CORREMBED_SYMMETRIC_PASS=false multiplies every representative pair twice, as queries of both (src/metric/symmetricPass.ts). */
+export function symmetricPassAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag(env, 'CORREMBED_SYMMETRIC_PASS', true);
+}
+
 let processInputSafety: InputSafetyConfig | undefined;
 
 /** This process's input-safety settings from process.env, read once (loadConfig has already refused bad values at boot). */

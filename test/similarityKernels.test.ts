@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nativeBlasAllowed } from '../src/config.js';
-import { blasKernel, loadBlasGemm } from '../src/linalg/blasSimilarityKernel.js';
+import { blasKernel } from '../src/linalg/blasSimilarityKernel.js';
+import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
 import { openSimilarityKernelFactory, similarityKernelName } from '../src/linalg/kernelChoice.js';
 import { createGemmSession, kernelOnSession } from '../src/linalg/ortSimilarityKernel.js';
-import { sharedFloatArray, type FloatArray } from '../src/linalg/similarityKernel.js';
+import { largeFloatArray } from '../src/linalg/hugePages.js';
+import type { FloatArray } from '../src/linalg/similarityKernel.js';
 
 // dim >= 32, blocks of several query row groups (3 threads get 2 slices) and short blocks at odd positions, where
 // OpenBLAS would round differently without the addon's row placement.
@@ -15,7 +17,7 @@ const COUNT = 149;
 const FEW_ROWS = 301;
 
 function randomMatrix(double: boolean, length: number, seed: number, shared = false): FloatArray {
-  const m = shared ? sharedFloatArray(double, length) : double ? new Float64Array(length) : new Float32Array(length);
+  const m = shared ? largeFloatArray(double, length, true) : double ? new Float64Array(length) : new Float32Array(length);
   let s = seed;
   for (let i = 0; i < length; i++) {
     s = (s * 1103515245 + 12345) % 2147483648;

@@ -1,7 +1,7 @@
 // Reads NumPy .npy matrices (float32/float16/float64, little-endian, C order, 2-D) into a float32 EmbeddingMatrix.
 import { open } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
-import { sharedFloatArray } from '../linalg/similarityKernel.js';
+import { largeFloatArray } from '../linalg/hugePages.js';
 import type { EmbeddingMatrix } from '../metric/embeddings.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -82,7 +82,7 @@ export function parseNpyMatrix(bytes: Buffer, source: string): EmbeddingMatrix {
     data = new Float32Array(bytes.buffer, offset, n);
   } else {
     // Converted (or realigned) values go to shared memory too, like a file read by readFileShared.
-    data = sharedFloatArray(false, n) as Float32Array;
+    data = largeFloatArray(false, n, true) as Float32Array;
     if (itemSize === 4) for (let i = 0; i < n; i++) data[i] = bytes.readFloatLE(header.dataOffset + i * 4);
     else if (itemSize === 8) for (let i = 0; i < n; i++) data[i] = bytes.readDoubleLE(header.dataOffset + i * 8);
     else for (let i = 0; i < n; i++) data[i] = HALF_TO_FLOAT[bytes.readUInt16LE(header.dataOffset + i * 2)];

@@ -1,7 +1,8 @@
 // Picks the similarity kernel: OpenBLAS through the native addon when it is built and allowed, else onnxruntime's MLAS.
 import { availableParallelism } from 'node:os';
 import { nativeBlasAllowed } from '../config.js';
-import { blasSimilarityKernelFactory, loadBlasGemm } from './blasSimilarityKernel.js';
+import { blasSimilarityKernelFactory } from './blasSimilarityKernel.js';
+import { loadBlasGemm } from './nativeAddon.js';
 import type { SimilarityKernelFactory } from './similarityKernel.js';
 
 /** Which kernel scoring uses in this process, and why (README: "which kernel is active"; bench:gemm). */

@@ -3,11 +3,6 @@
 /** Row-major matrices in single or double precision; a kernel keeps the precision of its targets. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** A zeroed float matrix backed by a SharedArrayBuffer, so worker threads can read it without a copy. */
-export function sharedFloatArray(double: boolean, length: number): FloatArray {
-  return double ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float32Array(new SharedArrayBuffer(length * 4));
-}
-
 /** Multiplies blocks of query rows against a fixed target matrix: out[b, m] = <query_b, target_m>. */
 export interface SimilarityKernel {
   readonly targetRows: number;

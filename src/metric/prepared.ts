@@ -1,7 +1,8 @@
 // Index structures for one scoring pass: items with images, representatives, tag postings, embeddings and norms.
 import { tagKey, type DatasetManifest } from './dataset.js';
 import { inverseRowNorms, type EmbeddingMatrix } from './embeddings.js';
-import { sharedFloatArray, type FloatArray } from '../linalg/similarityKernel.js';
+import { largeFloatArray } from '../linalg/hugePages.js';
+import type { FloatArray } from '../linalg/similarityKernel.js';
 import type { MetricOptions } from './options.js';
 import { roundTo } from './rounding.js';
 
@@ -122,7 +123,7 @@ export function prepareDataset(
   const imageIds = manifest.images.map((i) => i.id);
   const inverseNorm = inverseRowNorms(embeddings, imageIds);
   const reusable = precision === 'float32' && embeddings.data.buffer instanceof SharedArrayBuffer;
-  const vectors: FloatArray = reusable ? embeddings.data : sharedFloatArray(precision === 'float64', embeddings.data.length);
+  const vectors: FloatArray = reusable ? embeddings.data : largeFloatArray(precision === 'float64', embeddings.data.length, true);
   if (!reusable) vectors.set(embeddings.data);
   const imagesByItem = new Map<string, number[]>();
   manifest.images.forEach((image, i) => {

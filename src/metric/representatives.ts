@@ -1,4 +1,5 @@
 // Item representatives (first image, nearest image, mean over images): the target matrix and per-query values.
+import { largeFloatArray } from '../linalg/hugePages.js';
 import type { FloatArray } from '../linalg/similarityKernel.js';
 import type { Representative } from './options.js';
 import type { PreparedDataset } from './prepared.js';
@@ -13,7 +14,7 @@ export interface RepresentativePlan {
 
 /** A new matrix of the same precision as the dataset's embeddings. */
 function sameKind(data: PreparedDataset, length: number): FloatArray {
-  return data.vectors instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
+  return largeFloatArray(data.vectors instanceof Float64Array, length);
 }
 
 /** Unit-norm copies of the given images' embeddings, one row each. */

@@ -1,4 +1,5 @@
 // One streamed pass over query blocks: blocked similarity products, then per-query r, per-category r and retrieval.
+import { largeFloatArray } from '../linalg/hugePages.js';
 import type { FloatArray, SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { averageRanks, pearsonFromSums } from './correlation.js';
 import type { MetricOptions } from './options.js';
@@ -217,7 +218,7 @@ export async function openQueryRunScorer(
   const kernel = await kernelFactory(plan.targets, plan.rows, dim);
   const blockSize = options.blockSize ?? blockSizeFor(plan.rows);
   // Two query buffers in turn: a block's buffer is refilled only after its product has been consumed.
-  const buffers = [0, 1].map(() => (data.vectors instanceof Float64Array ? new Float64Array(blockSize * dim) : new Float32Array(blockSize * dim)));
+  const buffers = [0, 1].map(() => largeFloatArray(data.vectors instanceof Float64Array, blockSize * dim));
   return {
     async score(queries, onProgress, position = 0) {
       const Q = queries.length;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MAX_THREADS 256
 /*
@@ -194,13 +196,44 @@ static napi_value describe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * hugePages(array): asks the kernel for 2 MiB pages under a large typed array's memory (madvise MADV_HUGEPAGE) before
+ * it is first written. Where transparent huge pages are in "madvise" mode, as on Debian, a fresh 4 KiB page costs a
+ * fault each (16 us apiece on a virtual machine seen here: 0.67 s to fill 164 MB); huge pages take 512 times fewer.
+ * Returns whether the advice was taken; memory already touched keeps its pages.
+ */
+static napi_value huge_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_typed = false;
+  if (argc != 1 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) return fail(env, "blas-gemm: hugePages(typedArray)");
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL);
+  static const size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+  const size_t bytes = length * (type < sizeof sizes / sizeof *sizes ? sizes[type] : 1);
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t first = ((uintptr_t)data + page - 1) / page * page;
+  const uintptr_t last = ((uintptr_t)data + bytes) / page * page;
+  int advised = 0;
+#ifdef MADV_HUGEPAGE
+  advised = last > first && madvise((void *)first, last - first, MADV_HUGEPAGE) == 0;
+#endif
+  napi_value result;
+  napi_get_boolean(env, advised, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   /* One OpenBLAS thread per call: this addon splits a product over its own threads, and concurrent callers stay apart. */
   openblas_set_num_threads(1);
   napi_property_descriptor properties[] = {
       {"multiply", NULL, multiply, NULL, NULL, NULL, napi_default, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
+      {"hugePages", NULL, huge_pages, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, properties);
+  napi_define_properties(env, exports, 3, properties);
   return exports;
 }
