@@ -4,8 +4,8 @@
 //        node dist/bench/score.js --images 2000 --items 800 --dim 256 --runs 1   (smoke size)
 // Each child runs under `/usr/bin/time -f '%e %M %U %S'` (wall seconds, peak RSS KiB, CPU seconds), end to end (process start and
 // file loading included). Runs are interleaved (project, NumPy, project with extras, and with the native OpenBLAS kernel
-// built also the bare project on onnxruntime's kernel and with every representative pair multiplied; then again) so
-// background load hits all of them alike; medians are reported. Exits 1 when the scores disagree by more than 1e-4.
+// built also the bare project on onnxruntime's kernel; then again) so background load hits all of them alike; medians
+// are reported. Exits 1 when the scores disagree by more than 1e-4.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -162,18 +162,11 @@ function main(): void {
   // With the native OpenBLAS kernel built, the onnxruntime kernel runs too (CORREMBED_NATIVE_BLAS=false), side by side.
   const kernel = similarityKernelName();
   const ortEnv: NodeJS.ProcessEnv = { ...process.env, CORREMBED_NATIVE_BLAS: 'false' };
-  // The symmetric pass (each representative pair multiplied once) applies with the native kernel; also timed without.
-  const fullEnv: NodeJS.ProcessEnv = { ...process.env, CORREMBED_SYMMETRIC_PASS: 'false' };
   const contenders: Contender[] = [
     { key: 'project', label: 'project CLI, bare metric', argv: projectArgv(bareOptions), env: process.env, runs: [] },
     { key: 'numpy', label: 'NumPy baseline', argv: [PYTHON, join(ROOT, 'bench', 'numpy_score.py'), '--dataset', data.manifest, '--embeddings', data.embeddings], env: numpyEnv, runs: [] },
     { key: 'extras', label: 'project CLI, default extras', argv: projectArgv(extrasOptions), env: process.env, runs: [] },
-    ...(kernel.startsWith('native')
-      ? [
-          { key: 'ort', label: 'project CLI, bare, onnxruntime kernel', argv: projectArgv(bareOptions), env: ortEnv, runs: [] },
-          { key: 'full', label: 'project CLI, bare, every pair multiplied', argv: projectArgv(bareOptions), env: fullEnv, runs: [] },
-        ]
-      : []),
+    ...(kernel.startsWith('native') ? [{ key: 'ort', label: 'project CLI, bare, onnxruntime kernel', argv: projectArgv(bareOptions), env: ortEnv, runs: [] }] : []),
   ];
 
   // 2. Interleaved runs.
@@ -189,7 +182,7 @@ function main(): void {
   const loadAfter = os.loadavg()[0];
 
   // 3. Agreement: every run of every contender against the NumPy score.
-  const [project, numpy, extras, ort, full] = contenders;
+  const [project, numpy, extras, ort] = contenders;
   const reference = numpy.runs[0];
   if (reference.score === null) fail('the NumPy baseline gave no score (every query was dropped)');
   const problems: string[] = [];
@@ -232,7 +225,6 @@ function main(): void {
   console.log(`time ratio project/NumPy: ${ratio.toFixed(3)}  (target <= ${TIME_TARGET.toFixed(1)}: ${ratio <= TIME_TARGET ? 'MET' : 'MISSED'})`);
   console.log(`median per-round ratio:   ${roundRatio.toFixed(3)}  (same, pairing each project run with the NumPy run right after it)`);
   if (ort) console.log(`onnxruntime kernel/NumPy: ${(wall(ort) / wall(numpy)).toFixed(3)}  (bare metric with CORREMBED_NATIVE_BLAS=false; native/onnxruntime ${(wall(project) / wall(ort)).toFixed(3)})`);
-  if (full) console.log(`every pair multiplied:    ${(wall(full) / wall(numpy)).toFixed(3)}  (CORREMBED_SYMMETRIC_PASS=false, as NumPy does; symmetric/every pair ${(wall(project) / wall(full)).toFixed(3)})`);
   console.log(`project peak RSS:         ${rssProject.toFixed(0)} MB  (target <= ${RSS_TARGET_MB} MB: ${rssProject <= RSS_TARGET_MB ? 'MET' : 'MISSED'})`);
   console.log(`score agreement:          |project - NumPy| = ${scoreDiff.toExponential(2)}  (tolerance ${TOLERANCE}); queries used ${reference.queriesUsed}, dropped ${reference.queriesDropped}`);
   console.log('');
@@ -245,14 +237,13 @@ function main(): void {
   console.log(`  NumPy:   ${commandLine(numpy.argv, unset)}`);
   console.log(`  extras:  ${commandLine(extras.argv)}`);
   if (ort) console.log(`  onnxruntime kernel: CORREMBED_NATIVE_BLAS=false ${commandLine(ort.argv)}`);
-  if (full) console.log(`  every pair multiplied: CORREMBED_SYMMETRIC_PASS=false ${commandLine(full.argv)}`);
   console.log(
     JSON.stringify({
       images, items, dim, runs,
       projectSeconds: wall(project), numpySeconds: wall(numpy), extrasSeconds: wall(extras),
       projectRssMB: rssProject, numpyRssMB: rss(numpy), extrasRssMB: rss(extras),
       ratio, roundRatio, score: project.runs[0].score, numpyScore: reference.score,
-      kernel, ortSeconds: ort ? wall(ort) : null, everyPairSeconds: full ? wall(full) : null,
+      kernel, ortSeconds: ort ? wall(ort) : null,
     }),
   );
   if (problems.length > 0) fail(`scores disagree:\n  ${problems.join('\n  ')}`);

@@ -195,11 +195,6 @@ export function openBlasCoreType(env: NodeJS.ProcessEnv = process.env): string {
   return raw;
 }
 
-/** CORREMBED_SYMMETRIC_PASS=false multiplies every representative pair twice, as queries of both (src/metric/symmetricPass.ts). */
-export function symmetricPassAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return flag(env, 'CORREMBED_SYMMETRIC_PASS', true);
-}
-
 let processInputSafety: InputSafetyConfig | undefined;
 
 /** This process's input-safety settings from process.env, read once (loadConfig has already refused bad values at boot). */

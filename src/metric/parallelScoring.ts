@@ -1,7 +1,6 @@
 // Runs the scoring pass on the calling thread or, for large problems, as query shards on worker threads.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { symmetricPassAllowed } from '../config.js';
 import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
 import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { hasCoarseRounding } from './options.js';
@@ -10,7 +9,6 @@ import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates } from './retrieval.js';
 import { blockSizeFor, QUERY_ROW_GROUP, scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
 import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
-import { symmetricSplit, SymmetricMerger, type BlockSums } from './symmetricPass.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
 export const DEFAULT_PARALLEL_WORK = 2e10;
@@ -109,21 +107,16 @@ export function chunkBounds(count: number, blockSize: number, workers: number): 
   return Int32Array.from(bounds);
 }
 
-/** What a worker's messages are handed to. */
-interface WorkerListeners {
-  chunk(chunk: number, result: PassResult): void;
-  block(sums: BlockSums): void;
-}
-
-/** Runs one worker over the job's chunks and blocks until none is left. */
-function runWorker(worker: Worker, job: ShardJob, listeners: WorkerListeners): Promise<void> {
+/** Runs one worker over the job's chunks until none is left; stores each chunk's result at its index. */
+function runWorker(worker: Worker, job: ShardJob, results: PassResult[], onChunk: (chunk: number) => void): Promise<void> {
   worker.ref();
   return new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => reject(error);
     worker.on('message', (message: ShardMessage) => {
-      if ('chunk' in message) listeners.chunk(message.chunk, message.result);
-      else if ('blockSums' in message) listeners.block(message.blockSums);
-      else if ('done' in message) resolve();
+      if ('chunk' in message) {
+        results[message.chunk] = message.result;
+        onChunk(message.chunk);
+      } else if ('done' in message) resolve();
       else fail(new Error(`scoring worker: ${message.error}`));
     });
     worker.on('error', fail);
@@ -142,46 +135,29 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
     const { targets } = representativeTargets(data, options.representative);
     return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress, context.position ?? 0);
   }
-  // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time; with the
-  // symmetric pass, the representatives' queries go as blocks after the chunks of the others.
+  // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time.
   const [positions] = shardQueries(data, queries, 1);
-  const blockSize = options.blockSize ?? blockSizeFor(rows);
-  const split = symmetricPassAllowed() ? symmetricSplit(data, queries, positions, options) : null;
-  const chunked = split ? split.others : positions;
-  const bounds = chunkBounds(chunked.length, blockSize, threads);
+  const bounds = chunkBounds(positions.length, options.blockSize ?? blockSizeFor(rows), threads);
   const chunkCount = bounds.length - 1;
-  const symmetric = split ? { blockSize, blocks: Math.ceil(rows / blockSize) } : null;
   const job: ShardJob = {
     data,
-    queries: Int32Array.from(chunked, (p) => queries[p]),
+    queries: Int32Array.from(positions, (p) => queries[p]),
     chunks: bounds,
     position: context.position ?? 0,
     next: new Int32Array(new SharedArrayBuffer(4)),
     options,
-    symmetric,
   };
-  const tasks = chunkCount + (symmetric?.blocks ?? 0);
-  const workers = takeWorkers(Math.min(threads, tasks), { dim: data.dim, double: data.vectors instanceof Float64Array });
+  const workers = takeWorkers(Math.min(threads, chunkCount), { dim: data.dim, double: data.vectors instanceof Float64Array });
   const results = new Array<PassResult>(chunkCount);
-  const merger = symmetric && new SymmetricMerger(rows, symmetric, options.includeSelf);
   let done = 0;
-  const progress = (count: number): void => {
-    done += count;
-    context.onProgress?.(done, queries.length);
-  };
-  const listeners: WorkerListeners = {
-    chunk(c, result) {
-      results[c] = result;
-      progress(bounds[c + 1] - bounds[c]);
-    },
-    block(sums) {
-      merger!.add(sums);
-      progress(sums.row.length / 3);
-    },
-  };
-  await Promise.all(workers.map((worker) => runWorker(worker, job, listeners)));
-  const chunks = Array.from({ length: chunkCount }, (_, c) => chunked.subarray(bounds[c], bounds[c + 1]));
-  const result = mergeShardResults(chunks, results, queries.length, data.tags.categories.length, options);
-  if (split) merger!.r().forEach((r, o) => (result.r[split.representatives[o]] = r));
-  return result;
+  await Promise.all(
+    workers.map((worker) =>
+      runWorker(worker, job, results, (c) => {
+        done += bounds[c + 1] - bounds[c];
+        context.onProgress?.(done, queries.length);
+      }),
+    ),
+  );
+  const chunks = Array.from({ length: chunkCount }, (_, c) => positions.subarray(bounds[c], bounds[c + 1]));
+  return mergeShardResults(chunks, results, queries.length, data.tags.categories.length, options);
 }

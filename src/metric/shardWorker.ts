@@ -5,7 +5,6 @@ import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { openQueryRunScorer, type PassOptions, type PassResult } from './scorePass.js';
-import { scoreRepresentativeBlocks, type BlockSums, type SymmetricJob } from './symmetricPass.js';
 
 /** Known when the worker starts (before the dataset is ready), so the kernel is prepared meanwhile. */
 export interface ShardWorkerSetup {
@@ -20,14 +19,12 @@ export interface ShardJob {
   chunks: Int32Array;
   /** Where queries[0] stands in the scoring order of the whole pass. */
   position: number;
-  /** Shared counter: Atomics.add(next, 0, 1) claims the next chunk, then (chunk count + k) representative block k. */
+  /** Shared counter: Atomics.add(next, 0, 1) claims the next chunk. */
   next: Int32Array;
   options: PassOptions;
-  /** Representative blocks scored once per pair (symmetricPass.ts) after the chunks; null: chunks only. */
-  symmetric: SymmetricJob | null;
 }
 
-export type ShardMessage = { chunk: number; result: PassResult } | { blockSums: BlockSums } | { done: true } | { error: string };
+export type ShardMessage = { chunk: number; result: PassResult } | { done: true } | { error: string };
 
 const { dim, double } = workerData as ShardWorkerSetup;
 const port = parentPort!;
@@ -41,16 +38,9 @@ async function run(job: ShardJob): Promise<void> {
   const scorer = await openQueryRunScorer(job.data, targets, job.options, await kernelFactory);
   try {
     const chunkCount = job.chunks.length - 1;
-    const claim = (): number => Atomics.add(job.next, 0, 1);
-    let c = claim();
-    for (; c < chunkCount; c = claim()) {
+    for (let c = Atomics.add(job.next, 0, 1); c < chunkCount; c = Atomics.add(job.next, 0, 1)) {
       const result = await scorer.score(job.queries.subarray(job.chunks[c], job.chunks[c + 1]), undefined, job.position + job.chunks[c]);
       port.postMessage({ chunk: c, result } satisfies ShardMessage);
-    }
-    if (job.symmetric) {
-      await scoreRepresentativeBlocks(job.data, job.options, targets, job.symmetric, c - chunkCount, () => claim() - chunkCount, (blockSums) =>
-        port.postMessage({ blockSums } satisfies ShardMessage, [blockSums.row, blockSums.x, blockSums.column].map((a) => a.buffer as ArrayBuffer)),
-      );
     }
   } finally {
     await scorer.close();
