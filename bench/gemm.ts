@@ -8,7 +8,7 @@ import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
 import { createGemmSession, kernelOnSession } from '../src/linalg/ortSimilarityKernel.js';
 import type { SimilarityKernel } from '../src/linalg/similarityKernel.js';
 
-const QUERIES = 512;
+const QUERIES = 1008;
 const TARGETS = 8000;
 const DIM = 2048;
 const SECONDS = 4;
