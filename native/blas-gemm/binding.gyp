@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "blas_gemm",
-      "sources": ["src/blas_gemm.c"],
-      "cflags": ["-O2", "<!@(pkg-config --cflags openblas)"],
+      "sources": ["src/blas_gemm.c", "src/pearson_sums.c"],
+      "cflags": ["-O2", "-fopenmp-simd", "-fno-math-errno", "-ffp-contract=off", "<!@(pkg-config --cflags openblas)"],
       "libraries": ["<!@(pkg-config --libs openblas)"]
     }
   ]

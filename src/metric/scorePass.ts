@@ -4,7 +4,7 @@ import type { FloatArray, SimilarityKernelFactory } from '../linalg/similarityKe
 import { averageRanks, pearsonFromSums } from './correlation.js';
 import type { MetricOptions } from './options.js';
 import type { PreparedDataset } from './prepared.js';
-import { rankedPearsonSums, roundedPearsonSums, type YSums } from './queryCorrelation.js';
+import { nativePearsonSums, rankedPearsonSums, roundedPearsonSums, type PearsonSums, type YSums } from './queryCorrelation.js';
 import { representativePlan } from './representatives.js';
 import { RetrievalAccumulator, type RetrievalState } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
@@ -99,6 +99,9 @@ class QueryScorer {
   private readonly y: Float64Array;
   private readonly dy: Float64Array;
   private readonly sums: YSums = { sy: 0, syy: 0, sxy: 0 };
+  /** Pearson sums in native vector code, when no per-category sums need each query's y values. */
+  private readonly fastSums: PearsonSums | null;
+  private readonly fastOut = new Float64Array(3);
   private readonly spearman: boolean;
   private readonly scale: number | null;
   private readonly categoryCount: number;
@@ -110,6 +113,7 @@ class QueryScorer {
     const R = data.itemIds.length;
     this.categoryCount = data.tags.categories.length;
     this.spearman = options.correlation === 'spearman';
+    this.fastSums = options.perCategory ? null : nativePearsonSums();
     this.scale = options.roundSimilarity === null ? null : 10 ** options.roundSimilarity;
     this.tagSimilarity = new TagSimilarity(data.tags, R, options.includeSelf, options.perCategory);
     this.x = newXSide(R);
@@ -142,7 +146,13 @@ class QueryScorer {
       const { x, sums } = this;
       const scale = (this.scale ?? 1) * inverseNorm;
       if (this.spearman) rankedPearsonSums(similarities, scale, this.scale !== null, x.values, this.skip, this.y, this.dy, sums);
-      else roundedPearsonSums(similarities, scale, this.scale !== null, x.values, this.skip, this.dy, sums);
+      else if (this.fastSums) {
+        const out = this.fastOut;
+        this.fastSums(similarities, scale, this.scale !== null, x.values, this.skip, out);
+        sums.sy = out[0];
+        sums.syy = out[1];
+        sums.sxy = out[2];
+      } else roundedPearsonSums(similarities, scale, this.scale !== null, x.values, this.skip, this.dy, sums);
       if (!x.constant) this.r[p] = pearsonFromSums(this.pairCount, x.sum, sums.sy, x.sumSq, sums.syy, sums.sxy);
       if (this.categoryR) this.scoreCategories(p);
     }

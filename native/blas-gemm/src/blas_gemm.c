@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pearson_sums.h"
+
 #define MAX_THREADS 256
 /*
  * OpenBLAS's kernels do not give a query row the same bits wherever it sits: the Haswell SGEMM kernel (also picked
@@ -233,7 +235,8 @@ NAPI_MODULE_INIT() {
       {"multiply", NULL, multiply, NULL, NULL, NULL, napi_default, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"hugePages", NULL, huge_pages, NULL, NULL, NULL, napi_default, NULL},
+      {"pearsonSums", NULL, pearson_sums, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, properties);
+  napi_define_properties(env, exports, 4, properties);
   return exports;
 }
