@@ -57,6 +57,13 @@ test('shards: shards on worker threads and worker-thread passes give the one-thr
   assert.deepEqual(await score(options, { passRunner: jsonRunner(2, options, { threads: 3, parallelWork: 0 }) }), expected);
 });
 
+test('shards: a large pass on the calling thread (native GEMM on every core) gives the workers\' report exactly', async () => {
+  for (const options of [bareOptions(), parseScoreOptions({ perCategory: true, retrieval: true, bootstrap: true })]) {
+    const workers = await score(options, { threads: 2, parallelWork: 0 });
+    assert.deepEqual(await score(options, { threads: 2, parallelWork: 0, callingThread: true }), workers);
+  }
+});
+
 test('shards: with more shards than queries, some are empty', async () => {
   const options = bareOptions({ perCategory: true, retrieval: true });
   const request: ShardRequest = { baseline: null, shard: 0, shards: images + 2 };

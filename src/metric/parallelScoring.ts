@@ -155,10 +155,13 @@ export async function runScorePass(data: PreparedDataset, queries: Int32Array, o
   const threads = Math.max(1, context.threads ?? availableParallelism());
   const work = queries.length * rows * data.dim;
   const small = work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK);
-  if (context.kernelFactory || threads === 1 || small || callingThreadScores(threads, context.callingThread ?? false)) {
+  const native = !context.kernelFactory && !small && callingThreadScores(threads, context.callingThread ?? false);
+  if (context.kernelFactory || threads === 1 || small || native) {
     const kernelFactory = context.kernelFactory ?? (await openSimilarityKernelFactory(data.dim, data.vectors instanceof Float64Array, threads));
     const { targets } = representativeTargets(data, options.representative);
-    return scoreShard(data, targets, queries, options, kernelFactory, context.onProgress, context.position ?? 0);
+    // The native kernel reuses its outputs: each GEMM thread gets rows for up to 64 MiB of products.
+    const passOptions = native && options.blockSize === undefined ? { ...options, blockSize: blockSizeFor(rows, threads, 2 ** 24) } : options;
+    return scoreShard(data, targets, queries, passOptions, kernelFactory, context.onProgress, context.position ?? 0);
   }
   // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time.
   const [positions] = shardQueries(data, queries, 1);

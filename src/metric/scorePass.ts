@@ -30,14 +30,16 @@ export type ProgressListener = (done: number, total: number) => void;
 export const QUERY_ROW_GROUP = 48;
 
 /**
- * Queries per similarity block: up to 1008, a multiple of QUERY_ROW_GROUP, with the block's output at most 2^23
- * floats (32 MiB). The GEMM repacks the targets for every product, so taller blocks amortise that (at 20,000 targets,
- * 419 rows instead of 200 cut the CPU time by 7 to 14%; at 8,000, 1008 instead of 480 by 3 to 6%); onnxruntime's
- * larger outputs are page-faulted afresh on every call. The block size changes no product.
+ * Queries per similarity block for `gemmThreads` GEMM threads: up to 1008 per thread, a multiple of QUERY_ROW_GROUP,
+ * with each thread's share of the output at most `outputFloats` (default 2^23, 32 MiB: onnxruntime page-faults a
+ * fresh output on every call; the native kernel reuses two). Every GEMM thread repacks all the targets for each
+ * product, so taller blocks amortise that: at 20,000 targets, 419 rows instead of 200 cut the CPU time by 7 to 14%;
+ * at 8,000, 1008 instead of 480 by 3 to 6%; at 20,000 on 2 threads, 1632 instead of 768 by 8 to 12%. The block size
+ * changes no product.
  */
-export function blockSizeFor(targetRows: number): number {
-  const rows = Math.max(QUERY_ROW_GROUP, Math.min(1008, Math.floor(2 ** 23 / Math.max(1, targetRows))));
-  return rows - (rows % QUERY_ROW_GROUP);
+export function blockSizeFor(targetRows: number, gemmThreads = 1, outputFloats = 2 ** 23): number {
+  const rows = Math.max(QUERY_ROW_GROUP, Math.min(1008, Math.floor(outputFloats / Math.max(1, targetRows))));
+  return (rows - (rows % QUERY_ROW_GROUP)) * gemmThreads;
 }
 
 /** The x side of one query item over the pair set: shifted values (or shifted ranks) and their sums. */
