@@ -1,11 +1,15 @@
-// The native addon's helpers: OpenBLAS loaded with the CPU's own kernels, huge-page advice, and the vector Pearson sums.
+// The native addon's helpers: OpenBLAS loaded with the CPU's own kernels, huge-page advice, vector Pearson sums, the tag side.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { adviseHugePages, largeFloatArray } from '../src/linalg/hugePages.js';
 import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
+import { parseScoreOptions } from '../src/metric/options.js';
+import { prepareDataset } from '../src/metric/prepared.js';
 import { nativePearsonSums, roundedPearsonSums, type YSums } from '../src/metric/queryCorrelation.js';
+import { TagSimilarity } from '../src/metric/tagSimilarity.js';
+import { syntheticDataset } from './support/fixtures.js';
 
 const { gemm, error } = loadBlasGemm();
 const native = { skip: gemm ? false : `native addon not built: ${error}` };
@@ -68,4 +72,32 @@ test('native Pearson sums give the TypeScript loop\'s sums (y exactly, x * y to 
   }
   assert.throws(() => fast(new Float32Array(4), 1, true, new Float64Array(8), -1, new Float64Array(3)), /pearsonSums needs/);
   assert.throws(() => fast(new Float32Array(8), 1, true, new Float64Array(8), 8, new Float64Array(3)), /pearsonSums needs/);
+});
+
+test('native tag side: the TypeScript tag cosines and x side exactly (sums to rounding), self excluded or not', native, () => {
+  const dataset = syntheticDataset({ items: 120, maxImagesPerItem: 2, dim: 8, seed: 5, untagged: [9, 10] });
+  const data = prepareDataset(dataset.manifest, dataset.embeddings, parseScoreOptions({}));
+  const R = data.itemIds.length;
+  const fast = new TagSimilarity(data.tags, R, true, false);
+  const reference = new TagSimilarity(data.tags, R, true, false);
+  const values = new Float64Array(R);
+  const out = new Float64Array(3);
+  for (const u of [0, 9, 57, R - 1]) {
+    for (const skip of [-1, u]) {
+      assert.ok(fast.computeSide(u, skip, values, out));
+      reference.compute(u);
+      assert.deepEqual(fast.x, reference.x, `x of item ${u}`);
+      const first = skip === 0 ? 1 : 0;
+      const kept = Array.from(reference.x).map((v, o) => (o === skip ? null : v));
+      const expected = kept.map((v) => (v === null ? 0 : v - reference.x[first]));
+      assert.deepEqual(Array.from(values), expected, `values of item ${u}, skip ${skip}`);
+      const sum = expected.reduce((a, b) => a + b, 0);
+      const sumSq = expected.reduce((a, b) => a + b * b, 0);
+      assert.ok(Math.abs(out[0] - sum) < 1e-12 && Math.abs(out[1] - sumSq) < 1e-12, `sums of item ${u}`);
+      const present = kept.filter((v): v is number => v !== null);
+      assert.equal(out[2], Math.min(...present) === Math.max(...present) ? 1 : 0, `constant flag of item ${u}`);
+    }
+  }
+  assert.equal(new TagSimilarity(data.tags, R, true, true).computeSide(0, -1, values, out), false, 'per-category scoring keeps the TypeScript path');
+  assert.throws(() => gemm!.tagSide(data.tags.itemTagOffsets, data.tags.itemTags, new Float64Array(1), data.tags.postingOffsets, data.tags.postings, new Float64Array(R), 0, -1, new Float64Array(R), new Float64Array(R), values, out), /do not fit together/);
 });

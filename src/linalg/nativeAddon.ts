@@ -17,6 +17,21 @@ export interface BlasGemm {
   describe(): string;
   /** madvise(MADV_HUGEPAGE) over the array's memory; whether the kernel took it (see hugePages.ts). */
   hugePages(array: ArrayBufferView): boolean;
+  /** TagSimilarity.compute (no categories) and scorePass's x side for item u in C (see native/blas-gemm/src/tag_side.c). */
+  tagSide(
+    itemTagOffsets: Int32Array,
+    itemTags: Int32Array,
+    tagWeight2: Float64Array,
+    postingOffsets: Int32Array,
+    postings: Int32Array,
+    inverseNorm: Float64Array,
+    u: number,
+    skip: number,
+    dot: Float64Array,
+    x: Float64Array,
+    values: Float64Array,
+    out: Float64Array,
+  ): void;
   /** roundedPearsonSums (queryCorrelation.ts) in vector code, without the y values: sums into out[0..3). */
   pearsonSums(similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, out: Float64Array): void;
 }

@@ -166,8 +166,15 @@ class QueryScorer {
     this.item = u;
     this.skip = this.options.includeSelf ? -1 : u;
     this.pairCount = this.options.includeSelf ? R : R - 1;
-    this.tagSimilarity.compute(u);
-    fillXSide(this.tagSimilarity.x, this.skip, this.spearman, this.x);
+    const out = this.fastOut;
+    if (!this.spearman && this.tagSimilarity.computeSide(u, this.skip, this.x.values, out)) {
+      this.x.sum = out[0];
+      this.x.sumSq = out[1];
+      this.x.constant = out[2] === 1;
+    } else {
+      this.tagSimilarity.compute(u);
+      fillXSide(this.tagSimilarity.x, this.skip, this.spearman, this.x);
+    }
     this.categoryRanks.forEach((side, c) => {
       const cat = this.tagSimilarity.categories[c];
       this.dense.fill(0);

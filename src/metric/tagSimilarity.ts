@@ -1,4 +1,6 @@
 // Tag-vector cosines of one query item against every item, overall and per category, from tag postings.
+import { nativeBlasAllowed } from '../config.js';
+import { loadBlasGemm, type BlasGemm } from '../linalg/nativeAddon.js';
 import type { TagIndex } from './prepared.js';
 
 /**
@@ -35,6 +37,9 @@ export class TagSimilarity {
   /** Per category: buffers for the multi-tag case (single-tag categories point into the postings instead). */
   private readonly ownIndices: Int32Array[];
   private readonly ownValues: Float64Array[];
+  /** The native addon, when loaded and allowed, and each tag's squared weight for it. */
+  private readonly native: BlasGemm | null;
+  private readonly tagWeight2: Float64Array;
 
   constructor(
     private readonly tags: TagIndex,
@@ -64,6 +69,8 @@ export class TagSimilarity {
       }
       this.tagStats.set([sum, sumSq, min, max], t * 4);
     });
+    this.native = nativeBlasAllowed() ? loadBlasGemm().gemm : null;
+    this.tagWeight2 = Float64Array.from(tags.tagCategory, (c) => tags.categoryWeight[c] ** 2);
     this.categories = tags.categories.map((_, c) => ({
       indices: this.ownIndices[c],
       values: this.ownValues[c],
@@ -92,6 +99,19 @@ export class TagSimilarity {
       dot[o] = 0;
     }
     if (this.perCategory) for (let c = 0; c < tags.categories.length; c++) this.computeCategory(u, c);
+  }
+
+  /**
+   * compute(u) without categories, fused with the x side of u's Pearson sums over the pair set (all items but
+   * `skip`): values_o = x_o - x_first (0 at skip), and out = [sum, sum of squares, 1 when x is constant there]. One
+   * native call, 3 to 4 times the TypeScript passes (the same x and values; sums but for their last bits); false, doing
+   * nothing, without the native addon.
+   */
+  computeSide(u: number, skip: number, values: Float64Array, out: Float64Array): boolean {
+    if (!this.native || this.perCategory || this.itemCount < 2) return false;
+    const { tags } = this;
+    this.native.tagSide(tags.itemTagOffsets, tags.itemTags, this.tagWeight2, tags.postingOffsets, tags.postings, this.inverseNorm, u, skip, this.dot, this.x, values, out);
+    return true;
   }
 
   private computeCategory(u: number, c: number): void {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pearson_sums.h"
+#include "tag_side.h"
 
 #define MAX_THREADS 256
 /*
@@ -236,7 +237,8 @@ NAPI_MODULE_INIT() {
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"hugePages", NULL, huge_pages, NULL, NULL, NULL, napi_default, NULL},
       {"pearsonSums", NULL, pearson_sums, NULL, NULL, NULL, napi_default, NULL},
+      {"tagSide", NULL, tag_side, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 4, properties);
+  napi_define_properties(env, exports, 5, properties);
   return exports;
 }
