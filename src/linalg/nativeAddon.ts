@@ -1,4 +1,4 @@
-// Loads the optional Node-API addon (native/blas-gemm: OpenBLAS GEMM, huge-page advice) once per process, with its OpenBLAS environment.
+// Loads the optional Node-API addon (native/blas-gemm: OpenBLAS GEMM, huge-page advice, native scoring loops) once per process.
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,5 @@
-// Node-API addon: out = queries x targets^T through OpenBLAS's cblas_sgemm/dgemm, off the JS thread, split by query rows.
+// Node-API addon: out = queries x targets^T through OpenBLAS's cblas_sgemm/dgemm, off the JS thread, split by query rows;
+// also huge-page advice, and registers the scoring loops of pearson_sums.c and tag_side.c.
 #include <cblas.h>
 #include <node_api.h>
 #include <pthread.h>
