@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 import type { ModelManifest } from '../src/inference/modelManifest.js';
 
 export interface RawInference {
-  /** Images per second over `images` images in batches of `batch`, split over the sessions, after one warm-up batch each. */
+  /** One batch of `batch` per session, untimed: call before measure, outside any CPU-time window. */
+  warmUp(batch: number): Promise<void>;
+  /** Images per second over `images` images in batches of `batch`, split over the sessions (warm them up first). */
   measure(images: number, batch: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -26,8 +28,10 @@ export async function rawInference(manifest: ModelManifest, sessions: number, th
       }),
     );
   return {
-    async measure(images, batch) {
+    async warmUp(batch) {
       await run(batch, sessions);
+    },
+    async measure(images, batch) {
       const batches = Math.ceil(images / batch);
       const start = performance.now();
       await run(batch, batches);
