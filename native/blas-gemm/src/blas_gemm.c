@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "napi_args.h"
 #include "pearson_sums.h"
 #include "tag_side.h"
 
@@ -130,18 +131,10 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(g);
 }
 
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
 /* A float32 or float64 typed array of at least `needed` elements; sets *type and *data. */
 static int float_array(napi_env env, napi_value value, size_t needed, napi_typedarray_type *type, void **data) {
-  bool is_typed;
   size_t length;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, type, &length, data, NULL, NULL) != napi_ok) return 0;
-  return (*type == napi_float32_array || *type == napi_float64_array) && length >= needed;
+  return addon_typed_array(env, value, type, &length, data) && (*type == napi_float32_array || *type == napi_float64_array) && length >= needed;
 }
 
 static int non_negative(napi_env env, napi_value value, int *out) {
@@ -156,21 +149,21 @@ static napi_value multiply(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc != 8) return fail(env, "blas-gemm: multiply(queries, count, targets, rows, dim, out, threads, lane)");
+  if (argc != 8) return addon_type_error(env, "blas-gemm: multiply(queries, count, targets, rows, dim, out, threads, lane)");
   int count, rows, dim, threads, lane;
   if (!non_negative(env, argv[1], &count) || !non_negative(env, argv[3], &rows) || !non_negative(env, argv[4], &dim) ||
       !non_negative(env, argv[6], &threads) || !non_negative(env, argv[7], &lane) || dim == 0 || threads == 0) {
-    return fail(env, "blas-gemm: count, rows and lane must be non-negative integers, dim and threads positive");
+    return addon_type_error(env, "blas-gemm: count, rows and lane must be non-negative integers, dim and threads positive");
   }
   napi_typedarray_type types[3];
   void *pointers[3];
   if (!float_array(env, argv[0], (size_t)count * dim, &types[0], &pointers[0]) ||
       !float_array(env, argv[2], (size_t)rows * dim, &types[1], &pointers[1]) ||
       !float_array(env, argv[5], (size_t)count * rows, &types[2], &pointers[2]) || types[0] != types[1] || types[1] != types[2]) {
-    return fail(env, "blas-gemm: queries, targets and out must be large enough Float32Arrays, or all Float64Arrays");
+    return addon_type_error(env, "blas-gemm: queries, targets and out must be large enough Float32Arrays, or all Float64Arrays");
   }
   Gemm *g = calloc(1, sizeof(Gemm));
-  if (g == NULL) return fail(env, "blas-gemm: out of memory");
+  if (g == NULL) return addon_type_error(env, "blas-gemm: out of memory");
   g->is_double = types[0] == napi_float64_array;
   g->queries = pointers[0];
   g->targets = pointers[1];
@@ -210,12 +203,10 @@ static napi_value huge_pages(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  bool is_typed = false;
-  if (argc != 1 || napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed) return fail(env, "blas-gemm: hugePages(typedArray)");
   napi_typedarray_type type;
   size_t length;
   void *data;
-  napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL);
+  if (argc != 1 || !addon_typed_array(env, argv[0], &type, &length, &data)) return addon_type_error(env, "blas-gemm: hugePages(typedArray)");
   static const size_t sizes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
   const size_t bytes = length * (type < sizeof sizes / sizeof *sizes ? sizes[type] : 1);
   const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);

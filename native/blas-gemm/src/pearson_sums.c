@@ -1,6 +1,8 @@
 // pearsonSums: the per-query hot loop of scoring (src/metric/queryCorrelation.ts roundedPearsonSums) in vector instructions.
 #include "pearson_sums.h"
 
+#include "napi_args.h"
+
 #include <math.h>
 #include <stddef.h>
 
@@ -34,39 +36,29 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void sums_f6
   SUMS_BODY(double)
 }
 
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
 /* pearsonSums(similarities, scale, rounded, x, skip, out): sums of the first x.length similarities into out[0..3). */
 napi_value pearson_sums(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   const char *usage = "blas-gemm: pearsonSums(similarities, scale, rounded, x, skip, out)";
-  if (argc != 6) return fail(env, usage);
+  if (argc != 6) return addon_type_error(env, usage);
   napi_typedarray_type st, xt, ot;
   size_t sn, xn, on;
   void *s, *x, *out;
-  bool typed[3] = {false, false, false};
-  napi_is_typedarray(env, argv[0], &typed[0]);
-  napi_is_typedarray(env, argv[3], &typed[1]);
-  napi_is_typedarray(env, argv[5], &typed[2]);
-  if (!typed[0] || !typed[1] || !typed[2]) return fail(env, usage);
-  napi_get_typedarray_info(env, argv[0], &st, &sn, &s, NULL, NULL);
-  napi_get_typedarray_info(env, argv[3], &xt, &xn, &x, NULL, NULL);
-  napi_get_typedarray_info(env, argv[5], &ot, &on, &out, NULL, NULL);
+  if (!addon_typed_array(env, argv[0], &st, &sn, &s) || !addon_typed_array(env, argv[3], &xt, &xn, &x) || !addon_typed_array(env, argv[5], &ot, &on, &out)) {
+    return addon_type_error(env, usage);
+  }
   double scale;
   bool rounded;
   int32_t skip;
   if (napi_get_value_double(env, argv[1], &scale) != napi_ok || napi_get_value_bool(env, argv[2], &rounded) != napi_ok ||
       napi_get_value_int32(env, argv[4], &skip) != napi_ok) {
-    return fail(env, usage);
+    return addon_type_error(env, usage);
   }
   if ((st != napi_float32_array && st != napi_float64_array) || xt != napi_float64_array || ot != napi_float64_array || sn < xn || on < 3 ||
       xn < 2 || skip < -1 || skip >= (int32_t)xn) {
-    return fail(env, "blas-gemm: pearsonSums needs similarities (float32 or float64) at least as long as x (float64, >= 2), out of 3, skip in [-1, x.length)");
+    return addon_type_error(env, "blas-gemm: pearsonSums needs similarities (float32 or float64) at least as long as x (float64, >= 2), out of 3, skip in [-1, x.length)");
   }
   if (st == napi_float32_array) sums_f32(s, (ptrdiff_t)xn, scale, rounded, x, skip, out);
   else sums_f64(s, (ptrdiff_t)xn, scale, rounded, x, skip, out);
