@@ -68,9 +68,15 @@ const code = await main(argv);
 if (SERVING.has(argv[0]) && code === 0) {
   process.exitCode = code;
 } else {
-  // One-shot commands exit as soon as their output is written instead of waiting for the event loop to drain:
-  // Node's shutdown can deadlock with a V8 background thread at that point (nodejs/node#54918; seen here after
-  // `score` with worker threads, 2 runs in 5).
+  // One-shot commands end as soon as their output is written. Node 20's shutdown, process.exit's included, can
+  // deadlock joining a V8 background compile thread (nodejs/node#54918; seen here in `score`, once also inside
+  // process.exit), so with the native addon the process ends by _exit instead; not under a profiler or coverage,
+  // which write their files during shutdown.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  const observed = process.execArgv.some((flag) => /prof|inspect|coverage/.test(flag)) || process.env.NODE_V8_COVERAGE !== undefined;
+  if (!observed && process.listenerCount('exit') === 0) {
+    const { loadBlasGemm } = await import('../linalg/nativeAddon.js');
+    loadBlasGemm().gemm?.exitNow(code);
+  }
   process.exit(code);
 }

@@ -32,6 +32,8 @@ export interface BlasGemm {
     values: Float64Array,
     out: Float64Array,
   ): void;
+  /** Ends the process at once with `code` (_exit), skipping Node's shutdown (see src/cli/corrembed.ts). */
+  exitNow(code: number): never;
   /** roundedPearsonSums (queryCorrelation.ts) in vector code, without the y values: sums into out[0..3). */
   pearsonSums(similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, out: Float64Array): void;
 }

@@ -1,5 +1,5 @@
 // Node-API addon: out = queries x targets^T through OpenBLAS's cblas_sgemm/dgemm, off the JS thread, split by query rows;
-// also huge-page advice, and registers the scoring loops of pearson_sums.c and tag_side.c.
+// also huge-page advice, an immediate exit, and registers the scoring loops of pearson_sums.c and tag_side.c.
 #include <cblas.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -221,6 +221,21 @@ static napi_value huge_pages(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * exitNow(code): ends the process at once (_exit), skipping Node's shutdown, which on Node 20 can deadlock joining a
+ * V8 background compile thread that waits for a garbage collection the exiting main thread never runs
+ * (nodejs/node#54918). For one-shot commands whose output is already flushed.
+ */
+static napi_value exit_now(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t code;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &code) != napi_ok) return addon_type_error(env, "blas-gemm: exitNow(code)");
+  fflush(NULL);
+  _exit(code);
+}
+
 NAPI_MODULE_INIT() {
   /* One OpenBLAS thread per call: this addon splits a product over its own threads, and concurrent callers stay apart. */
   openblas_set_num_threads(1);
@@ -230,7 +245,8 @@ NAPI_MODULE_INIT() {
       {"hugePages", NULL, huge_pages, NULL, NULL, NULL, napi_default, NULL},
       {"pearsonSums", NULL, pearson_sums, NULL, NULL, NULL, napi_default, NULL},
       {"tagSide", NULL, tag_side, NULL, NULL, NULL, napi_default, NULL},
+      {"exitNow", NULL, exit_now, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 5, properties);
+  napi_define_properties(env, exports, 6, properties);
   return exports;
 }
