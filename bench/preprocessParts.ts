@@ -4,14 +4,16 @@
 // One image at a time on the main thread (decode runs in libvips' threads and is awaited), so each part's wall time
 // is its cost. Per part, in ms per image: the median and the best (least disturbed by other work) round's wall time,
 // and the median CPU time of this process (all threads). The fingerprint (sha256 of every tensor, for bilinear, bicubic and nearest, NCHW and NHWC) must not
-// change when the pipeline is optimised: the preprocessing is bit-exact with torchvision.
+// change when the pipeline is optimised: the preprocessing is bit-exact with torchvision. With the native addon built
+// (native/pil-imaging), preprocessImage resamples and normalises in C; the JavaScript parts are timed regardless.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeRgb, type RgbImage } from '../src/imaging/decodeRgb.js';
-import { writeTensor } from '../src/imaging/normalise.js';
-import { resizeAndCropRgb } from '../src/imaging/pilResample.js';
+import { loadPilImaging } from '../src/imaging/nativeImaging.js';
+import { normalisationTable, writeTensor } from '../src/imaging/normalise.js';
+import { planResample, resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage, type Interpolation, type PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { cropGeometry } from '../src/imaging/resizeGeometry.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
@@ -32,9 +34,19 @@ console.log(`bench prep: ${files.length} photo-like JPEGs, recipe resize ${BILIN
 console.log(machineLine());
 console.log(`start: ${loadLine()}\n`);
 
-type Part = 'decode' | 'resample' | 'normalise' | 'preprocessImage';
-const wall: Record<Part, number[]> = { decode: [], resample: [], normalise: [], preprocessImage: [] };
-const cpu: Record<Part, number[]> = { decode: [], resample: [], normalise: [], preprocessImage: [] };
+const { imaging, error } = loadPilImaging();
+console.log(`native resampler: ${imaging ? 'built, used by preprocessImage' : `not used (${error})`}`);
+type Part = 'decode' | 'resample' | 'normalise' | 'native' | 'preprocessImage';
+const LABELS: Record<Part, string> = {
+  decode: 'decode',
+  resample: 'resample (JavaScript)',
+  normalise: 'normalise (JavaScript)',
+  native: 'resample + normalise (native)',
+  preprocessImage: 'preprocessImage (all of it)',
+};
+const parts = (Object.keys(LABELS) as Part[]).filter((part) => part !== 'native' || imaging);
+const wall: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], preprocessImage: [] };
+const cpu: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], preprocessImage: [] };
 const out = new Float32Array(3 * BILINEAR.crop * BILINEAR.crop);
 
 async function timed(part: Part, work: () => Promise<void>): Promise<void> {
@@ -61,16 +73,24 @@ for (let r = 0; r < rounds + 1; r++) {
   await timed('normalise', async () => {
     for (const p of pixels) writeTensor(p, BILINEAR, 'NCHW', out, 0);
   });
+  if (imaging) {
+    await timed('native', async () => {
+      for (const image of decoded) {
+        const g = cropGeometry(image.width, image.height, BILINEAR.resize, BILINEAR.crop);
+        const plan = planResample(image.width, image.height, g.width, g.height, 'bilinear', g.left, g.top, BILINEAR.crop);
+        imaging.resizeCropTensor(image.data, image.width, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, plan.crop, normalisationTable(BILINEAR), BILINEAR.crop * BILINEAR.crop, 1, out, 0);
+      }
+    });
+  }
   await timed('preprocessImage', async () => {
     for (const bytes of files) await preprocessImage(bytes, BILINEAR, 'NCHW', out);
   });
-  if (r === 0) for (const part of Object.keys(wall) as Part[]) [wall[part], cpu[part]] = [[], []]; // warm-up round
+  if (r === 0) for (const part of parts) [wall[part], cpu[part]] = [[], []]; // warm-up round
 }
 
 console.log(`${'ms per image'.padEnd(40)} ${'wall'.padStart(8)} ${'best'.padStart(8)} ${'CPU'.padStart(8)}`);
-for (const part of Object.keys(wall) as Part[]) {
-  const label = part === 'preprocessImage' ? 'preprocessImage (all of it)' : part;
-  console.log(`${label.padEnd(40)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part]).toFixed(3).padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`);
+for (const part of parts) {
+  console.log(`${LABELS[part].padEnd(40)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part]).toFixed(3).padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`);
 }
 
 const hash = createHash('sha256');

@@ -182,6 +182,11 @@ export function nativeBlasAllowed(env: NodeJS.ProcessEnv = process.env): boolean
   return flag(env, 'CORREMBED_NATIVE_BLAS', true);
 }
 
+/** Whether preprocessing may use the native PIL resampler when it is built (CORREMBED_NATIVE_IMAGING; false: JavaScript). */
+export function nativeImagingAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag(env, 'CORREMBED_NATIVE_IMAGING', true);
+}
+
 /**
  * Which CPU kernels the native addon's OpenBLAS runs (CORREMBED_OPENBLAS_CORETYPE): `auto` (default) lets OpenBLAS
  * detect the CPU, setting aside OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE inherited from the environment (often pinned

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { UserInputError } from '../src/errors.js';
 import { readImageBytes } from '../src/imaging/imageSource.js';
-import { jpegComponents } from '../src/imaging/jpegComponents.js';
+import { jpegFrame } from '../src/imaging/jpegFrame.js';
 import { resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { parsePreprocessRecipe, preprocessHash, preprocessImage, type PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { cropGeometry, resizedSize, roundHalfEven } from '../src/imaging/resizeGeometry.js';
@@ -140,17 +140,18 @@ test('imaging: odd sizes and aspect ratios (7x31, 45x9, 3x2 upscaled) give full,
   }
 });
 
-test('imaging: a JPEG frame header gives the component count sharp reports (CMYK is 4); anything else gives undefined', async () => {
+test('imaging: a JPEG frame header gives the component count and size sharp reports (CMYK is 4); anything else gives undefined', async () => {
   const parity = join(process.cwd(), 'test/fixtures/parity');
   for (const name of ['rgb_160x120.jpg', 'rgb_37x53.jpg', 'grey_64x48.jpg', 'cmyk_96x64.jpg', 'rgb_120x90.png', 'palette_81x45.png']) {
     const bytes = await readFile(join(parity, name));
     const meta = await sharp(bytes).metadata();
-    assert.equal(jpegComponents(bytes), meta.format === 'jpeg' ? meta.channels : undefined, name);
-    if (meta.format === 'jpeg') assert.equal(jpegComponents(bytes) === 4, meta.space === 'cmyk', name);
+    const frame = jpegFrame(bytes);
+    assert.deepEqual(frame, meta.format === 'jpeg' ? { components: meta.channels, width: meta.width, height: meta.height } : undefined, name);
+    if (meta.format === 'jpeg') assert.equal(frame?.components === 4, meta.space === 'cmyk', name);
   }
   const jpeg = await readFile(join(parity, 'rgb_160x120.jpg'));
-  for (const cut of [0, 3, 20, 100]) assert.ok([undefined, 3].includes(jpegComponents(jpeg.subarray(0, cut))), `cut at ${cut}`);
-  assert.equal(jpegComponents(Buffer.from([0xff, 0xd8, 0x00, 0x00, 0x00])), undefined);
+  for (const cut of [0, 3, 20, 100]) assert.ok([undefined, 3].includes(jpegFrame(jpeg.subarray(0, cut))?.components), `cut at ${cut}`);
+  assert.equal(jpegFrame(Buffer.from([0xff, 0xd8, 0x00, 0x00, 0x00])), undefined);
 });
 
 test('imaging: corrupt, truncated and oversized images are clear user errors', async () => {

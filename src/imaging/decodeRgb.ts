@@ -1,7 +1,7 @@
 // Decodes image bytes to interleaved 8-bit RGB exactly as PIL's open + convert('RGB') gives them.
 import sharp from 'sharp';
 import { UserInputError } from '../errors.js';
-import { jpegComponents } from './jpegComponents.js';
+import { jpegFrame } from './jpegFrame.js';
 
 export interface RgbImage {
   data: Buffer;
@@ -37,7 +37,7 @@ export async function decodeRgb(bytes: Buffer, name: string, maxPixels: number):
   try {
     const input = () => sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', ignoreIcc: true, pages: 1 }).removeAlpha();
     // A JPEG's frame header says whether it is CMYK (4 components) without sharp's metadata() pass (~0.3 ms).
-    const components = jpegComponents(bytes);
+    const components = jpegFrame(bytes)?.components;
     const cmyk = components === undefined ? (await input().metadata()).space === 'cmyk' : components === 4;
     if (cmyk) {
       // libvips would convert CMYK through a built-in ICC profile; PIL's arithmetic needs the raw inks.

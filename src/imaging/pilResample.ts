@@ -31,12 +31,16 @@ const FILTERS: Record<'bilinear' | 'bicubic', Filter> = {
   },
 };
 
-/** Taps of outputs [first, first + count): source start, tap count and fixed-point weights (PIL's precompute_coeffs). */
-interface Taps {
+/**
+ * Taps of outputs [first, first + count): source start, tap count and fixed-point weights (PIL's precompute_coeffs),
+ * views into `packed` = [count, ksize, start[count], length[count], weights[count * ksize]], the native addon's form.
+ */
+export interface Taps {
   start: Int32Array;
   length: Int32Array;
   ksize: number;
   weights: Int32Array;
+  packed: Int32Array;
 }
 
 function precomputeTaps(inSize: number, outSize: number, filter: Filter, first: number, count: number): Taps {
@@ -45,9 +49,12 @@ function precomputeTaps(inSize: number, outSize: number, filter: Filter, first: 
   const support = filter.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const ss = 1 / filterScale;
-  const start = new Int32Array(count);
-  const length = new Int32Array(count);
-  const weights = new Int32Array(count * ksize);
+  const packed = new Int32Array(2 + count * (2 + ksize));
+  packed[0] = count;
+  packed[1] = ksize;
+  const start = packed.subarray(2, 2 + count);
+  const length = packed.subarray(2 + count, 2 + 2 * count);
+  const weights = packed.subarray(2 + 2 * count);
   const k = new Float64Array(ksize);
   for (let i = 0; i < count; i++) {
     const center = (first + i + 0.5) * scale;
@@ -65,7 +72,7 @@ function precomputeTaps(inSize: number, outSize: number, filter: Filter, first: 
     start[i] = xmin;
     length[i] = xmax;
   }
-  return { start, length, ksize, weights };
+  return { start, length, ksize, weights, packed };
 }
 
 /** PIL's nearest neighbour (ImagingScaleAffine): source index of outputs [first, first + count), accumulated as PIL does. */
@@ -101,18 +108,51 @@ function resampleNearest(src: Uint8Array, width: number, height: number, outW: n
   return out;
 }
 
-/** Horizontal pass over source rows [rowFirst, rowFirst + rows), outputs [left, left + crop): int32 sums as PIL's. */
-function horizontal(src: Uint8Array, width: number, outW: number, filter: Filter, rowFirst: number, rows: number, left: number, crop: number): Uint8ClampedArray {
+/** What a bilinear or bicubic resize + crop computes: the crop's column and row taps, and the source rows it reads. */
+export interface ResamplePlan {
+  /** Taps of the crop's columns; null when the width is unchanged (the columns are copied from `left`). */
+  horizontal: Taps | null;
+  /** Taps of the crop's rows; null when the height is unchanged (rows are the crop's own, from `rowFirst`). */
+  vertical: Taps | null;
+  left: number;
+  rowFirst: number;
+  rows: number;
+  crop: number;
+}
+
+/** The plan of resizing width x height to outW x outH and keeping the crop x crop window at (left, top). */
+export function planResample(
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  interpolation: 'bilinear' | 'bicubic',
+  left: number,
+  top: number,
+  crop: number,
+): ResamplePlan {
+  const filter = FILTERS[interpolation];
+  const horizontal = outW === width ? null : precomputeTaps(width, outW, filter, left, crop);
+  if (outH === height) return { horizontal, vertical: null, left, rowFirst: top, rows: crop, crop };
+  const vertical = precomputeTaps(height, outH, filter, top, crop);
+  const rowFirst = vertical.start[0];
+  const rowEnd = vertical.start[crop - 1] + vertical.length[crop - 1];
+  return { horizontal, vertical, left, rowFirst, rows: rowEnd - rowFirst, crop };
+}
+
+/** Horizontal pass over the plan's source rows, outputs [left, left + crop): int32 sums as PIL's. */
+function horizontal(src: Uint8Array, width: number, plan: ResamplePlan): Uint8ClampedArray {
+  const { rowFirst, rows, left, crop } = plan;
   const stride = crop * 3;
   const out = new Uint8ClampedArray(rows * stride);
-  if (outW === width) {
+  if (plan.horizontal === null) {
     for (let r = 0; r < rows; r++) {
       const s = ((rowFirst + r) * width + left) * 3;
       out.set(src.subarray(s, s + stride), r * stride);
     }
     return out;
   }
-  const { start, length, ksize, weights } = precomputeTaps(width, outW, filter, left, crop);
+  const { start, length, ksize, weights } = plan.horizontal;
   for (let r = 0, o = 0; r < rows; r++) {
     const rowBase = (rowFirst + r) * width * 3;
     for (let x = 0; x < crop; x++) {
@@ -185,11 +225,7 @@ export function resizeAndCropRgb(
   crop: number,
 ): Uint8Array {
   if (interpolation === 'nearest') return resampleNearest(src, width, height, outW, outH, left, top, crop);
-  const filter = FILTERS[interpolation];
-  if (outH === height) return asBytes(horizontal(src, width, outW, filter, top, crop, left, crop));
-  const taps = precomputeTaps(height, outH, filter, top, crop);
-  const rowFirst = taps.start[0];
-  const rowEnd = taps.start[crop - 1] + taps.length[crop - 1];
-  const rows = horizontal(src, width, outW, filter, rowFirst, rowEnd - rowFirst, left, crop);
-  return asBytes(vertical(rows, taps, rowFirst, crop));
+  const plan = planResample(width, height, outW, outH, interpolation, left, top, crop);
+  const rows = horizontal(src, width, plan);
+  return asBytes(plan.vertical === null ? rows : vertical(rows, plan.vertical, plan.rowFirst, crop));
 }

@@ -1,0 +1,57 @@
+// Loads the optional Node-API addon native/pil-imaging (PIL-exact JPEG decoding and resampling fused with ToTensor + Normalize, in C) once per thread.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { nativeImagingAllowed } from '../config.js';
+
+/**
+ * What a resize + crop writes where, the arguments every entry point ends with: the crop's first column (used when
+ * there are no horizontal taps), horizontal taps (pilResample.ts's Taps.packed, or null when the width is unchanged),
+ * the first source row read and how many, vertical taps (or null), the crop, the 768-float normalisation table, and
+ * out[offset + c * channelStep + i * pixelStep] for channel c of crop pixel i.
+ */
+export type TensorPlanArguments = [
+  left: number,
+  horizontal: Int32Array | null,
+  rowFirst: number,
+  rows: number,
+  vertical: Int32Array | null,
+  crop: number,
+  table: Float32Array,
+  channelStep: number,
+  pixelStep: number,
+  out: Float32Array,
+  offset: number,
+];
+
+/** The addon's exports (native/pil-imaging/src/pil_imaging.c); bit-identical to the JavaScript passes and writeTensor. */
+export interface PilImaging {
+  /** Resamples interleaved RGB bytes of `width` (their rows are the height) into the tensor. */
+  resizeCropTensor(src: Uint8Array, width: number, ...plan: TensorPlanArguments): void;
+  /**
+   * Decodes a clean grey or YCbCr JPEG of width x height with libjpeg as PIL does and resamples it into the tensor;
+   * false, with nothing written, for anything else (the caller decodes it with sharp, which reports what is wrong).
+   * Absent when the addon was built without libjpeg's headers.
+   */
+  decodeJpegTensor?(bytes: Uint8Array, width: number, height: number, ...plan: TensorPlanArguments): boolean;
+}
+
+/** Where `npm install` builds the addon (this module runs from dist/src/imaging/). */
+export const PIL_IMAGING_ADDON = fileURLToPath(new URL('../../../native/pil-imaging/build/Release/pil_imaging.node', import.meta.url));
+
+let addon: { imaging: PilImaging | null; error: string } | undefined;
+
+/** The addon, or null with the reason it is not used (turned off, not built), tried once per thread. */
+export function loadPilImaging(): { imaging: PilImaging | null; error: string } {
+  if (addon === undefined) {
+    if (!nativeImagingAllowed()) {
+      addon = { imaging: null, error: 'CORREMBED_NATIVE_IMAGING is off' };
+    } else {
+      try {
+        addon = { imaging: createRequire(import.meta.url)(PIL_IMAGING_ADDON) as PilImaging, error: '' };
+      } catch (error) {
+        addon = { imaging: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+      }
+    }
+  }
+  return addon;
+}
