@@ -156,23 +156,27 @@ test('inference: a batch embeds like its images one by one; NHWC and fixed-batch
 
 test('inference: unreadable images are recorded as failed and the rest are embedded', async () => {
   const conv = await loadKind('conv');
+  // The third batch reuses the first one's array (batchBuffers.ts): ok2 is packed over ok1's leftover floats.
   const list = [
     { id: 'ok1', uri: 'pattern.png' },
     { id: 'corrupt', uri: 'corrupt.png' },
     { id: 'missing', uri: 'nope.png' },
     { id: 'escape', uri: '../models/conv.onnx' },
+    { id: 'truncated', uri: 'truncated.jpg' },
     { id: 'ok2', uri: 'pattern.jpg' },
   ];
   const progress: [number, number][] = [];
   const { vectors, failed } = await embedImages(conv, list, imageDir, { batchSize: 2, onBatch: (done, total) => progress.push([done, total]) });
   assert.deepEqual([...vectors.keys()].sort(), ['ok1', 'ok2']);
-  assert.deepEqual(failed.map((f) => f.id), ['corrupt', 'missing', 'escape']);
+  assert.deepEqual(failed.map((f) => f.id), ['corrupt', 'missing', 'escape', 'truncated']);
   assert.match(failed[0].error, /^image corrupt\.png: cannot decode \(/);
   assert.equal(failed[1].error, 'image nope.png: not found');
   assert.match(failed[2].error, /outside the folder/);
-  assert.deepEqual(progress, [[2, 5], [4, 5], [5, 5]]);
-  const [ok1] = await oneByOne(conv, [images.png]);
+  assert.match(failed[3].error, /^image truncated\.jpg: cannot decode \(/);
+  assert.deepEqual(progress, [[2, 6], [4, 6], [6, 6]]);
+  const [ok1, ok2] = await oneByOne(conv, [images.png, images.jpeg]);
   assertClose(vectors.get('ok1')!, ok1);
+  assertClose(vectors.get('ok2')!, ok2);
 });
 
 test('inference: the cache gives one instance per model file and recipe', async () => {

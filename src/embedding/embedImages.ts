@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { readImageBytes, type ImageReadLimits } from '../imaging/imageSource.js';
 import { preprocessImage } from '../imaging/preprocess.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
+import { returnBatchBuffer, takeBatchBuffer } from './batchBuffers.js';
 
 export interface ImageSource {
   id: string;
@@ -34,7 +35,7 @@ export interface EmbedImagesResult {
 
 export const DEFAULT_BATCH_SIZE = 32;
 
-/** One batch, preprocessed: the images that succeeded, packed at the front of `data`. */
+/** One batch, preprocessed: the images that succeeded, packed at the front of `data` (a reused array: see batchBuffers.ts). */
 interface PreparedBatch {
   ids: string[];
   data: Float32Array;
@@ -60,7 +61,7 @@ async function prepareBatch(
   result: EmbedImagesResult,
 ): Promise<PreparedBatch> {
   const size = model.imageSize;
-  const data = new Float32Array(sources.length * size);
+  const data = takeBatchBuffer(sources.length * size);
   const errors: (string | null)[] = sources.map(() => null);
   const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
   await forEachLimited(sources, concurrency, async (source, i) => {
@@ -106,16 +107,20 @@ export async function embedImages(
     for (let b = 0; b < batches.length; b++) {
       const ready = await pending!;
       pending = b + 1 < batches.length ? prepareBatch(model, batches[b + 1], baseDir, options, result) : null;
-      if (ready.ids.length > 0) {
-        const vectors = await model.embed(ready.data, ready.ids.length);
-        ready.ids.forEach((id, k) => result.vectors.set(id, vectors.slice(k * model.dim, (k + 1) * model.dim)));
+      try {
+        if (ready.ids.length > 0) {
+          const vectors = await model.embed(ready.data, ready.ids.length);
+          ready.ids.forEach((id, k) => result.vectors.set(id, vectors.slice(k * model.dim, (k + 1) * model.dim)));
+        }
+      } finally {
+        returnBatchBuffer(ready.data);
       }
       done += batches[b].length;
       options.onBatch?.(done, sources.length);
     }
   } finally {
     // On an inference failure, let the batch being prepared finish before the error surfaces.
-    if (pending) await pending;
+    if (pending) returnBatchBuffer((await pending).data);
   }
   return result;
 }
