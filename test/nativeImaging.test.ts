@@ -169,3 +169,16 @@ test('JPEGs the addon turns down (CMYK, truncated, corrupt, other sizes) go to s
   }
   assert.match(await outcome(preprocessImage(truncated, recipe, 'NCHW', undefined, 0, { name: 'jpeg' })), /^UserInputError: image jpeg: cannot decode/);
 });
+
+test('progressive JPEGs of more than 100 scans (a decoding bomb) are left to sharp; 100 scans are decoded natively', jpegNative, async () => {
+  // 16 x 16 grey, one scan per coefficient and bit (cjpeg -scans, 100 scans; the 128-scan file splices in 28 more).
+  const folder = join(process.cwd(), 'test/fixtures/jpeg');
+  const recipe = recipeOf(16, 16, 'bilinear');
+  for (const [file, native] of [['scans-100.jpg', true], ['scans-128.jpg', false]] as const) {
+    const bytes = await readFile(join(folder, file));
+    const out = new Float32Array(3 * 16 * 16);
+    assert.equal(imaging!.decodeJpegTensor!(bytes, 16, 16, 0, null, 0, 16, null, 16, normalisationTable(recipe), 256, 1, out, 0), native, file);
+    const expected = await jsPipeline(bytes, recipe, 'NCHW');
+    assert.ok(Buffer.from((await preprocessImage(bytes, recipe, 'NCHW')).buffer).equals(Buffer.from(expected.buffer)), `${file}: the same tensor either way`);
+  }
+});

@@ -11,12 +11,20 @@
 
 #include <jpeglib.h>
 
+/* More scans than this in a progressive JPEG (each re-reads the whole image) is a decoding bomb, as libjpeg-turbo's own
+   TurboJPEG API also judges (its scan limit); sharp then gets the file. */
+#define MAX_SCANS 100
+
 typedef struct {
   struct jpeg_error_mgr base;
   jmp_buf abandon;
 } error_mgr_t;
 
 static void abandon(j_common_ptr cinfo) { longjmp(((error_mgr_t *)cinfo->err)->abandon, 1); }
+
+static void check_scans(j_common_ptr cinfo) {
+  if (((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) abandon(cinfo);
+}
 
 /* Warnings (level -1) abandon the decode; trace messages (level >= 0) are ignored. */
 static void on_message(j_common_ptr cinfo, int level) {
@@ -25,6 +33,7 @@ static void on_message(j_common_ptr cinfo, int level) {
 
 int jpeg_decode_rgb(const uint8_t *bytes, size_t length, int32_t width, int32_t height, uint8_t **rgb) {
   struct jpeg_decompress_struct cinfo;
+  struct jpeg_progress_mgr progress = {check_scans, 0, 0, 0, 0};
   error_mgr_t err;
   uint8_t *volatile out = NULL;
   cinfo.err = jpeg_std_error(&err.base);
@@ -37,6 +46,7 @@ int jpeg_decode_rgb(const uint8_t *bytes, size_t length, int32_t width, int32_t 
     return 0;
   }
   jpeg_create_decompress(&cinfo);
+  cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, bytes, (unsigned long)length);
   jpeg_read_header(&cinfo, TRUE);
   const int grey = cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE;
