@@ -128,13 +128,22 @@ test('native JPEG decoding (libjpeg as PIL runs it) gives the tensors of sharp\'
         const g = cropGeometry(frame.width, frame.height, 232, 224);
         const plan = planResample(frame.width, frame.height, g.width, g.height, interpolation, g.left, g.top, 224);
         const { channelStep, pixelStep } = tensorSteps(layout, 224);
-        const decoded = imaging!.decodeJpegTensor!(bytes, frame.width, frame.height, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, 224, normalisationTable(recipe), channelStep, pixelStep, direct, 0);
+        const decoded = await imaging!.decodeJpegTensor!(bytes, frame.width, frame.height, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, 224, normalisationTable(recipe), channelStep, pixelStep, direct, 0);
         assert.equal(decoded, true, `${name}: the addon decodes it`);
         assert.ok(Buffer.from(direct.buffer).equals(Buffer.from(expected.buffer)), `${name} ${interpolation} ${layout}`);
         const viaPreprocess = await preprocessImage(bytes, recipe, layout);
         assert.ok(Buffer.from(viaPreprocess.buffer).equals(Buffer.from(expected.buffer)), `${name} ${interpolation} ${layout} through preprocessImage`);
       }
     }
+  }
+  // All at once, into one batch array (decodes run on libuv's pool threads side by side), as embedImages does.
+  const recipe = recipeOf(232, 224, 'bicubic');
+  const size = 3 * 224 * 224;
+  const batch = new Float32Array(jpegs.length * size);
+  await Promise.all(jpegs.map(([, bytes], i) => preprocessImage(bytes, recipe, 'NCHW', batch, i * size)));
+  for (const [i, [name, bytes]] of jpegs.entries()) {
+    const expected = await jsPipeline(bytes, recipe, 'NCHW');
+    assert.ok(Buffer.from(batch.buffer, i * size * 4, size * 4).equals(Buffer.from(expected.buffer)), `${name} decoded beside the others`);
   }
 });
 
@@ -153,11 +162,15 @@ test('JPEGs the addon turns down (CMYK, truncated, corrupt, other sizes) go to s
   const truncated = jpeg.subarray(0, Math.floor(jpeg.length * 0.6));
   const corrupt = Buffer.from(jpeg);
   for (let i = Math.floor(jpeg.length / 2); i < jpeg.length - 2; i += 7) corrupt[i] = 0xff; // markers in the entropy data
-  assert.equal(decode(truncated), false, 'truncated');
-  assert.equal(decode(corrupt), false, 'corrupt');
-  assert.equal(decode(jpeg, 161, 120), false, 'a size other than the header\'s');
-  assert.equal(decode(Buffer.from('not a jpeg')), false, 'not a JPEG');
+  assert.equal(await decode(truncated), false, 'truncated');
+  assert.equal(await decode(corrupt), false, 'corrupt');
+  assert.equal(await decode(jpeg, 161, 120), false, 'a size other than the header\'s');
+  assert.equal(await decode(Buffer.from('not a jpeg')), false, 'not a JPEG');
   assert.ok(out.every((v) => v === 5), 'nothing written when the addon turns an image down');
+  assert.throws(() => imaging!.decodeJpegTensor!(jpeg, 160, 120, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, 224, normalisationTable(recipe), 50176, 1, new Float32Array(10), 0), {
+    name: 'TypeError',
+    message: /decodeJpegTensor: out must be a Float32Array/,
+  });
   // Whatever sharp makes of them (an error, or a tensor despite libjpeg's warnings), preprocessImage makes the same.
   const outcome = (work: Promise<Float32Array>) =>
     work.then(
@@ -177,7 +190,7 @@ test('progressive JPEGs of more than 100 scans (a decoding bomb) are left to sha
   for (const [file, native] of [['scans-100.jpg', true], ['scans-128.jpg', false]] as const) {
     const bytes = await readFile(join(folder, file));
     const out = new Float32Array(3 * 16 * 16);
-    assert.equal(imaging!.decodeJpegTensor!(bytes, 16, 16, 0, null, 0, 16, null, 16, normalisationTable(recipe), 256, 1, out, 0), native, file);
+    assert.equal(await imaging!.decodeJpegTensor!(bytes, 16, 16, 0, null, 0, 16, null, 16, normalisationTable(recipe), 256, 1, out, 0), native, file);
     const expected = await jsPipeline(bytes, recipe, 'NCHW');
     assert.ok(Buffer.from((await preprocessImage(bytes, recipe, 'NCHW')).buffer).equals(Buffer.from(expected.buffer)), `${file}: the same tensor either way`);
   }

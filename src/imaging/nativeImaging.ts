@@ -28,11 +28,12 @@ export interface PilImaging {
   /** Resamples interleaved RGB bytes of `width` (their rows are the height) into the tensor. */
   resizeCropTensor(src: Uint8Array, width: number, ...plan: TensorPlanArguments): void;
   /**
-   * Decodes a clean grey or YCbCr JPEG of width x height with libjpeg as PIL does and resamples it into the tensor;
-   * false, with nothing written, for anything else (the caller decodes it with sharp, which reports what is wrong).
+   * Decodes a clean grey or YCbCr JPEG of width x height with libjpeg as PIL does and resamples it into the tensor, on
+   * a libuv pool thread (as sharp decodes, so several images decode at once); resolves false, with nothing written,
+   * for anything else (the caller decodes it with sharp, which reports what is wrong). Bad arguments throw at once.
    * Absent when the addon was built without libjpeg's headers.
    */
-  decodeJpegTensor?(bytes: Uint8Array, width: number, height: number, ...plan: TensorPlanArguments): boolean;
+  decodeJpegTensor?(bytes: Uint8Array, width: number, height: number, ...plan: TensorPlanArguments): Promise<boolean>;
 }
 
 /** Where `npm install` builds the addon (this module runs from dist/src/imaging/). */

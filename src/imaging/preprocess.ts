@@ -65,7 +65,7 @@ function tensorPlan(width: number, height: number, recipe: PreprocessRecipe, lay
 async function nativePreprocess(imaging: PilImaging, bytes: Buffer, recipe: PreprocessRecipe, layout: Layout, out: Float32Array, offset: number, name: string, maxPixels: number): Promise<void> {
   const frame = imaging.decodeJpegTensor === undefined ? undefined : jpegFrame(bytes);
   if (frame !== undefined && (frame.components === 1 || frame.components === 3) && frame.height > 0 && frame.width * frame.height <= maxPixels) {
-    if (imaging.decodeJpegTensor!(bytes, frame.width, frame.height, ...tensorPlan(frame.width, frame.height, recipe, layout, out, offset))) return;
+    if (await imaging.decodeJpegTensor!(bytes, frame.width, frame.height, ...tensorPlan(frame.width, frame.height, recipe, layout, out, offset))) return;
   }
   const image = await decodeRgb(bytes, name, maxPixels);
   imaging.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, recipe, layout, out, offset));

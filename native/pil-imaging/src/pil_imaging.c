@@ -99,7 +99,47 @@ static napi_value resize_crop_tensor(napi_env env, napi_callback_info info) {
 }
 
 #ifdef HAVE_LIBJPEG
-/* decodeJpegTensor(bytes, width, height, ...plan): true when the JPEG was decoded and written; false to decode it otherwise. */
+/* Arguments of decodeJpegTensor that point into JavaScript arrays, held by references while the pool thread works. */
+#define HELD_ARRAYS 5
+
+/* One decodeJpegTensor call: its inputs, its plan (whose taps point into `plan` itself), and its promise. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref held[HELD_ARRAYS];
+  const uint8_t *bytes;
+  size_t length;
+  int32_t width;
+  int32_t height;
+  plan_t plan;
+  int written;
+} decode_job_t;
+
+/* On a libuv pool thread: libjpeg's decode, then the resample into the tensor. Touches no JavaScript value. */
+static void decode_execute(napi_env env, void *data) {
+  (void)env;
+  decode_job_t *job = data;
+  uint8_t *rgb = NULL;
+  job->written = jpeg_decode_rgb(job->bytes, job->length, job->width, job->height, &rgb) && resample_to_tensor(rgb, &job->plan.job);
+  free(rgb);
+}
+
+/* Back on the calling thread: releases the arrays and settles the promise with whether the tensor was written. */
+static void decode_complete(napi_env env, napi_status status, void *data) {
+  decode_job_t *job = data;
+  for (int i = 0; i < HELD_ARRAYS; i++)
+    if (job->held[i] != NULL) napi_delete_reference(env, job->held[i]);
+  napi_value result;
+  napi_get_boolean(env, status == napi_ok && job->written, &result);
+  napi_resolve_deferred(env, job->deferred, result);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+/*
+ * decodeJpegTensor(bytes, width, height, ...plan): a promise of true when the JPEG was decoded and written on a libuv
+ * pool thread (as sharp decodes), false to decode it otherwise. Bad arguments throw at once.
+ */
 static napi_value decode_jpeg_tensor(napi_env env, napi_callback_info info) {
   size_t argc = 3 + PLAN_ARGS;
   napi_value argv[3 + PLAN_ARGS];
@@ -109,16 +149,27 @@ static napi_value decode_jpeg_tensor(napi_env env, napi_callback_info info) {
   size_t length;
   void *bytes;
   if (!ok || !addon_typed_array_of(env, argv[0], napi_uint8_array, 0, &length, &bytes)) return fail(env, "decodeJpegTensor", "bytes must be a Uint8Array");
-  plan_t plan;
-  const char *error = plan_args(env, argv + 3, width, height, &plan);
-  if (error != NULL) return fail(env, "decodeJpegTensor", error);
-  uint8_t *rgb = NULL;
-  const int decoded = jpeg_decode_rgb(bytes, length, width, height, &rgb);
-  const int written = decoded && resample_to_tensor(rgb, &plan.job);
-  free(rgb);
-  napi_value result;
-  napi_get_boolean(env, written, &result);
-  return result;
+  decode_job_t *job = calloc(1, sizeof(decode_job_t));
+  if (job == NULL) return out_of_memory(env, "decodeJpegTensor");
+  const char *error = plan_args(env, argv + 3, width, height, &job->plan);
+  if (error != NULL) {
+    free(job);
+    return fail(env, "decodeJpegTensor", error);
+  }
+  job->bytes = bytes;
+  job->length = length;
+  job->width = width;
+  job->height = height;
+  /* bytes, horizontal taps, vertical taps, table, out: kept alive until decode_complete. */
+  const napi_value arrays[HELD_ARRAYS] = {argv[0], argv[3 + 1], argv[3 + 4], argv[3 + 6], argv[3 + 9]};
+  for (int i = 0; i < HELD_ARRAYS; i++)
+    if (!is_null(env, arrays[i])) napi_create_reference(env, arrays[i], 1, &job->held[i]);
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "decodeJpegTensor", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, decode_execute, decode_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
 }
 #endif
 
