@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { UserInputError } from '../src/errors.js';
 import { decodeRgb } from '../src/imaging/decodeRgb.js';
 import { jpegFrame } from '../src/imaging/jpegFrame.js';
-import { loadPilImaging } from '../src/imaging/nativeImaging.js';
+import { loadPilImaging, preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { normalisationTable, tensorSteps, writeTensor } from '../src/imaging/normalise.js';
 import { planResample, resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage } from '../src/imaging/preprocess.js';
@@ -74,6 +74,11 @@ test('native resize + crop + normalise gives the JavaScript passes\' exact float
     }
   }
   assert.ok(cases >= 150, `${cases} cases`);
+});
+
+test('the active preprocessing path is named', () => {
+  assert.match(preprocessingPathName(), imaging === null ? /^JavaScript resampling, sharp decoding: native addon not used \(.+\)$/ : /^native/);
+  if (imaging?.decodeJpegTensor) assert.match(preprocessingPathName(), /libjpeg decodes grey and YCbCr JPEGs/);
 });
 
 test('native resampling refuses arguments that would read or write outside its arrays', native, () => {

@@ -56,3 +56,11 @@ export function loadPilImaging(): { imaging: PilImaging | null; error: string } 
   }
   return addon;
 }
+
+/** How this process preprocesses images, and why (README: "which preprocessing path is active"). */
+export function preprocessingPathName(): string {
+  const { imaging, error } = loadPilImaging();
+  if (imaging === null) return `JavaScript resampling, sharp decoding: native addon not used (${error})`;
+  if (imaging.decodeJpegTensor === undefined) return 'native resampling (native/pil-imaging, built without libjpeg: JPEGs decoded by sharp)';
+  return 'native (native/pil-imaging): libjpeg decodes grey and YCbCr JPEGs, C resampling; other images decoded by sharp';
+}
