@@ -17,6 +17,7 @@ import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../src/db/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import { preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { preprocessImage } from '../src/imaging/preprocess.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import type { Executor } from '../src/runs/executor.js';
@@ -47,6 +48,7 @@ const modelManifestPath = ensureModel(modelName);
 const datasetManifest = await ensurePhotoDataset(imageCount);
 console.log(`bench embed: ${modelName}, ${imageCount} photo-like JPEGs, batch ${batchSize}, ${workers} workers x 1 intra-op thread, ${lanes} batches in flight, ${runs} repetitions`);
 console.log(machineLine());
+console.log(`preprocessing: ${preprocessingPathName()}`);
 console.log(`start: ${loadLine()}\n`);
 
 const db = await createTestDatabase();

@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeRgb, type RgbImage } from '../src/imaging/decodeRgb.js';
-import { loadPilImaging } from '../src/imaging/nativeImaging.js';
+import { loadPilImaging, preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { normalisationTable, writeTensor } from '../src/imaging/normalise.js';
 import { planResample, resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage, type Interpolation, type PreprocessRecipe } from '../src/imaging/preprocess.js';
@@ -34,8 +34,8 @@ console.log(`bench prep: ${files.length} photo-like JPEGs, recipe resize ${BILIN
 console.log(machineLine());
 console.log(`start: ${loadLine()}\n`);
 
-const { imaging, error } = loadPilImaging();
-console.log(`native resampler: ${imaging ? 'built, used by preprocessImage' : `not used (${error})`}`);
+const { imaging } = loadPilImaging();
+console.log(`preprocessing: ${preprocessingPathName()}`);
 type Part = 'decode' | 'resample' | 'normalise' | 'native' | 'preprocessImage';
 const LABELS: Record<Part, string> = {
   decode: 'decode',
