@@ -11,6 +11,7 @@ import { loadPilImaging, preprocessingPathName } from '../src/imaging/nativeImag
 import { normalisationTable, tensorSteps, writeTensor } from '../src/imaging/normalise.js';
 import { planResample, resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage } from '../src/imaging/preprocess.js';
+import { tensorPlan } from '../src/imaging/tensorPlan.js';
 import type { Layout, PreprocessRecipe } from '../src/imaging/recipe.js';
 import { cropGeometry } from '../src/imaging/resizeGeometry.js';
 
@@ -36,10 +37,7 @@ function recipeOf(resize: number, crop: number, interpolation: 'bilinear' | 'bic
 }
 
 function nativeTensor(src: Uint8Array, width: number, height: number, recipe: PreprocessRecipe, layout: Layout, out: Float32Array, offset: number): void {
-  const g = cropGeometry(width, height, recipe.resize, recipe.crop);
-  const plan = planResample(width, height, g.width, g.height, recipe.interpolation as 'bilinear' | 'bicubic', g.left, g.top, recipe.crop);
-  const { channelStep, pixelStep } = tensorSteps(layout, recipe.crop);
-  imaging!.resizeCropTensor(src, width, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, plan.crop, normalisationTable(recipe), channelStep, pixelStep, out, offset);
+  imaging!.resizeCropTensor(src, width, ...tensorPlan(width, height, recipe, layout, out, offset));
 }
 
 function jsTensor(src: Uint8Array, width: number, height: number, recipe: PreprocessRecipe, layout: Layout, out: Float32Array, offset: number): void {
@@ -130,10 +128,7 @@ test('native JPEG decoding (libjpeg as PIL runs it) gives the tensors of sharp\'
         const recipe = recipeOf(232, 224, interpolation);
         const expected = await jsPipeline(bytes, recipe, layout);
         const direct = new Float32Array(expected.length);
-        const g = cropGeometry(frame.width, frame.height, 232, 224);
-        const plan = planResample(frame.width, frame.height, g.width, g.height, interpolation, g.left, g.top, 224);
-        const { channelStep, pixelStep } = tensorSteps(layout, 224);
-        const decoded = await imaging!.decodeJpegTensor!(bytes, frame.width, frame.height, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, 224, normalisationTable(recipe), channelStep, pixelStep, direct, 0);
+        const decoded = await imaging!.decodeJpegTensor!(bytes, frame.width, frame.height, ...tensorPlan(frame.width, frame.height, recipe, layout, direct, 0));
         assert.equal(decoded, true, `${name}: the addon decodes it`);
         assert.ok(Buffer.from(direct.buffer).equals(Buffer.from(expected.buffer)), `${name} ${interpolation} ${layout}`);
         const viaPreprocess = await preprocessImage(bytes, recipe, layout);

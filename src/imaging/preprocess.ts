@@ -1,11 +1,12 @@
 // Turns image bytes into a model's input floats as torchvision does on PIL images: RGB, Resize, CenterCrop, ToTensor, Normalize.
 import { decodeRgb } from './decodeRgb.js';
 import { jpegFrame } from './jpegFrame.js';
-import { loadPilImaging, type PilImaging, type TensorPlanArguments } from './nativeImaging.js';
-import { normalisationTable, tensorSteps, writeTensor } from './normalise.js';
-import { planResample, resizeAndCropRgb } from './pilResample.js';
+import { loadPilImaging, type PilImaging } from './nativeImaging.js';
+import { writeTensor } from './normalise.js';
+import { resizeAndCropRgb } from './pilResample.js';
 import type { Layout, PreprocessRecipe } from './recipe.js';
 import { cropGeometry } from './resizeGeometry.js';
+import { tensorPlan } from './tensorPlan.js';
 
 export { parsePreprocessRecipe, preprocessHash, type Interpolation, type Layout, type PreprocessRecipe } from './recipe.js';
 
@@ -48,14 +49,6 @@ export async function preprocessImage(
   const pixels = resizeAndCropRgb(image.data, image.width, image.height, g.width, g.height, recipe.interpolation, g.left, g.top, recipe.crop);
   writeTensor(pixels, recipe, layout, target, offset);
   return target;
-}
-
-/** The addon's arguments for resizing width x height by `recipe` into `out` at `offset`. */
-function tensorPlan(width: number, height: number, recipe: PreprocessRecipe, layout: Layout, out: Float32Array, offset: number): TensorPlanArguments {
-  const g = cropGeometry(width, height, recipe.resize, recipe.crop);
-  const plan = planResample(width, height, g.width, g.height, recipe.interpolation as 'bilinear' | 'bicubic', g.left, g.top, recipe.crop);
-  const { channelStep, pixelStep } = tensorSteps(layout, recipe.crop);
-  return [plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, plan.crop, normalisationTable(recipe), channelStep, pixelStep, out, offset];
 }
 
 /**
