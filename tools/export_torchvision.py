@@ -21,7 +21,7 @@ manifest: preprocess from weights.transforms() (resize, crop, interpolation, mea
 from the weights enum; its name ends in "-untrained" and its family says "untrained (architecture only)".
 Needs torch and torchvision (Debian: apt install python3-torchvision); onnxruntime, if installed, checks the ONNX file.
 """
-import argparse, json, os, re, sys
+import argparse, inspect, json, os, re, sys
 
 import torch
 import torchvision
@@ -125,6 +125,11 @@ def manifest(name, family, weights):
     return {'name': name, 'file': f'{name}.onnx', 'preprocess': preprocess, 'output': 'embedding', 'metadata': metadata}
 
 
+def torchscript_exporter():
+    """torch.onnx.export's TorchScript exporter: torch 2.9 made the dynamo one (which needs onnxscript) the default."""
+    return {'dynamo': False} if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {}
+
+
 def check_onnx(path, batch, expected):
     """Runs the ONNX file with onnxruntime, when installed, and compares it with torch."""
     try:
@@ -160,7 +165,7 @@ def export(builder, weights, out, untrained, opset):
         fail(f'{name}: the cut model gives {tuple(expected.shape)}, expected (2, {dim})')
     path = os.path.join(out, f'{name}.onnx')
     torch.onnx.export(model, batch, path, input_names=['input'], output_names=['embedding'], opset_version=opset,
-                      dynamic_axes={'input': {0: 'batch'}, 'embedding': {0: 'batch'}})
+                      dynamic_axes={'input': {0: 'batch'}, 'embedding': {0: 'batch'}}, **torchscript_exporter())
     check_onnx(path, batch, expected)
     with open(os.path.join(out, f'{name}.json'), 'w') as f:
         json.dump(spec, f, indent=2)
