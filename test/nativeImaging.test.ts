@@ -183,6 +183,28 @@ test('JPEGs the addon turns down (CMYK, truncated, corrupt, other sizes) go to s
   assert.match(await outcome(preprocessImage(truncated, recipe, 'NCHW', undefined, 0, { name: 'jpeg' })), /^UserInputError: image jpeg: cannot decode/);
 });
 
+test('JPEG headers that lie about the size: over the pixel limit refused unread, within it the same outcome as sharp\'s', jpegNative, async () => {
+  const jpeg = await readFile(join(process.cwd(), 'test/fixtures/parity/rgb_160x120.jpg'));
+  const withSize = (width: number, height: number): Buffer => {
+    const bytes = Buffer.from(jpeg);
+    const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+    bytes.writeUInt16BE(height, sof + 5);
+    bytes.writeUInt16BE(width, sof + 7);
+    return bytes;
+  };
+  const recipe = recipeOf(232, 224, 'bilinear');
+  const outcome = (work: Promise<Float32Array>) =>
+    work.then(
+      (tensor) => `tensor ${Buffer.from(tensor.buffer).toString('base64').slice(0, 40)}`,
+      (e: unknown) => (e instanceof UserInputError ? `UserInputError: ${e.message}` : `other error: ${String(e)}`),
+    );
+  const huge = withSize(60000, 60000);
+  assert.deepEqual(jpegFrame(huge), { components: 3, width: 60000, height: 60000 });
+  assert.match(await outcome(preprocessImage(huge, recipe, 'NCHW', undefined, 0, { name: 'jpeg' })), /^UserInputError: image jpeg: cannot decode \(larger than the limit of 100000000 pixels\)$/);
+  const tall = withSize(160, 2400); // 20 times the rows the data holds
+  assert.equal(await outcome(preprocessImage(tall, recipe, 'NCHW', undefined, 0, { name: 'jpeg' })), await outcome(jsPipeline(tall, recipe, 'NCHW')));
+});
+
 test('progressive JPEGs of more than 100 scans (a decoding bomb) are left to sharp; 100 scans are decoded natively', jpegNative, async () => {
   // 16 x 16 grey, one scan per coefficient and bit (cjpeg -scans, 100 scans; the 128-scan file splices in 28 more).
   const folder = join(process.cwd(), 'test/fixtures/jpeg');
