@@ -36,7 +36,7 @@ rss.enter('generate images (once, cached)');
 const manifestPath = await ensureFanoutDataset(join(DATA_DIR, `tiny-${imageCount}`), imageCount);
 
 const db = await createTestDatabase();
-const cache = new EmbeddingCache(db.prisma);
+const cache = new EmbeddingCache(db.pool);
 const executor = new LocalExecutor(workers, cache);
 try {
   const seconds: [string, number][] = [];

@@ -52,12 +52,12 @@ console.log(`preprocessing: ${preprocessingPathName()}`);
 console.log(`start: ${loadLine()}\n`);
 
 const db = await createTestDatabase();
-const local = new LocalExecutor(workers, new EmbeddingCache(db.prisma));
+const local = new LocalExecutor(workers, new EmbeddingCache(db.pool));
 try {
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await datasets.importDataset({ manifestPath: datasetManifest });
   const model = await new ModelService(db.prisma, [DATA_DIR]).register(modelManifestPath);
-  const cache = new EmbeddingCache(db.prisma);
+  const cache = new EmbeddingCache(db.pool);
   let lastEmbed = 0;
   const executor: Executor = {
     embed: async (task) => {

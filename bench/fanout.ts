@@ -137,7 +137,7 @@ try {
 
   const dbName = new URL(db.url).pathname.slice(1);
   const probe = await Probe.start(serverUrl, dbName, SAMPLE_MS);
-  const cache = new EmbeddingCache(db.prisma);
+  const cache = new EmbeddingCache(db.pool);
   const runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize, concurrency, leaseSeconds: 60, log });
   const runStart = performance.now();
   const run = await runs.start({ datasetId, modelIds: [modelId], options: null });

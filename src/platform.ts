@@ -36,7 +36,7 @@ function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (lin
 export async function startPlatform(config: PlatformConfig, log: (line: string) => void): Promise<Platform> {
   const databaseUrl = await resolveDatabaseUrl(config);
   const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log, poolSize: config.poolSize });
-  const cache = new EmbeddingCache(db.prisma);
+  const cache = new EmbeddingCache(db.pool);
   const executor = createExecutor(config, cache, log);
   const events = new RunEvents(log);
   const bus = await PgEventBus.start(db.url, db.pool, events, log);
@@ -52,7 +52,7 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
   const generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
   const leaderboards = new LeaderboardCache(db.prisma, datasets, events);
   const server = await startApiServer(
-    { prisma: db.prisma, datasets, models, runs, events, publicQueries: config.publicQueries, leaderboards },
+    { prisma: db.prisma, datasets, models, runs, events, cache, publicQueries: config.publicQueries, leaderboards },
     { port: config.port, limits: config.api, log },
   );
   const resumed = await runs.resumePending();

@@ -11,7 +11,7 @@ let db: Database;
 let cache: EmbeddingCache;
 before(async () => {
   db = await createTestDatabase();
-  cache = new EmbeddingCache(db.prisma);
+  cache = new EmbeddingCache(db.pool);
 });
 after(() => db.close());
 

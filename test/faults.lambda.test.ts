@@ -45,7 +45,7 @@ before(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   db = await createTestDatabase();
   datasets = new DatasetService(db.prisma, [dir]);
-  cache = new EmbeddingCache(db.prisma);
+  cache = new EmbeddingCache(db.pool);
   input = {
     datasetId: (await datasets.importDataset({ manifestPath: await writeToneDataset(join(dir, 'data'), IMAGES) })).id,
     modelIds: [(await new ModelService(db.prisma, [dir]).register((await writeDemoModels(join(dir, 'models')))[0])).id],

@@ -44,7 +44,7 @@ async function evaluate(runs: RunService): Promise<string> {
 before(async () => {
   db = await createTestDatabase();
   datasets = new DatasetService(db.prisma, [dir]);
-  cache = new EmbeddingCache(db.prisma);
+  cache = new EmbeddingCache(db.pool);
   const datasetId = (await datasets.importDataset({ manifestPath: await writeToneDataset(join(dir, 'data'), IMAGES) })).id;
   const models = new ModelService(db.prisma, [dir]);
   const modelIds = [(await models.register((await writeDemoModels(join(dir, 'models')))[1])).id];

@@ -95,7 +95,7 @@ describe('gallery queries over GraphQL', () => {
   test('neighbours match a brute-force cosine ranking of the cached vectors, with the metric tag similarity', async () => {
     const model = await platform.db.prisma.model.findUniqueOrThrow({ where: { id: demo.modelIds[2] } });
     const rows = await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId }, orderBy: { position: 'asc' } });
-    const vectors = await new EmbeddingCache(platform.db.prisma).get(model.onnxHash, model.preprocessHash, rows.map((r) => r.contentHash!));
+    const vectors = await new EmbeddingCache(platform.db.pool).get(model.onnxHash, model.preprocessHash, rows.map((r) => r.contentHash!));
     const unit = (hash: string) => {
       const v = Float64Array.from(vectors.get(hash)!);
       const norm = Math.hypot(...v);
@@ -133,8 +133,8 @@ describe('gallery queries over GraphQL', () => {
   });
 
   test('unit vectors are read from PostgreSQL once per dataset and model, again once the cache holds more of the model', async () => {
-    const { prisma } = platform.db;
-    const cache = new EmbeddingCache(prisma);
+    const { prisma, pool } = platform.db;
+    const cache = new EmbeddingCache(pool);
     const spaces = new EmbeddingSpaces(prisma, platform.datasets, cache);
     const dataset = await platform.datasets.get(demo.datasetId);
     const model = await platform.models.get(demo.modelIds[0]);

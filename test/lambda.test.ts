@@ -54,7 +54,7 @@ async function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
   const datasetId = (await datasets.importDataset({ manifestPath })).id;
   const modelIds = [];
   for (const path of modelPaths) modelIds.push((await models.register(path)).id);
-  return { db, datasets, cache: new EmbeddingCache(db.prisma), datasetId, modelIds };
+  return { db, datasets, cache: new EmbeddingCache(db.pool), datasetId, modelIds };
 }
 
 /** Faults by invocation number: throttles, function errors, late answers and duplicate deliveries, all through the run. */

@@ -35,7 +35,7 @@ before(async () => {
   const demoModels = await writeDemoModels(join(dir, 'models'));
   modelId = (await models.register(demoModels[2])).id;
   otherModelIds = [(await models.register(demoModels[0])).id, (await models.register(demoModels[1])).id];
-  cache = new EmbeddingCache(db.prisma);
+  cache = new EmbeddingCache(db.pool);
   executor = new CountingExecutor(cache);
   runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize: 5, concurrency: 2, leaseSeconds: 30 });
 });

@@ -5,7 +5,7 @@ import { UserInputError } from '../errors.js';
 import { datasetAccuracyFit } from '../analysis/accuracyFitService.js';
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
-import { EmbeddingCache } from '../embedding/embeddingCache.js';
+import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { GalleryService } from '../gallery/galleryService.js';
 import type { GalleryImage } from '../gallery/imageCatalog.js';
 import { leaderboard } from '../runs/leaderboard.js';
@@ -24,6 +24,8 @@ export interface ApiServices {
   models: ModelService;
   runs: RunService;
   events: RunEvents;
+  /** The embedding cache the gallery reads vectors from. */
+  cache: EmbeddingCache;
   publicQueries: boolean;
   /** Where run events reach this process from every process (the platform); absent: every query reads the database. */
   leaderboards?: LeaderboardCache;
@@ -73,10 +75,10 @@ function require(context: ApiContext, scope: Scope): void {
 const MAX_AUDIT_ENTRIES = 1000;
 
 export function createResolvers(services: ApiServices, log: (line: string) => void) {
-  const { prisma, datasets, models, runs, events } = services;
+  const { prisma, datasets, models, runs, events, cache } = services;
   const apiKeys = new ApiKeyService(prisma);
   const auditLog = new AuditLog(prisma, log);
-  const gallery = new GalleryService(prisma, datasets, models, new EmbeddingCache(prisma));
+  const gallery = new GalleryService(prisma, datasets, models, cache);
   /** Queries and subscriptions: public unless configured otherwise, but never with a bad key. */
   const read = (context: ApiContext): void => {
     if (!services.publicQueries || context.credentials.kind === 'rejected') require(context, 'read');
