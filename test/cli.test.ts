@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { encodeNpyMatrix } from '../src/io/npy.js';
+import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
 import { syntheticDataset, WEIGHTS_DATASET, WEIGHTS_ORDERS, WORKED_EXAMPLE, WORKED_EXAMPLE_R } from './support/fixtures.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
@@ -134,4 +135,14 @@ test('cli: unknown command and help', () => {
   const help = run('--help');
   assert.equal(help.code, 0);
   assert.match(help.stdout, /corrembed score --dataset/);
+});
+
+test('cli: one-shot commands end by _exit once their output is written, not through process.exit (Node 20 can hang in it)', { skip: loadBlasGemm().gemm ? false : 'native addon not built: process.exit is the only way out' }, () => {
+  // A preload that reports any call of process.exit; Node's own 'exit' listener of an ES module entry with top-level
+  // await must not send the CLI down that path.
+  const preload = file('report-exit.mjs', "const exit = process.exit.bind(process);\nprocess.exit = (code) => { process._rawDebug('process.exit called'); return exit(code); };\n");
+  const result = spawnSync(process.execPath, ['--import', preload, CLI, 'weights', '--help'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /--json/);
+  assert.doesNotMatch(result.stderr, /process\.exit called/);
 });

@@ -74,7 +74,10 @@ if (SERVING.has(argv[0]) && code === 0) {
   // which write their files during shutdown.
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   const observed = process.execArgv.some((flag) => /prof|inspect|coverage/.test(flag)) || process.env.NODE_V8_COVERAGE !== undefined;
-  if (!observed && process.listenerCount('exit') === 0) {
+  // Node itself listens to 'exit' in an ES module entry with top-level await (handleProcessExit: exit code 13 for an
+  // await that never settles); only other listeners need the regular shutdown.
+  const exitListeners = process.listeners('exit').filter((listener) => listener.name !== 'handleProcessExit');
+  if (!observed && exitListeners.length === 0) {
     const { loadBlasGemm } = await import('../linalg/nativeAddon.js');
     loadBlasGemm().gemm?.exitNow(code);
   }
