@@ -37,9 +37,7 @@ typedef struct {
   void *out;
   int count, rows, dim, threads, lane;
   int out_of_memory;
-  napi_ref refs[3];
-  napi_deferred deferred;
-  napi_async_work work;
+  addon_work_t async;
 } Gemm;
 
 typedef struct {
@@ -119,15 +117,14 @@ static void complete(napi_env env, napi_status status, void *data) {
   Gemm *g = data;
   napi_value undefined;
   napi_get_undefined(env, &undefined);
-  if (status == napi_ok && !g->out_of_memory) napi_resolve_deferred(env, g->deferred, undefined);
+  if (status == napi_ok && !g->out_of_memory) napi_resolve_deferred(env, g->async.deferred, undefined);
   else {
     napi_value message, error;
     napi_create_string_utf8(env, g->out_of_memory ? "blas-gemm: out of memory" : "blas-gemm: the product was cancelled", NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, g->deferred, error);
+    napi_reject_deferred(env, g->async.deferred, error);
   }
-  for (int i = 0; i < 3; i++) napi_delete_reference(env, g->refs[i]);
-  napi_delete_async_work(env, g->work);
+  addon_finish_work(env, &g->async);
   free(g);
 }
 
@@ -173,14 +170,9 @@ static napi_value multiply(napi_env env, napi_callback_info info) {
   g->dim = dim;
   g->threads = threads < MAX_THREADS ? threads : MAX_THREADS;
   g->lane = lane;
-  const int arrays[3] = {0, 2, 5};
-  for (int i = 0; i < 3; i++) napi_create_reference(env, argv[arrays[i]], 1, &g->refs[i]);
-  napi_value promise, name;
-  napi_create_promise(env, &g->deferred, &promise);
-  napi_create_string_utf8(env, "blas-gemm", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, g, &g->work);
-  napi_queue_async_work(env, g->work);
-  return promise;
+  /* queries, targets, out: kept alive until complete. */
+  const napi_value arrays[3] = {argv[0], argv[2], argv[5]};
+  return addon_queue_work(env, &g->async, "blas-gemm", arrays, 3, execute, complete, g);
 }
 
 /* "OpenBLAS 0.3.21 ... (core Cooperlake)": what the products run on. */

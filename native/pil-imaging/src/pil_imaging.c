@@ -99,14 +99,9 @@ static napi_value resize_crop_tensor(napi_env env, napi_callback_info info) {
 }
 
 #ifdef HAVE_LIBJPEG
-/* Arguments of decodeJpegTensor that point into JavaScript arrays, held by references while the pool thread works. */
-#define HELD_ARRAYS 5
-
 /* One decodeJpegTensor call: its inputs, its plan (whose taps point into `plan` itself), and its promise. */
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  napi_ref held[HELD_ARRAYS];
+  addon_work_t async;
   const uint8_t *bytes;
   size_t length;
   int32_t width;
@@ -124,15 +119,13 @@ static void decode_execute(napi_env env, void *data) {
   free(rgb);
 }
 
-/* Back on the calling thread: releases the arrays and settles the promise with whether the tensor was written. */
+/* Back on the calling thread: settles the promise with whether the tensor was written, then releases the arrays. */
 static void decode_complete(napi_env env, napi_status status, void *data) {
   decode_job_t *job = data;
-  for (int i = 0; i < HELD_ARRAYS; i++)
-    if (job->held[i] != NULL) napi_delete_reference(env, job->held[i]);
   napi_value result;
   napi_get_boolean(env, status == napi_ok && job->written, &result);
-  napi_resolve_deferred(env, job->deferred, result);
-  napi_delete_async_work(env, job->work);
+  napi_resolve_deferred(env, job->async.deferred, result);
+  addon_finish_work(env, &job->async);
   free(job);
 }
 
@@ -161,15 +154,8 @@ static napi_value decode_jpeg_tensor(napi_env env, napi_callback_info info) {
   job->width = width;
   job->height = height;
   /* bytes, horizontal taps, vertical taps, table, out: kept alive until decode_complete. */
-  const napi_value arrays[HELD_ARRAYS] = {argv[0], argv[3 + 1], argv[3 + 4], argv[3 + 6], argv[3 + 9]};
-  for (int i = 0; i < HELD_ARRAYS; i++)
-    if (!is_null(env, arrays[i])) napi_create_reference(env, arrays[i], 1, &job->held[i]);
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "decodeJpegTensor", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, decode_execute, decode_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  const napi_value arrays[] = {argv[0], argv[3 + 1], argv[3 + 4], argv[3 + 6], argv[3 + 9]};
+  return addon_queue_work(env, &job->async, "decodeJpegTensor", arrays, 5, decode_execute, decode_complete, job);
 }
 #endif
 
