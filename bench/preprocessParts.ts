@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeRgb, type RgbImage } from '../src/imaging/decodeRgb.js';
 import { loadPilImaging, preprocessingPathName } from '../src/imaging/nativeImaging.js';
-import { normalisationTable, writeTensor } from '../src/imaging/normalise.js';
-import { planResample, resizeAndCropRgb } from '../src/imaging/pilResample.js';
+import { writeTensor } from '../src/imaging/normalise.js';
+import { resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage, type Interpolation, type PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { cropGeometry } from '../src/imaging/resizeGeometry.js';
+import { tensorPlan } from '../src/imaging/tensorPlan.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { ensurePhotoDataset, photoFolder } from './benchData.js';
 
@@ -75,11 +76,7 @@ for (let r = 0; r < rounds + 1; r++) {
   });
   if (imaging) {
     await timed('native', async () => {
-      for (const image of decoded) {
-        const g = cropGeometry(image.width, image.height, BILINEAR.resize, BILINEAR.crop);
-        const plan = planResample(image.width, image.height, g.width, g.height, 'bilinear', g.left, g.top, BILINEAR.crop);
-        imaging.resizeCropTensor(image.data, image.width, plan.left, plan.horizontal?.packed ?? null, plan.rowFirst, plan.rows, plan.vertical?.packed ?? null, plan.crop, normalisationTable(BILINEAR), BILINEAR.crop * BILINEAR.crop, 1, out, 0);
-      }
+      for (const image of decoded) imaging.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, BILINEAR, 'NCHW', out, 0));
     });
   }
   await timed('preprocessImage', async () => {
