@@ -8,6 +8,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define PRECISION_BITS 22
 #define HALF (1u << (PRECISION_BITS - 1))
@@ -33,21 +36,21 @@ int taps_read(const int32_t *packed, size_t length, int32_t count, int32_t low, 
   return 1;
 }
 
-/* Vector code where the CPU has it: the vertical pass's int32 multiplies are one instruction with AVX2, several without. */
+/* The vertical pass in vector code where the CPU has it: its int32 multiplies are one instruction with AVX2. */
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-/* The job's source rows through the horizontal taps (or copied from `left`), as bytes. */
-static void horizontal_pass(const uint8_t *src, const resample_job_t *job, uint8_t *out) {
+/*
+ * A horizontal pass: the job's source rows [row_first, row_first + rows) through the horizontal taps, as `crop` RGB
+ * bytes per row; 0 when out of memory. Every version forms PIL's uint32 products and wrapping sums, in orders that
+ * addition modulo 2^32 does not see, so all give PIL's bytes.
+ */
+typedef int horizontal_pass_t(const uint8_t *src, const resample_job_t *job, uint8_t *out);
+
+static int horizontal_pass_scalar(const uint8_t *src, const resample_job_t *job, uint8_t *out) {
   const taps_t *taps = job->horizontal;
-  const size_t stride = (size_t)job->crop * 3;
   for (int32_t r = 0; r < job->rows; r++) {
     const uint8_t *row = src + (size_t)(job->row_first + r) * job->width * 3;
-    uint8_t *o = out + r * stride;
-    if (taps == NULL) {
-      memcpy(o, row + (size_t)job->left * 3, stride);
-      continue;
-    }
-    for (int32_t x = 0; x < job->crop; x++, o += 3) {
+    for (int32_t x = 0; x < job->crop; x++, out += 3) {
       const uint8_t *s = row + (size_t)taps->start[x] * 3;
       const int32_t *w = taps->weights + (size_t)x * taps->ksize;
       uint32_t s0 = HALF, s1 = HALF, s2 = HALF;
@@ -56,11 +59,70 @@ static void horizontal_pass(const uint8_t *src, const resample_job_t *job, uint8
         s1 += (uint32_t)(s[1] * w[k]);
         s2 += (uint32_t)(s[2] * w[k]);
       }
-      o[0] = clip8(s0);
-      o[1] = clip8(s1);
-      o[2] = clip8(s2);
+      out[0] = clip8(s0);
+      out[1] = clip8(s1);
+      out[2] = clip8(s2);
     }
   }
+  return 1;
+}
+
+#if defined(__x86_64__)
+/*
+ * AVX2: each row's span of source pixels widened to RGBX (X = 0) four pixels per shuffle, then two taps of one output
+ * pixel per step as eight uint32 lanes R0 G0 B0 X0 R1 G1 B1 X1 (pixel k and k + 1) times the pair's weights, expanded
+ * once per pass (an odd last tap pairs with weight 0 and the next pixel, or the 4 zero bytes after the span); PIL's
+ * clip8 is a shift and two saturating packs.
+ */
+__attribute__((target("avx2"))) static int horizontal_pass_avx2(const uint8_t *src, const resample_job_t *job, uint8_t *out) {
+  const taps_t *taps = job->horizontal;
+  int32_t first = taps->start[0], end = 0, pairs = 0;
+  for (int32_t x = 0; x < job->crop; x++) {
+    if (taps->start[x] < first) first = taps->start[x];
+    if (taps->start[x] + taps->length[x] > end) end = taps->start[x] + taps->length[x];
+    pairs += (taps->length[x] + 1) / 2;
+  }
+  uint8_t *rgbx = calloc((size_t)(end - first) * 4 + 8, 1);
+  __m256i *weights = aligned_alloc(32, ((size_t)pairs + 1) * sizeof(__m256i));
+  if (rgbx == NULL || weights == NULL) {
+    free(rgbx);
+    free(weights);
+    return 0;
+  }
+  for (int32_t x = 0, j = 0; x < job->crop; x++) {
+    const int32_t *w = taps->weights + (size_t)x * taps->ksize;
+    for (int32_t k = 0; k < taps->length[x]; k += 2) weights[j++] = _mm256_set_m128i(_mm_set1_epi32(k + 1 < taps->length[x] ? w[k + 1] : 0), _mm_set1_epi32(w[k]));
+  }
+  const __m128i widen = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+  for (int32_t r = 0; r < job->rows; r++) {
+    const uint8_t *row = src + (size_t)(job->row_first + r) * job->width * 3;
+    int32_t i = first;
+    for (; (i + 5) * 3 + 1 <= end * 3; i += 4) /* 16 bytes read, all inside the span */
+      _mm_storeu_si128((__m128i *)(rgbx + (size_t)(i - first) * 4), _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(row + (size_t)i * 3)), widen));
+    for (; i < end; i++) memcpy(rgbx + (size_t)(i - first) * 4, row + (size_t)i * 3, 3);
+    const __m256i *w = weights;
+    for (int32_t x = 0; x < job->crop; x++, out += 3) {
+      const uint8_t *s = rgbx + (size_t)(taps->start[x] - first) * 4;
+      __m256i sums = _mm256_setzero_si256();
+      for (int32_t k = 0; k < taps->length[x]; k += 2, s += 8, w++)
+        sums = _mm256_add_epi32(sums, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)s)), *w));
+      const __m128i total = _mm_add_epi32(_mm_set1_epi32((int32_t)HALF), _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1)));
+      const __m128i words = _mm_packs_epi32(_mm_srai_epi32(total, PRECISION_BITS), total);
+      const int32_t bytes = _mm_cvtsi128_si32(_mm_packus_epi16(words, words));
+      memcpy(out, &bytes, 3);
+    }
+  }
+  free(rgbx);
+  free(weights);
+  return 1;
+}
+#endif
+
+static horizontal_pass_t *horizontal_pass_for_cpu(void) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2")) return horizontal_pass_avx2;
+#endif
+  return horizontal_pass_scalar;
 }
 
 /* Writes one output row of `crop` RGB bytes at crop pixel index `first` of the tensor. */
@@ -97,18 +159,18 @@ int resample_to_tensor(const uint8_t *src, const resample_job_t *job) {
   const size_t stride = (size_t)job->crop * 3;
   uint8_t *mid = malloc((size_t)job->rows * stride + stride);
   uint32_t *sums = malloc(stride * sizeof(uint32_t));
-  if (mid == NULL || sums == NULL) {
-    free(mid);
-    free(sums);
-    return 0;
+  int ok = mid != NULL && sums != NULL;
+  if (ok && job->horizontal != NULL) {
+    ok = horizontal_pass_for_cpu()(src, job, mid);
+  } else if (ok) {
+    for (int32_t r = 0; r < job->rows; r++) memcpy(mid + r * stride, src + ((size_t)(job->row_first + r) * job->width + job->left) * 3, stride);
   }
-  horizontal_pass(src, job, mid);
-  if (job->vertical != NULL) {
+  if (ok && job->vertical != NULL) {
     vertical_pass(mid, job, sums, mid + (size_t)job->rows * stride);
-  } else {
+  } else if (ok) {
     for (int32_t y = 0; y < job->crop; y++) write_row(mid + (size_t)y * stride, (size_t)y * job->crop, job);
   }
   free(mid);
   free(sums);
-  return 1;
+  return ok;
 }
