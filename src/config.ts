@@ -187,6 +187,11 @@ export function nativeImagingAllowed(env: NodeJS.ProcessEnv = process.env): bool
   return flag(env, 'CORREMBED_NATIVE_IMAGING', true);
 }
 
+/** Whether the native resampler may use its AVX2 code where the CPU has it (CORREMBED_NATIVE_SIMD; false: portable C, same bytes). */
+export function nativeSimdAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag(env, 'CORREMBED_NATIVE_SIMD', true);
+}
+
 /**
  * Which CPU kernels the native addon's OpenBLAS runs (CORREMBED_OPENBLAS_CORETYPE): `auto` (default) lets OpenBLAS
  * detect the CPU, setting aside OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE inherited from the environment (often pinned

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { nativeSimdAllowed } from '../src/config.js';
 import { UserInputError } from '../src/errors.js';
 import { decodeRgb } from '../src/imaging/decodeRgb.js';
 import { jpegFrame } from '../src/imaging/jpegFrame.js';
@@ -46,9 +47,10 @@ function jsTensor(src: Uint8Array, width: number, height: number, recipe: Prepro
   writeTensor(pixels, recipe, layout, out, offset);
 }
 
-test('native resize + crop + normalise gives the JavaScript passes\' exact floats', native, () => {
-  // Downscales, upscales, an unchanged width or height, odd sizes, extreme aspect ratios.
-  const sizes: [number, number][] = [[640, 480], [480, 640], [232, 300], [300, 232], [61, 47], [224, 224], [1000, 233], [233, 1000], [225, 226], [3, 2]];
+/** Compares the native and JavaScript tensors on every geometry; returns how many cases ran. */
+function compareGeometries(mode: string): number {
+  // Downscales (up to 10x: long tap runs), upscales, an unchanged width or height, odd sizes, extreme aspect ratios.
+  const sizes: [number, number][] = [[640, 480], [480, 640], [232, 300], [300, 232], [61, 47], [224, 224], [1000, 233], [233, 1000], [225, 226], [3, 2], [2401, 1603]];
   const geometries: [number, number][] = [[232, 224], [256, 224], [224, 224], [96, 80]];
   let cases = 0;
   for (const [w, h] of sizes) {
@@ -64,14 +66,26 @@ test('native resize + crop + normalise gives the JavaScript passes\' exact float
           const actual = new Float32Array(2 * size).fill(-7);
           jsTensor(src, w, h, recipe, layout, expected, offset);
           nativeTensor(src, w, h, recipe, layout, actual, offset);
-          const label = `${w}x${h} -> resize ${resize} crop ${crop} ${interpolation} ${layout}`;
+          const label = `${mode}: ${w}x${h} -> resize ${resize} crop ${crop} ${interpolation} ${layout}`;
           assert.ok(Buffer.from(actual.buffer).equals(Buffer.from(expected.buffer)), label);
           cases++;
         }
       }
     }
   }
-  assert.ok(cases >= 150, `${cases} cases`);
+  return cases;
+}
+
+test('native resize + crop + normalise gives the JavaScript passes\' exact floats, with and without its vector code', native, (t) => {
+  const vectorCode = imaging!.useVectorCode(true);
+  try {
+    if (vectorCode) assert.ok(compareGeometries('AVX2') >= 170);
+    else t.diagnostic('this CPU has no AVX2: the portable code is what runs');
+    assert.equal(imaging!.useVectorCode(false), false);
+    assert.ok(compareGeometries('portable') >= 170);
+  } finally {
+    imaging!.useVectorCode(nativeSimdAllowed());
+  }
 });
 
 test('the active preprocessing path is named', () => {

@@ -1,7 +1,7 @@
 // Loads the optional Node-API addon native/pil-imaging (PIL-exact JPEG decoding and resampling fused with ToTensor + Normalize, in C) once per thread.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { nativeImagingAllowed } from '../config.js';
+import { nativeImagingAllowed, nativeSimdAllowed } from '../config.js';
 
 /**
  * What a resize + crop writes where, the arguments every entry point ends with: the crop's first column (used when
@@ -27,6 +27,8 @@ export type TensorPlanArguments = [
 export interface PilImaging {
   /** Resamples interleaved RGB bytes of `width` (their rows are the height) into the tensor. */
   resizeCropTensor(src: Uint8Array, width: number, ...plan: TensorPlanArguments): void;
+  /** Whether the resampler may use its AVX2 code (the same bytes as the portable C); returns whether it does now. */
+  useVectorCode(allowed: boolean): boolean;
   /**
    * Decodes a clean grey or YCbCr JPEG of width x height with libjpeg as PIL does and resamples it into the tensor, on
    * a libuv pool thread (as sharp decodes, so several images decode at once); resolves false, with nothing written,
@@ -39,16 +41,24 @@ export interface PilImaging {
 /** Where `npm install` builds the addon (this module runs from dist/src/imaging/). */
 export const PIL_IMAGING_ADDON = fileURLToPath(new URL('../../../native/pil-imaging/build/Release/pil_imaging.node', import.meta.url));
 
-let addon: { imaging: PilImaging | null; error: string } | undefined;
+/** The addon or why it is not used, and whether its AVX2 resampling runs. */
+export interface LoadedPilImaging {
+  imaging: PilImaging | null;
+  error: string;
+  vectorCode?: boolean;
+}
 
-/** The addon, or null with the reason it is not used (turned off, not built), tried once per thread. */
-export function loadPilImaging(): { imaging: PilImaging | null; error: string } {
+let addon: LoadedPilImaging | undefined;
+
+/** The addon, or null with the reason it is not used (turned off, not built), tried once per thread; CORREMBED_NATIVE_SIMD applied. */
+export function loadPilImaging(): LoadedPilImaging {
   if (addon === undefined) {
     if (!nativeImagingAllowed()) {
       addon = { imaging: null, error: 'CORREMBED_NATIVE_IMAGING is off' };
     } else {
       try {
-        addon = { imaging: createRequire(import.meta.url)(PIL_IMAGING_ADDON) as PilImaging, error: '' };
+        const imaging = createRequire(import.meta.url)(PIL_IMAGING_ADDON) as PilImaging;
+        addon = { imaging, error: '', vectorCode: imaging.useVectorCode(nativeSimdAllowed()) };
       } catch (error) {
         addon = { imaging: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
       }
@@ -59,8 +69,9 @@ export function loadPilImaging(): { imaging: PilImaging | null; error: string } 
 
 /** How this process preprocesses images, and why (README: "which preprocessing path is active"). */
 export function preprocessingPathName(): string {
-  const { imaging, error } = loadPilImaging();
+  const { imaging, error, vectorCode } = loadPilImaging();
   if (imaging === null) return `JavaScript resampling, sharp decoding: native addon not used (${error})`;
-  if (imaging.decodeJpegTensor === undefined) return 'native resampling (native/pil-imaging, built without libjpeg: JPEGs decoded by sharp)';
-  return 'native (native/pil-imaging): libjpeg decodes grey and YCbCr JPEGs, C resampling; other images decoded by sharp';
+  const resampling = vectorCode ? 'C resampling (AVX2)' : 'C resampling (portable)';
+  if (imaging.decodeJpegTensor === undefined) return `native ${resampling} (native/pil-imaging, built without libjpeg: JPEGs decoded by sharp)`;
+  return `native (native/pil-imaging): libjpeg decodes grey and YCbCr JPEGs, ${resampling}; other images decoded by sharp`;
 }

@@ -98,6 +98,18 @@ static napi_value resize_crop_tensor(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* useVectorCode(allowed): whether the AVX2 horizontal pass may run; returns whether it runs now. */
+static napi_value use_vector_code(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bool allowed;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_bool(env, argv[0], &allowed) != napi_ok)
+    return fail(env, "useVectorCode", "expected a boolean");
+  napi_value result;
+  napi_get_boolean(env, resample_use_vector_code(allowed), &result);
+  return result;
+}
+
 #ifdef HAVE_LIBJPEG
 /* One decodeJpegTensor call: its inputs, its plan (whose taps point into `plan` itself), and its promise. */
 typedef struct {
@@ -162,6 +174,7 @@ static napi_value decode_jpeg_tensor(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"resizeCropTensor", NULL, resize_crop_tensor, NULL, NULL, NULL, napi_default, NULL},
+      {"useVectorCode", NULL, use_vector_code, NULL, NULL, NULL, napi_default, NULL},
 #ifdef HAVE_LIBJPEG
       {"decodeJpegTensor", NULL, decode_jpeg_tensor, NULL, NULL, NULL, napi_default, NULL},
 #endif

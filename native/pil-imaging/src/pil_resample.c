@@ -118,9 +118,21 @@ __attribute__((target("avx2"))) static int horizontal_pass_avx2(const uint8_t *s
 }
 #endif
 
+/* Whether the AVX2 horizontal pass runs where the CPU has it; set on the JavaScript thread before any work is queued. */
+static int vector_code_allowed = 1;
+
+int resample_use_vector_code(int allowed) {
+  vector_code_allowed = allowed;
+#if defined(__x86_64__)
+  return allowed && __builtin_cpu_supports("avx2");
+#else
+  return 0;
+#endif
+}
+
 static horizontal_pass_t *horizontal_pass_for_cpu(void) {
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2")) return horizontal_pass_avx2;
+  if (vector_code_allowed && __builtin_cpu_supports("avx2")) return horizontal_pass_avx2;
 #endif
   return horizontal_pass_scalar;
 }

@@ -31,6 +31,12 @@ typedef struct {
 /* 1 when packed taps of `count` outputs are well formed and read only [low, high) of their source axis. */
 int taps_read(const int32_t *packed, size_t length, int32_t count, int32_t low, int32_t high, taps_t *taps);
 
+/*
+ * Whether the horizontal pass may use its AVX2 version (default yes) or must use the portable one; returns whether
+ * the AVX2 version runs now (the CPU has it and it is allowed). Call between jobs, on the thread that queues them.
+ */
+int resample_use_vector_code(int allowed);
+
 /* Runs the job on interleaved RGB `src` (rows from 0; the job reads rows [row_first, row_first + rows)); 0 when out of memory. */
 int resample_to_tensor(const uint8_t *src, const resample_job_t *job);
 
