@@ -5,7 +5,8 @@
 // is its cost. Per part, in ms per image: the median and the best (least disturbed by other work) round's wall time,
 // and the median CPU time of this process (all threads). The fingerprint (sha256 of every tensor, for bilinear, bicubic and nearest, NCHW and NHWC) must not
 // change when the pipeline is optimised: the preprocessing is bit-exact with torchvision. With the native addon built
-// (native/pil-imaging), preprocessImage resamples and normalises in C; the JavaScript parts are timed regardless.
+// (native/pil-imaging), preprocessImage resamples and normalises in C; the JavaScript parts are timed regardless, and
+// where the addon runs its AVX2 horizontal pass, its portable C is timed too (the same bytes).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,19 +36,20 @@ console.log(`bench prep: ${files.length} photo-like JPEGs, recipe resize ${BILIN
 console.log(machineLine());
 console.log(`start: ${loadLine()}\n`);
 
-const { imaging } = loadPilImaging();
+const { imaging, vectorCode } = loadPilImaging();
 console.log(`preprocessing: ${preprocessingPathName()}`);
-type Part = 'decode' | 'resample' | 'normalise' | 'native' | 'preprocessImage';
+type Part = 'decode' | 'resample' | 'normalise' | 'native' | 'portable' | 'preprocessImage';
 const LABELS: Record<Part, string> = {
   decode: 'decode',
   resample: 'resample (JavaScript)',
   normalise: 'normalise (JavaScript)',
-  native: 'resample + normalise (native)',
+  native: `resample + normalise (native${vectorCode ? ', AVX2' : ''})`,
+  portable: 'resample + normalise (native, portable C)',
   preprocessImage: 'preprocessImage (all of it)',
 };
-const parts = (Object.keys(LABELS) as Part[]).filter((part) => part !== 'native' || imaging);
-const wall: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], preprocessImage: [] };
-const cpu: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], preprocessImage: [] };
+const parts = (Object.keys(LABELS) as Part[]).filter((part) => (part !== 'native' || imaging) && (part !== 'portable' || vectorCode));
+const wall: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], portable: [], preprocessImage: [] };
+const cpu: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], portable: [], preprocessImage: [] };
 const out = new Float32Array(3 * BILINEAR.crop * BILINEAR.crop);
 
 async function timed(part: Part, work: () => Promise<void>): Promise<void> {
@@ -74,10 +76,14 @@ for (let r = 0; r < rounds + 1; r++) {
   await timed('normalise', async () => {
     for (const p of pixels) writeTensor(p, BILINEAR, 'NCHW', out, 0);
   });
-  if (imaging) {
-    await timed('native', async () => {
-      for (const image of decoded) imaging.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, BILINEAR, 'NCHW', out, 0));
-    });
+  const nativeResample = async () => {
+    for (const image of decoded) imaging!.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, BILINEAR, 'NCHW', out, 0));
+  };
+  if (imaging) await timed('native', nativeResample);
+  if (vectorCode) {
+    imaging!.useVectorCode(false);
+    await timed('portable', nativeResample);
+    imaging!.useVectorCode(true);
   }
   await timed('preprocessImage', async () => {
     for (const bytes of files) await preprocessImage(bytes, BILINEAR, 'NCHW', out);
@@ -85,9 +91,9 @@ for (let r = 0; r < rounds + 1; r++) {
   if (r === 0) for (const part of parts) [wall[part], cpu[part]] = [[], []]; // warm-up round
 }
 
-console.log(`${'ms per image'.padEnd(40)} ${'wall'.padStart(8)} ${'best'.padStart(8)} ${'CPU'.padStart(8)}`);
+console.log(`${'ms per image'.padEnd(44)} ${'wall'.padStart(8)} ${'best'.padStart(8)} ${'CPU'.padStart(8)}`);
 for (const part of parts) {
-  console.log(`${LABELS[part].padEnd(40)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part]).toFixed(3).padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`);
+  console.log(`${LABELS[part].padEnd(44)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part]).toFixed(3).padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`);
 }
 
 const hash = createHash('sha256');
