@@ -97,7 +97,7 @@ __attribute__((target("avx2"))) static int horizontal_pass_avx2(const uint8_t *s
   for (int32_t r = 0; r < job->rows; r++) {
     const uint8_t *row = src + (size_t)(job->row_first + r) * job->width * 3;
     int32_t i = first;
-    for (; (i + 5) * 3 + 1 <= end * 3; i += 4) /* 16 bytes read, all inside the span */
+    for (; i + 6 <= end; i += 4) /* 16 bytes read from pixel i, all inside the span (3 * i + 16 <= 3 * end) */
       _mm_storeu_si128((__m128i *)(rgbx + (size_t)(i - first) * 4), _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(row + (size_t)i * 3)), widen));
     for (; i < end; i++) memcpy(rgbx + (size_t)(i - first) * 4, row + (size_t)i * 3, 3);
     const __m256i *w = weights;
