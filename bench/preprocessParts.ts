@@ -1,4 +1,4 @@
-// Where preprocessing time goes per image (decode, resample, normalise) on the embed bench's photos, and a fingerprint of the tensors.
+// Where preprocessing time goes per image (read, decode, resample, normalise) on the embed bench's photos, and a fingerprint of the tensors.
 //
 // Usage: npm run bench -- prep [--images 64] [--rounds 7]
 // One image at a time on the main thread (decode runs in libvips' threads and is awaited), so each part's wall time
@@ -6,15 +6,18 @@
 // and the median CPU time of this process (all threads). The fingerprint (sha256 of every tensor, for bilinear, bicubic and nearest, NCHW and NHWC) must not
 // change when the pipeline is optimised: the preprocessing is bit-exact with torchvision. With the native addon built
 // (native/pil-imaging), preprocessImage resamples and normalises in C; the JavaScript parts are timed regardless, and
-// where the addon runs its AVX2 horizontal pass, its portable C is timed too (the same bytes).
+// where the addon runs its AVX2 horizontal pass, its portable C is timed too (the same bytes). The read part is the
+// embed path's (readImageBytes, confined to the folder, + sha256), into a new buffer per image and into one reused ReadBuffer.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeRgb, type RgbImage } from '../src/imaging/decodeRgb.js';
+import { readImageBytes } from '../src/imaging/imageSource.js';
 import { loadPilImaging, preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { writeTensor } from '../src/imaging/normalise.js';
 import { resizeAndCropRgb } from '../src/imaging/pilResample.js';
+import { ReadBuffer } from '../src/imaging/readBuffer.js';
 import { DEFAULT_MAX_PIXELS, preprocessImage, type Interpolation, type PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { cropGeometry } from '../src/imaging/resizeGeometry.js';
 import { tensorPlan } from '../src/imaging/tensorPlan.js';
@@ -31,15 +34,18 @@ const recipe = (interpolation: Interpolation): PreprocessRecipe => ({ resize: 23
 const BILINEAR = recipe('bilinear');
 
 const folder = photoFolder(await ensurePhotoDataset(imageCount));
-const files = await Promise.all((await readdir(folder)).sort().map((name) => readFile(join(folder, name))));
+const names = (await readdir(folder)).sort();
+const files = await Promise.all(names.map((name) => readFile(join(folder, name))));
 console.log(`bench prep: ${files.length} photo-like JPEGs, recipe resize ${BILINEAR.resize} crop ${BILINEAR.crop}, ${rounds} rounds`);
 console.log(machineLine());
 console.log(`start: ${loadLine()}\n`);
 
 const { imaging, vectorCode } = loadPilImaging();
 console.log(`preprocessing: ${preprocessingPathName()}`);
-type Part = 'decode' | 'resample' | 'normalise' | 'native' | 'portable' | 'preprocessImage';
+type Part = 'read' | 'readReused' | 'decode' | 'resample' | 'normalise' | 'native' | 'portable' | 'preprocessImage';
 const LABELS: Record<Part, string> = {
+  read: 'read + sha256, a new buffer per image',
+  readReused: 'read + sha256 into a reused ReadBuffer',
   decode: 'decode',
   resample: 'resample (JavaScript)',
   normalise: 'normalise (JavaScript)',
@@ -48,8 +54,12 @@ const LABELS: Record<Part, string> = {
   preprocessImage: 'preprocessImage (all of it)',
 };
 const parts = (Object.keys(LABELS) as Part[]).filter((part) => (part !== 'native' || imaging) && (part !== 'portable' || vectorCode));
-const wall: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], portable: [], preprocessImage: [] };
-const cpu: Record<Part, number[]> = { decode: [], resample: [], normalise: [], native: [], portable: [], preprocessImage: [] };
+const wall = Object.fromEntries(parts.map((part) => [part, [] as number[]])) as Record<Part, number[]>;
+const cpu = Object.fromEntries(parts.map((part) => [part, [] as number[]])) as Record<Part, number[]>;
+const scratch = new ReadBuffer();
+const readEach = async (buffer?: ReadBuffer) => {
+  for (const name of names) createHash('sha256').update(await readImageBytes(name, folder, {}, buffer)).digest('hex');
+};
 const out = new Float32Array(3 * BILINEAR.crop * BILINEAR.crop);
 
 async function timed(part: Part, work: () => Promise<void>): Promise<void> {
@@ -62,6 +72,8 @@ async function timed(part: Part, work: () => Promise<void>): Promise<void> {
 }
 
 for (let r = 0; r < rounds + 1; r++) {
+  await timed('read', () => readEach());
+  await timed('readReused', () => readEach(scratch));
   const decoded: RgbImage[] = [];
   await timed('decode', async () => {
     for (const bytes of files) decoded.push(await decodeRgb(bytes, 'photo', DEFAULT_MAX_PIXELS));

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { UserInputError } from '../src/errors.js';
 import { readImageBytes } from '../src/imaging/imageSource.js';
+import { ReadBuffer } from '../src/imaging/readBuffer.js';
 import { jpegFrame } from '../src/imaging/jpegFrame.js';
 import { resizeAndCropRgb } from '../src/imaging/pilResample.js';
 import { parsePreprocessRecipe, preprocessHash, preprocessImage, type PreprocessRecipe } from '../src/imaging/preprocess.js';
@@ -199,6 +200,25 @@ test('imaging: paths are confined to the base folder, symlinks included', async 
   await rejectsWith(readImageBytes('sub', dir), /^image sub: not a file$/);
   await rejectsWith(readImageBytes('pattern.png', dir, { maxBytes: 10 }), /^image pattern\.png: larger than the limit of 10 bytes$/);
   await rejectsWith(readImageBytes('ftp://example.org/x.png', dir), /only relative paths and http\(s\) URLs/);
+});
+
+test('imaging: local reads into a ReadBuffer reuse its memory and return exactly each file', async () => {
+  const big = Buffer.alloc(5 * 1024 * 1024, 7);
+  mkdirSync(join(dir, 'reads'), { recursive: true });
+  writeFileSync(join(dir, 'reads', 'big.bin'), big);
+  writeFileSync(join(dir, 'reads', 'empty.bin'), '');
+  const scratch = new ReadBuffer();
+  const png = await readImageBytes('pattern.png', dir, {}, scratch);
+  assert.deepEqual(png, await readFile(images.png));
+  const jpeg = await readImageBytes(images.jpeg, dir, {}, scratch);
+  assert.deepEqual(jpeg, await readFile(images.jpeg));
+  assert.equal(jpeg.buffer, png.buffer, 'the second read reuses the memory of the first');
+  assert.equal((await readImageBytes('reads/empty.bin', dir, {}, scratch)).length, 0);
+  const large = await readImageBytes('reads/big.bin', dir, {}, scratch);
+  assert.deepEqual(large, big);
+  assert.notEqual(large.buffer, png.buffer, 'an image above the cap gets a buffer of its own');
+  assert.deepEqual(await readImageBytes('pattern.png', dir, {}, scratch), await readFile(images.png));
+  await rejectsWith(readImageBytes('reads/big.bin', dir, { maxBytes: 1000 }, scratch), /^image reads\/big\.bin: larger than the limit of 1000 bytes$/);
 });
 
 test('imaging: http(s) images are fetched with a byte limit and a timeout', async () => {

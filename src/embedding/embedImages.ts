@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { readImageBytes, type ImageReadLimits } from '../imaging/imageSource.js';
 import { preprocessImage } from '../imaging/preprocess.js';
+import { borrowReadBuffers, returnReadBuffers, type ReadBuffer } from '../imaging/readBuffer.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
 import { returnBatchBuffer, takeBatchBuffer } from './batchBuffers.js';
 
@@ -41,32 +42,33 @@ interface PreparedBatch {
   data: Float32Array;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, `limit` at a time; `lane` (0 to limit - 1) tells the concurrent callers apart. */
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T, index: number, lane: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const lane = async (): Promise<void> => {
+  const run = async (lane: number): Promise<void> => {
     while (next < items.length) {
       const index = next++;
-      await work(items[index], index);
+      await work(items[index], index, lane);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, lane) => run(lane)));
 }
 
-/** Reads and preprocesses a batch; never rejects (failures are recorded in `result`). */
+/** Reads and preprocesses a batch, one image per read buffer at a time; never rejects (failures are recorded in `result`). */
 async function prepareBatch(
   model: EmbeddingModel,
   sources: ImageSource[],
   baseDir: string,
   options: EmbedImagesOptions,
+  readBuffers: ReadBuffer[],
   result: EmbedImagesResult,
 ): Promise<PreparedBatch> {
   const size = model.imageSize;
   const data = takeBatchBuffer(sources.length * size);
   const errors: (string | null)[] = sources.map(() => null);
-  const concurrency = options.concurrency ?? Math.max(2, availableParallelism());
-  await forEachLimited(sources, concurrency, async (source, i) => {
+  await forEachLimited(sources, readBuffers.length, async (source, i, lane) => {
     try {
-      const bytes = await readImageBytes(source.uri, baseDir, options.limits);
+      const bytes = await readImageBytes(source.uri, baseDir, options.limits, readBuffers[lane]);
       result.hashes.set(source.id, createHash('sha256').update(bytes).digest('hex'));
       await preprocessImage(bytes, model.recipe, model.layout, data, i * size, { name: source.uri, maxPixels: options.maxPixels });
     } catch (error) {
@@ -101,12 +103,15 @@ export async function embedImages(
   const result: EmbedImagesResult = { vectors: new Map(), hashes: new Map(), failed: [] };
   const batches: ImageSource[][] = [];
   for (let i = 0; i < sources.length; i += batchSize) batches.push(sources.slice(i, i + batchSize));
-  let pending: Promise<PreparedBatch> | null = batches.length > 0 ? prepareBatch(model, batches[0], baseDir, options, result) : null;
+  // Only one batch is prepared at a time, so its images can share these.
+  const readBuffers = borrowReadBuffers(options.concurrency ?? Math.max(2, availableParallelism()));
+  const prepare = (batch: ImageSource[]) => prepareBatch(model, batch, baseDir, options, readBuffers, result);
+  let pending: Promise<PreparedBatch> | null = batches.length > 0 ? prepare(batches[0]) : null;
   let done = 0;
   try {
     for (let b = 0; b < batches.length; b++) {
       const ready = await pending!;
-      pending = b + 1 < batches.length ? prepareBatch(model, batches[b + 1], baseDir, options, result) : null;
+      pending = b + 1 < batches.length ? prepare(batches[b + 1]) : null;
       try {
         if (ready.ids.length > 0) {
           const vectors = await model.embed(ready.data, ready.ids.length);
@@ -121,6 +126,7 @@ export async function embedImages(
   } finally {
     // On an inference failure, let the batch being prepared finish before the error surfaces.
     if (pending) returnBatchBuffer((await pending).data);
+    returnReadBuffers(readBuffers);
   }
   return result;
 }
