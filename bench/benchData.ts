@@ -21,6 +21,16 @@ export function isBenchModel(name: string): name is BenchModel {
   return Object.hasOwn(BENCH_MODELS, name);
 }
 
+/** Why PYTHON cannot run the exports and the PyTorch side (torch or torchvision missing), or null when it can. */
+export function torchMissing(): string | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return `${PYTHON} cannot import torch, torchvision and PIL, which export the bench models and run the PyTorch side: apt-get install python3-torch python3-torchvision python3-pil (.ci/run installs them)`;
+  }
+}
+
 /** The model's manifest path, exporting it with tools/export_torchvision.py (random weights) the first time. */
 export function ensureModel(name: BenchModel): string {
   const { weights, stem } = BENCH_MODELS[name];

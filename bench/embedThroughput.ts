@@ -24,7 +24,7 @@ import type { Executor } from '../src/runs/executor.js';
 import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
-import { BENCH_MODELS, DATA_DIR, PYTHON, REPO_ROOT, ensureModel, ensurePhotoDataset, isBenchModel, photoFolder } from './benchData.js';
+import { BENCH_MODELS, DATA_DIR, PYTHON, REPO_ROOT, ensureModel, ensurePhotoDataset, isBenchModel, photoFolder, torchMissing } from './benchData.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
 
@@ -44,6 +44,8 @@ const lanes = cli.positiveInt('lanes', values.lanes, workers);
 const loaderWorkers = Number(values['loader-workers']);
 const command = `npm run bench -- embed --model ${modelName} --images ${imageCount} --batch ${batchSize} --workers ${workers} --runs ${runs} --lanes ${lanes} --loader-workers ${loaderWorkers}${values.torch ? '' : ' --no-torch'}`;
 
+const torchProblem = torchMissing();
+if (torchProblem) cli.fail(torchProblem);
 const modelManifestPath = ensureModel(modelName);
 const datasetManifest = await ensurePhotoDataset(imageCount);
 console.log(`bench embed: ${modelName}, ${imageCount} photo-like JPEGs, batch ${batchSize}, ${workers} workers x 1 intra-op thread, ${lanes} batches in flight, ${runs} repetitions`);

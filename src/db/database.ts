@@ -2,6 +2,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { DeadClientPool } from './deadClientPool.js';
 import { startEmbeddedServer } from './embeddedServer.js';
 import { applyMigrations } from './migrations.js';
 import { describeDatabase, ensureDatabase, withDatabase } from './serverDatabase.js';
@@ -31,7 +32,7 @@ const EMBEDDED_DATABASE = 'corrembed';
 /** Connects to a URL's database (creating it when missing and allowed), applies pending migrations, and wraps it in Prisma. */
 async function connect(url: string, embedded: boolean, log: (line: string) => void, poolSize: number, stop: () => Promise<void>): Promise<Database> {
   if (await ensureDatabase(url)) log(`database: created ${describeDatabase(url)}`);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool: pg.Pool = new DeadClientPool({ connectionString: url, max: poolSize });
   pool.on('error', (error) => log(`database: idle connection error: ${error.message}`));
   try {
     await applyMigrations(pool, { log });
