@@ -37,6 +37,8 @@ export function ensureModel(name: BenchModel): string {
   const out = join(DATA_DIR, 'models');
   const manifest = join(out, `${stem}.json`);
   if (!existsSync(manifest)) {
+    const problem = torchMissing();
+    if (problem) throw new Error(problem);
     console.error(`exporting ${weights} (random init) to ${out}`);
     execFileSync(PYTHON, [join(REPO_ROOT, 'tools', 'export_torchvision.py'), '--weights', weights, '--no-weights', '--out', out], { stdio: 'inherit' });
   }

@@ -44,7 +44,7 @@ const lanes = cli.positiveInt('lanes', values.lanes, workers);
 const loaderWorkers = Number(values['loader-workers']);
 const command = `npm run bench -- embed --model ${modelName} --images ${imageCount} --batch ${batchSize} --workers ${workers} --runs ${runs} --lanes ${lanes} --loader-workers ${loaderWorkers}${values.torch ? '' : ' --no-torch'}`;
 
-const torchProblem = torchMissing();
+const torchProblem = values.torch ? torchMissing() : null;
 if (torchProblem) cli.fail(torchProblem);
 const modelManifestPath = ensureModel(modelName);
 const datasetManifest = await ensurePhotoDataset(imageCount);
