@@ -15,12 +15,12 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 # Scripts wait for the sources: the root `prepare` script is a full build. Dependency installs stay a cached layer.
 RUN npm ci --ignore-scripts && ONNXRUNTIME_NODE_INSTALL=${ORT_INSTALL} npm rebuild
-COPY tsconfig.json prisma.config.ts ./
+COPY tsconfig.json prisma.config.ts codegen.yml ./
 COPY prisma ./prisma
 COPY schema ./schema
 COPY src ./src
 COPY functions ./functions
-# `npm run build` is `prisma generate` + tsc into dist/.
+# `npm run build` is `prisma generate` + GraphQL Code Generator + tsc into dist/.
 RUN npm run build && npm prune --omit=dev
 # The optional native preprocessing addon (native/pil-imaging: PIL-exact JPEG decoding and resampling in C, about a
 # third of the JavaScript path's CPU per image, the same tensors). Without the packages it is skipped and the image

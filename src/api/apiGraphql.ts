@@ -1,5 +1,5 @@
 // The GraphQL API as every transport serves it (HTTP server, WebSocket, Lambda): schema, request gate, protections, Apollo's options.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ApolloServerOptionsWithSchema } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -7,9 +7,14 @@ import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type Graph
 import type { ApiSecurityConfig } from '../config.js';
 import { formatError } from './apiErrors.js';
 import { RequestGate, type ApiContext } from './requestGate.js';
-import { createResolvers, type ApiServices } from './resolvers.js';
+import type { ApiServices } from './apiServices.js';
+import { createResolvers } from './resolvers/index.js';
 
-const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url);
+/** schema/: one SDL file per domain, extending the root types of root.graphql. */
+const SCHEMA_DIR = new URL('../../../schema/', import.meta.url);
+
+const typeDefs = (): string[] =>
+  readdirSync(SCHEMA_DIR).filter((name) => name.endsWith('.graphql')).sort().map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8'));
 
 export interface ApiGraphql {
   schema: GraphQLSchema;
@@ -24,7 +29,7 @@ export interface ApiGraphql {
 }
 
 export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfig, log: (line: string) => void): ApiGraphql {
-  const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services, log) });
+  const schema = makeExecutableSchema({ typeDefs: typeDefs(), resolvers: createResolvers(services, log) });
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     maxAliases: { n: limits.maxAliases },

@@ -1,5 +1,6 @@
 // The audit log: every mutation attempted, by whom, with what (secrets redacted), from where, and how it ended.
 import type { GraphQLResolveInfo } from 'graphql';
+import type { MutationResolvers } from '../generated/graphql.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { errorCode } from './apiErrors.js';
 import { redactSecrets } from './redactSecrets.js';
@@ -41,7 +42,7 @@ export class AuditLog {
   }
 
   /** The same resolvers, each recording its attempt ("ok" or the error code the caller gets) before answering. */
-  audited<R extends Record<string, MutationResolver>>(resolvers: R): R {
+  audited(resolvers: MutationResolvers): MutationResolvers {
     const wrap = (resolve: MutationResolver): MutationResolver => async (parent, args, context, info) => {
       let outcome = 'ok';
       try {
@@ -53,6 +54,6 @@ export class AuditLog {
         await this.record(context, info, args, outcome);
       }
     };
-    return Object.fromEntries(Object.entries(resolvers).map(([field, resolve]) => [field, wrap(resolve)])) as R;
+    return Object.fromEntries(Object.entries(resolvers).map(([field, resolve]) => [field, wrap(resolve as MutationResolver)]));
   }
 }

@@ -12,7 +12,7 @@ import { createApiGraphql } from './apiGraphql.js';
 import { dashboardRoutes } from './dashboardRoutes.js';
 import { clientIp } from './clientIp.js';
 import type { ApiContext } from './requestGate.js';
-import type { ApiServices } from './resolvers.js';
+import type { ApiServices } from './apiServices.js';
 import { startWsServer } from './wsServer.js';
 
 export interface ApiServer {

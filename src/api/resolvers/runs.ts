@@ -1,0 +1,81 @@
+// Resolvers of schema/runs.graphql: runs and their evaluations, starting and cancelling them, and run events.
+import type { Resolvers } from '../../generated/graphql.js';
+import { isTerminalStatus } from '../../runs/runService.js';
+import type { DomainContext } from './domainContext.js';
+
+export function runResolvers({ services, auditLog, guard, runById }: DomainContext): Resolvers {
+  const { prisma, runs, events } = services;
+  return {
+    Query: {
+      runs: (_, args, context) => {
+        guard.read(context);
+        return prisma.run.findMany({
+          where: { datasetId: args.datasetId ?? undefined, status: args.status ?? undefined },
+          orderBy: { createdAt: 'desc' },
+          take: Math.min(Math.max(args.limit ?? 50, 1), 500),
+        });
+      },
+      run: (_, { id }, context) => (guard.read(context), prisma.run.findUnique({ where: { id } })),
+    },
+    Mutation: auditLog.audited({
+      startEvaluation: (_, { input }, context) => (guard.require(context, 'evaluate'), runs.start(input)),
+      cancelRun: (_, { id }, context) => (guard.require(context, 'evaluate'), runs.cancel(id)),
+    }),
+    Subscription: {
+      runProgress: {
+        subscribe: async function* (_, { runId }, context) {
+          guard.read(context);
+          const updates = events.subscribe('progress', runId);
+          try {
+            let run = await runById(runId);
+            yield { runProgress: run };
+            while (!isTerminalStatus(run.status)) {
+              const next = await updates.next();
+              if (next.done) return;
+              run = await runById(runId);
+              yield { runProgress: run };
+            }
+          } finally {
+            await updates.return?.();
+          }
+        },
+      },
+      runCompleted: {
+        subscribe: async function* (_, { runId }, context) {
+          guard.read(context);
+          const completions = events.subscribe('completed', runId);
+          try {
+            let run = await runById(runId);
+            while (!isTerminalStatus(run.status)) {
+              const next = await completions.next();
+              if (next.done) return;
+              run = await runById(runId);
+            }
+            yield { runCompleted: run };
+          } finally {
+            await completions.return?.();
+          }
+        },
+      },
+    },
+    Run: {
+      dataset: async (r) => (await prisma.dataset.findUnique({ where: { id: r.datasetId } }))!,
+      progress: (r) => ({ done: r.progressDone, total: r.progressTotal }),
+      evaluations: (r) => prisma.evaluation.findMany({ where: { runId: r.id }, orderBy: { id: 'asc' } }),
+    },
+    Evaluation: {
+      model: async (e) => (await prisma.model.findUnique({ where: { id: e.modelId } }))!,
+      ci95: (e) => (e.ciLow === null || e.ciHigh === null ? null : { low: e.ciLow, high: e.ciHigh }),
+      perCategory: (e) => Object.entries((e.perCategory ?? {}) as Record<string, number | null>).map(([category, score]) => ({ category, score })),
+      retrieval: (e) => {
+        const r = e.retrieval as { meanTagSimilarityAt: Record<string, number | null>; ndcgAt10: number | null } | null;
+        return r && { meanTagSimilarityAt: Object.entries(r.meanTagSimilarityAt).map(([k, value]) => ({ k: Number(k), value })), ndcgAt10: r.ndcgAt10 };
+      },
+      baselines: (e) => {
+        const b = e.baselines as Record<string, { score: number | null }> | null;
+        return b && { randomEmbeddings: b.randomEmbeddings?.score, shuffledEmbeddings: b.shuffledEmbeddings?.score, shuffledTags: b.shuffledTags?.score };
+      },
+      failedImages: (e) => (e.failedImages ?? []) as { imageId: string; error: string }[],
+    },
+  };
+}
