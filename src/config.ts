@@ -52,6 +52,8 @@ export interface ApiSecurityConfig {
   hideSuggestions: boolean;
   /** Reverse proxies in front of the server whose X-Forwarded-For entries are trusted for the client IP. */
   trustedProxyHops: number;
+  /** Origins (scheme://host[:port]) whose browser scripts may call the API; empty: the server's own origin only. */
+  corsOrigins: string[];
 }
 
 /** Limits on what users hand the platform: where manifests may live, which URLs are fetched, how large files may be. */
@@ -226,6 +228,23 @@ function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
   };
 }
 
+/** A comma-separated list of web origins, each exactly as a browser sends it in Origin (no path, no trailing slash). */
+function originList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const origins = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(name, `"${origin}" is not an origin: give scheme://host[:port], for example http://localhost:5173`);
+    }
+  }
+  return origins;
+}
+
 function apiSecurityConfig(env: NodeJS.ProcessEnv): ApiSecurityConfig {
   const production = env.NODE_ENV === 'production';
   return {
@@ -241,6 +260,7 @@ function apiSecurityConfig(env: NodeJS.ProcessEnv): ApiSecurityConfig {
     introspection: flag(env, 'CORREMBED_INTROSPECTION', !production),
     hideSuggestions: production,
     trustedProxyHops: integer(env, 'CORREMBED_TRUSTED_PROXY_HOPS', 0, 0, 10),
+    corsOrigins: originList(env, 'CORREMBED_CORS_ORIGINS'),
   };
 }
 

@@ -53,13 +53,13 @@ after(async () => {
 });
 
 test('the api function refuses oversized bodies and documents, deep queries, introspection and suggestions like the server', async () => {
-  const body = await call(JSON.stringify({ query: '{ datasets { id } }', variables: { pad: 'x'.repeat(3000) } }), { key: ADMIN_KEY });
+  const body = await call(JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(3000) } }), { key: ADMIN_KEY });
   assert.equal(body.status, 413);
   assert.equal(code(body), 'PAYLOAD_TOO_LARGE');
-  const document = await graphql(`{ datasets { id } } # ${'x'.repeat(600)}`, {}, { key: ADMIN_KEY });
+  const document = await graphql(`{ datasets { totalCount } } # ${'x'.repeat(600)}`, {}, { key: ADMIN_KEY });
   assert.equal(document.status, 413);
   assert.equal(code(document), 'DOCUMENT_TOO_LARGE');
-  const deep = await graphql('{ leaderboard(datasetId: "x") { evaluation { model { metadata { family } } } } }', {}, { key: ADMIN_KEY });
+  const deep = await graphql('{ leaderboard(datasetId: "x") { edges { node { evaluation { model { metadata { family } } } } } } }', {}, { key: ADMIN_KEY });
   assert.equal(deep.status, 400);
   assert.equal(code(deep), 'GRAPHQL_VALIDATION_FAILED');
   assert.match(deep.body.errors![0].message, /depth/i);
@@ -70,15 +70,15 @@ test('the api function refuses oversized bodies and documents, deep queries, int
 });
 
 test('the api function checks scopes, audits mutations with the caller IP, and rate-limits anonymous callers per IP', async () => {
-  const created = await graphql('mutation { createApiKey(name: "reader", scopes: [read]) { key } }', {}, { key: ADMIN_KEY });
+  const created = await graphql('mutation { createApiKey(name: "reader", scopes: [READ]) { key } }', {}, { key: ADMIN_KEY });
   const reader = created.body.data!.createApiKey.key as string;
   assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }', {}, { key: reader, sourceIp: '203.0.113.5' })), 'FORBIDDEN');
   assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }')), 'UNAUTHENTICATED');
-  const audit = await graphql('{ auditLog(limit: 3) { field outcome keyName clientIp } }', {}, { key: ADMIN_KEY });
-  assert.deepEqual(audit.body.data!.auditLog, [
-    { field: 'deleteDataset', outcome: 'UNAUTHENTICATED', keyName: null, clientIp: '198.51.100.1' },
-    { field: 'deleteDataset', outcome: 'FORBIDDEN', keyName: 'reader', clientIp: '203.0.113.5' },
-    { field: 'createApiKey', outcome: 'ok', keyName: 'admin (CORREMBED_ADMIN_KEY)', clientIp: '198.51.100.1' },
+  const audit = await graphql('{ auditLog(first: 3) { edges { node { field errorCode keyName clientIp } } } }', {}, { key: ADMIN_KEY });
+  assert.deepEqual(audit.body.data!.auditLog.edges.map((edge: { node: unknown }) => edge.node), [
+    { field: 'deleteDataset', errorCode: 'UNAUTHENTICATED', keyName: null, clientIp: '198.51.100.1' },
+    { field: 'deleteDataset', errorCode: 'FORBIDDEN', keyName: 'reader', clientIp: '203.0.113.5' },
+    { field: 'createApiKey', errorCode: null, keyName: 'admin (CORREMBED_ADMIN_KEY)', clientIp: '198.51.100.1' },
   ]);
   let refused: Answer | undefined;
   for (let i = 0; i < 10 && !refused; i++) {

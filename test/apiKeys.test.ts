@@ -14,6 +14,7 @@ let modelId: string;
 const keys: Record<'read' | 'evaluate', { key: string; id: string }> = {} as never;
 
 const CREATE_KEY = 'mutation ($name: String!, $scopes: [Scope!]!, $limit: Int) { createApiKey(name: $name, scopes: $scopes, rateLimitPerMinute: $limit) { key apiKey { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } }';
+const DATASETS = '{ datasets { edges { node { id } } } }';
 const START = 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id status } }';
 
 async function createKey(name: string, scopes: string[]): Promise<{ key: string; id: string }> {
@@ -33,8 +34,8 @@ before(async () => {
   const model = await writeTinyModel(join(t.dir, 'models'), 'conv');
   const registered = await request<{ registerModel: { id: string } }>(t.url, 'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: model.manifest }, ADMIN_KEY);
   modelId = registered.body.data!.registerModel.id;
-  keys.read = await createKey('reader', ['read']);
-  keys.evaluate = await createKey('evaluator', ['evaluate']);
+  keys.read = await createKey('reader', ['READ']);
+  keys.evaluate = await createKey('evaluator', ['EVALUATE']);
 });
 
 after(async () => {
@@ -48,7 +49,7 @@ test('without a key, with an unknown key, or with too small a scope, every mutat
     ['mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: '/nowhere/model.json' }, 'admin'],
     ['mutation ($id: ID!) { deleteDataset(id: $id) }', { id: 'nope' }, 'admin'],
     ['mutation ($id: ID!) { deleteModel(id: $id) }', { id: 'nope' }, 'admin'],
-    [CREATE_KEY, { name: 'x', scopes: ['admin'] }, 'admin'],
+    [CREATE_KEY, { name: 'x', scopes: ['ADMIN'] }, 'admin'],
     ['mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: 'nope' }, 'admin'],
     [START, { input: { datasetId: 'nope', modelIds: ['nope'] } }, 'evaluate'],
     ['mutation ($id: ID!) { cancelRun(id: $id) { id } }', { id: 'nope' }, 'evaluate'],
@@ -66,12 +67,12 @@ test('without a key, with an unknown key, or with too small a scope, every mutat
     const evaluator = await request(t.url, query, variables, keys.evaluate.key);
     assert.equal(code(evaluator.body), scope === 'admin' ? 'FORBIDDEN' : 'NOT_FOUND', query);
   }
-  for (const query of ['{ apiKeys { id } }', '{ auditLog { id } }']) {
+  for (const query of ['{ apiKeys { totalCount } }', '{ auditLog { totalCount } }']) {
     assert.equal(code((await request(t.url, query, {}, keys.evaluate.key)).body), 'FORBIDDEN', query);
   }
   // CORREMBED_PUBLIC_QUERIES=false: queries need read.
-  assert.equal(code((await request(t.url, '{ datasets { id } }')).body), 'UNAUTHENTICATED');
-  assert.equal((await request(t.url, '{ datasets { id } }', {}, keys.read.key)).body.data?.datasets.length, 1);
+  assert.equal(code((await request(t.url, DATASETS)).body), 'UNAUTHENTICATED');
+  assert.equal((await request(t.url, DATASETS, {}, keys.read.key)).body.data?.datasets.edges.length, 1);
 });
 
 test('an evaluate key starts, follows and cancels evaluations (evaluate implies read; admin implies both)', async () => {
@@ -87,47 +88,48 @@ test('an evaluate key starts, follows and cancels evaluations (evaluate implies 
 });
 
 test('a created key is shown once, stored only as its hash, and listed without it', async () => {
-  const created = await request<{ createApiKey: { key: string; apiKey: Record<string, unknown> } }>(t.url, CREATE_KEY, { name: 'ci', scopes: ['evaluate', 'read'], limit: 90 }, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string; apiKey: Record<string, unknown> } }>(t.url, CREATE_KEY, { name: 'ci', scopes: ['EVALUATE', 'READ'], limit: 90 }, ADMIN_KEY);
   const { key, apiKey } = created.body.data!.createApiKey;
   assert.match(key, /^ce_[A-Za-z0-9_-]{32}$/);
-  assert.deepEqual({ ...apiKey, id: undefined, createdAt: undefined }, { id: undefined, name: 'ci', scopes: ['read', 'evaluate'], prefix: key.slice(0, 11), rateLimitPerMinute: 90, createdAt: undefined, lastUsedAt: null, revokedAt: null });
+  assert.deepEqual({ ...apiKey, id: undefined, createdAt: undefined }, { id: undefined, name: 'ci', scopes: ['READ', 'EVALUATE'], prefix: key.slice(0, 11), rateLimitPerMinute: 90, createdAt: undefined, lastUsedAt: null, revokedAt: null });
   const row = await t.platform.db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id as string } });
   assert.equal(row.keyHash, createHash('sha256').update(key).digest('hex'));
   assert.ok(!JSON.stringify(row).includes(key.slice(11)), 'the row holds the key');
-  await request(t.url, '{ datasets { id } }', {}, key);
-  const listed = await request<{ apiKeys: { id: string; name: string; prefix: string | null; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null }[] }>(
-    t.url, '{ apiKeys { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } }', {}, ADMIN_KEY,
+  await request(t.url, DATASETS, {}, key);
+  const listed = await request<{ apiKeys: { edges: { node: { id: string; name: string; prefix: string | null; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null } }[] } }>(
+    t.url, '{ apiKeys { edges { node { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } } }', {}, ADMIN_KEY,
   );
   assert.ok(!JSON.stringify(listed.body).includes(key.slice(11)), 'the list shows the key');
-  assert.deepEqual(listed.body.data!.apiKeys.map((k) => k.name), ['admin (CORREMBED_ADMIN_KEY)', 'reader', 'evaluator', 'ci']);
-  const ci = listed.body.data!.apiKeys.find((k) => k.id === apiKey.id)!;
+  const apiKeys = listed.body.data!.apiKeys.edges.map((e) => e.node);
+  assert.deepEqual(apiKeys.map((k) => k.name), ['admin (CORREMBED_ADMIN_KEY)', 'reader', 'evaluator', 'ci']);
+  const ci = apiKeys.find((k) => k.id === apiKey.id)!;
   assert.ok(ci.lastUsedAt && Date.now() - Date.parse(ci.lastUsedAt) < 60_000, 'lastUsedAt is set by use');
-  assert.equal(listed.body.data!.apiKeys[0].prefix, null, 'nothing of the configured admin key is shown');
+  assert.equal(apiKeys[0].prefix, null, 'nothing of the configured admin key is shown');
   // Nothing in the schema reads a key or its hash.
-  assert.equal(code((await request(t.url, '{ apiKeys { keyHash } }', {}, ADMIN_KEY)).body), 'GRAPHQL_VALIDATION_FAILED');
+  assert.equal(code((await request(t.url, '{ apiKeys { edges { node { keyHash } } } }', {}, ADMIN_KEY)).body), 'GRAPHQL_VALIDATION_FAILED');
   for (const [variables, expected] of [
     [{ name: 'none', scopes: [] }, 'BAD_USER_INPUT'],
-    [{ name: ' ', scopes: ['read'] }, 'BAD_USER_INPUT'],
-    [{ name: 'zero', scopes: ['read'], limit: 0 }, 'BAD_USER_INPUT'],
-    [{ name: 'root', scopes: ['root'] }, 'BAD_USER_INPUT'],
+    [{ name: ' ', scopes: ['READ'] }, 'BAD_USER_INPUT'],
+    [{ name: 'zero', scopes: ['READ'], limit: 0 }, 'BAD_USER_INPUT'],
+    [{ name: 'root', scopes: ['ROOT'] }, 'BAD_USER_INPUT'],
   ] as const) {
     assert.equal(code((await request(t.url, CREATE_KEY, variables, ADMIN_KEY)).body), expected, JSON.stringify(variables));
   }
 });
 
 test('a revoked key is refused at once, over HTTP and on a WebSocket connection opened before', async () => {
-  const { key, id } = await createKey('to revoke', ['evaluate']);
+  const { key, id } = await createKey('to revoke', ['EVALUATE']);
   const ws = new WsSession(t.wsUrl, key);
   try {
-    const before = await ws.run<{ datasets: { id: string }[] }>('{ datasets { id } }');
-    assert.deepEqual(before.at(-1)?.data?.datasets.map((d) => d.id), [datasetId]);
-    assert.equal((await request(t.url, '{ datasets { id } }', {}, key)).body.errors, undefined);
+    const before = await ws.run<{ datasets: { edges: { node: { id: string } }[] } }>(DATASETS);
+    assert.deepEqual(before.at(-1)?.data?.datasets.edges.map((d) => d.node.id), [datasetId]);
+    assert.equal((await request(t.url, DATASETS, {}, key)).body.errors, undefined);
     const revoked = await request<{ revokeApiKey: { revokedAt: string | null } }>(t.url, 'mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id }, ADMIN_KEY);
     assert.ok(revoked.body.data?.revokeApiKey.revokedAt);
-    const http = await request(t.url, '{ datasets { id } }', {}, key);
+    const http = await request(t.url, DATASETS, {}, key);
     assert.equal(code(http.body), 'UNAUTHENTICATED');
     assert.match(http.body.errors![0].message, /unknown or revoked/);
-    const query = await ws.run('{ datasets { id } }');
+    const query = await ws.run(DATASETS);
     assert.equal(code(query.at(-1)!), 'UNAUTHENTICATED', JSON.stringify(query));
     const runs = await t.platform.db.prisma.run.findMany({ select: { id: true } });
     const subscription = await ws.run('subscription ($id: ID!) { runCompleted(runId: $id) { id } }', { id: runs[0].id });
@@ -146,7 +148,7 @@ test('in development (the default), introspection is answered and field suggesti
   const schema = await request<{ __schema: { queryType: { name: string } } }>(t.url, getIntrospectionQuery(), {}, keys.read.key);
   assert.equal(schema.body.errors, undefined, JSON.stringify(schema.body.errors));
   assert.equal(schema.body.data?.__schema.queryType.name, 'Query');
-  const typo = await request(t.url, '{ datasets { nam } }', {}, keys.read.key);
+  const typo = await request(t.url, '{ datasets { edges { node { nam } } } }', {}, keys.read.key);
   assert.equal(code(typo.body), 'GRAPHQL_VALIDATION_FAILED');
   assert.match(typo.body.errors![0].message, /Did you mean "name"\?/);
 });

@@ -42,9 +42,9 @@ after(async () => {
 });
 
 test("a key's rate limit trips with RATE_LIMITED, HTTP 429 and Retry-After, on WebSocket too, and recovers; other callers are unaffected", async () => {
-  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "slow", scopes: [read], rateLimitPerMinute: 12) { key } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "slow", scopes: [READ], rateLimitPerMinute: 12) { key } }', {}, ADMIN_KEY);
   const key = created.body.data!.createApiKey.key;
-  const { admitted, refusal } = await untilRefused('{ datasets { id } }', 50, key);
+  const { admitted, refusal } = await untilRefused('{ datasets { totalCount } }', 50, key);
   // The bucket holds a minute of operations (one more if the machine is so slow that a token came back meanwhile).
   assert.ok(admitted === 12 || admitted === 13, `admitted ${admitted}`);
   assert.equal(refusal.status, 429);
@@ -55,13 +55,13 @@ test("a key's rate limit trips with RATE_LIMITED, HTTP 429 and Retry-After, on W
   assert.match(refusal.body.errors![0].message, /rate limit exceeded: retry after \d+ s/);
   const ws = new WsSession(t.wsUrl, key);
   try {
-    assert.equal(code((await ws.run('{ datasets { id } }')).at(-1)!), 'RATE_LIMITED');
+    assert.equal(code((await ws.run('{ datasets { totalCount } }')).at(-1)!), 'RATE_LIMITED');
   } finally {
     await ws.close();
   }
-  assert.equal((await request(t.url, '{ datasets { id } }', {}, ADMIN_KEY)).status, 200, 'the admin key has its own bucket');
+  assert.equal((await request(t.url, '{ datasets { totalCount } }', {}, ADMIN_KEY)).status, 200, 'the admin key has its own bucket');
   await sleep(retryAfter * 1000 + 100);
-  const recovered = await request(t.url, '{ datasets { id } }', {}, key);
+  const recovered = await request(t.url, '{ datasets { totalCount } }', {}, key);
   assert.equal(recovered.status, 200);
   assert.equal(recovered.body.errors, undefined);
 });
@@ -79,11 +79,11 @@ test('callers without a key are limited per client IP', async () => {
 });
 
 const deep = '{ accuracyFit(datasetId: "x") { categories { models { model { metadata { family } } } } } }';
-const aliases = '{ a: datasets { id } b: datasets { id } c: datasets { id } d: datasets { id } }';
-const directives = '{ datasets { id @skip(if: false) name @skip(if: false) imageCount @skip(if: false) itemCount @skip(if: false) } }';
-const costly = '{ runs { id status error createdAt startedAt finishedAt options progress { done total } dataset { id name imageCount itemCount createdAt categories { name weight tagCount } } evaluations { id status score queriesUsed queriesDropped error startedAt finishedAt ci95 { low high } perCategory { category score } failedImages { imageId error } model { id name dim layout metadata { family imagenetAcc1 params } } } } }';
-const manyTokens = `{ datasets { ${'id '.repeat(600)}} }`;
-const huge = `{ datasets { id } } # ${'x'.repeat(6000)}`;
+const aliases = '{ a: datasets { totalCount } b: datasets { totalCount } c: datasets { totalCount } d: datasets { totalCount } }';
+const directives = '{ dataset(id: "x") { id @skip(if: false) name @skip(if: false) imageCount @skip(if: false) itemCount @skip(if: false) } }';
+const costly = '{ runs { edges { node { id status error createdAt startedAt finishedAt progress { done total } dataset { id name imageCount itemCount createdAt } evaluations { id status score queriesUsed queriesDropped error startedAt finishedAt ci95 { low high } perCategory { category score } } } } } }';
+const manyTokens = `{ dataset(id: "x") { ${'id '.repeat(600)}} }`;
+const huge = `{ datasets { totalCount } } # ${'x'.repeat(6000)}`;
 
 test('deep, aliased, directive-laden, costly, token-heavy and huge documents are refused over HTTP and WebSocket', async () => {
   const cases: [string, string, number, RegExp][] = [
@@ -106,15 +106,15 @@ test('deep, aliased, directive-laden, costly, token-heavy and huge documents are
       assert.match(overWs.errors![0].message, message);
     }
     // Within the limits the same shapes pass.
-    assert.equal((await request(t.url, '{ a: datasets { id } b: datasets { id } }', {}, ADMIN_KEY)).body.errors, undefined);
-    assert.equal((await ws.run('{ runs { id dataset { name } } }')).at(-1)?.errors, undefined);
+    assert.equal((await request(t.url, '{ a: datasets { totalCount } b: datasets { totalCount } }', {}, ADMIN_KEY)).body.errors, undefined);
+    assert.equal((await ws.run('{ runs { edges { node { id dataset { name } } } } }')).at(-1)?.errors, undefined);
   } finally {
     await ws.close();
   }
 });
 
 test('oversized and malformed bodies get a JSON error: 413 over HTTP, the socket closed over WebSocket', async () => {
-  const big = await post(t.url, JSON.stringify({ query: '{ datasets { id } }', variables: { pad: 'x'.repeat(70 * 1024) } }), { authorization: `Bearer ${ADMIN_KEY}` });
+  const big = await post(t.url, JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(70 * 1024) } }), { authorization: `Bearer ${ADMIN_KEY}` });
   assert.equal(big.status, 413);
   assert.equal(code(big.body), 'PAYLOAD_TOO_LARGE');
   assert.match(big.body.errors![0].message, /exceeds 65536 bytes/);
@@ -123,7 +123,7 @@ test('oversized and malformed bodies get a JSON error: 413 over HTTP, the socket
   assert.equal(code(malformed.body), 'BAD_REQUEST');
   const ws = new WsSession(t.wsUrl, ADMIN_KEY);
   try {
-    await assert.rejects(ws.run('{ datasets { id } }', { pad: 'x'.repeat(70 * 1024) }), (error: { code?: number }) => error.code === 1009);
+    await assert.rejects(ws.run('{ datasets { totalCount } }', { pad: 'x'.repeat(70 * 1024) }), (error: { code?: number }) => error.code === 1009);
   } finally {
     await ws.close();
   }
@@ -155,8 +155,8 @@ test('an internal error reaches the client masked, over HTTP and WebSocket, and 
   await prisma.$executeRawUnsafe('ALTER TABLE "Model" RENAME TO "Model_hidden"');
   const ws = new WsSession(t.wsUrl);
   try {
-    const http = await request(t.url, '{ models { id } }');
-    const overWs = (await ws.run('{ models { id } }')).at(-1)!;
+    const http = await request(t.url, '{ models { totalCount } }');
+    const overWs = (await ws.run('{ models { totalCount } }')).at(-1)!;
     for (const body of [http.body, overWs]) {
       assert.deepEqual(body.errors?.map((e) => [e.message, e.extensions?.code]), [['Internal server error', 'INTERNAL_SERVER_ERROR']]);
       assert.doesNotMatch(JSON.stringify(body), /Model_hidden|"Model"|relation|exist|\.js:\d+|stack/i);
@@ -168,17 +168,19 @@ test('an internal error reaches the client masked, over HTTP and WebSocket, and 
   assert.ok(t.logged.filter((line) => line.startsWith('internal error:') && /Model/.test(line)).length >= 2, t.logged.join('\n'));
 });
 
-test('token buckets: a burst of a minute, refilled evenly, retry-after until the next token; 0 is unlimited', () => {
+test('token buckets: a burst of a minute, refilled evenly, retry-after until the next token, the state for the headers; 0 is unlimited', () => {
   let now = 0;
   const limiter = new RateLimiter(() => now);
-  for (let i = 0; i < 3; i++) assert.deepEqual(limiter.take('k', 3), { ok: true });
-  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 20 });
+  // The state is what the RateLimit-* headers say: tokens left, and seconds until the bucket is full (20 s a token).
+  const state = (remaining: number, resetSeconds: number) => ({ limit: 3, remaining, resetSeconds });
+  for (let i = 0; i < 3; i++) assert.deepEqual(limiter.take('k', 3), { ok: true, state: state(2 - i, 20 * (i + 1)) });
+  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 20, state: state(0, 60) });
   now = 15_000;
-  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 5 });
+  assert.deepEqual(limiter.take('k', 3), { ok: false, retryAfterSeconds: 5, state: state(0, 45) });
   now = 20_000;
-  assert.deepEqual(limiter.take('k', 3), { ok: true });
-  assert.deepEqual(limiter.take('other', 3), { ok: true });
-  for (let i = 0; i < 1000; i++) assert.deepEqual(limiter.take('free', 0), { ok: true });
+  assert.deepEqual(limiter.take('k', 3), { ok: true, state: state(0, 60) });
+  assert.deepEqual(limiter.take('other', 3), { ok: true, state: state(2, 20) });
+  for (let i = 0; i < 1000; i++) assert.deepEqual(limiter.take('free', 0), { ok: true, state: null });
 });
 
 test("client IP: the peer, or the X-Forwarded-For entry the trusted proxies vouch for; earlier entries are claims", () => {

@@ -14,17 +14,18 @@ interface Entry {
   field: string;
   arguments: Record<string, any>;
   outcome: string;
+  errorCode: string | null;
   clientIp: string | null;
   createdAt: string;
 }
 
-const AUDIT = 'query ($limit: Int, $keyId: ID) { auditLog(limit: $limit, keyId: $keyId) { id keyId keyName operationName field arguments outcome clientIp createdAt } }';
+const AUDIT = 'query ($first: Int, $keyId: ID) { auditLog(first: $first, keyId: $keyId) { edges { node { id keyId keyName operationName field arguments outcome errorCode clientIp createdAt } } } }';
 const SECRET_URL = 'https://alice:hunter2@127.0.0.1:1/data/manifest.json?X-Amz-Signature=cafebabe&X-Amz-Credential=AKIAEXAMPLE&v=1';
 
 async function auditLog(variables: Record<string, unknown> = {}): Promise<Entry[]> {
-  const response = await request<{ auditLog: Entry[] }>(t.url, AUDIT, variables, ADMIN_KEY);
+  const response = await request<{ auditLog: { edges: { node: Entry }[] } }>(t.url, AUDIT, variables, ADMIN_KEY);
   assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
-  return response.body.data!.auditLog;
+  return response.body.data!.auditLog.edges.map((edge) => edge.node);
 }
 
 before(async () => {
@@ -42,7 +43,7 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   const failed = await request(t.url, 'mutation Import($p: String!) { importDataset(input: { manifestPath: $p, name: "x" }) { id } }', { p: SECRET_URL }, ADMIN_KEY, { 'x-forwarded-for': '203.0.113.10' });
   // A URL is outside every data root, so the import is refused before anything is fetched.
   assert.equal(failed.body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
-  const created = await request<{ createApiKey: { key: string; apiKey: { id: string } } }>(t.url, 'mutation NewKey { createApiKey(name: "reader", scopes: [read], rateLimitPerMinute: 30) { key apiKey { id } } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string; apiKey: { id: string } } }>(t.url, 'mutation NewKey { createApiKey(name: "reader", scopes: [READ], rateLimitPerMinute: 30) { key apiKey { id } } }', {}, ADMIN_KEY);
   const { key, apiKey } = created.body.data!.createApiKey;
   const forbidden = await request(t.url, 'mutation { deleteModel(id: "m1") }', {}, key);
   assert.equal(forbidden.body.errors?.[0].extensions?.code, 'FORBIDDEN');
@@ -56,12 +57,12 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   }
 
   const entries = await auditLog();
-  assert.deepEqual(entries.map((e) => [e.field, e.operationName, e.outcome, e.keyName]), [
-    ['revokeApiKey', 'Revoke', 'ok', 'admin (CORREMBED_ADMIN_KEY)'],
-    ['deleteModel', null, 'FORBIDDEN', 'reader'],
-    ['createApiKey', 'NewKey', 'ok', 'admin (CORREMBED_ADMIN_KEY)'],
-    ['importDataset', 'Import', 'BAD_USER_INPUT', 'admin (CORREMBED_ADMIN_KEY)'],
-    ['importDataset', 'Anonymous', 'UNAUTHENTICATED', null],
+  assert.deepEqual(entries.map((e) => [e.field, e.operationName, e.outcome, e.errorCode, e.keyName]), [
+    ['revokeApiKey', 'Revoke', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
+    ['deleteModel', null, 'ERROR', 'FORBIDDEN', 'reader'],
+    ['createApiKey', 'NewKey', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
+    ['importDataset', 'Import', 'ERROR', 'BAD_USER_INPUT', 'admin (CORREMBED_ADMIN_KEY)'],
+    ['importDataset', 'Anonymous', 'ERROR', 'UNAUTHENTICATED', null],
   ]);
   const [revoke, denied, create, imported, anon] = entries;
   assert.equal(anon.keyId, null);
@@ -82,13 +83,13 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   const stored = JSON.stringify(await t.platform.db.prisma.auditLogEntry.findMany());
   for (const secret of ['hunter2', 'cafebabe', 'AKIAEXAMPLE', key.slice(3)]) assert.ok(!stored.includes(secret), `${secret} is in the audit log`);
 
-  // Filtered by key, and limited.
+  // Filtered by key, and paged.
   assert.deepEqual((await auditLog({ keyId: apiKey.id })).map((e) => e.field), ['deleteModel']);
-  assert.equal((await auditLog({ limit: 2 })).length, 2);
+  assert.deepEqual((await auditLog({ first: 2 })).map((e) => e.id), entries.slice(0, 2).map((e) => e.id));
 });
 
 test('the audit log is for admins only', async () => {
-  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "ops", scopes: [evaluate]) { key } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "ops", scopes: [EVALUATE]) { key } }', {}, ADMIN_KEY);
   const asEvaluator = await request(t.url, AUDIT, {}, created.body.data!.createApiKey.key);
   assert.equal(asEvaluator.body.errors?.[0].extensions?.code, 'FORBIDDEN');
   assert.equal((await request(t.url, AUDIT)).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');

@@ -50,7 +50,7 @@ before(async () => {
   for (const seed of [7, 11, 13]) models.push(await platform.platform.models.register((await writeTinyModel(join(platform.dir, 'models'), 'conv', { name: `tone-conv-${seed}`, seed })).manifest));
   await evaluate(dataset.id, [models[0].id, models[1].id]);
   tones = { datasetId: dataset.id, newModelId: models[2].id };
-  const created = await api<{ createApiKey: { key: string } }>('mutation { createApiKey(name: "dashboard test", scopes: [evaluate]) { key } }', {}, ADMIN_KEY);
+  const created = await api<{ createApiKey: { key: string } }>('mutation { createApiKey(name: "dashboard test", scopes: [EVALUATE]) { key } }', {}, ADMIN_KEY);
   evaluateKey = created.createApiKey.key;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -68,10 +68,12 @@ after(async () => {
 const cellTexts = (selector: string) => page.$$eval(selector, (cells) => cells.map((c) => (c.textContent ?? '').trim()));
 
 test('leaderboard: one row per model in rank order with the API scores and intervals, sortable by mouse and keyboard', async () => {
-  const { leaderboard } = await api<{ leaderboard: { rank: number; score: number; ci95: { low: number; high: number }; model: { name: string } }[] }>(
-    'query ($d: ID!) { leaderboard(datasetId: $d) { rank score ci95 { low high } model { name } } }',
-    { d: demo.datasetId },
-  );
+  const leaderboard = (
+    await api<{ leaderboard: { edges: { node: { rank: number; score: number; ci95: { low: number; high: number }; model: { name: string } } }[] } }>(
+      'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank score ci95 { low high } model { name } } } } }',
+      { d: demo.datasetId },
+    )
+  ).leaderboard.edges.map((e) => e.node);
   assert.equal(leaderboard.length, demo.modelIds.length);
   assert.deepEqual(await page.$$eval('#leaderboard-table tbody tr', (rows) => rows.map((r) => r.getAttribute('data-model'))), leaderboard.map((e) => e.model.name));
   const scores = await cellTexts('#leaderboard-table tbody tr td:nth-child(3)');
@@ -106,7 +108,7 @@ test('accuracy scatter: a point per model with an accuracy, the fitted line, and
 });
 
 test('heatmap: models x categories with the per-category scores, the best per category marked', async () => {
-  const { leaderboard } = await api('query ($d: ID!) { leaderboard(datasetId: $d) { model { name } evaluation { perCategory { category score } } } }', { d: demo.datasetId });
+  const leaderboard = (await api('query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { name } evaluation { perCategory { category score } } } } } }', { d: demo.datasetId })).leaderboard.edges.map((e: { node: unknown }) => e.node);
   const categories = leaderboard[0].evaluation.perCategory.map((c: { category: string }) => c.category);
   assert.deepEqual(await cellTexts('#heatmap-table thead th'), ['Model', ...categories]);
   const rows = await page.$$eval('#heatmap-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => (c.firstChild?.textContent ?? '').trim())));

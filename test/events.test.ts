@@ -40,9 +40,10 @@ test('subscribers on one instance see the progress and completion of a run anoth
   const modelId = (await gql<{ registerModel: { id: string } }>(api, 'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: modelPath }, KEY)).data!.registerModel.id;
   const started = await gql<{ startEvaluation: { id: string; status: string } }>(api, 'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', { i: { datasetId, modelIds: [modelId] } }, KEY);
   const runId = started.data!.startEvaluation.id;
-  assert.equal(started.data!.startEvaluation.status, 'queued');
+  assert.equal(started.data!.startEvaluation.status, 'QUEUED');
 
-  const board = async () => (await gql<{ leaderboard: { score: number }[] }>(api, 'query ($d: ID!) { leaderboard(datasetId: $d) { score } }', { d: datasetId })).data!.leaderboard;
+  const board = async () =>
+    (await gql<{ leaderboard: { edges: { node: { score: number } }[] } }>(api, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { score } } } }', { d: datasetId })).data!.leaderboard.edges.map((e) => e.node);
   assert.deepEqual(await board(), []);
   const completedQuery = 'subscription ($id: ID!) { runCompleted(runId: $id) { status evaluations { score } } }';
   const subscriptions = Promise.all([
@@ -55,12 +56,12 @@ test('subscribers on one instance see the progress and completion of a run anoth
   await new Promise((resolve) => setTimeout(resolve, 300));
   driver = await startPlatform({ ...base, dataDir: join(dir, 'b') }, () => undefined);
   const [progress, completed, alsoCompleted] = await subscriptions;
-  assert.equal(progress[0].runProgress.status, 'queued');
+  assert.equal(progress[0].runProgress.status, 'QUEUED');
   assert.ok(progress.length >= 4, `expected several progress events, got ${progress.length}`);
-  assert.equal(progress.at(-1)!.runProgress.status, 'succeeded');
+  assert.equal(progress.at(-1)!.runProgress.status, 'SUCCEEDED');
   assert.equal(progress.at(-1)!.runProgress.progress.done, 16);
   assert.equal(completed.length, 1);
-  assert.equal(completed[0].runCompleted.status, 'succeeded');
+  assert.equal(completed[0].runCompleted.status, 'SUCCEEDED');
   assert.equal(typeof completed[0].runCompleted.evaluations[0].score, 'number');
   assert.deepEqual(alsoCompleted, completed);
   // The recorder's cached (empty) leaderboard was dropped by the events the driver sent.

@@ -22,8 +22,9 @@ const NEIGHBOURS = `query ($image: ID!, $model: ID!, $k: Int) { neighbours(image
   neighbours { rank similarity tagSimilarity sameItem image { id name itemId tags { category name } } } } }`;
 const PROJECTION = `query ($d: ID!, $m: ID!, $c: String, $limit: Int) { projection(datasetId: $d, modelId: $m, category: $c, limit: $limit) {
   model { id } method explainedVariance category total points { imageId name x y tags } } }`;
-const IMAGES = `query ($d: ID!, $search: String, $limit: Int, $offset: Int, $size: Int) { images(datasetId: $d, search: $search, limit: $limit, offset: $offset) {
-  total images { id name itemId tags { category name } thumbnail(size: $size) } } }`;
+const IMAGES = `query ($d: ID!, $search: String, $first: Int, $after: String, $last: Int, $before: String, $size: Int) {
+  images(datasetId: $d, search: $search, first: $first, after: $after, last: $last, before: $before) {
+  totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name itemId tags { category name } thumbnail(size: $size) } } } }`;
 
 /** The cosine of two items' tag vectors as METRIC.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
 function tagCosine(manifest: DatasetManifest, a: string, b: string): number {
@@ -74,6 +75,11 @@ describe('gallery queries over GraphQL', () => {
   const code = async (query: string, variables: Record<string, unknown>): Promise<[string | undefined, string]> => {
     const response = await gql(url, query, variables);
     return [response.errors?.[0]?.extensions?.code, response.errors?.[0]?.message ?? ''];
+  };
+  /** A page of images with its nodes pulled out of the edges. */
+  const images = async (variables: Record<string, unknown>) => {
+    const page = (await ok(IMAGES, variables)).images;
+    return { ...page, nodes: page.edges.map((edge: any) => edge.node) };
   };
 
   before(async () => {
@@ -152,12 +158,20 @@ describe('gallery queries over GraphQL', () => {
     assert.notEqual(await tiny.get(dataset, model), await tiny.get(dataset, model), 'a space over the byte bound is not kept');
   });
 
-  test('images: dataset order, paging, search by image id, item id or tag name', async () => {
-    const page = (await ok(IMAGES, { d: demo.datasetId, limit: 10, offset: 5 })).images;
-    assert.equal(page.total, 200);
-    assert.deepEqual(page.images.map((i: any) => i.name), DEMO.images.slice(5, 15).map((i) => i.id));
-    assert.deepEqual(page.images.map((i: any) => i.id), DEMO.images.slice(5, 15).map((i) => demoImageIds.get(i.id)));
-    assert.deepEqual(page.images[0].tags, DEMO.items.find((item) => item.id === page.images[0].itemId)!.tags);
+  test('images: dataset order, paging forwards and backwards, search by image id, item id or tag name', async () => {
+    const start = await images({ d: demo.datasetId, first: 5 });
+    assert.deepEqual(start.pageInfo, { hasNextPage: true, hasPreviousPage: false, startCursor: start.edges[0].cursor, endCursor: start.edges[4].cursor });
+    const page = await images({ d: demo.datasetId, first: 10, after: start.pageInfo.endCursor });
+    assert.equal(page.totalCount, 200);
+    assert.deepEqual(page.nodes.map((i: any) => i.name), DEMO.images.slice(5, 15).map((i) => i.id));
+    assert.deepEqual(page.nodes.map((i: any) => i.id), DEMO.images.slice(5, 15).map((i) => demoImageIds.get(i.id)));
+    assert.deepEqual(page.nodes[0].tags, DEMO.items.find((item) => item.id === page.nodes[0].itemId)!.tags);
+    assert.deepEqual(page.pageInfo.hasPreviousPage, true);
+    const back = await images({ d: demo.datasetId, last: 3, before: page.pageInfo.startCursor });
+    assert.deepEqual(back.nodes.map((i: any) => i.name), DEMO.images.slice(2, 5).map((i) => i.id));
+    const end = await images({ d: demo.datasetId, last: 2 });
+    assert.deepEqual(end.nodes.map((i: any) => i.name), DEMO.images.slice(198).map((i) => i.id));
+    assert.equal(end.pageInfo.hasNextPage, false);
     const matches = (search: string) =>
       DEMO.images.filter((image) => {
         const s = search.toLowerCase();
@@ -165,27 +179,29 @@ describe('gallery queries over GraphQL', () => {
         return image.id.toLowerCase().includes(s) || item.id.toLowerCase().includes(s) || item.tags.some((t) => t.name.toLowerCase().includes(s));
       });
     for (const search of ['FM-0001', 'trouser', 'ankle BOOT']) {
-      const found = (await ok(IMAGES, { d: demo.datasetId, search, limit: 1000 })).images;
+      const found = await images({ d: demo.datasetId, search, first: 1000 });
       const expected = matches(search);
       assert.ok(expected.length > 0, search);
-      assert.equal(found.total, expected.length, search);
-      assert.deepEqual(found.images.map((i: any) => i.name), expected.map((i) => i.id), search);
+      assert.equal(found.totalCount, expected.length, search);
+      assert.deepEqual(found.nodes.map((i: any) => i.name), expected.map((i) => i.id), search);
     }
-    const last = (await ok(IMAGES, { d: demo.datasetId, search: 'trouser', limit: 5, offset: matches('trouser').length - 2 })).images;
-    assert.equal(last.images.length, 2);
-    for (const search of ['no such thing', '%', '_', 'fm_0', '\\']) assert.equal((await ok(IMAGES, { d: demo.datasetId, search })).images.total, 0, `${search} is taken literally`);
+    const trousers = await images({ d: demo.datasetId, search: 'trouser', first: matches('trouser').length - 2 });
+    const last = await images({ d: demo.datasetId, search: 'trouser', first: 5, after: trousers.pageInfo.endCursor });
+    assert.equal(last.nodes.length, 2);
+    assert.equal(last.pageInfo.hasNextPage, false);
+    for (const search of ['no such thing', '%', '_', 'fm_0', '\\']) assert.equal((await images({ d: demo.datasetId, search })).totalCount, 0, `${search} is taken literally`);
   });
 
   test('thumbnails: webp data: URLs no larger than size, never enlarged; null for an unreadable image', async () => {
     for (const [size, side] of [[16, 16], [128, 28]]) {
-      const [image] = (await ok(IMAGES, { d: demo.datasetId, limit: 1, size })).images.images;
+      const [image] = (await images({ d: demo.datasetId, first: 1, size })).nodes;
       const match = /^data:image\/webp;base64,(.+)$/.exec(image.thumbnail);
       assert.ok(match, image.thumbnail?.slice(0, 40));
       const meta = await sharp(Buffer.from(match[1], 'base64')).metadata();
       assert.equal(meta.format, 'webp');
       assert.equal(Math.max(meta.width!, meta.height!), side);
     }
-    const pairs = (await ok(IMAGES, { d: pairsId, search: 'broken', size: 32 })).images.images;
+    const pairs = (await images({ d: pairsId, search: 'broken', size: 32 })).nodes;
     assert.deepEqual(pairs.map((i: any) => [i.name, i.thumbnail]), [['broken', null]]);
   });
 
@@ -193,7 +209,7 @@ describe('gallery queries over GraphQL', () => {
     const variables = { d: demo.datasetId, m: demo.modelIds[0], c: 'Category', limit: 50 };
     const first = (await ok(PROJECTION, variables)).projection;
     assert.deepEqual((await ok(PROJECTION, variables)).projection, first, 'the same answer every time');
-    assert.equal(first.method, 'pca');
+    assert.equal(first.method, 'PCA');
     assert.equal(first.total, 200);
     assert.equal(first.category, 'Category');
     assert.equal(first.points.length, 50);
@@ -232,10 +248,11 @@ describe('gallery queries over GraphQL', () => {
       [PROJECTION, { d: demo.datasetId, m: model, c: 'Nope' }, 'BAD_USER_INPUT', /no tag category "Nope" \(it has: Category, Color, Garment, Sleeve\)/],
       [PROJECTION, { d: pairsId, m: tinyModelId }, 'NOT_EMBEDDED', /model "conv" has no embeddings of dataset "pairs" yet: run an evaluation with it first/],
       [IMAGES, { d: 'nope' }, 'NOT_FOUND', /dataset "nope" not found/],
-      [IMAGES, { d: demo.datasetId, limit: 0 }, 'BAD_USER_INPUT', /limit must be an integer from 1 to 1000/],
-      [IMAGES, { d: demo.datasetId, offset: -1 }, 'BAD_USER_INPUT', /offset must be/],
-      [IMAGES, { d: demo.datasetId, limit: 1, size: 15 }, 'BAD_USER_INPUT', /size must be an integer from 16 to 256/],
-      [IMAGES, { d: demo.datasetId, limit: 1, size: 257 }, 'BAD_USER_INPUT', /size must be/],
+      [IMAGES, { d: demo.datasetId, first: 1001 }, 'BAD_USER_INPUT', /first must be an integer from 0 to 1000/],
+      [IMAGES, { d: demo.datasetId, last: -1 }, 'BAD_USER_INPUT', /last must be/],
+      [IMAGES, { d: demo.datasetId, after: 'bm90IGEgY3Vyc29y' }, 'BAD_USER_INPUT', /after: "bm90IGEgY3Vyc29y" is not a cursor of this list/],
+      [IMAGES, { d: demo.datasetId, first: 1, size: 15 }, 'BAD_USER_INPUT', /size must be an integer from 16 to 256/],
+      [IMAGES, { d: demo.datasetId, first: 1, size: 257 }, 'BAD_USER_INPUT', /size must be/],
     ];
     for (const [query, variables, expected, message] of cases) {
       const [got, text] = await code(query, variables);
@@ -262,7 +279,7 @@ describe('gallery queries over GraphQL', () => {
     const [notEmbedded, message] = await code(NEIGHBOURS, { image: id('broken'), model: tinyModelId });
     assert.equal(notEmbedded, 'NOT_EMBEDDED', message);
     assert.equal((await ok(PROJECTION, { d: pairsId, m: tinyModelId })).projection.total, 16);
-    const models = (await ok<{ models: { id: string; metadata: { imagesPerSecond: number | null } }[] }>('{ models { id metadata { imagesPerSecond } } }', {})).models;
+    const models = (await ok<{ models: { edges: { node: { id: string; metadata: { imagesPerSecond: number | null } } }[] } }>('{ models { edges { node { id metadata { imagesPerSecond } } } } }', {})).models.edges.map((e) => e.node);
     for (const modelId of [...demo.modelIds, tinyModelId]) {
       const speed = models.find((m) => m.id === modelId)!.metadata.imagesPerSecond;
       assert.ok(speed !== null && speed > 0, `${modelId}: ${speed}`);

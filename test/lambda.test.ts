@@ -190,11 +190,11 @@ test('the api function answers GraphQL over an HTTP API event and records runs f
     assert.equal(response.statusCode, 200, String(response.body));
     return JSON.parse(String(response.body)) as { data: Record<string, any>; errors?: unknown[] };
   };
-  const listed = await call('{ datasets { id name } }');
-  assert.deepEqual(listed.data.datasets.map((d: { id: string }) => d.id), [remote.datasetId]);
+  const listed = await call('{ datasets { edges { node { id name } } } }');
+  assert.deepEqual(listed.data.datasets.edges.map((e: { node: { id: string } }) => e.node.id), [remote.datasetId]);
   const started = await call('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', { i: { datasetId: remote.datasetId, modelIds: remote.modelIds } });
   assert.equal(started.errors, undefined);
-  assert.equal(started.data.startEvaluation.status, 'queued');
+  assert.equal(started.data.startEvaluation.status, 'QUEUED');
   const recorded = await remote.db.prisma.run.findUniqueOrThrow({ where: { id: started.data.startEvaluation.id } });
   assert.equal(recorded.status, 'queued', 'the api function does not drive runs');
 });

@@ -84,15 +84,15 @@ after(async () => {
 const IMPORT = 'mutation ($input: ImportDatasetInput!) { importDataset(input: $input) { id name imageCount itemCount categories { name weight tagCount } } }';
 const REGISTER = 'mutation ($input: RegisterModelInput!) { registerModel(input: $input) { id name dim layout inputName outputName } }';
 const START = 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id status progress { done total } } }';
-const RUN_FIELDS = 'id status error progress { done total } evaluations { model { id name } status score ci95 { low high } queriesUsed perCategory { category score } failedImages { imageId error } }';
+const RUN_FIELDS = 'id status error progress { done total } evaluations { model { id name } status score ci95 { low high } queriesUsed perCategory { category score } failedImages { totalCount edges { node { imageId error } } } }';
 
 test('mutations without a key, or with a wrong one, are refused', async () => {
   const none = await gql(url, IMPORT, { input: { manifestPath } });
   assert.equal(none.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
   const wrong = await gql(url, IMPORT, { input: { manifestPath } }, 'not-the-key');
   assert.equal(wrong.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
-  const datasets = await gql<{ datasets: unknown[] }>(url, '{ datasets { id } }');
-  assert.deepEqual(datasets.data?.datasets, []);
+  const datasets = await gql<{ datasets: { totalCount: number } }>(url, '{ datasets { totalCount } }');
+  assert.deepEqual(datasets.data?.datasets, { totalCount: 0 });
 });
 
 test('importDataset and registerModel', async () => {
@@ -122,15 +122,16 @@ test('an evaluation reports over both subscriptions and matches corrembed embed 
   ]);
   assert.ok(progress.length >= 2, `progress events: ${progress.length}`);
   const last = progress.at(-1)!.runProgress;
-  assert.equal(last.status, 'succeeded');
+  assert.equal(last.status, 'SUCCEEDED');
   assert.equal(last.progress.done, last.progress.total);
   assert.equal(completed.length, 1);
   const run = completed[0].runCompleted;
-  assert.equal(run.status, 'succeeded');
+  assert.equal(run.status, 'SUCCEEDED');
   for (const evaluation of run.evaluations) {
-    assert.equal(evaluation.status, 'succeeded');
-    assert.deepEqual(evaluation.failedImages.map((f: { imageId: string }) => f.imageId), ['p-corrupt']);
-    assert.match(evaluation.failedImages[0].error, /cannot decode/);
+    assert.equal(evaluation.status, 'SUCCEEDED');
+    assert.equal(evaluation.failedImages.totalCount, 1);
+    assert.deepEqual(evaluation.failedImages.edges.map((f: { node: { imageId: string } }) => f.node.imageId), ['p-corrupt']);
+    assert.match(evaluation.failedImages.edges[0].node.error, /cannot decode/);
     assert.equal(evaluation.queriesUsed, 36);
     assert.ok(evaluation.ci95.low <= evaluation.score && evaluation.score <= evaluation.ci95.high);
     assert.deepEqual(evaluation.perCategory.map((c: { category: string }) => c.category), ['Color', 'Shape']);
@@ -149,14 +150,15 @@ test('an evaluation reports over both subscriptions and matches corrembed embed 
 });
 
 test('runCompleted emits at once for a finished run; leaderboard ranks every model', async () => {
-  const runs = await gql<{ runs: { id: string; status: string }[] }>(url, '{ runs { id status } }');
-  const finished = runs.data!.runs.find((r) => r.status === 'succeeded')!;
+  const runs = await gql<{ runs: { edges: { node: { id: string; status: string } }[] } }>(url, '{ runs { edges { node { id status } } } }');
+  const finished = runs.data!.runs.edges.map((e) => e.node).find((r) => r.status === 'SUCCEEDED')!;
   const events = await collectSubscription<{ runCompleted: { id: string; status: string } }>(platform.server.wsUrl, 'subscription ($id: ID!) { runCompleted(runId: $id) { id status } }', { id: finished.id });
-  assert.deepEqual(events, [{ runCompleted: { id: finished.id, status: 'succeeded' } }]);
-  const board = await gql<{ leaderboard: { rank: number; score: number; model: { id: string } }[] }>(url, 'query ($d: ID!) { leaderboard(datasetId: $d) { rank score model { id } } }', { d: datasetId });
-  assert.deepEqual(board.data!.leaderboard.map((e) => e.rank), [1, 2, 3]);
-  assert.deepEqual([...board.data!.leaderboard.map((e) => e.model.id)].sort(), [...modelIds].sort());
-  const scores = board.data!.leaderboard.map((e) => e.score);
+  assert.deepEqual(events, [{ runCompleted: { id: finished.id, status: 'SUCCEEDED' } }]);
+  const board = await gql<{ leaderboard: { edges: { node: { rank: number; score: number; model: { id: string } } }[] } }>(url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank score model { id } } } } }', { d: datasetId });
+  const entries = board.data!.leaderboard.edges.map((e) => e.node);
+  assert.deepEqual(entries.map((e) => e.rank), [1, 2, 3]);
+  assert.deepEqual([...entries.map((e) => e.model.id)].sort(), [...modelIds].sort());
+  const scores = entries.map((e) => e.score);
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
 });
 
@@ -164,15 +166,16 @@ test('cancelRun stops a run in the middle and leaves a consistent state', async 
   const started = await gql<{ startEvaluation: { id: string } }>(url, START, { input: { datasetId, modelIds, options: { roundSimilarity: 3 } } }, KEY);
   const runId = started.data!.startEvaluation.id;
   const cancelled = await gql<{ cancelRun: { status: string } }>(url, 'mutation ($id: ID!) { cancelRun(id: $id) { status } }', { id: runId }, KEY);
-  assert.equal(cancelled.data?.cancelRun.status, 'cancelled');
+  assert.equal(cancelled.data?.cancelRun.status, 'CANCELLED');
   await platform.runs.drain();
   const run = await gql<{ run: { status: string; evaluations: { status: string }[] } }>(url, 'query ($id: ID!) { run(id: $id) { status evaluations { status } } }', { id: runId });
-  assert.equal(run.data!.run.status, 'cancelled');
-  for (const e of run.data!.run.evaluations) assert.ok(['cancelled', 'succeeded'].includes(e.status), e.status);
+  assert.equal(run.data!.run.status, 'CANCELLED');
+  for (const e of run.data!.run.evaluations) assert.ok(['CANCELLED', 'SUCCEEDED'].includes(e.status), e.status);
 });
 
 test('bad inputs get typed errors and lose nothing already stored', async () => {
-  const before = await gql<{ datasets: unknown[]; models: unknown[] }>(url, '{ datasets { id } models { id } }');
+  const LISTS = '{ datasets { edges { node { id } } } models { edges { node { id } } } }';
+  const before = await gql(url, LISTS);
   const missing = JSON.parse(execFileSync('cat', [manifestPath], { encoding: 'utf8' }));
   missing.images.push({ id: 'p-missing', item: 'item-corrupt', uri: 'images/nope.png' });
   const missingPath = join(dir, 'dataset', 'missing.json');
@@ -193,8 +196,8 @@ test('bad inputs get typed errors and lose nothing already stored', async () => 
     assert.match(result.errors![0].message, message);
     assert.doesNotMatch(JSON.stringify(result.errors), /\.ts:\d+|\.js:\d+|SELECT|INSERT/);
   }
-  const unknown = await gql(url, 'query ($d: ID!) { leaderboard(datasetId: $d) { rank } }', { d: 'nope' });
+  const unknown = await gql(url, 'query ($d: ID!) { leaderboard(datasetId: $d) { totalCount } }', { d: 'nope' });
   assert.equal(unknown.errors?.[0].extensions?.code, 'NOT_FOUND');
-  const afterwards = await gql(url, '{ datasets { id } models { id } }');
+  const afterwards = await gql(url, LISTS);
   assert.deepEqual(afterwards.data, before.data);
 });

@@ -2,6 +2,8 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isUserInputError } from '../errors.js';
+import { rateLimitHeaders } from './rateLimitHeaders.js';
+import type { RateLimitState } from './rateLimiter.js';
 
 const PUBLIC_CODES = new Set([
   'BAD_USER_INPUT',
@@ -35,8 +37,9 @@ export function forbidden(scope: string): GraphQLError {
   return new GraphQLError(`this API key lacks the "${scope}" scope`, { extensions: { code: 'FORBIDDEN' } });
 }
 
-export function rateLimited(retryAfterSeconds: number): GraphQLError {
-  return httpError(`rate limit exceeded: retry after ${retryAfterSeconds} s`, 'RATE_LIMITED', 429, { retryAfterSeconds }, [['retry-after', String(retryAfterSeconds)]]);
+export function rateLimited(retryAfterSeconds: number, state: RateLimitState | null = null): GraphQLError {
+  const headers: [string, string][] = [['retry-after', String(retryAfterSeconds)], ...rateLimitHeaders(state)];
+  return httpError(`rate limit exceeded: retry after ${retryAfterSeconds} s`, 'RATE_LIMITED', 429, { retryAfterSeconds }, headers);
 }
 
 export function documentTooLarge(maxChars: number): GraphQLError {

@@ -6,6 +6,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
 import { formatError } from './apiErrors.js';
+import { rateLimitHeadersPlugin } from './rateLimitHeaders.js';
 import { RequestGate, type ApiContext } from './requestGate.js';
 import type { ApiServices } from './apiServices.js';
 import { createResolvers } from './resolvers/index.js';
@@ -59,6 +60,11 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
       formatError: format,
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
+      // Apollo's CSRF prevention refuses GET queries without a preflight header, urql's default. It guards ambient
+      // credentials (cookies), which this API never reads: a caller is whoever its bearer key says, a header a
+      // cross-origin page cannot set without a preflight that cors() refuses. Mutations are never run over GET.
+      csrfPrevention: false,
+      plugins: [rateLimitHeadersPlugin],
     },
   };
 }

@@ -27,8 +27,9 @@ export class ApiKeyService {
     return { key, apiKey };
   }
 
-  list(): Promise<ApiKeyRow[]> {
-    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  /** Oldest first, a window of the list. */
+  list(window: { skip: number; take: number }): Promise<ApiKeyRow[]> {
+    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window });
   }
 
   /** Revokes a key (at once: every operation looks its key up); revoking a revoked key changes nothing. */

@@ -8,6 +8,9 @@ import type { ApiContext } from './requestGate.js';
 
 export type AuditLogRow = Prisma.AuditLogEntryGetPayload<object>;
 
+/** The stored outcome of a mutation that succeeded (any other is the error code the caller got). */
+export const AUDIT_OK = 'ok';
+
 type MutationResolver = (parent: unknown, args: any, context: ApiContext, info: GraphQLResolveInfo) => unknown;
 
 export class AuditLog {
@@ -36,15 +39,20 @@ export class AuditLog {
     }
   }
 
-  /** Most recent first. */
-  list(limit: number, keyId: string | null | undefined): Promise<AuditLogRow[]> {
-    return this.prisma.auditLogEntry.findMany({ where: { keyId: keyId ?? undefined }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+  /** How many entries there are (only one key's when keyId is given). */
+  count(keyId: string | null | undefined): Promise<number> {
+    return this.prisma.auditLogEntry.count({ where: { keyId: keyId ?? undefined } });
+  }
+
+  /** Most recent first, a window of the list. */
+  list(keyId: string | null | undefined, window: { skip: number; take: number }): Promise<AuditLogRow[]> {
+    return this.prisma.auditLogEntry.findMany({ where: { keyId: keyId ?? undefined }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window });
   }
 
   /** The same resolvers, each recording its attempt ("ok" or the error code the caller gets) before answering. */
   audited(resolvers: MutationResolvers): MutationResolvers {
     const wrap = (resolve: MutationResolver): MutationResolver => async (parent, args, context, info) => {
-      let outcome = 'ok';
+      let outcome = AUDIT_OK;
       try {
         return await resolve(parent, args, context, info);
       } catch (error) {

@@ -3,12 +3,14 @@ import type { ApiSecurityConfig } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { documentTooLarge, rateLimited } from './apiErrors.js';
 import { authenticate, type Credentials } from './apiKeys.js';
-import { RateLimiter } from './rateLimiter.js';
+import { RateLimiter, type RateLimitState } from './rateLimiter.js';
 
 /** The GraphQL context of one operation. */
 export interface ApiContext {
   credentials: Credentials;
   clientIp: string;
+  /** The caller's rate-limit bucket after this operation; null when unlimited. */
+  rateLimit: RateLimitState | null;
 }
 
 export interface OperationRequest {
@@ -38,7 +40,7 @@ export class RequestGate {
       credentials.kind === 'key'
         ? this.limiter.take(`key:${credentials.caller.keyId}`, credentials.caller.rateLimitPerMinute ?? this.limits.rateLimitPerMinute)
         : this.limiter.take(`ip:${request.clientIp}`, this.limits.anonymousRateLimitPerMinute);
-    if (!admission.ok) throw rateLimited(admission.retryAfterSeconds);
-    return { credentials, clientIp: request.clientIp };
+    if (!admission.ok) throw rateLimited(admission.retryAfterSeconds, admission.state);
+    return { credentials, clientIp: request.clientIp, rateLimit: admission.state };
   }
 }

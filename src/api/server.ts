@@ -11,6 +11,7 @@ import { errorBody, payloadTooLarge } from './apiErrors.js';
 import { createApiGraphql } from './apiGraphql.js';
 import { dashboardRoutes } from './dashboardRoutes.js';
 import { clientIp } from './clientIp.js';
+import { cors } from './cors.js';
 import type { ApiContext } from './requestGate.js';
 import type { ApiServices } from './apiServices.js';
 import { startWsServer } from './wsServer.js';
@@ -52,6 +53,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
     // The process owner (`corrembed serve`) handles signals, so the database is stopped after the server.
     stopOnTerminationSignals: false,
     plugins: [
+      ...(api.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: async () => void (await ws.dispose()) }) },
     ],
@@ -61,6 +63,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
   app.use(dashboardRoutes());
   app.use(
     '/graphql',
+    cors(limits.corsOrigins),
     express.json({ limit: limits.maxBodyBytes }),
     bodyErrors(limits.maxBodyBytes, log),
     expressMiddleware(apollo, {

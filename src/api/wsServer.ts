@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { ApiSecurityConfig } from '../config.js';
 import type { ApiGraphql } from './apiGraphql.js';
 import { clientIp } from './clientIp.js';
+import { originAllowed } from './cors.js';
 
 /** The code Apollo gives the same failure over HTTP (graphql's own parse and validation errors carry none). */
 function coded(error: GraphQLError, code: string): GraphQLError {
@@ -26,7 +27,14 @@ function checkDocument(api: ApiGraphql, query: string): { document: ExecutionArg
 }
 
 export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSecurityConfig, log: (line: string) => void): { dispose(): void | Promise<void> } {
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxBodyBytes,
+    // A browser page from an origin that may not call the API over HTTP may not subscribe either (403).
+    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, done: (ok: boolean, status?: number, reason?: string) => void) =>
+      originAllowed(origin, req.headers.host, limits.corsOrigins) ? done(true) : done(false, 403, 'origin not in CORREMBED_CORS_ORIGINS'),
+  });
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => api.formatError(error.toJSON(), error));
   const server = useServer<Record<string, unknown> | undefined, { request: IncomingMessage }>(
     {

@@ -111,8 +111,9 @@ export class DatasetService {
   }
 
   /** Every dataset, oldest first. */
-  list(): Promise<Dataset[]> {
-    return this.prisma.dataset.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  /** Oldest first; a window of the list when skip and take are given. */
+  list(window: { skip?: number; take?: number } = {}): Promise<Dataset[]> {
+    return this.prisma.dataset.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window });
   }
 
   async get(id: string): Promise<Dataset> {

@@ -47,8 +47,9 @@ export class ModelService {
     }
   }
 
-  list() {
-    return this.prisma.model.findMany({ orderBy: { createdAt: 'asc' } });
+  /** Oldest first; a window of the list when skip and take are given. */
+  list(window: { skip?: number; take?: number } = {}) {
+    return this.prisma.model.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...window });
   }
 
   async get(id: string) {

@@ -38,21 +38,21 @@ export async function importCommand(argv: string[]): Promise<void> {
   }
 }
 
-const RUN_FIELDS = 'id status error progress { done total } evaluations { model { name } status score ci95 { low high } queriesUsed queriesDropped failedImages { imageId error } error }';
+const RUN_FIELDS = 'id status error progress { done total } evaluations { model { name } status score ci95 { low high } queriesUsed queriesDropped failedImages(first: 0) { totalCount } error }';
 
 interface RunView {
   id: string;
   status: string;
   error: string | null;
   progress: { done: number; total: number };
-  evaluations: { model: { name: string }; status: string; score: number | null; ci95: { low: number; high: number } | null; failedImages: { imageId: string; error: string }[]; error: string | null }[];
+  evaluations: { model: { name: string }; status: string; score: number | null; ci95: { low: number; high: number } | null; failedImages: { totalCount: number }; error: string | null }[];
 }
 
 function progressBar(run: RunView): string {
   const { done, total } = run.progress;
   const fraction = total === 0 ? 1 : done / total;
   const width = 30;
-  return `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${done}/${total} images x models  ${run.status}`;
+  return `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${done}/${total} images x models  ${run.status.toLowerCase()}`;
 }
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
@@ -61,7 +61,8 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const endpoint = endpointFrom(values);
   const options = values.options ? await readJsonFile(values.options, 'options') : undefined;
   const started = await graphql<{ startEvaluation: { id: string } }>(endpoint, 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }', {
-    input: { datasetId: values.dataset, modelIds: values.model, options },
+    // The options file is the engine's options.json (as `corrembed score --options` reads it).
+    input: { datasetId: values.dataset, modelIds: values.model, optionsJson: options },
   });
   const runId = started.startEvaluation.id;
   let last: RunView | null = null;
@@ -73,17 +74,18 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const run = last as RunView | null;
   if (!run) throw new UserInputError(`run ${runId}: no progress received`);
   if (values.json) return void console.log(JSON.stringify(run));
-  console.log(`run ${run.id}: ${run.status}${run.error ? ` (${run.error})` : ''}`);
+  console.log(`run ${run.id}: ${run.status.toLowerCase()}${run.error ? ` (${run.error})` : ''}`);
   for (const e of run.evaluations) {
     const ci = e.ci95 ? `  95% CI [${e.ci95.low.toFixed(4)}, ${e.ci95.high.toFixed(4)}]` : '';
-    const failed = e.failedImages.length ? `  ${e.failedImages.length} image(s) failed` : '';
-    console.log(`  ${e.model.name.padEnd(24)} ${e.status.padEnd(9)} ${e.score === null ? 'n/a' : e.score.toFixed(4)}${ci}${failed}${e.error ? `  ${e.error}` : ''}`);
+    const failed = e.failedImages.totalCount ? `  ${e.failedImages.totalCount} image(s) failed` : '';
+    console.log(`  ${e.model.name.padEnd(24)} ${e.status.toLowerCase().padEnd(9)} ${e.score === null ? 'n/a' : e.score.toFixed(4)}${ci}${failed}${e.error ? `  ${e.error}` : ''}`);
   }
 }
 
 export async function leaderboardCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' } } });
   if (!values.dataset) throw new UserInputError('--dataset <id> is required');
-  const data = await graphql<{ leaderboard: LeaderboardRow[] }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset });
-  console.log(values.json ? JSON.stringify(data.leaderboard) : renderLeaderboard(data.leaderboard));
+  const data = await graphql<{ leaderboard: { edges: { node: LeaderboardRow }[] } }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset, first: 1000 });
+  const rows = data.leaderboard.edges.map((edge) => edge.node);
+  console.log(values.json ? JSON.stringify(rows) : renderLeaderboard(rows));
 }

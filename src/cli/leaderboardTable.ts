@@ -32,6 +32,6 @@ export function renderLeaderboard(rows: LeaderboardRow[]): string {
   return [format(header), ...lines.map(format)].join('\n');
 }
 
-export const LEADERBOARD_QUERY = `query Leaderboard($datasetId: ID!) {
-  leaderboard(datasetId: $datasetId) { rank score ci95 { low high } model { name dim metadata { family imagenetAcc1 params } } }
+export const LEADERBOARD_QUERY = `query Leaderboard($datasetId: ID!, $first: Int!) {
+  leaderboard(datasetId: $datasetId, first: $first) { edges { node { rank score ci95 { low high } model { name dim metadata { family imagenetAcc1 params } } } } }
 }`;

@@ -6,7 +6,7 @@ import { UserInputError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { integerInRange } from './argumentRange.js';
 import { EmbeddingSpaces } from './embeddingSpaces.js';
-import { ImageCatalog, type GalleryImage, type ImagePage } from './imageCatalog.js';
+import { ImageCatalog, type GalleryImage } from './imageCatalog.js';
 import { MAX_NEIGHBOURS, nearestNeighbours } from './neighbours.js';
 import { MAX_PROJECTED, projectSpace } from './projection.js';
 import { MAX_THUMBNAIL, MIN_THUMBNAIL, Thumbnails } from './thumbnails.js';
@@ -20,9 +20,12 @@ export interface NeighboursAnswer {
   meanTagSimilarity: number | null;
 }
 
+export const PROJECTION_METHODS = ['pca'] as const;
+export type ProjectionMethod = (typeof PROJECTION_METHODS)[number];
+
 export interface ProjectionAnswer {
   model: ModelRow;
-  method: string;
+  method: ProjectionMethod;
   explainedVariance: number[];
   category: string | null;
   total: number;
@@ -44,9 +47,20 @@ export class GalleryService {
     this.spaces = new EmbeddingSpaces(prisma, datasets, cache);
   }
 
-  async images(datasetId: string, options: { search?: string | null; limit: number; offset: number }): Promise<ImagePage> {
+  /** How many of the dataset's images match `search` (every image without one); NOT_FOUND for an unknown dataset. */
+  async imageCount(datasetId: string, search: string | null | undefined): Promise<number> {
     await this.datasets.get(datasetId);
-    return this.catalog.page(datasetId, options);
+    return this.catalog.count(datasetId, search);
+  }
+
+  /** The images with these ids, in the order given (ids not found are left out). */
+  imagesById(ids: string[]): Promise<GalleryImage[]> {
+    return this.catalog.byIds(ids);
+  }
+
+  /** A window of the matching images in dataset order, with their items' tags. */
+  images(datasetId: string, search: string | null | undefined, window: { skip: number; take: number }): Promise<GalleryImage[]> {
+    return this.catalog.page(datasetId, search, window);
   }
 
   async neighbours(imageId: string, modelId: string, k: number): Promise<NeighboursAnswer> {

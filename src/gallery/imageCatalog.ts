@@ -1,7 +1,6 @@
 // A dataset's images as the gallery shows them: paged and searched in dataset order, or looked up by id, with their items' tags.
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Tag } from '../metric/dataset.js';
-import { integerInRange } from './argumentRange.js';
 
 /** An image with what a client shows of it and what a thumbnail needs to read it. */
 export interface GalleryImage {
@@ -18,14 +17,6 @@ export interface GalleryImage {
   rootDir: string;
   contentHash: string | null;
 }
-
-export interface ImagePage {
-  total: number;
-  images: GalleryImage[];
-}
-
-/** Most images one page holds. */
-export const MAX_PAGE = 1000;
 
 const SELECT = {
   id: true,
@@ -53,21 +44,24 @@ function galleryImage(row: ImageRow): GalleryImage {
 export class ImageCatalog {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The dataset's images in dataset order; `search` keeps those whose image id, item id or tag names contain it (case-insensitive). */
-  async page(datasetId: string, options: { search?: string | null; limit: number; offset: number }): Promise<ImagePage> {
-    const take = integerInRange('limit', options.limit, 1, MAX_PAGE);
-    const skip = integerInRange('offset', options.offset, 0, Number.MAX_SAFE_INTEGER);
-    const search = options.search?.trim();
+  /** The dataset's images, or those whose image id, item id or tag names contain `search` (case-insensitive). */
+  private where(datasetId: string, search: string | null | undefined): Prisma.ImageWhereInput {
+    const text = search?.trim();
+    if (!text) return { datasetId };
     // Prisma passes `contains` to ILIKE as it is: its wildcards (and the escape character) are escaped to be taken literally.
-    const contains = { contains: search?.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as const;
-    const where: Prisma.ImageWhereInput = search
-      ? { datasetId, OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }] }
-      : { datasetId };
-    const [total, rows] = await this.prisma.$transaction([
-      this.prisma.image.count({ where }),
-      this.prisma.image.findMany({ where, orderBy: { position: 'asc' }, skip, take, select: SELECT }),
-    ]);
-    return { total, images: rows.map(galleryImage) };
+    const contains = { contains: text.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as const;
+    return { datasetId, OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }] };
+  }
+
+  /** How many images match. */
+  count(datasetId: string, search: string | null | undefined): Promise<number> {
+    return this.prisma.image.count({ where: this.where(datasetId, search) });
+  }
+
+  /** A window of the matching images in dataset order. */
+  async page(datasetId: string, search: string | null | undefined, window: { skip: number; take: number }): Promise<GalleryImage[]> {
+    const rows = await this.prisma.image.findMany({ where: this.where(datasetId, search), orderBy: { position: 'asc' }, ...window, select: SELECT });
+    return rows.map(galleryImage);
   }
 
   /** The images with these database ids, in the order given (ids not found are left out). */

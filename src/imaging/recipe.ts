@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { UserInputError } from '../errors.js';
 
-export type Interpolation = 'bilinear' | 'bicubic' | 'nearest';
+export const INTERPOLATIONS = ['bilinear', 'bicubic', 'nearest'] as const;
+export type Interpolation = (typeof INTERPOLATIONS)[number];
 
 export interface PreprocessRecipe {
   /** The shorter side is resized to this many pixels (torchvision `Resize(resize)`). */
@@ -15,7 +16,8 @@ export interface PreprocessRecipe {
 }
 
 /** Memory layout of the float tensor handed to the model. */
-export type Layout = 'NCHW' | 'NHWC';
+export const LAYOUTS = ['NCHW', 'NHWC'] as const;
+export type Layout = (typeof LAYOUTS)[number];
 
 /** Largest resize/crop accepted: far beyond any ImageNet model, small enough to keep tensors sane. */
 export const MAX_SIDE = 4096;
@@ -23,7 +25,6 @@ export const MAX_SIDE = 4096;
 /** Bumped whenever the pixel pipeline changes, so cached embeddings of the old pipeline stop matching. */
 const PIPELINE_VERSION = 'torchvision-pil-v2/sharp'; // v2: CMYK converted as PIL does
 
-const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'bicubic', 'nearest'];
 const FIELDS = new Set(['resize', 'crop', 'interpolation', 'mean', 'std']);
 
 function fail(message: string): never {

@@ -1,11 +1,15 @@
 // CorrEmbed options: their types, the paper-exact defaults, and validation of user-supplied JSON.
 import { UserInputError } from '../errors.js';
 
-export type TagWeighting = 'weighted' | 'binary';
-export type Representative = 'first' | 'nearest' | 'mean';
-export type Correlation = 'pearson' | 'spearman';
+export const TAG_WEIGHTINGS = ['weighted', 'binary'] as const;
+export const REPRESENTATIVES = ['first', 'nearest', 'mean'] as const;
+export const CORRELATIONS = ['pearson', 'spearman'] as const;
+export const PRECISIONS = ['auto', 'float32', 'float64'] as const;
+export type TagWeighting = (typeof TAG_WEIGHTINGS)[number];
+export type Representative = (typeof REPRESENTATIVES)[number];
+export type Correlation = (typeof CORRELATIONS)[number];
 export type QuerySelection = 'all' | string[] | { sample: number; seed: number };
-export type PrecisionOption = 'auto' | 'float32' | 'float64';
+export type PrecisionOption = (typeof PRECISIONS)[number];
 
 export interface BootstrapOptions {
   resamples: number;
@@ -155,14 +159,14 @@ export function parseScoreOptions(input: unknown): ScoreOptions {
   }
   const has = (k: string): boolean => raw[k] !== undefined;
   return {
-    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, ['weighted', 'binary']) : DEFAULT_OPTIONS.tagWeighting,
+    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, TAG_WEIGHTINGS) : DEFAULT_OPTIONS.tagWeighting,
     roundWeights: has('roundWeights') ? digitsOrNull('roundWeights', raw.roundWeights) : DEFAULT_OPTIONS.roundWeights,
-    representative: has('representative') ? oneOf('representative', raw.representative, ['first', 'nearest', 'mean']) : DEFAULT_OPTIONS.representative,
+    representative: has('representative') ? oneOf('representative', raw.representative, REPRESENTATIVES) : DEFAULT_OPTIONS.representative,
     includeSelf: has('includeSelf') ? boolean('includeSelf', raw.includeSelf) : DEFAULT_OPTIONS.includeSelf,
     roundSimilarity: has('roundSimilarity') ? digitsOrNull('roundSimilarity', raw.roundSimilarity) : DEFAULT_OPTIONS.roundSimilarity,
-    correlation: has('correlation') ? oneOf('correlation', raw.correlation, ['pearson', 'spearman']) : DEFAULT_OPTIONS.correlation,
+    correlation: has('correlation') ? oneOf('correlation', raw.correlation, CORRELATIONS) : DEFAULT_OPTIONS.correlation,
     queries: has('queries') ? parseQueries(raw.queries) : DEFAULT_OPTIONS.queries,
-    precision: has('precision') ? oneOf('precision', raw.precision, ['auto', 'float32', 'float64']) : DEFAULT_OPTIONS.precision,
+    precision: has('precision') ? oneOf('precision', raw.precision, PRECISIONS) : DEFAULT_OPTIONS.precision,
     perCategory: has('perCategory') ? boolean('perCategory', raw.perCategory) : DEFAULT_OPTIONS.perCategory,
     bootstrap: has('bootstrap') ? parseBootstrap(raw.bootstrap) : parseBootstrap(true),
     retrieval: has('retrieval') ? parseRetrieval(raw.retrieval) : parseRetrieval(true),

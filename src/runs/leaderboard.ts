@@ -11,10 +11,15 @@ export function usesDefaultMetric(options: unknown): boolean {
   return METRIC_KEYS.every((k) => JSON.stringify(used[k]) === JSON.stringify(defaults[k]));
 }
 
+/** A model's leaderboard entry: rank 1 is the best score. */
+export type LeaderboardRow = Awaited<ReturnType<typeof leaderboard>>[number];
+
 export async function leaderboard(prisma: PrismaClient, datasetId: string) {
   const evaluations = await prisma.evaluation.findMany({
     where: { status: 'succeeded', score: { not: null }, run: { datasetId } },
     include: { model: true, run: true },
+    // Per-query correlations are read only to compare two models (ModelComparisons).
+    omit: { perQuery: true },
     orderBy: { finishedAt: 'desc' },
   });
   const latest = new Map<string, (typeof evaluations)[number]>();

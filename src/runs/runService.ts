@@ -17,7 +17,8 @@ import type { RunEvents } from './runEvents.js';
 export interface StartEvaluationInput {
   datasetId: string;
   modelIds: string[];
-  options?: Record<string, unknown> | null;
+  /** The engine's options as JSON (parseScoreOptions validates them); absent: the defaults. */
+  options?: unknown;
 }
 
 export interface RunSettings {
@@ -317,6 +318,7 @@ export class RunService {
             queriesUsed: report.queriesUsed,
             queriesDropped: report.queriesDropped,
             perCategory: report.perCategory ?? undefined,
+            perQuery: report.perQuery,
             retrieval: report.retrieval ? JSON.parse(JSON.stringify(report.retrieval)) : undefined,
             baselines: report.baselines ? JSON.parse(JSON.stringify(report.baselines)) : undefined,
             failedImages,

@@ -30,6 +30,14 @@ function firstError(errors: GraphQLErrorBody[]): ApiError {
   return new ApiError(errors[0].message, errors[0].extensions?.code);
 }
 
+/** A page of a list as the API returns it (Relay connections). */
+export interface Connection<T> {
+  edges: { node: T }[];
+}
+
+/** The items of a page. */
+export const nodes = <T>(connection: Connection<T>): T[] => connection.edges.map((edge) => edge.node);
+
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const authorization = bearer();

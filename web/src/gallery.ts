@@ -1,5 +1,5 @@
 // The nearest-neighbour gallery: pick a query image, see two models' top k side by side with their tags (the paper's figures 4 and 5).
-import { gql } from './api.js';
+import { gql, nodes, type Connection } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
 import type { ImageInfo, ModelInfo } from './types.js';
 
@@ -85,14 +85,17 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
   };
   const loadPicker = async (): Promise<void> => {
     try {
-      const { images } = await gql<{ images: { total: number; images: ImageInfo[] } }>(
-        `query Images($datasetId: ID!, $search: String, $limit: Int!) { images(datasetId: $datasetId, search: $search, limit: $limit) { total images { ${IMAGE_FIELDS} thumbnail(size: 64) } } }`,
-        { datasetId, search: search.value.trim() || null, limit: PICKER_SIZE },
-      );
-      if (images.images.length === 0) return show(picker, notice(`No image matches "${search.value}".`));
-      show(picker, ...images.images.map((image) => h('button', { type: 'button', class: 'pick', 'data-image-id': image.id, 'aria-pressed': String(image.id === state.query?.id), title: `${image.name}: ${image.tags.map((t) => t.name).join(', ')}`, onclick: () => pick(image) }, thumbnail(image, 64))));
-      if (images.total > images.images.length) picker.append(h('p', { class: 'muted' }, `${images.images.length} of ${images.total}: search to narrow.`));
-      if (!state.query) pick(images.images[0]);
+      const page = (
+        await gql<{ images: Connection<ImageInfo> & { totalCount: number } }>(
+          `query Images($datasetId: ID!, $search: String, $first: Int!) { images(datasetId: $datasetId, search: $search, first: $first) { totalCount edges { node { ${IMAGE_FIELDS} thumbnail(size: 64) } } } }`,
+          { datasetId, search: search.value.trim() || null, first: PICKER_SIZE },
+        )
+      ).images;
+      const images = nodes(page);
+      if (images.length === 0) return show(picker, notice(`No image matches "${search.value}".`));
+      show(picker, ...images.map((image) => h('button', { type: 'button', class: 'pick', 'data-image-id': image.id, 'aria-pressed': String(image.id === state.query?.id), title: `${image.name}: ${image.tags.map((t) => t.name).join(', ')}`, onclick: () => pick(image) }, thumbnail(image, 64))));
+      if (page.totalCount > images.length) picker.append(h('p', { class: 'muted' }, `${images.length} of ${page.totalCount}: search to narrow.`));
+      if (!state.query) pick(images[0]);
     } catch (error) {
       show(picker, notice((error as Error).message, 'error'));
     }

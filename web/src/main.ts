@@ -1,5 +1,5 @@
 // The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
-import { gql } from './api.js';
+import { gql, nodes, type Connection } from './api.js';
 import { h, notice, show } from './dom.js';
 import { renderGallery } from './gallery.js';
 import { renderHeatmap } from './heatmap.js';
@@ -10,12 +10,14 @@ import { FIT_FIELDS, renderScatter } from './scatter.js';
 import type { AccuracyFit, BoardEntry, DatasetInfo, ModelInfo } from './types.js';
 
 const MODEL_FIELDS = 'id name dim metadata { family imagenetAcc1 params gflops imagesPerSecond }';
-const BOARD_QUERY = `query Board($datasetId: ID!) {
+/** Every entry of a list the dashboard shows whole (the API's largest page). */
+const ALL = 1000;
+const BOARD_QUERY = `query Board($datasetId: ID!, $all: Int!) {
   dataset(id: $datasetId) { id name imageCount itemCount categories { name weight tagCount } }
-  leaderboard(datasetId: $datasetId) { rank score ci95 { low high } runId model { ${MODEL_FIELDS} }
-    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } }
+  leaderboard(datasetId: $datasetId, first: $all) { edges { node { rank score ci95 { low high } model { ${MODEL_FIELDS} }
+    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } } } }
   accuracyFit(datasetId: $datasetId) { ${FIT_FIELDS} }
-  models { ${MODEL_FIELDS} }
+  models(first: $all) { edges { node { ${MODEL_FIELDS} } } }
 }`;
 
 interface Board {
@@ -23,6 +25,11 @@ interface Board {
   leaderboard: BoardEntry[];
   accuracyFit: AccuracyFit;
   models: ModelInfo[];
+}
+
+interface BoardAnswer extends Omit<Board, 'leaderboard' | 'models'> {
+  leaderboard: Connection<BoardEntry>;
+  models: Connection<ModelInfo>;
 }
 
 const panel = (id: string) => document.getElementById(id)!;
@@ -34,7 +41,8 @@ function describeDataset(dataset: DatasetInfo): HTMLElement {
 
 /** Draws the panels that change when a run completes; returns what it read. */
 async function drawBoard(datasetId: string): Promise<Board> {
-  const board = await gql<Board>(BOARD_QUERY, { datasetId });
+  const answer = await gql<BoardAnswer>(BOARD_QUERY, { datasetId, all: ALL });
+  const board: Board = { ...answer, leaderboard: nodes(answer.leaderboard), models: nodes(answer.models) };
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
   show(panel('dataset-summary'), describeDataset(board.dataset));
   renderLeaderboard(panel('leaderboard'), board.leaderboard);
@@ -66,7 +74,7 @@ async function drawDataset(datasetId: string): Promise<void> {
 async function start(): Promise<void> {
   const select = document.getElementById('dataset') as HTMLSelectElement;
   try {
-    const { datasets } = await gql<{ datasets: { id: string; name: string }[] }>('{ datasets { id name } }');
+    const datasets = nodes((await gql<{ datasets: Connection<{ id: string; name: string }> }>('query Datasets($all: Int!) { datasets(first: $all) { edges { node { id name } } } }', { all: ALL })).datasets);
     if (datasets.length === 0) return show(panel('leaderboard'), notice('No dataset yet: import one (corrembed import or the importDataset mutation).'));
     const wanted = new URLSearchParams(location.search).get('dataset');
     show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, d.name)));

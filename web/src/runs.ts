@@ -1,25 +1,26 @@
 // Runs: start an evaluation with an API key and watch live progress bars fed by the runProgress and runCompleted subscriptions.
-import { apiKey, gql, setApiKey, subscribe } from './api.js';
+import { apiKey, gql, nodes, setApiKey, subscribe, type Connection } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
 import type { ModelInfo, RunInfo } from './types.js';
 
 const RUN_FIELDS = 'id status progress { done total } error createdAt finishedAt evaluations { model { name } status score }';
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 /** Subscriptions of the runs on screen, ended when the list is drawn again. */
 let watching: (() => void)[] = [];
 
 function runRow(run: RunInfo): HTMLElement {
   const percent = run.progress.total ? Math.round((100 * run.progress.done) / run.progress.total) : TERMINAL.has(run.status) ? 100 : 0;
-  const label = `Run ${run.id.slice(-8)}: ${run.status}, ${run.progress.done} of ${run.progress.total} images embedded`;
+  const status = run.status.toLowerCase();
+  const label = `Run ${run.id.slice(-8)}: ${status}, ${run.progress.done} of ${run.progress.total} images embedded`;
   return h(
     'li',
-    { class: `run ${run.status}`, 'data-run-id': run.id, 'data-status': run.status },
-    h('div', { class: 'run-head' }, h('span', { class: 'run-id' }, `Run …${run.id.slice(-8)}`), h('span', { class: `status ${run.status}` }, run.status), h('span', { class: 'muted' }, new Date(run.createdAt).toLocaleString())),
+    { class: `run ${status}`, 'data-run-id': run.id, 'data-status': status },
+    h('div', { class: 'run-head' }, h('span', { class: 'run-id' }, `Run …${run.id.slice(-8)}`), h('span', { class: `status ${status}` }, status), h('span', { class: 'muted' }, new Date(run.createdAt).toLocaleString())),
     h('progress', { max: 100, value: percent, 'aria-label': label }),
     h('span', { class: 'muted progress-text' }, `${run.progress.done} / ${run.progress.total} images (${percent}%)`),
     run.error ? notice(run.error, 'error') : null,
-    h('ul', { class: 'run-models' }, ...run.evaluations.map((e) => h('li', {}, `${e.model.name}: `, e.score === null ? e.status : h('strong', {}, fixed(e.score))))),
+    h('ul', { class: 'run-models' }, ...run.evaluations.map((e) => h('li', {}, `${e.model.name}: `, e.score === null ? e.status.toLowerCase() : h('strong', {}, fixed(e.score))))),
   );
 }
 
@@ -46,7 +47,7 @@ async function loadRuns(list: HTMLElement, datasetId: string, onCompleted: () =>
   watching.forEach((stop) => stop());
   watching = [];
   try {
-    const { runs } = await gql<{ runs: RunInfo[] }>(`query Runs($datasetId: ID!) { runs(datasetId: $datasetId, limit: 8) { ${RUN_FIELDS} } }`, { datasetId });
+    const runs = nodes((await gql<{ runs: Connection<RunInfo> }>(`query Runs($datasetId: ID!) { runs(datasetId: $datasetId, first: 8) { edges { node { ${RUN_FIELDS} } } } }`, { datasetId })).runs);
     if (runs.length === 0) return show(list, notice('No runs on this dataset yet.'));
     show(list, ...runs.map(runRow));
     for (const run of runs) if (!TERMINAL.has(run.status)) watch(list, run, onCompleted);

@@ -16,7 +16,6 @@ export interface BoardEntry {
   rank: number;
   score: number;
   ci95: { low: number; high: number } | null;
-  runId: string;
   model: ModelInfo;
   evaluation: { queriesUsed: number | null; perCategory: CategoryScore[]; retrieval: { ndcgAt10: number | null } | null };
 }
@@ -48,7 +47,7 @@ export interface DatasetInfo {
 
 export interface RunInfo {
   id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   progress: { done: number; total: number };
   error: string | null;
   createdAt: string;

@@ -1,22 +1,29 @@
 // Resolvers of schema/access.graphql: API keys and the audit log (admin only).
 import type { Resolvers } from '../../generated/graphql.js';
+import { AUDIT_OK } from '../auditLog.js';
+import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
-/** Most audit log entries one query returns. */
-const MAX_AUDIT_ENTRIES = 1000;
-
-export function accessResolvers({ apiKeys, auditLog, guard }: DomainContext): Resolvers {
+export function accessResolvers({ services, apiKeys, auditLog, guard }: DomainContext): Resolvers {
+  const { prisma } = services;
   return {
     Query: {
-      apiKeys: (_, __, context) => (guard.require(context, 'admin'), apiKeys.list()),
-      auditLog: (_, { limit, keyId }, context) => {
+      apiKeys: async (_, args, context) => {
         guard.require(context, 'admin');
-        return auditLog.list(Math.min(Math.max(limit ?? 100, 1), MAX_AUDIT_ENTRIES), keyId);
+        return connection(args, await prisma.apiKey.count(), (skip, take) => apiKeys.list({ skip, take }));
+      },
+      auditLog: async (_, { keyId, ...args }, context) => {
+        guard.require(context, 'admin');
+        return connection(args, await auditLog.count(keyId), (skip, take) => auditLog.list(keyId, { skip, take }));
       },
     },
     Mutation: auditLog.audited({
       createApiKey: (_, input, context) => (guard.require(context, 'admin'), apiKeys.create(input)),
       revokeApiKey: (_, { id }, context) => (guard.require(context, 'admin'), apiKeys.revoke(id)),
     }),
+    AuditLogEntry: {
+      outcome: (e) => (e.outcome === AUDIT_OK ? 'OK' : 'ERROR'),
+      errorCode: (e) => (e.outcome === AUDIT_OK ? null : e.outcome),
+    },
   };
 }

@@ -1,24 +1,50 @@
-// Resolvers of schema/analysis.graphql: the leaderboard and the accuracy-versus-CorrEmbed fit.
+// Resolvers of schema/analysis.graphql: the leaderboard, compareModels and the accuracy-versus-CorrEmbed fit.
 import { datasetAccuracyFit } from '../../analysis/accuracyFitService.js';
+import { leaderboardView, ndcgAt10 } from '../../analysis/leaderboardView.js';
+import { ModelComparisons } from '../../analysis/modelComparisons.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { leaderboard } from '../../runs/leaderboard.js';
+import { leaderboard, type LeaderboardRow } from '../../runs/leaderboard.js';
+import { connectionOf } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
+
+/** The p-value below which a gap counts as significant. */
+const SIGNIFICANCE = 0.05;
 
 export function analysisResolvers({ services, guard }: DomainContext): Resolvers {
   const { prisma, datasets } = services;
+  /** NOT_FOUND for an unknown dataset. */
+  const leaderboardOf = async (datasetId: string): Promise<LeaderboardRow[]> => {
+    if (services.leaderboards) return services.leaderboards.get(datasetId);
+    await datasets.get(datasetId);
+    return leaderboard(prisma, datasetId);
+  };
+  const comparisons = new ModelComparisons(prisma, leaderboardOf);
   return {
     Query: {
-      leaderboard: async (_, { datasetId }, context) => {
+      leaderboard: async (_, { datasetId, filter, orderBy, ...args }, context) => {
         guard.read(context);
-        if (services.leaderboards) return services.leaderboards.get(datasetId);
-        await datasets.get(datasetId);
-        return leaderboard(prisma, datasetId);
+        const order = { field: orderBy?.field ?? 'SCORE', direction: orderBy?.direction ?? 'DESC' } as const;
+        return connectionOf(args, leaderboardView(await leaderboardOf(datasetId), filter ?? {}, order));
       },
+      compareModels: (_, { datasetId, a, b }, context) => (guard.read(context), comparisons.compare(datasetId, a, b)),
       accuracyFit: async (_, { datasetId, threshold, sigmas }, context) => {
         guard.read(context);
         await datasets.get(datasetId);
         return datasetAccuracyFit(prisma, datasetId, { threshold, sigmas });
       },
+    },
+    LeaderboardEntry: {
+      ndcgAt10: (row) => ndcgAt10(row),
+      run: (row) => row.evaluation.run,
+    },
+    ModelComparison: {
+      dataset: (c) => datasets.get(c.datasetId),
+      a: (c) => c.a.model,
+      b: (c) => c.b.model,
+      evaluationA: (c) => c.a.evaluation,
+      evaluationB: (c) => c.b.evaluation,
+      ci95: (c) => (c.ci95 ? { low: c.ci95[0], high: c.ci95[1] } : null),
+      significant: (c) => c.pValue !== null && c.pValue < SIGNIFICANCE,
     },
   };
 }

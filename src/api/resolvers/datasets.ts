@@ -1,12 +1,16 @@
 // Resolvers of schema/datasets.graphql: listing, importing and deleting datasets.
 import type { Resolvers } from '../../generated/graphql.js';
+import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
 export function datasetResolvers({ services, gallery, auditLog, guard }: DomainContext): Resolvers {
   const { prisma, datasets } = services;
   return {
     Query: {
-      datasets: (_, __, context) => (guard.read(context), datasets.list()),
+      datasets: async (_, args, context) => {
+        guard.read(context);
+        return connection(args, await prisma.dataset.count(), (skip, take) => datasets.list({ skip, take }));
+      },
       dataset: (_, { id }, context) => (guard.read(context), prisma.dataset.findUnique({ where: { id } })),
     },
     Mutation: auditLog.audited({

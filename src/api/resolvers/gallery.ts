@@ -1,11 +1,15 @@
 // Resolvers of schema/gallery.graphql: a dataset's images, nearest neighbours and the 2-D projection.
 import type { Resolvers } from '../../generated/graphql.js';
+import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
 export function galleryResolvers({ gallery, guard }: DomainContext): Resolvers {
   return {
     Query: {
-      images: (_, args, context) => (guard.read(context), gallery.images(args.datasetId, args)),
+      images: async (_, { datasetId, search, ...args }, context) => {
+        guard.read(context);
+        return connection(args, await gallery.imageCount(datasetId, search), (skip, take) => gallery.images(datasetId, search, { skip, take }));
+      },
       neighbours: (_, { imageId, modelId, k }, context) => (guard.read(context), gallery.neighbours(imageId, modelId, k)),
       projection: (_, args, context) => (guard.read(context), gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit)),
     },

@@ -10,8 +10,10 @@ import { accessResolvers } from './access.js';
 import { analysisResolvers } from './analysis.js';
 import { datasetResolvers } from './datasets.js';
 import type { DomainContext } from './domainContext.js';
+import { enumResolvers } from './enums.js';
 import { galleryResolvers } from './gallery.js';
 import { modelResolvers } from './models.js';
+import { nodeResolvers } from './nodes.js';
 import { runResolvers } from './runs.js';
 import { scalarResolvers } from './scalars.js';
 import { ScopeGuard } from './scopeGuard.js';
@@ -43,6 +45,6 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     guard: new ScopeGuard(services.publicQueries),
     runById,
   };
-  const domains = [datasetResolvers, modelResolvers, runResolvers, analysisResolvers, galleryResolvers, accessResolvers];
-  return [scalarResolvers, ...domains.map((resolvers) => resolvers(domain))];
+  const domains = [nodeResolvers, datasetResolvers, modelResolvers, runResolvers, analysisResolvers, galleryResolvers, accessResolvers];
+  return [scalarResolvers, enumResolvers, ...domains.map((resolvers) => resolvers(domain))];
 }

@@ -1,13 +1,17 @@
 // Resolvers of schema/models.graphql: listing, registering and deleting models, their recipe and metadata.
 import type { Resolvers } from '../../generated/graphql.js';
 import { parsePreprocessRecipe } from '../../imaging/recipe.js';
+import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
 export function modelResolvers({ services, auditLog, guard }: DomainContext): Resolvers {
   const { prisma, models } = services;
   return {
     Query: {
-      models: (_, __, context) => (guard.read(context), models.list()),
+      models: async (_, args, context) => {
+        guard.read(context);
+        return connection(args, await prisma.model.count(), (skip, take) => models.list({ skip, take }));
+      },
       model: (_, { id }, context) => (guard.read(context), prisma.model.findUnique({ where: { id } })),
     },
     Mutation: auditLog.audited({

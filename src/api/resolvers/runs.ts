@@ -1,24 +1,30 @@
 // Resolvers of schema/runs.graphql: runs and their evaluations, starting and cancelling them, and run events.
-import type { Resolvers } from '../../generated/graphql.js';
+import type { FailedImage, Resolvers } from '../../generated/graphql.js';
+import { parseScoreOptions } from '../../metric/options.js';
 import { isTerminalStatus } from '../../runs/runService.js';
+import { connection, connectionOf } from '../connection.js';
+import { engineOptions, metricOptions } from './evaluationOptions.js';
 import type { DomainContext } from './domainContext.js';
 
 export function runResolvers({ services, auditLog, guard, runById }: DomainContext): Resolvers {
   const { prisma, runs, events } = services;
   return {
     Query: {
-      runs: (_, args, context) => {
+      runs: async (_, args, context) => {
         guard.read(context);
-        return prisma.run.findMany({
-          where: { datasetId: args.datasetId ?? undefined, status: args.status ?? undefined },
-          orderBy: { createdAt: 'desc' },
-          take: Math.min(Math.max(args.limit ?? 50, 1), 500),
-        });
+        const where = { datasetId: args.datasetId ?? undefined, status: args.status ?? undefined };
+        return connection(args, await prisma.run.count({ where }), (skip, take) =>
+          prisma.run.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take }),
+        );
       },
       run: (_, { id }, context) => (guard.read(context), prisma.run.findUnique({ where: { id } })),
     },
     Mutation: auditLog.audited({
-      startEvaluation: (_, { input }, context) => (guard.require(context, 'evaluate'), runs.start(input)),
+      startEvaluation: (_, { input }, context) => {
+        guard.require(context, 'evaluate');
+        const options = input.options ? engineOptions(input.options) : input.optionsJson;
+        return runs.start({ datasetId: input.datasetId, modelIds: input.modelIds, options });
+      },
       cancelRun: (_, { id }, context) => (guard.require(context, 'evaluate'), runs.cancel(id)),
     }),
     Subscription: {
@@ -61,7 +67,8 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
     Run: {
       dataset: async (r) => (await prisma.dataset.findUnique({ where: { id: r.datasetId } }))!,
       progress: (r) => ({ done: r.progressDone, total: r.progressTotal }),
-      evaluations: (r) => prisma.evaluation.findMany({ where: { runId: r.id }, orderBy: { id: 'asc' } }),
+      metricOptions: (r) => metricOptions(parseScoreOptions(r.options)),
+      evaluations: (r) => prisma.evaluation.findMany({ where: { runId: r.id }, orderBy: { id: 'asc' }, omit: { perQuery: true } }),
     },
     Evaluation: {
       model: async (e) => (await prisma.model.findUnique({ where: { id: e.modelId } }))!,
@@ -75,7 +82,7 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
         const b = e.baselines as Record<string, { score: number | null }> | null;
         return b && { randomEmbeddings: b.randomEmbeddings?.score, shuffledEmbeddings: b.shuffledEmbeddings?.score, shuffledTags: b.shuffledTags?.score };
       },
-      failedImages: (e) => (e.failedImages ?? []) as { imageId: string; error: string }[],
+      failedImages: (e, args) => connectionOf(args, (e.failedImages ?? []) as FailedImage[]),
     },
   };
 }

@@ -1,0 +1,33 @@
+// A leaderboard as a client asks for it: filtered by model family and name, sorted by one figure (missing ones last).
+import type { LeaderboardFilter, LeaderboardOrderField, OrderDirection } from '../generated/graphql.js';
+import type { LeaderboardRow } from '../runs/leaderboard.js';
+
+/** The evaluation's nDCG@10, null when it computed no retrieval figures. */
+export function ndcgAt10(row: LeaderboardRow): number | null {
+  const retrieval = row.evaluation.retrieval as { ndcgAt10?: number | null } | null;
+  return retrieval?.ndcgAt10 ?? null;
+}
+
+const FIGURES: Record<LeaderboardOrderField, (row: LeaderboardRow) => number | null> = {
+  SCORE: (row) => row.score,
+  NDCG_AT_10: ndcgAt10,
+  IMAGENET_ACCURACY: (row) => row.model.imagenetAcc1,
+  PARAMETERS: (row) => row.model.params,
+  IMAGES_PER_SECOND: (row) => (row.model.embedSeconds > 0 ? row.model.embeddedImages / row.model.embedSeconds : null),
+};
+
+/** The rows that pass the filter, sorted (ties keep the rank order). */
+export function leaderboardView(rows: readonly LeaderboardRow[], filter: LeaderboardFilter, order: { field: LeaderboardOrderField; direction: OrderDirection }): LeaderboardRow[] {
+  const family = filter.family?.toLowerCase();
+  const name = filter.nameContains?.toLowerCase();
+  const kept = rows.filter((row) => (!family || row.model.family?.toLowerCase() === family) && (!name || row.model.name.toLowerCase().includes(name)));
+  const figure = FIGURES[order.field];
+  const sign = order.direction === 'ASC' ? 1 : -1;
+  return kept
+    .map((row) => ({ row, value: figure(row) }))
+    .sort((x, y) => {
+      if (x.value === null || y.value === null) return (x.value === null ? 1 : 0) - (y.value === null ? 1 : 0) || x.row.rank - y.row.rank;
+      return sign * (x.value - y.value) || x.row.rank - y.row.rank;
+    })
+    .map(({ row }) => row);
+}
