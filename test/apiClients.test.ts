@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
+import { Prisma } from '../src/generated/prisma/client.js';
 import { DEMO_MANIFEST, ZOO_DIR, seedDemo } from '../src/demo/seedDemo.js';
 import { ADMIN_KEY, request, startTestPlatform, type TestPlatform } from './support/securePlatform.js';
 
@@ -90,4 +91,21 @@ test('graphql-request: every model page by page, and one refetched by node(id:)'
   assert.equal(new Set(out.models.map((m: any) => m.id)).size, 7);
   assert.ok(out.models.every((m: any) => m.layout === 'NCHW' && !Number.isNaN(Date.parse(m.createdAt))));
   assert.deepEqual(out.node, { __typename: 'Model', id: out.models[0].id, name: out.models[0].name });
+});
+
+test('compareModels refuses what it cannot compare, with typed errors', async () => {
+  const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
+  const board = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } evaluation { id } } } } }', { d: datasetId });
+  const entries = board.body.data!.leaderboard.edges.map((edge: any) => edge.node);
+  const COMPARE = 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }';
+  const compare = async (d: string, a: string, b: string) => (await request(platform.url, COMPARE, { d, a, b })).body.errors?.[0];
+  const [first, , third, fourth] = entries;
+  assert.match((await compare(datasetId, first.model.id, first.model.id))!.message, /a and b are the same model/);
+  assert.equal((await compare(datasetId, first.model.id, 'nope'))!.extensions?.code, 'NOT_FOUND');
+  assert.equal((await compare('nope', first.model.id, third.model.id))!.extensions?.code, 'NOT_FOUND');
+  // An evaluation stored before per-query correlations were.
+  await platform.platform.db.prisma.evaluation.update({ where: { id: fourth.evaluation.id }, data: { perQuery: Prisma.DbNull } });
+  const old = await compare(datasetId, third.model.id, fourth.model.id);
+  assert.equal(old!.extensions?.code, 'BAD_USER_INPUT');
+  assert.match(old!.message, /has no per-query correlations \(it predates them\): evaluate the model again/);
 });

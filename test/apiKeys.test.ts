@@ -105,6 +105,12 @@ test('a created key is shown once, stored only as its hash, and listed without i
   const ci = apiKeys.find((k) => k.id === apiKey.id)!;
   assert.ok(ci.lastUsedAt && Date.now() - Date.parse(ci.lastUsedAt) < 60_000, 'lastUsedAt is set by use');
   assert.equal(apiKeys[0].prefix, null, 'nothing of the configured admin key is shown');
+  // node(id:) finds any object again; API keys only for admins.
+  const NODE = 'query ($id: ID!) { node(id: $id) { __typename id ... on ApiKey { name } ... on Dataset { name } } }';
+  assert.deepEqual((await request(t.url, NODE, { id: apiKey.id }, ADMIN_KEY)).body.data, { node: { __typename: 'ApiKey', id: apiKey.id, name: 'ci' } });
+  assert.deepEqual((await request(t.url, NODE, { id: apiKey.id }, keys.read.key)).body.data, { node: null });
+  assert.deepEqual((await request(t.url, NODE, { id: datasetId }, keys.read.key)).body.data?.node.__typename, 'Dataset');
+  assert.deepEqual((await request(t.url, NODE, { id: 'nope' }, ADMIN_KEY)).body.data, { node: null });
   // Nothing in the schema reads a key or its hash.
   assert.equal(code((await request(t.url, '{ apiKeys { edges { node { keyHash } } } }', {}, ADMIN_KEY)).body), 'GRAPHQL_VALIDATION_FAILED');
   for (const [variables, expected] of [

@@ -55,12 +55,14 @@ test('API protections: defaults, production mode, and bad values refused', () =>
     introspection: true,
     hideSuggestions: false,
     trustedProxyHops: 0,
+    corsOrigins: [],
   });
   const production = loadConfig({ NODE_ENV: 'production' }).api;
   assert.equal(production.introspection, false);
   assert.equal(production.hideSuggestions, true);
   assert.equal(loadConfig({ NODE_ENV: 'production', CORREMBED_INTROSPECTION: 'true' }).api.introspection, true);
   assert.equal(loadConfig({ CORREMBED_RATE_LIMIT_PER_MINUTE: '0' }).api.rateLimitPerMinute, 0);
+  assert.deepEqual(loadConfig({ CORREMBED_CORS_ORIGINS: 'http://localhost:5173, https://app.example.com' }).api.corsOrigins, ['http://localhost:5173', 'https://app.example.com']);
   const bad: [Record<string, string>, RegExp][] = [
     [{ CORREMBED_RATE_LIMIT_PER_MINUTE: '-1' }, /CORREMBED_RATE_LIMIT_PER_MINUTE must be an integer from 0/],
     [{ CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: 'lots' }, /CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE must be an integer/],
@@ -69,6 +71,10 @@ test('API protections: defaults, production mode, and bad values refused', () =>
     [{ CORREMBED_MAX_DEPTH: '1' }, /CORREMBED_MAX_DEPTH must be an integer from 2 to 100/],
     [{ CORREMBED_INTROSPECTION: 'sometimes' }, /CORREMBED_INTROSPECTION must be true or false/],
     [{ CORREMBED_TRUSTED_PROXY_HOPS: '11' }, /CORREMBED_TRUSTED_PROXY_HOPS must be an integer from 0 to 10/],
+    // An origin is exactly what a browser sends in Origin: a path, a trailing slash or a wildcard would never match.
+    [{ CORREMBED_CORS_ORIGINS: 'https://app.example.com/' }, /CORREMBED_CORS_ORIGINS.*"https:\/\/app\.example\.com\/" is not an origin/],
+    [{ CORREMBED_CORS_ORIGINS: '*' }, /CORREMBED_CORS_ORIGINS.*"\*" is not an origin/],
+    [{ CORREMBED_CORS_ORIGINS: 'localhost:5173' }, /is not an origin: give scheme:\/\/host\[:port\]/],
   ];
   for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
 });
