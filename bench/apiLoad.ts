@@ -32,15 +32,15 @@ const wsImages = cli.positiveInt('ws-images', values['ws-images'], 20_000);
 const port = cli.positiveInt('port', values.port, 4517);
 const command = `npm run bench -- api --rate ${rate} --duration ${duration} --connections ${connections} --waves ${waves} --subscribers ${subscribers} --ws-images ${wsImages}`;
 
-const LEADERBOARD = 'query ($id: ID!) { leaderboard(datasetId: $id) { rank score ci95 { low high } runId model { name metadata { family imagenetAcc1 params gflops } } } }';
+const LEADERBOARD = 'query ($id: ID!) { leaderboard(datasetId: $id) { edges { node { rank score ci95 { low high } run { id } model { name metadata { family imagenetAcc1 params gflops } } } } } }';
 const CONNECTING_AT_ONCE = 50;
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function waitForRun(server: BenchServer, runId: string): Promise<void> {
   for (;;) {
     const { run } = await server.query<{ run: { status: string; error: string | null } }>('query ($id: ID!) { run(id: $id) { status error } }', { id: runId });
-    if (run.status === 'succeeded') return;
-    if (run.status === 'failed' || run.status === 'cancelled') cli.fail(`seeding run ${run.status}: ${run.error}`);
+    if (run.status === 'SUCCEEDED') return;
+    if (run.status === 'FAILED' || run.status === 'CANCELLED') cli.fail(`seeding run ${run.status}: ${run.error}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -63,7 +63,7 @@ async function seedLeaderboard(server: BenchServer): Promise<string> {
 async function leaderboardLoad(server: BenchServer, datasetId: string) {
   const body = JSON.stringify({ query: LEADERBOARD, variables: { id: datasetId } });
   const expected = await (await fetch(server.endpoint.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
-  const entries = (JSON.parse(expected) as { data?: { leaderboard: unknown[] } }).data?.leaderboard.length;
+  const entries = (JSON.parse(expected) as { data?: { leaderboard: { edges: unknown[] } } }).data?.leaderboard.edges.length;
   if (entries !== 4) cli.fail(`the leaderboard answered ${expected.slice(0, 200)}`);
   const cpu = server.cpuSeconds();
   // Every response's own time, from all instances: percentiles of what the clients saw, nothing synthesised.
@@ -133,7 +133,7 @@ async function subscriptionDelays(server: BenchServer): Promise<{ received: numb
   await Promise.all(opened);
   const connectMs = Date.now() - connectStart;
   const { run } = await server.query<{ run: { status: string } }>('query ($id: ID!) { run(id: $id) { status } }', { id: runId });
-  if (run.status !== 'running' && run.status !== 'queued') cli.fail(`the run ended (${run.status}) before all ${subscribers} subscribers were connected; raise --ws-images`);
+  if (run.status !== 'RUNNING' && run.status !== 'QUEUED') cli.fail(`the run ended (${run.status}) before all ${subscribers} subscribers were connected; raise --ws-images`);
   console.error(`${subscribers} subscribers connected in ${connectMs} ms; waiting for run ${runId}`);
   await Promise.all(done);
   await Promise.all(clients.map((c) => c.dispose()));

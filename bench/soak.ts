@@ -34,8 +34,8 @@ const OPTION_SETS: Record<string, unknown>[] = [
   { tagWeighting: 'binary', bootstrap: { resamples: 2000, seed: 4 } },
 ];
 const QUERIES: Record<string, string> = {
-  leaderboard: 'query ($d: ID!) { leaderboard(datasetId: $d) { rank score ci95 { low high } model { name } } }',
-  runs: 'query ($d: ID!) { runs(datasetId: $d, limit: 20) { id status progress { done total } evaluations { status score } } }',
+  leaderboard: 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank score ci95 { low high } model { name } } } } }',
+  runs: 'query ($d: ID!) { runs(datasetId: $d, first: 20) { edges { node { id status progress { done total } evaluations { status score } } } } }',
   accuracyFit: 'query ($d: ID!) { accuracyFit(datasetId: $d) { reason models { score residual } categories { category models { rank } } } }',
 };
 const QUERY_PAUSE_MS = 100;
@@ -108,7 +108,8 @@ async function evaluationLoop(api: string, datasetId: string, modelIds: string[]
       await db.query('DELETE FROM "EmbeddingCacheEntry" WHERE "modelHash" = (SELECT "onnxHash" FROM "Model" WHERE id = $1)', [models[0]]);
       evaluations.evicted++;
     }
-    const input = { datasetId, modelIds: models, options: OPTION_SETS[n % OPTION_SETS.length] };
+    // The option sets are in the engine's options.json format.
+    const input = { datasetId, modelIds: models, optionsJson: OPTION_SETS[n % OPTION_SETS.length] };
     const started = await call<{ startEvaluation: { id: string } }>('startEvaluation', api, 'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }', { i: input }, key);
     if (!started) {
       await sleep(1000);
@@ -118,12 +119,12 @@ async function evaluationLoop(api: string, datasetId: string, modelIds: string[]
       await sleep(POLL_MS);
       const view = await call<{ run: { status: string; error: string | null } }>('run', api, 'query ($id: ID!) { run(id: $id) { status error } }', { id: started.startEvaluation.id });
       const status = view?.run.status;
-      if (status === 'succeeded') evaluations.succeeded++;
-      if (status === 'failed' || status === 'cancelled') {
+      if (status === 'SUCCEEDED') evaluations.succeeded++;
+      if (status === 'FAILED' || status === 'CANCELLED') {
         evaluations.failed++;
         recordError('evaluation', `${status}: ${view?.run.error ?? ''}`);
       }
-      if (status && !['queued', 'running'].includes(status)) break;
+      if (status && !['QUEUED', 'RUNNING'].includes(status)) break;
     }
   }
 }
@@ -176,7 +177,8 @@ async function main(): Promise<void> {
     await db.connect();
     began = Date.now();
     deadline = began + minutes * 60_000;
-    const models = await call<{ models: { id: string }[] }>('models', server.api, '{ models { id } }', {});
+    const listed = await call<{ models: { edges: { node: { id: string } }[] } }>('models', server.api, '{ models { edges { node { id } } } }', {});
+    const models = listed && { models: listed.models.edges.map((edge) => edge.node) };
     if (!models || models.models.length < 3) fail('the demo models are missing');
     const ticker = setInterval(() => console.error(progressLine()), 60_000);
     await Promise.all([evaluationLoop(server.api, server.datasetId, models.models.map((m) => m.id), db), queryLoop(server.api, server.datasetId)]);
