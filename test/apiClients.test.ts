@@ -93,6 +93,25 @@ test('graphql-request: every model page by page, and one refetched by node(id:)'
   assert.deepEqual(out.node, { __typename: 'Model', id: out.models[0].id, name: out.models[0].name });
 });
 
+test('the leaderboard marks the leading group: each entry against the best, as compareModels answers', async () => {
+  const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
+  const board = await request(
+    platform.url,
+    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank model { id } comparedWithBest { a { id } b { id } meanDifference pValue significant } } } } }',
+    { d: datasetId },
+  );
+  assert.equal(board.body.errors, undefined, JSON.stringify(board.body.errors));
+  const [best, ...rest] = board.body.data!.leaderboard.edges.map((edge: any) => edge.node);
+  assert.equal(best.comparedWithBest, null);
+  for (const entry of rest) {
+    assert.equal(entry.comparedWithBest.a.id, best.model.id);
+    assert.equal(entry.comparedWithBest.b.id, entry.model.id);
+    assert.ok(entry.comparedWithBest.meanDifference >= 0, 'the best is not worse on average');
+    const direct = await request(platform.url, 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }', { d: datasetId, a: best.model.id, b: entry.model.id });
+    assert.equal(direct.body.data!.compareModels.pValue, entry.comparedWithBest.pValue);
+  }
+});
+
 test('compareModels refuses what it cannot compare, with typed errors', async () => {
   const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
   const board = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } evaluation { id } } } } }', { d: datasetId });

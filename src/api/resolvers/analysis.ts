@@ -36,6 +36,12 @@ export function analysisResolvers({ services, guard }: DomainContext): Resolvers
     LeaderboardEntry: {
       ndcgAt10: (row) => ndcgAt10(row),
       run: (row) => row.evaluation.run,
+      comparedWithBest: async (row) => {
+        if (row.rank === 1) return null;
+        const { datasetId } = row.evaluation.run;
+        const [best] = await leaderboardOf(datasetId);
+        return comparisons.compare(datasetId, best.model.id, row.model.id);
+      },
     },
     ModelComparison: {
       dataset: (c) => datasets.get(c.datasetId),
