@@ -2,6 +2,7 @@
 import { UserInputError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { comparePaired, type PairedComparison } from '../metric/pairedComparison.js';
+import { perQueryCorrelations } from '../runs/evaluationResults.js';
 import type { LeaderboardRow } from '../runs/leaderboard.js';
 
 export interface ModelComparisonResult extends PairedComparison {
@@ -49,9 +50,10 @@ export class ModelComparisons {
   private async compute(evaluationA: string, evaluationB: string): Promise<PairedComparison> {
     const rows = await this.prisma.evaluation.findMany({ where: { id: { in: [evaluationA, evaluationB] } }, select: { id: true, perQuery: true } });
     const perQuery = (id: string): Record<string, number> => {
-      const stored = rows.find((row) => row.id === id)?.perQuery;
+      const row = rows.find((r) => r.id === id);
+      const stored = row && perQueryCorrelations(row);
       if (!stored) throw new UserInputError(`evaluation "${id}" has no per-query correlations (it predates them): evaluate the model again`);
-      return stored as Record<string, number>;
+      return stored;
     };
     return comparePaired(perQuery(evaluationA), perQuery(evaluationB));
   }

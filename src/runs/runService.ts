@@ -8,6 +8,7 @@ import type { PreprocessRecipe } from '../imaging/preprocess.js';
 import { shardedPassRunner } from '../metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext } from '../metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
+import type { FailedImage } from './evaluationResults.js';
 import { BatchStore, type ClaimedBatch } from './batchStore.js';
 import { EmbedFlights } from './embedFlights.js';
 import { loadEvaluationInput } from './evaluationInput.js';
@@ -303,7 +304,7 @@ export class RunService {
         }
       : {};
     const report = await scoreCorrEmbed(input.manifest, input.embeddings, context.options, scoreContext);
-    const failedImages = input.missing.map((imageId) => ({ imageId, error: failures.get(imageId) ?? 'no embedding in the cache' }));
+    const failedImages: FailedImage[] = input.missing.map((imageId) => ({ imageId, error: failures.get(imageId) ?? 'no embedding in the cache' }));
     const completed = await this.store.complete(batch, {
       progress: 0,
       also: (tx) =>

@@ -1,6 +1,7 @@
 // Resolvers of schema/runs.graphql: runs and their evaluations, starting and cancelling them, and run events.
-import type { FailedImage, Resolvers } from '../../generated/graphql.js';
+import type { Resolvers } from '../../generated/graphql.js';
 import { parseScoreOptions } from '../../metric/options.js';
+import { evaluationResults } from '../../runs/evaluationResults.js';
 import { isTerminalStatus } from '../../runs/runService.js';
 import { connection, connectionOf } from '../connection.js';
 import { engineOptions, metricOptions } from './evaluationOptions.js';
@@ -73,16 +74,16 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
     Evaluation: {
       model: async (e) => (await prisma.model.findUnique({ where: { id: e.modelId } }))!,
       ci95: (e) => (e.ciLow === null || e.ciHigh === null ? null : { low: e.ciLow, high: e.ciHigh }),
-      perCategory: (e) => Object.entries((e.perCategory ?? {}) as Record<string, number | null>).map(([category, score]) => ({ category, score })),
+      perCategory: (e) => Object.entries(evaluationResults(e).perCategory ?? {}).map(([category, score]) => ({ category, score })),
       retrieval: (e) => {
-        const r = e.retrieval as { meanTagSimilarityAt: Record<string, number | null>; ndcgAt10: number | null } | null;
+        const r = evaluationResults(e).retrieval;
         return r && { meanTagSimilarityAt: Object.entries(r.meanTagSimilarityAt).map(([k, value]) => ({ k: Number(k), value })), ndcgAt10: r.ndcgAt10 };
       },
       baselines: (e) => {
-        const b = e.baselines as Record<string, { score: number | null }> | null;
-        return b && { randomEmbeddings: b.randomEmbeddings?.score, shuffledEmbeddings: b.shuffledEmbeddings?.score, shuffledTags: b.shuffledTags?.score };
+        const b = evaluationResults(e).baselines;
+        return b && { randomEmbeddings: b.randomEmbeddings.score, shuffledEmbeddings: b.shuffledEmbeddings.score, shuffledTags: b.shuffledTags.score };
       },
-      failedImages: (e, args) => connectionOf(args, (e.failedImages ?? []) as FailedImage[]),
+      failedImages: (e, args) => connectionOf(args, evaluationResults(e).failedImages),
     },
   };
 }
