@@ -89,12 +89,12 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
     const input = { datasetId: dataset.data!.importDataset.id, modelIds };
     const runId = (await gql<{ startEvaluation: { id: string } }>(API, start, { i: input }, KEY)).data!.startEvaluation.id;
     const before = await until(runId, (run) => run.progress.done >= 60);
-    assert.equal(before.status, 'running');
+    assert.equal(before.status, 'RUNNING');
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
 
     child = await serve(env);
-    const resumed = await until(runId, (run) => !['queued', 'running'].includes(run.status));
+    const resumed = await until(runId, (run) => !['QUEUED', 'RUNNING'].includes(run.status));
     // The reference recomputes every embedding: the cache the interrupted run filled is emptied first.
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
@@ -102,7 +102,7 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
     const batches = await client.query<{ status: string; n: number }>('SELECT status::text, count(*)::int AS n FROM "RunBatch" WHERE "runId" = $1 GROUP BY status', [runId]);
     await client.end();
     const clean = (await gql<{ startEvaluation: { id: string } }>(API, start, { i: input }, KEY)).data!.startEvaluation.id;
-    const reference = await until(clean, (run) => run.status === 'succeeded');
+    const reference = await until(clean, (run) => run.status === 'SUCCEEDED');
     return { resumed, reference, batches: batches.rows };
   } finally {
     child.kill('SIGTERM');
@@ -119,7 +119,7 @@ test('kill -9 in the middle of a run: the restarted server finishes it with the 
   const databaseUrl = uniqueTestDatabaseUrl();
   try {
     const { resumed, reference, batches } = await interruptedAndCleanRuns({}, databaseUrl);
-    assert.equal(resumed.status, 'succeeded');
+    assert.equal(resumed.status, 'SUCCEEDED');
     assert.deepEqual(resumed.progress, { done: 400, total: 400 });
     assert.deepEqual(batches, [{ status: 'done', n: 402 }], 'every batch done once: 200 images x 2 models, and 2 scorings');
     assert.deepEqual(scoresOf(resumed), scoresOf(reference));
@@ -154,7 +154,7 @@ test('the same through the Lambda executor with faults injected: the resumed run
       },
       databaseUrl,
     );
-    assert.equal(resumed.status, 'succeeded');
+    assert.equal(resumed.status, 'SUCCEEDED');
     assert.deepEqual(resumed.progress, { done: 400, total: 400 });
     assert.ok(host.faults.throttle > 0 && host.faults.error > 0 && host.faults.duplicate > 0 && host.faults.timeout > 0);
     assert.ok((host.invocations.get('aggregate') ?? 0) >= 8, 'both evaluations were scored through aggregate shards');
