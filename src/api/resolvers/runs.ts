@@ -1,7 +1,9 @@
 // Resolvers of schema/runs.graphql: runs and their evaluations, starting and cancelling them, and run events.
 import type { Resolvers } from '../../generated/graphql.js';
 import { parseScoreOptions } from '../../metric/options.js';
+import type { Run } from '../../generated/prisma/client.js';
 import { evaluationResults } from '../../runs/evaluationResults.js';
+import type { RunEventKind } from '../../runs/runEvents.js';
 import { isTerminalStatus } from '../../runs/runService.js';
 import { connection, connectionOf } from '../connection.js';
 import { engineOptions, metricOptions } from './evaluationOptions.js';
@@ -9,6 +11,25 @@ import type { DomainContext } from './domainContext.js';
 
 export function runResolvers({ services, auditLog, guard, runById }: DomainContext): Resolvers {
   const { prisma, runs, events } = services;
+  /**
+   * The run now and after each `kind` event, up to and with its first final status (ends early when the events stop).
+   * It listens before it reads, so no event between the read and the first wait is missed.
+   */
+  async function* runStates(kind: RunEventKind, runId: string): AsyncGenerator<Run> {
+    const updates = events.subscribe(kind, runId);
+    try {
+      let run = await runById(runId);
+      yield run;
+      while (!isTerminalStatus(run.status)) {
+        const next = await updates.next();
+        if (next.done) return;
+        run = await runById(runId);
+        yield run;
+      }
+    } finally {
+      await updates.return?.();
+    }
+  }
   return {
     Query: {
       runs: async (_, args, context) => {
@@ -32,36 +53,13 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
       runProgress: {
         subscribe: async function* (_, { runId }, context) {
           guard.read(context);
-          const updates = events.subscribe('progress', runId);
-          try {
-            let run = await runById(runId);
-            yield { runProgress: run };
-            while (!isTerminalStatus(run.status)) {
-              const next = await updates.next();
-              if (next.done) return;
-              run = await runById(runId);
-              yield { runProgress: run };
-            }
-          } finally {
-            await updates.return?.();
-          }
+          for await (const run of runStates('progress', runId)) yield { runProgress: run };
         },
       },
       runCompleted: {
         subscribe: async function* (_, { runId }, context) {
           guard.read(context);
-          const completions = events.subscribe('completed', runId);
-          try {
-            let run = await runById(runId);
-            while (!isTerminalStatus(run.status)) {
-              const next = await completions.next();
-              if (next.done) return;
-              run = await runById(runId);
-            }
-            yield { runCompleted: run };
-          } finally {
-            await completions.return?.();
-          }
+          for await (const run of runStates('completed', runId)) if (isTerminalStatus(run.status)) yield { runCompleted: run };
         },
       },
     },
