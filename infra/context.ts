@@ -66,6 +66,7 @@ export function overridesFromContext(read: ContextReader): SettingsOverrides {
     service: { cpu: integer(read, 'serviceCpu'), memoryMiB: integer(read, 'serviceMemory'), desiredCount: integer(read, 'serviceCount') },
     lambdaConcurrency: integer(read, 'lambdaConcurrency'),
     aggregateShards: integer(read, 'aggregateShards'),
+    corsOrigins: text(read, 'corsOrigins'),
     gpu: flag(read, 'gpu') && {
       instanceType: text(read, 'gpuInstanceType'),
       desiredCount: count(read, 'gpuDesiredCount'),

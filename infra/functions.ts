@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dataEnvironment, grantDataAccess, type DataPlane } from './dataAccess.js';
 import { handlerCode, type HandlerName } from './images.js';
-import type { CorrEmbedSettings, FunctionSettings } from './settings.js';
+import { corsEnvironment, type CorrEmbedSettings, type FunctionSettings } from './settings.js';
 
 export interface Functions {
   embed: lambda.DockerImageFunction;
@@ -46,7 +46,7 @@ function imageFunction(scope: Construct, handler: HandlerName, settings: Functio
     reservedConcurrentExecutions: settings.reservedConcurrency,
     vpc: props.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    environment: { ...dataEnvironment(props.data), ...ENVIRONMENT[handler] },
+    environment: { ...dataEnvironment(props.data), ...ENVIRONMENT[handler], ...(handler === 'api' ? corsEnvironment(props.settings) : {}) },
     logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
   });
   grantDataAccess(props.data, fn, fn, `${handler} function`);

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { dataEnvironment, grantDataAccess, type DataPlane } from './dataAccess.js';
 import { CLI_ENTRY_POINT, cliCommand, containerImage } from './images.js';
-import type { CorrEmbedSettings } from './settings.js';
+import { corsEnvironment, type CorrEmbedSettings } from './settings.js';
 
 const SERVICE_PORT = 4000;
 
@@ -34,6 +34,7 @@ function serviceEnvironment(props: ServiceProps): Record<string, string> {
     CORREMBED_LAMBDA_CONCURRENCY: String(settings.lambdaConcurrency),
     ...(settings.aggregateShards === undefined ? {} : { CORREMBED_AGGREGATE_SHARDS: String(settings.aggregateShards) }),
     ...(props.gpuEndpoint === undefined ? {} : { CORREMBED_EMBED_ENDPOINT: props.gpuEndpoint }),
+    ...corsEnvironment(settings),
   };
 }
 

@@ -45,6 +45,8 @@ export interface CorrEmbedSettings {
   aggregateShards?: number;
   /** The GPU pool; undefined means none. */
   gpu?: GpuSettings;
+  /** CORREMBED_CORS_ORIGINS of the api function and the service (comma-separated); undefined: same origin only. */
+  corsOrigins?: string;
 }
 
 /** What a caller may override: every group partially, the GPU pool by `true` (defaults) or its settings. */
@@ -57,6 +59,7 @@ export interface SettingsOverrides {
   lambdaConcurrency?: number;
   aggregateShards?: number;
   gpu?: boolean | Partial<GpuSettings>;
+  corsOrigins?: string;
 }
 
 const DEFAULTS = {
@@ -87,5 +90,11 @@ export function resolveSettings(overrides: SettingsOverrides = {}): CorrEmbedSet
     lambdaConcurrency: overrides.lambdaConcurrency ?? DEFAULTS.lambdaConcurrency,
     aggregateShards: overrides.aggregateShards,
     gpu: gpu === undefined || gpu === false ? undefined : merge<GpuSettings>(DEFAULTS.gpu, gpu === true ? {} : gpu),
+    corsOrigins: overrides.corsOrigins,
   };
+}
+
+/** The CORS setting of the workloads that answer browsers (the api function and the service). */
+export function corsEnvironment(settings: CorrEmbedSettings): Record<string, string> {
+  return settings.corsOrigins === undefined ? {} : { CORREMBED_CORS_ORIGINS: settings.corsOrigins };
 }

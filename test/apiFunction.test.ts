@@ -17,22 +17,23 @@ interface Answer {
   body: { data?: Record<string, any>; errors?: { message: string; extensions?: { code?: string; retryAfterSeconds?: number } }[] };
 }
 
-async function call(body: string, options: { key?: string; sourceIp?: string } = {}): Promise<Answer> {
+async function call(body: string, options: { key?: string; sourceIp?: string; origin?: string; method?: string } = {}): Promise<Answer> {
   const event = {
     version: '2.0',
     routeKey: 'POST /graphql',
     rawPath: '/graphql',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...(options.key ? { authorization: `Bearer ${options.key}` } : {}) },
-    requestContext: { http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? '198.51.100.1', userAgent: 'test' } },
+    headers: { 'content-type': 'application/json', ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.origin ? { origin: options.origin } : {}) },
+    requestContext: { http: { method: options.method ?? 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? '198.51.100.1', userAgent: 'test' } },
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
   const response = await handleApi(event, {} as Context);
-  return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body: JSON.parse(String(response.body)) };
+  return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body: response.body ? JSON.parse(String(response.body)) : {} };
 }
 
-const graphql = (query: string, variables: Record<string, unknown> = {}, options: { key?: string; sourceIp?: string } = {}) => call(JSON.stringify({ query, variables }), options);
+const FRONTEND = 'http://localhost:5173';
+const graphql = (query: string, variables: Record<string, unknown> = {}, options: Parameters<typeof call>[1] = {}) => call(JSON.stringify({ query, variables }), options);
 const code = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
 
 before(async () => {
@@ -43,6 +44,7 @@ before(async () => {
     CORREMBED_MAX_DOCUMENT_CHARS: '500',
     CORREMBED_MAX_DEPTH: '4',
     CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '5',
+    CORREMBED_CORS_ORIGINS: FRONTEND,
   });
   await ensureAdminKey((await functionRuntime()).db.prisma, ADMIN_KEY);
 });
@@ -88,4 +90,18 @@ test('the api function checks scopes, audits mutations with the caller IP, and r
   assert.equal(refused?.status, 429);
   assert.equal(code(refused!), 'RATE_LIMITED');
   assert.equal(String(refused!.headers['retry-after']), String(refused!.body.errors![0].extensions!.retryAfterSeconds));
+});
+
+test('the api function answers CORS like the server: preflights from listed origins, no CORS headers for others, rate-limit headers', async () => {
+  const preflight = await call('', { origin: FRONTEND, method: 'OPTIONS' });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers['access-control-allow-origin'], FRONTEND);
+  assert.match(String(preflight.headers['access-control-allow-headers']), /authorization, content-type, accept, apollo-require-preflight/);
+  assert.equal((await call('', { origin: 'http://evil.example', method: 'OPTIONS' })).status, 403);
+  const listed = await graphql('{ __typename }', {}, { key: ADMIN_KEY, origin: FRONTEND });
+  assert.equal(listed.headers['access-control-allow-origin'], FRONTEND);
+  assert.ok(Number(listed.headers['ratelimit-remaining']) >= 0 && Number(listed.headers['ratelimit-limit']) > 0, JSON.stringify(listed.headers));
+  const stranger = await graphql('{ __typename }', {}, { key: ADMIN_KEY, origin: 'http://evil.example' });
+  assert.deepEqual(stranger.body.data, { __typename: 'Query' });
+  assert.equal(stranger.headers['access-control-allow-origin'], undefined);
 });

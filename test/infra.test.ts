@@ -136,7 +136,7 @@ describe('default stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [lambdaFunction(json, 'api')[0], 'Arn'] } });
     const routes = resources(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    assert.deepEqual(routes, ['GET /graphql', 'POST /graphql']);
+    assert.deepEqual(routes, ['GET /graphql', 'OPTIONS /graphql', 'POST /graphql']);
   });
 
   test('Fargate service behind a public ALB, health-checked on /health, runs `serve` from the image', () => {
@@ -229,6 +229,7 @@ describe('configured stack', () => {
     database: { flavour: 'aurora', minCapacity: 1, maxCapacity: 8 },
     lambdaConcurrency: 100,
     aggregateShards: 4,
+    corsOrigins: 'https://app.example.com',
   });
 
   test('memory, timeout and reserved concurrency land on the functions', () => {
@@ -239,6 +240,12 @@ describe('configured stack', () => {
     const env = envOf(serviceContainer(json, 'serve'));
     assert.equal(env.CORREMBED_LAMBDA_CONCURRENCY, '100');
     assert.equal(env.CORREMBED_AGGREGATE_SHARDS, '4');
+  });
+
+  test('the CORS origins reach both workloads that answer browsers', () => {
+    assert.equal(envOf(serviceContainer(json, 'serve')).CORREMBED_CORS_ORIGINS, 'https://app.example.com');
+    assert.equal(lambdaFunction(json, 'api')[1].Properties.Environment.Variables.CORREMBED_CORS_ORIGINS, 'https://app.example.com');
+    assert.equal(lambdaFunction(json, 'embed')[1].Properties.Environment.Variables.CORREMBED_CORS_ORIGINS, undefined);
   });
 
   test('Aurora Serverless v2 PostgreSQL 16 replaces the instance', () => {
@@ -289,13 +296,14 @@ describe('GPU stack', () => {
 
 describe('CDK context', () => {
   test('strings from -c become typed overrides', () => {
-    const context: Record<string, string> = { gpu: 'true', gpuInstanceType: 'g5.2xlarge', embedMemory: '4096', embedConcurrency: '50', database: 'aurora', lambdaConcurrency: '32' };
+    const context: Record<string, string> = { gpu: 'true', gpuInstanceType: 'g5.2xlarge', embedMemory: '4096', embedConcurrency: '50', database: 'aurora', lambdaConcurrency: '32', corsOrigins: 'http://localhost:5173' };
     const overrides = overridesFromContext((key) => context[key]);
     assert.deepEqual(overrides.gpu, { instanceType: 'g5.2xlarge', desiredCount: undefined, maxInstances: undefined });
     assert.equal(overrides.embed?.memoryMiB, 4096);
     assert.equal(overrides.embed?.reservedConcurrency, 50);
     assert.equal(overrides.database?.flavour, 'aurora');
     assert.equal(overrides.lambdaConcurrency, 32);
+    assert.equal(overrides.corsOrigins, 'http://localhost:5173');
     assert.equal(overridesFromContext(() => undefined).gpu, false);
   });
 

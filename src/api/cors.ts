@@ -1,4 +1,5 @@
-// Browser frontends on other origins: CORS for the listed origins (CORREMBED_CORS_ORIGINS) and the same check on WebSocket upgrades.
+// Browser frontends on other origins: CORS for the listed origins (CORREMBED_CORS_ORIGINS) on every transport, and the
+// same check on WebSocket upgrades.
 import type { RequestHandler } from 'express';
 
 /** Request headers a GraphQL client may send: bearer keys, JSON bodies, Apollo's CSRF and client-awareness headers. */
@@ -32,25 +33,42 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   }
 }
 
+export interface CorsAnswer {
+  /** To add to the response. */
+  headers: Record<string, string>;
+  /** For a preflight (OPTIONS): the whole answer's status (204 for a listed origin, 403 otherwise); null otherwise. */
+  preflightStatus: number | null;
+}
+
 /**
- * CORS on the GraphQL route: a listed origin gets Access-Control-Allow-Origin (never Allow-Credentials: the API's
- * credentials are bearer keys, never cookies) and its preflights are answered; any other origin gets no CORS
- * headers and a refused preflight, so the browser keeps the answer from its script.
+ * A listed origin gets Access-Control-Allow-Origin (never Allow-Credentials: the API's credentials are bearer keys,
+ * never cookies) and its preflights are answered; any other origin gets no CORS headers and a refused preflight, so
+ * the browser keeps the answer from its script.
  */
+export function corsAnswer(origin: string | undefined, method: string, allowed: readonly string[]): CorsAnswer {
+  const listed = origin !== undefined && allowed.includes(origin);
+  const headers: Record<string, string> = { vary: 'Origin' };
+  if (listed) {
+    headers['access-control-allow-origin'] = origin;
+    headers['access-control-expose-headers'] = EXPOSED_HEADERS.join(', ');
+  }
+  if (method !== 'OPTIONS') return { headers, preflightStatus: null };
+  if (!listed) return { headers, preflightStatus: 403 };
+  headers['access-control-allow-methods'] = 'GET, POST, OPTIONS';
+  headers['access-control-allow-headers'] = ALLOWED_HEADERS.join(', ');
+  headers['access-control-max-age'] = String(PREFLIGHT_MAX_AGE);
+  return { headers, preflightStatus: 204 };
+}
+
+/** corsAnswer on the HTTP server's GraphQL route. */
 export function cors(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
-    const origin = req.headers.origin;
-    res.vary('Origin');
-    const listed = origin !== undefined && allowed.includes(origin);
-    if (listed) {
-      res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('access-control-expose-headers', EXPOSED_HEADERS.join(', '));
+    const answer = corsAnswer(req.headers.origin, req.method, allowed);
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (name === 'vary') res.vary(value);
+      else res.setHeader(name, value);
     }
-    if (req.method !== 'OPTIONS') return next();
-    if (!listed) return void res.status(403).type('text/plain').send(`origin ${origin ?? '(none)'} is not in CORREMBED_CORS_ORIGINS`);
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-    res.setHeader('access-control-allow-headers', ALLOWED_HEADERS.join(', '));
-    res.setHeader('access-control-max-age', String(PREFLIGHT_MAX_AGE));
-    res.status(204).end();
+    if (answer.preflightStatus === null) return next();
+    res.status(answer.preflightStatus).end();
   };
 }

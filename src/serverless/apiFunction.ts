@@ -4,6 +4,7 @@ import awsLambda from '@as-integrations/aws-lambda';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorBody, payloadTooLarge } from '../api/apiErrors.js';
 import { createApiGraphql } from '../api/apiGraphql.js';
+import { corsAnswer } from '../api/cors.js';
 import type { ApiContext } from '../api/requestGate.js';
 import { notifyTransport } from '../runs/pgEventBus.js';
 import { RunEvents } from '../runs/runEvents.js';
@@ -56,11 +57,17 @@ async function build(): Promise<Handler> {
         query: documentOf(event),
       }),
   });
-  return async (event, context) => {
+  const answer = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     if (Buffer.byteLength(bodyText(event)) > limits.maxBodyBytes) {
       return { statusCode: 413, headers: { 'content-type': 'application/json' }, body: errorBody(payloadTooLarge(limits.maxBodyBytes)) };
     }
     return lambda(event, context, () => undefined) as Promise<APIGatewayProxyStructuredResultV2>;
+  };
+  return async (event, context) => {
+    const cors = corsAnswer(event.headers.origin, event.requestContext.http.method, limits.corsOrigins);
+    if (cors.preflightStatus !== null) return { statusCode: cors.preflightStatus, headers: cors.headers, body: '' };
+    const response = await answer(event, context);
+    return { ...response, headers: { ...response.headers, ...cors.headers } };
   };
 }
 
