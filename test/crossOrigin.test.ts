@@ -38,6 +38,8 @@ test('a listed origin passes the preflight with the headers GraphQL clients send
   const fromFrontend = await fetch(platform.url, { method: 'POST', headers: { origin: FRONTEND, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ datasets { id } }' }) });
   assert.equal(fromFrontend.headers.get('access-control-allow-origin'), FRONTEND);
   assert.match(fromFrontend.headers.get('access-control-expose-headers')!, /ratelimit-remaining/);
+  // Caches must not hand one origin's answer to another.
+  assert.match(fromFrontend.headers.get('vary') ?? '', /origin/i);
 });
 
 test('a GET query without a preflight header (urql\'s default) is answered', async () => {
