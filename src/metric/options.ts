@@ -4,8 +4,22 @@ import { UserInputError } from '../errors.js';
 export type TagWeighting = 'weighted' | 'binary';
 export type Representative = 'first' | 'nearest' | 'mean';
 export type Correlation = 'pearson' | 'spearman';
-export type QuerySelection = 'all' | string[] | { sample: number; seed: number };
-export type PrecisionOption = 'auto' | 'float32' | 'float64';
+/** A seeded sample of images: the engine's own sampler, or the rows pandas' `DataFrame.sample(n, random_state=seed)` picks. */
+export interface QuerySample {
+  sample: number;
+  seed: number;
+  sampler: QuerySampler;
+}
+export type QuerySampler = 'sfc32' | 'pandas';
+export type QuerySelection = 'all' | string[] | QuerySample;
+/** 'torch': float32 cosines as torch.nn.functional.cosine_similarity computes them (the authors' notebooks). */
+export type PrecisionOption = 'auto' | 'float32' | 'float64' | 'torch';
+/** How a tag is told apart from another: by its name alone (the notebooks' vocabulary) or by category and name. */
+export type TagIdentity = 'name' | 'category';
+/** 'python': round(w, digits) on the binary double (the notebooks); 'halfEven': half to even on w * 10^digits (numpy.round). */
+export type WeightRounding = 'python' | 'halfEven';
+/** 'notebook': every default as the authors' notebooks compute it; 'corrected': each notebook quirk's correction. */
+export type OptionPreset = 'notebook' | 'corrected';
 
 export interface BootstrapOptions {
   resamples: number;
@@ -24,6 +38,10 @@ export interface BaselineOptions {
 export interface MetricOptions {
   tagWeighting: TagWeighting;
   roundWeights: number | null;
+  weightRounding: WeightRounding;
+  tagIdentity: TagIdentity;
+  /** Categories whose tags are left out of the tag vectors (the notebooks drop Size, brand, Fit and Shoe Size). */
+  dropCategories: string[];
   representative: Representative;
   includeSelf: boolean;
   roundSimilarity: number | null;
@@ -35,6 +53,8 @@ export interface MetricOptions {
 
 /** Metric options plus the extras computed from the same pass. */
 export interface ScoreOptions extends MetricOptions {
+  /** The preset the other options started from (explicit options override it). */
+  preset: OptionPreset;
   perCategory: boolean;
   bootstrap: BootstrapOptions | null;
   retrieval: RetrievalOptions | null;
@@ -48,9 +68,16 @@ export function hasCoarseRounding(options: Pick<MetricOptions, 'roundSimilarity'
   return options.roundSimilarity !== null && options.roundSimilarity <= 3;
 }
 
+/** The categories the authors' scoring notebooks drop before building tag vectors (IGNORE_CATEGORIES). */
+export const NOTEBOOK_DROPPED_CATEGORIES: readonly string[] = Object.freeze(['Size', 'brand', 'Fit', 'Shoe Size']);
+
 export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
+  preset: 'notebook',
   tagWeighting: 'weighted',
   roundWeights: 2,
+  weightRounding: 'python',
+  tagIdentity: 'name',
+  dropCategories: [...NOTEBOOK_DROPPED_CATEGORIES],
   representative: 'first',
   includeSelf: true,
   roundSimilarity: 4,
@@ -62,6 +89,19 @@ export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
   retrieval: { k: [1, 5, 10] },
   baselines: null,
 });
+
+/** What the 'corrected' preset changes: each notebook quirk switched to its correction. */
+const CORRECTED: Readonly<Pick<ScoreOptions, 'weightRounding' | 'tagIdentity' | 'dropCategories'>> = Object.freeze({
+  weightRounding: 'halfEven',
+  tagIdentity: 'category',
+  dropCategories: [],
+});
+
+/** The defaults a preset starts from. */
+export function presetDefaults(preset: OptionPreset): ScoreOptions {
+  const base = preset === 'corrected' ? { ...DEFAULT_OPTIONS, ...CORRECTED, preset } : DEFAULT_OPTIONS;
+  return { ...base, dropCategories: [...base.dropCategories] };
+}
 
 const KNOWN_KEYS = new Set(Object.keys(DEFAULT_OPTIONS));
 
@@ -112,10 +152,21 @@ function parseQueries(value: unknown): QuerySelection {
     return value as string[];
   }
   if (typeof value === 'object' && value !== null) {
-    const o = plainObject('queries', value, ['sample', 'seed']);
-    return { sample: integerIn('queries.sample', o.sample, 1), seed: integerIn('queries.seed', o.seed ?? 0, 0, 2 ** 32 - 1) };
+    const o = plainObject('queries', value, ['sample', 'seed', 'sampler']);
+    return {
+      sample: integerIn('queries.sample', o.sample, 1),
+      seed: integerIn('queries.seed', o.seed ?? 0, 0, 2 ** 32 - 1),
+      sampler: o.sampler === undefined ? 'sfc32' : oneOf('queries.sampler', o.sampler, ['sfc32', 'pandas']),
+    };
   }
-  return fail('"queries" must be "all", a list of image ids, or { "sample": n, "seed": s }');
+  return fail('"queries" must be "all", a list of image ids, or { "sample": n, "seed": s, "sampler": "sfc32" | "pandas" }');
+}
+
+function parseCategoryList(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+    fail('"dropCategories" must be a list of category names (non-empty strings)');
+  }
+  return [...new Set(value as string[])];
 }
 
 function parseBootstrap(value: unknown): BootstrapOptions | null {
@@ -154,15 +205,20 @@ export function parseScoreOptions(input: unknown): ScoreOptions {
     if (!KNOWN_KEYS.has(key)) fail(`unknown option "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
   }
   const has = (k: string): boolean => raw[k] !== undefined;
+  const defaults = presetDefaults(has('preset') ? oneOf('preset', raw.preset, ['notebook', 'corrected']) : DEFAULT_OPTIONS.preset);
   return {
-    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, ['weighted', 'binary']) : DEFAULT_OPTIONS.tagWeighting,
-    roundWeights: has('roundWeights') ? digitsOrNull('roundWeights', raw.roundWeights) : DEFAULT_OPTIONS.roundWeights,
+    preset: defaults.preset,
+    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, ['weighted', 'binary']) : defaults.tagWeighting,
+    roundWeights: has('roundWeights') ? digitsOrNull('roundWeights', raw.roundWeights) : defaults.roundWeights,
+    weightRounding: has('weightRounding') ? oneOf('weightRounding', raw.weightRounding, ['python', 'halfEven']) : defaults.weightRounding,
+    tagIdentity: has('tagIdentity') ? oneOf('tagIdentity', raw.tagIdentity, ['name', 'category']) : defaults.tagIdentity,
+    dropCategories: has('dropCategories') ? parseCategoryList(raw.dropCategories) : defaults.dropCategories,
     representative: has('representative') ? oneOf('representative', raw.representative, ['first', 'nearest', 'mean']) : DEFAULT_OPTIONS.representative,
     includeSelf: has('includeSelf') ? boolean('includeSelf', raw.includeSelf) : DEFAULT_OPTIONS.includeSelf,
     roundSimilarity: has('roundSimilarity') ? digitsOrNull('roundSimilarity', raw.roundSimilarity) : DEFAULT_OPTIONS.roundSimilarity,
     correlation: has('correlation') ? oneOf('correlation', raw.correlation, ['pearson', 'spearman']) : DEFAULT_OPTIONS.correlation,
     queries: has('queries') ? parseQueries(raw.queries) : DEFAULT_OPTIONS.queries,
-    precision: has('precision') ? oneOf('precision', raw.precision, ['auto', 'float32', 'float64']) : DEFAULT_OPTIONS.precision,
+    precision: has('precision') ? oneOf('precision', raw.precision, ['auto', 'float32', 'float64', 'torch']) : DEFAULT_OPTIONS.precision,
     perCategory: has('perCategory') ? boolean('perCategory', raw.perCategory) : DEFAULT_OPTIONS.perCategory,
     bootstrap: has('bootstrap') ? parseBootstrap(raw.bootstrap) : parseBootstrap(true),
     retrieval: has('retrieval') ? parseRetrieval(raw.retrieval) : parseRetrieval(true),
