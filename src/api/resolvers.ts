@@ -263,6 +263,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
         return b && { randomEmbeddings: b.randomEmbeddings?.score, shuffledEmbeddings: b.shuffledEmbeddings?.score, shuffledTags: b.shuffledTags?.score };
       },
       failedImages: (e: EvaluationRow) => (e.failedImages ?? []) as { imageId: string; error: string }[],
+      notices: (e: EvaluationRow) => (e.notices ?? []) as { quirk: string; count: number; message: string }[],
       startedAt: (e: EvaluationRow) => iso(e.startedAt),
       finishedAt: (e: EvaluationRow) => iso(e.finishedAt),
     },
