@@ -1,6 +1,6 @@
 // Cross-check: the project's `corrembed score` CLI against the independent Python/NumPy reference
 // (test/reference/corrembed_reference.py) on random datasets from test/reference/make_dataset.py, over a grid
-// of options. Also validates the reference itself on METRIC.md's worked example.
+// of options. Also validates the reference itself on docs/metric.md's worked example.
 // Needs python3 with NumPy (PYTHON overrides the interpreter) and a built CLI (dist/src/cli/corrembed.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -244,7 +244,7 @@ for (const spec of DATASETS) {
 
 // ---------------------------------------------------------------- the reference itself
 
-test("reference reproduces METRIC.md's worked example", (t) => {
+test("reference reproduces docs/metric.md's worked example", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "corrembed-xcheck-we-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tag = (category: string, name: string) => ({ category, name });
@@ -271,7 +271,7 @@ test("reference reproduces METRIC.md's worked example", (t) => {
   const expected: Record<string, number> = { p1: 0.87257, p2: 0.907462, p3: 0.582286, p4: 0.869845, p5: 0.912408 };
   sameKeys("worked example perQuery", expected, ref.perQuery);
   for (const [id, r] of Object.entries(expected)) {
-    assert.ok(Math.abs(ref.perQuery[id] - r) <= 1e-5, `perQuery[${id}] = ${ref.perQuery[id]}, METRIC.md ${r}`);
+    assert.ok(Math.abs(ref.perQuery[id] - r) <= 1e-5, `perQuery[${id}] = ${ref.perQuery[id]}, docs/metric.md ${r}`);
   }
   assert.ok(ref.score !== null && Math.abs(ref.score - 0.828914) <= 1e-5, `score ${String(ref.score)}`);
   assert.equal(ref.queriesUsed, 5);

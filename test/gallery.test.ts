@@ -25,7 +25,7 @@ const PROJECTION = `query ($d: ID!, $m: ID!, $c: String, $limit: Int) { projecti
 const IMAGES = `query ($d: ID!, $search: String, $limit: Int, $offset: Int, $size: Int) { images(datasetId: $d, search: $search, limit: $limit, offset: $offset) {
   total images { id name itemId tags { category name } thumbnail(size: $size) } } }`;
 
-/** The cosine of two items' tag vectors as METRIC.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
+/** The cosine of two items' tag vectors as docs/metric.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
 function tagCosine(manifest: DatasetManifest, a: string, b: string): number {
   const weight = (category: string) => (Object.hasOwn(manifest.categoryWeights, category) ? Math.round(manifest.categoryWeights[category] * 100) / 100 : 1);
   const tags = (id: string) => manifest.items.find((item) => item.id === id)!.tags;

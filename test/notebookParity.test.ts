@@ -110,3 +110,13 @@ test('notebook parity: the corrected preset computes the corrected definition, a
 test('notebook parity: the probe weights are the rounding ties the issue names', () => {
   assert.deepEqual([PROBE_WEIGHTS.Color, PROBE_WEIGHTS.Brand, PROBE_WEIGHTS.Material], [0.355, 0.015, 0.445]);
 });
+
+test('notebook parity: precision torch scores an embedding shorter than torch eps as the notebook does', () => {
+  // The first image of item1 (a representative) scaled far below eps: torch divides it by eps, not by its length.
+  const tiny: DatasetManifest = { ...probe.manifest, images: probe.manifest.images.map((im) => (im.item === 'item1' ? { ...im, embedding: im.embedding!.map((v) => v * 1e-10) } : im)) };
+  const tinyPath = file('tiny.json', tiny);
+  const expected = python(NOTEBOOK, '--dataset', tinyPath);
+  assert.deepEqual(differences(expected, cli('score', '--dataset', tinyPath, '--options', file('torch.json', { ...OFF, precision: 'torch' }))), []);
+  const float64 = cli('score', '--dataset', tinyPath, '--options', file('float64.json', { ...OFF, precision: 'float64' }));
+  assert.ok(Math.abs(float64.score! - expected.score!) > 1e-3, `float64 ${float64.score} vs torch ${expected.score}`);
+});

@@ -1,6 +1,9 @@
 # Independent, deliberately naive Python/NumPy reference of the CorrEmbed score, used to cross-check the TypeScript engine (test/crossCheck.test.ts).
 """
-Written only from shared/METRIC.md and the CLI contract; it does not look at src/.
+Written only from the metric's definition (docs/metric.md) and the CLI contract; it does not look at src/. It computes
+the corrected definition (docs/metric.md, preset "corrected"): tags told apart by category and name, weights rounded
+half to even, no category dropped. On datasets without shared tag names, rounding ties or dropped categories (such as
+make_dataset.py's) that equals the notebook defaults; test/reference/notebook_reference.py is the notebook side.
 
 Usage:
   python3 test/reference/corrembed_reference.py --dataset manifest.json [--embeddings e.npy] [--options options.json]
