@@ -7,7 +7,7 @@ const TORCH_EPS = 1e-8;
 const EPS_SQUARED = Math.fround(TORCH_EPS * TORCH_EPS);
 
 /**
- * Each row divided by sqrt(max(sum of squares, eps^2)), every step rounded to float32 as torch (1.13 and later)
+ * Each row divided by sqrt(max(sum of squares, eps^2)), every step rounded to float32 as torch (checked on 1.13)
  * computes x / ||x|| before the product's float32 sum. The sum of squares is accumulated in float64 and rounded once,
  * which is what torch's cascaded float32 sum gives but for its last bit. Shared memory, ready for worker threads.
  */
