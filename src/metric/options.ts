@@ -198,7 +198,7 @@ function parseBaselines(value: unknown): BaselineOptions | null {
 
 /** Validates user options (e.g. an options.json file) and fills in the defaults. */
 export function parseScoreOptions(input: unknown): ScoreOptions {
-  if (input === undefined || input === null) return { ...DEFAULT_OPTIONS };
+  if (input === undefined || input === null) return presetDefaults(DEFAULT_OPTIONS.preset);
   if (typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
