@@ -97,7 +97,7 @@ test('notebook parity: weights, a "None" tag merged, one weight below 0, pasted 
 test('notebook parity: the corrected preset computes the corrected definition, and each correction changes the probe', () => {
   const options = { ...OFF, preset: 'corrected' };
   const got = cli('score', '--dataset', manifest, '--options', file('corrected.json', options));
-  const reference = python(CORRECTED, '--dataset', manifest, '--options', file('corrected-reference.json', {}));
+  const reference = python(CORRECTED, '--dataset', manifest, '--options', file('corrected-reference.json', { preset: 'corrected' }));
   assert.deepEqual(differences(reference, got), []);
   assert.deepEqual(got.notices, []);
   for (const [name, single] of Object.entries({ tagIdentity: 'category', weightRounding: 'halfEven', dropCategories: [] })) {
