@@ -66,6 +66,18 @@ export interface InputSafetyConfig {
   maxOnnxBytes: number;
   /** Largest JSON file (dataset or model manifest, options) read. */
   maxManifestBytes: number;
+  /** What a model may demand (see inference/modelCaps.ts). */
+  modelCaps: ModelCaps;
+}
+
+/** Caps a model cannot exceed, measured when it is loaded. */
+export interface ModelCaps {
+  /** Widest embedding (floats per image). */
+  maxEmbeddingDim: number;
+  /** Most memory a model's session may take when it is created (weights, constants folded at load). */
+  maxLoadBytes: number;
+  /** Most memory one inference run may take; larger batches are run in parts that fit. */
+  maxBatchBytes: number;
 }
 
 export interface PlatformConfig {
@@ -174,6 +186,11 @@ export function loadInputSafety(env: NodeJS.ProcessEnv = process.env, dataDir = 
     urlAllowHosts: hostList(env, 'CORREMBED_URL_ALLOW_HOSTS'),
     maxOnnxBytes: integer(env, 'CORREMBED_MAX_ONNX_BYTES', 2 * 1024 ** 3, 1, 2 * 1024 ** 3),
     maxManifestBytes: integer(env, 'CORREMBED_MAX_MANIFEST_BYTES', 500 * 1024 ** 2, 1, MAX_JSON_TEXT),
+    modelCaps: {
+      maxEmbeddingDim: integer(env, 'CORREMBED_MAX_EMBEDDING_DIM', 16_384, 1, 1_000_000),
+      maxLoadBytes: integer(env, 'CORREMBED_MAX_MODEL_LOAD_BYTES', 6 * 1024 ** 3, 1024 ** 2, 1024 ** 4),
+      maxBatchBytes: integer(env, 'CORREMBED_MAX_MODEL_BATCH_BYTES', 2 * 1024 ** 3, 1024 ** 2, 1024 ** 4),
+    },
   };
 }
 

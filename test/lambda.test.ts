@@ -41,6 +41,8 @@ interface Side {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-lambda-'));
+// The handlers run in this process and read only under the data roots, as a function container does.
+process.env.CORREMBED_DATA_ROOTS = `${dir},s3://catalogue/,s3://models/`;
 let local: Side;
 let remote: Side;
 let host: InvokeHost;

@@ -52,6 +52,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
     // The process owner (`corrembed serve`) handles signals, so the database is stopped after the server.
     stopOnTerminationSignals: false,
     plugins: [
+      ...(api.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: async () => void (await ws.dispose()) }) },
     ],

@@ -21,7 +21,7 @@ const IR_VERSION = 1;
 const GRAPH = 7;
 
 /** Reads a protobuf varint at `offset`: its value (exact below 2^53) and the offset after it, or null when malformed. */
-function varint(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
+export function varint(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
   let value = 0;
   for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
     const byte = bytes[offset + i];
