@@ -60,6 +60,9 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
       formatError: format,
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
+      // No client uses automatic persisted queries; off, they cannot fill the server's cache, and any persisted-query
+      // request is PERSISTED_QUERY_NOT_SUPPORTED (on, a hash mismatch was an uncoded error, masked as internal).
+      persistedQueries: false,
       plugins: [operationAccessPlugin(services.publicQueries), callerRedactionPlugin],
     },
   };
