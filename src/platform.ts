@@ -15,6 +15,7 @@ import { LocalExecutor } from './runs/localExecutor.js';
 import { PgEventBus } from './runs/pgEventBus.js';
 import { RunEvents } from './runs/runEvents.js';
 import { RunService } from './runs/runService.js';
+import { credentialFreeLog } from './api/callerRedaction.js';
 
 export interface Platform {
   config: PlatformConfig;
@@ -33,7 +34,8 @@ function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (lin
   return config.lambda ? new LambdaExecutor(config.lambda, log) : new LocalExecutor(config.workers, cache);
 }
 
-export async function startPlatform(config: PlatformConfig, log: (line: string) => void): Promise<Platform> {
+export async function startPlatform(config: PlatformConfig, rawLog: (line: string) => void): Promise<Platform> {
+  const log = credentialFreeLog(rawLog);
   const databaseUrl = await resolveDatabaseUrl(config);
   const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log, poolSize: config.poolSize });
   // First: a revoked CORREMBED_ADMIN_KEY stops the start before anything else is running.

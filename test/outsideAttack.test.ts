@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import { redactCredentials, redactText } from '../src/api/callerRedaction.js';
 import { buildOnnxModel, ONNX_FLOAT } from '../src/linalg/onnxGraph.js';
 import { ADMIN_KEY, request, startTestPlatform, WsSession, type RawResponse, type TestPlatform } from './support/securePlatform.js';
 import { TINY_RECIPE, writeTinyModel } from './support/tinyModels.js';
@@ -201,4 +202,16 @@ test('the scan: nothing any attack returned to a caller without the admin scope 
     for (const [what, pattern] of forbidden) assert.doesNotMatch(text, pattern, `${name} returned ${what}: ${text.slice(0, 500)}`);
   }
   for (const line of t.logged) assert.ok(!line.includes(CREDENTIAL), `the log holds a credential: ${line}`);
+});
+
+test('the redaction itself: paths to their last segment, URL users, passwords and signatures, secret pairs, stacks; thumbnails and relative paths as they are', () => {
+  assert.equal(redactText('cannot read /srv/data/models/gone.onnx (ENOENT)'), 'cannot read …/gone.onnx (ENOENT)');
+  assert.equal(redactText('image http://user:pw@host:9/x.png: refused'), 'image http://redacted@host:9/x.png: refused');
+  assert.equal(redactText('s3://bucket/key?X-Amz-Signature=abc'), 's3://bucket/key?X-Amz-Signature=redacted');
+  assert.equal(redactText('file:///etc/passwd and "/var/lib/x"'), '…/passwd and "…/x"');
+  assert.equal(redactText('failed: password=hunter2; token: abc'), 'failed: password=redacted; token: redacted');
+  assert.equal(redactText('boom\\u000a    at f (/app/dist/x.js:1:2)'), 'boom');
+  for (const kept of ['images/a.png', 'a/b and 1/2', 'data:image/png;base64,/9j/4AAQ+/x==', 'rank 3 / 4', 'https://example.com/a/b.png']) assert.equal(redactText(kept), kept);
+  // Log lines keep paths and stacks (operators need them), never credentials.
+  assert.equal(redactCredentials('run r1: image http://u:hunter2@h/x.png failed at /srv/a.png, password=hunter2'), 'run r1: image http://redacted@h/x.png failed at /srv/a.png, password=redacted');
 });

@@ -39,6 +39,16 @@ export function redactText(text: string): string {
   return text.replace(STACK, '').replace(SECRET_PAIR, '$1$2redacted').replace(URL_OR_PATH, redactMatch);
 }
 
+/** A log line without credentials (URL users and passwords, signatures, `password=...`); paths and stacks stay for operators. */
+export function redactCredentials(line: string): string {
+  return line.replace(SECRET_PAIR, '$1$2redacted').replace(URL_OR_PATH, (match, dataUri: string | undefined, url: string | undefined) => (url === undefined || /^file:/i.test(url) ? match : redactMatch(match, dataUri, url)));
+}
+
+/** A log function whose lines pass through redactCredentials: every process's logger is wrapped once. */
+export function credentialFreeLog(log: (line: string) => void): (line: string) => void {
+  return (line) => log(redactCredentials(line));
+}
+
 /** A copy of a JSON-like value (a GraphQL result) with every string redacted. */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redactText(value) as T;
