@@ -87,6 +87,8 @@ export interface PlatformConfig {
   databaseUrl: string | undefined;
   /** Secrets Manager secret holding the database's host, port, username, password and dbname (AWS deployments). */
   databaseSecretArn: string | undefined;
+  /** Another host than the secret's for the same database (an RDS Proxy endpoint). */
+  databaseHost: string | undefined;
   /** Folder for local state (the embedded database). */
   dataDir: string;
   /** Admin API key; unset generates one at first start (stored hashed, printed once). */
@@ -277,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     adminKey,
     publicQueries: flag(env, 'CORREMBED_PUBLIC_QUERIES', true),
     databaseSecretArn: env.DATABASE_SECRET_ARN || undefined,
+    databaseHost: env.DATABASE_HOST || undefined,
     executor,
     lambda,
     driveRuns: flag(env, 'CORREMBED_DRIVE_RUNS', true),
