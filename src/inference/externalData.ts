@@ -2,7 +2,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { UserInputError } from '../errors.js';
-import { varint } from './onnxFile.js';
+import { isOrtFormat, varint } from './onnxFile.js';
 
 /** Message kinds of onnx.proto that can hold tensors, and which of their fields lead to which kind. */
 type Kind = 'model' | 'training' | 'function' | 'graph' | 'node' | 'attribute' | 'sparse' | 'tensor' | 'entry';
@@ -71,8 +71,9 @@ function collect(bytes: Uint8Array, kind: Kind, start: number, end: number, dept
   }
 }
 
-/** Every external data location the model's tensors name (initializers, constants, subgraphs, functions). */
+/** Every external data location the model's tensors name (initializers, constants, subgraphs, functions); none in an ORT-format model. */
 export function externalDataLocations(bytes: Uint8Array, model: string): string[] {
+  if (isOrtFormat(bytes)) return [];
   const found = new Set<string>();
   try {
     collect(bytes, 'model', 0, bytes.length, 0, found);

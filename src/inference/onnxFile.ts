@@ -72,7 +72,7 @@ export function modelProtoProblem(bytes: Uint8Array): string | null {
 }
 
 /** Whether the bytes are an onnxruntime ORT-format model (a FlatBuffer with file identifier "ORTM"), which onnxruntime checks itself. */
-function isOrtFormat(bytes: Uint8Array): boolean {
+export function isOrtFormat(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ORTM';
 }
 
