@@ -149,6 +149,16 @@ test('a persisted query whose hash does not match is a coded client error, not a
   assert.ok(code(parsed), text);
 });
 
+test('a body in a charset the server does not decode is a coded client error (415), not an internal one', async () => {
+  for (const charset of ['latin9', 'utf-16', 'koi8-r']) {
+    const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': `application/json; charset=${charset}`, authorization: `Bearer ${reader}` }, body: '{"query":"{ __typename }"}' });
+    const text = await response.text();
+    received.push({ attack: `charset ${charset}`, text });
+    assert.ok(response.status >= 400 && response.status < 500, `${charset}: ${response.status} ${text}`);
+    assert.equal(code(JSON.parse(text)), 'BAD_REQUEST', text);
+  }
+});
+
 test('dashboard file errors: a status and a word, never a stack trace or a path', async () => {
   for (const [path, status] of [
     ['/dashboard/no-such-file.js', 404],
