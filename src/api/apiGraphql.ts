@@ -6,6 +6,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
 import { formatError } from './apiErrors.js';
+import { callerRedactionPlugin } from './callerRedaction.js';
+import { operationAccessPlugin } from './operationAccess.js';
 import { RequestGate, type ApiContext } from './requestGate.js';
 import { createResolvers, type ApiServices } from './resolvers.js';
 
@@ -14,6 +16,8 @@ const SCHEMA_PATH = new URL('../../../schema/corrembed.graphql', import.meta.url
 export interface ApiGraphql {
   schema: GraphQLSchema;
   gate: RequestGate;
+  /** Whether queries are answered without a key. */
+  publicQueries: boolean;
   /** Beyond GraphQL's own: depth, cost, aliases, directives (graphql-armor) and, when off, introspection. */
   validationRules: ValidationRule[];
   /** The token limit: the parser stops at it. */
@@ -27,7 +31,8 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
   const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: createResolvers(services, log) });
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
-    maxAliases: { n: limits.maxAliases },
+    // Every alias counts, __typename's too (armor allows those by default: 600 of them made a 2 MB answer).
+    maxAliases: { n: limits.maxAliases, allowList: [] },
     maxDirectives: { n: limits.maxDirectives },
     costLimit: { maxCost: limits.maxCost },
     // graphql's own parser limit instead: armor's Apollo plugin throws outside Apollo's error handling (a 500), and the
@@ -42,6 +47,7 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
   return {
     schema,
     gate: new RequestGate(services.prisma, limits),
+    publicQueries: services.publicQueries,
     validationRules,
     parseOptions,
     formatError: format,
@@ -54,6 +60,10 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
       formatError: format,
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
+      // No client uses automatic persisted queries; off, they cannot fill the server's cache, and any persisted-query
+      // request is PERSISTED_QUERY_NOT_SUPPORTED (on, a hash mismatch was an uncoded error, masked as internal).
+      persistedQueries: false,
+      plugins: [operationAccessPlugin(services.publicQueries), callerRedactionPlugin],
     },
   };
 }

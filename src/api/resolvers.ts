@@ -66,7 +66,7 @@ const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 function require(context: ApiContext, scope: Scope): void {
   const { credentials } = context;
-  if (credentials.kind === 'rejected') throw unauthenticated('this API key is unknown or revoked');
+  if (credentials.kind === 'rejected') throw unauthenticated('this API key is unknown or revoked, or has expired');
   if (credentials.kind === 'anonymous') throw unauthenticated();
   if (!hasScope(credentials.caller, scope)) throw forbidden(scope);
 }
@@ -167,7 +167,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
         return true;
       },
       deleteModel: (_: unknown, { id }: { id: string }, context: ApiContext) => (require(context, 'admin'), models.delete(id)),
-      createApiKey: (_: unknown, input: { name: string; scopes: Scope[]; rateLimitPerMinute?: number | null }, context: ApiContext) => {
+      createApiKey: (_: unknown, input: { name: string; scopes: Scope[]; rateLimitPerMinute?: number | null; expiresAt?: string | null }, context: ApiContext) => {
         require(context, 'admin');
         return apiKeys.create(input);
       },
@@ -214,6 +214,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
       createdAt: (k: ApiKeyRow) => iso(k.createdAt),
       lastUsedAt: (k: ApiKeyRow) => iso(k.lastUsedAt),
       revokedAt: (k: ApiKeyRow) => iso(k.revokedAt),
+      expiresAt: (k: ApiKeyRow) => iso(k.expiresAt),
     },
     AuditLogEntry: {
       createdAt: (e: AuditLogRow) => iso(e.createdAt),
