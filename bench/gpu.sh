@@ -5,7 +5,7 @@
 # Needs: node_modules installed and the project built (npm ci && npm run build), and a Python with a CUDA build of
 # torch + torchvision (PYTHON, default python3). onnxruntime-node's CUDA provider cannot be installed from npm (its
 # installer downloads from NuGet), so the provider is the bundled WebGPU one, which runs on NVIDIA through Vulkan
-# given the Vulkan loader and glvnd libraries and VK_DRIVER_FILES naming the NVIDIA ICD (see /work/shared/STACK.md).
+# given the Vulkan loader and glvnd libraries and VK_DRIVER_FILES naming the NVIDIA ICD.
 # Set CORREMBED_EXECUTION_PROVIDER=cuda instead where `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` worked.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 # Fast vectorised NumPy CorrEmbed scorer (paper defaults): the speed baseline bench/score.ts compares the project's CLI to.
-"""CorrEmbed with the paper's default definition (see METRIC.md), written to be fast.
+"""CorrEmbed with the paper's default definition (see docs/metric.md), written to be fast.
 
 Definition (defaults): every image is a query; items' representatives are their first image in dataset order;
 y_o = round(cos(e(rep(o)), e(q)), 4); x_o = cos(t(o), t(o_q)) with tag weights = category weight rounded to

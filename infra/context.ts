@@ -26,11 +26,16 @@ function count(read: ContextReader, key: string): number | undefined {
   return value;
 }
 
-function flag(read: ContextReader, key: string): boolean {
+function optionalFlag(read: ContextReader, key: string): boolean | undefined {
   const raw = read(key);
-  if (raw === undefined || raw === false || raw === 'false') return false;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === false || raw === 'false') return false;
   if (raw === true || raw === 'true') return true;
   throw new Error(`context ${key}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function flag(read: ContextReader, key: string): boolean {
+  return optionalFlag(read, key) ?? false;
 }
 
 function text(read: ContextReader, key: string): string | undefined {
@@ -62,8 +67,16 @@ export function overridesFromContext(read: ContextReader): SettingsOverrides {
       instanceType: text(read, 'dbInstanceType'),
       minCapacity: number(read, 'dbMinCapacity'),
       maxCapacity: number(read, 'dbMaxCapacity'),
+      proxy: optionalFlag(read, 'dbProxy'),
+      deletionProtection: optionalFlag(read, 'dbDeletionProtection'),
     },
-    service: { cpu: integer(read, 'serviceCpu'), memoryMiB: integer(read, 'serviceMemory'), desiredCount: integer(read, 'serviceCount') },
+    service: {
+      cpu: integer(read, 'serviceCpu'),
+      memoryMiB: integer(read, 'serviceMemory'),
+      desiredCount: integer(read, 'serviceCount'),
+      certificateArn: text(read, 'certificateArn'),
+      httpTrial: flag(read, 'httpTrial'),
+    },
     lambdaConcurrency: integer(read, 'lambdaConcurrency'),
     aggregateShards: integer(read, 'aggregateShards'),
     corsOrigins: text(read, 'corsOrigins'),

@@ -10,19 +10,21 @@ export interface DataPlane {
 }
 
 /**
- * DATABASE_SECRET_ARN, CORREMBED_BUCKET, CORREMBED_DATA_ROOTS (manifests are imported from the bucket) and
- * NODE_ENV=production (no introspection, no field suggestions), as the application reads them.
+ * DATABASE_SECRET_ARN (and DATABASE_HOST, the proxy's endpoint), CORREMBED_BUCKET, CORREMBED_DATA_ROOTS (manifests
+ * are imported from the bucket) and NODE_ENV=production (no introspection, no field suggestions), as the application
+ * reads them.
  */
 export function dataEnvironment(data: DataPlane): Record<string, string> {
   return {
     DATABASE_SECRET_ARN: data.database.secret.secretArn,
+    ...(data.database.host === undefined ? {} : { DATABASE_HOST: data.database.host }),
     CORREMBED_BUCKET: data.bucket.bucketName,
     CORREMBED_DATA_ROOTS: `s3://${data.bucket.bucketName}/`,
     NODE_ENV: 'production',
   };
 }
 
-/** Read-only bucket and secret access for `principal`, and the database port open to `peer`'s security groups only. */
+/** Read-only bucket and secret access for `principal`, and the database (or its proxy) port open to `peer`'s security groups only. */
 export function grantDataAccess(data: DataPlane, principal: iam.IGrantable, peer: ec2.IConnectable, description: string): void {
   data.bucket.grantRead(principal);
   data.database.secret.grantRead(principal);

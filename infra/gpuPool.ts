@@ -1,15 +1,22 @@
 // The optional GPU embed pool: ECS on g5 instances running `function-host` (Lambda's Invoke route) behind an internal ALB.
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { dataEnvironment, grantDataAccess, type DataPlane } from './dataAccess.js';
 import { CLI_ENTRY_POINT, cliCommand, containerImage } from './images.js';
 import type { GpuSettings } from './settings.js';
 
 const FUNCTION_HOST_PORT = 9000;
+/**
+ * Bridge mode maps the container port to a dynamic host port from the ECS agent's range (the Linux ephemeral
+ * ports): the load balancer reaches the tasks there.
+ */
+const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
 
 export interface GpuPoolProps {
   cluster: ecs.Cluster;
@@ -25,7 +32,7 @@ export interface GpuPool {
   loadBalancer: ec2.IConnectable;
 }
 
-function capacityProvider(scope: Construct, props: GpuPoolProps): ecs.AsgCapacityProvider {
+function capacityProvider(scope: Construct, props: GpuPoolProps, securityGroup: ec2.SecurityGroup): ecs.AsgCapacityProvider {
   const vpc = props.cluster.vpc;
   // A launch template (launch configurations are retired); the cluster adds the ECS agent's user data and policies.
   const launchTemplate = new ec2.LaunchTemplate(scope, 'GpuLaunchTemplate', {
@@ -34,7 +41,7 @@ function capacityProvider(scope: Construct, props: GpuPoolProps): ecs.AsgCapacit
     machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
     userData: ec2.UserData.forLinux(),
     role: new iam.Role(scope, 'GpuInstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }),
-    securityGroup: new ec2.SecurityGroup(scope, 'GpuInstanceSecurityGroup', { vpc, description: 'GPU function-host instances' }),
+    securityGroup,
     requireImdsv2: true,
   });
   const autoScalingGroup = new autoscaling.AutoScalingGroup(scope, 'GpuInstances', {
@@ -54,19 +61,24 @@ function taskDefinition(scope: Construct, props: GpuPoolProps): ecs.Ec2TaskDefin
   task.addContainer('function-host', {
     image: containerImage(props.imageDirectory, 'cuda12'),
     entryPoint: CLI_ENTRY_POINT,
-    command: cliCommand('function-host', '--port', String(FUNCTION_HOST_PORT)),
+    // Every interface: the load balancer's traffic arrives through the bridge, not on the container's loopback.
+    command: cliCommand('function-host', '--port', String(FUNCTION_HOST_PORT), '--host', '0.0.0.0'),
     gpuCount: 1,
     // g5.xlarge: 4 vCPUs, 16 GiB; leave room for the ECS agent.
     memoryReservationMiB: 12 * 1024,
     environment: { ...dataEnvironment(props.data), CORREMBED_EXECUTION_PROVIDER: 'cuda' },
     portMappings: [{ containerPort: FUNCTION_HOST_PORT }],
-    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'gpu' }),
+    logging: ecs.LogDrivers.awsLogs({
+      streamPrefix: 'gpu',
+      logGroup: new logs.LogGroup(scope, 'GpuLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    }),
   });
   return task;
 }
 
 export function createGpuPool(scope: Construct, props: GpuPoolProps): GpuPool {
-  const provider = capacityProvider(scope, props);
+  const instances = new ec2.SecurityGroup(scope, 'GpuInstanceSecurityGroup', { vpc: props.cluster.vpc, description: 'GPU function-host instances' });
+  const provider = capacityProvider(scope, props, instances);
   const pool = new ecsPatterns.ApplicationLoadBalancedEc2Service(scope, 'GpuService', {
     cluster: props.cluster,
     taskDefinition: taskDefinition(scope, props),
@@ -78,6 +90,8 @@ export function createGpuPool(scope: Construct, props: GpuPoolProps): GpuPool {
     minHealthyPercent: 100,
     circuitBreaker: { rollback: true },
   });
+  // The load balancer to the tasks' host ports (egress on its group, ingress on the instances'): nothing else.
+  pool.loadBalancer.connections.allowTo(instances, DYNAMIC_HOST_PORTS, 'GPU pool load balancer to function-host tasks');
   // The host may not serve /health; any HTTP answer proves it is up.
   pool.targetGroup.configureHealthCheck({ path: '/health', healthyHttpCodes: '200-499' });
   grantDataAccess(props.data, pool.taskDefinition.taskRole, provider.autoScalingGroup, 'GPU function host');

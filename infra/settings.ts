@@ -18,12 +18,24 @@ export interface DatabaseSettings {
   /** Aurora Serverless v2 capacity range in ACUs for flavour "aurora". */
   minCapacity: number;
   maxCapacity: number;
+  /**
+   * An RDS Proxy in front of the database, which every workload connects through: it holds the database's
+   * connections under a cap and queues clients beyond it (a t4g.micro allows about 80; 64 embed calls with 2
+   * connections each, the shards, the api function and the service would ask for more).
+   */
+  proxy: boolean;
+  /** CloudFormation refuses to delete the database while on. */
+  deletionProtection: boolean;
 }
 
 export interface ServiceSettings {
   cpu: number;
   memoryMiB: number;
   desiredCount: number;
+  /** An ACM certificate for the public load balancer: HTTPS and WSS, with HTTP redirected. */
+  certificateArn?: string;
+  /** Plain HTTP on the public load balancer, allowed only when asked for (a trial without a domain). */
+  httpTrial?: boolean;
 }
 
 export interface GpuSettings {
@@ -67,7 +79,7 @@ const DEFAULTS = {
   aggregate: { memoryMiB: 2048, timeoutSeconds: 300, ephemeralStorageMiB: 512 },
   // HTTP API integrations time out at 30 s, so the api function gets just under that.
   api: { memoryMiB: 1024, timeoutSeconds: 29, ephemeralStorageMiB: 512 },
-  database: { flavour: 'instance', instanceType: 't4g.micro', minCapacity: 0.5, maxCapacity: 4 },
+  database: { flavour: 'instance', instanceType: 't4g.micro', minCapacity: 0.5, maxCapacity: 4, proxy: true, deletionProtection: true },
   service: { cpu: 1024, memoryMiB: 2048, desiredCount: 1 },
   lambdaConcurrency: 64,
   gpu: { instanceType: 'g5.xlarge', desiredCount: 1, maxInstances: 2 },

@@ -68,6 +68,18 @@ export interface InputSafetyConfig {
   maxOnnxBytes: number;
   /** Largest JSON file (dataset or model manifest, options) read. */
   maxManifestBytes: number;
+  /** What a model may demand (see inference/modelCaps.ts). */
+  modelCaps: ModelCaps;
+}
+
+/** Caps a model cannot exceed, measured when it is loaded. */
+export interface ModelCaps {
+  /** Widest embedding (floats per image). */
+  maxEmbeddingDim: number;
+  /** Most memory a model's session may take when it is created (weights, constants folded at load). */
+  maxLoadBytes: number;
+  /** Most memory one inference run may take; larger batches are run in parts that fit. */
+  maxBatchBytes: number;
 }
 
 export interface PlatformConfig {
@@ -77,6 +89,8 @@ export interface PlatformConfig {
   databaseUrl: string | undefined;
   /** Secrets Manager secret holding the database's host, port, username, password and dbname (AWS deployments). */
   databaseSecretArn: string | undefined;
+  /** Another host than the secret's for the same database (an RDS Proxy endpoint). */
+  databaseHost: string | undefined;
   /** Folder for local state (the embedded database). */
   dataDir: string;
   /** Admin API key; unset generates one at first start (stored hashed, printed once). */
@@ -176,6 +190,11 @@ export function loadInputSafety(env: NodeJS.ProcessEnv = process.env, dataDir = 
     urlAllowHosts: hostList(env, 'CORREMBED_URL_ALLOW_HOSTS'),
     maxOnnxBytes: integer(env, 'CORREMBED_MAX_ONNX_BYTES', 2 * 1024 ** 3, 1, 2 * 1024 ** 3),
     maxManifestBytes: integer(env, 'CORREMBED_MAX_MANIFEST_BYTES', 500 * 1024 ** 2, 1, MAX_JSON_TEXT),
+    modelCaps: {
+      maxEmbeddingDim: integer(env, 'CORREMBED_MAX_EMBEDDING_DIM', 16_384, 1, 1_000_000),
+      maxLoadBytes: integer(env, 'CORREMBED_MAX_MODEL_LOAD_BYTES', 6 * 1024 ** 3, 1024 ** 2, 1024 ** 4),
+      maxBatchBytes: integer(env, 'CORREMBED_MAX_MODEL_BATCH_BYTES', 2 * 1024 ** 3, 1024 ** 2, 1024 ** 4),
+    },
   };
 }
 
@@ -280,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     adminKey,
     publicQueries: flag(env, 'CORREMBED_PUBLIC_QUERIES', true),
     databaseSecretArn: env.DATABASE_SECRET_ARN || undefined,
+    databaseHost: env.DATABASE_HOST || undefined,
     executor,
     lambda,
     driveRuns: flag(env, 'CORREMBED_DRIVE_RUNS', true),

@@ -15,6 +15,7 @@ import { LocalExecutor } from './runs/localExecutor.js';
 import { PgEventBus } from './runs/pgEventBus.js';
 import { RunEvents } from './runs/runEvents.js';
 import { RunService } from './runs/runService.js';
+import { credentialFreeLog } from './api/callerRedaction.js';
 
 export interface Platform {
   config: PlatformConfig;
@@ -33,9 +34,18 @@ function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (lin
   return config.lambda ? new LambdaExecutor(config.lambda, log) : new LocalExecutor(config.workers, cache);
 }
 
-export async function startPlatform(config: PlatformConfig, log: (line: string) => void): Promise<Platform> {
+export async function startPlatform(config: PlatformConfig, rawLog: (line: string) => void): Promise<Platform> {
+  const log = credentialFreeLog(rawLog);
   const databaseUrl = await resolveDatabaseUrl(config);
   const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log, poolSize: config.poolSize });
+  // First: a revoked CORREMBED_ADMIN_KEY stops the start before anything else is running.
+  let generatedAdminKey: string | null;
+  try {
+    generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const cache = new EmbeddingCache(db.pool);
   const executor = createExecutor(config, cache, log);
   const events = new RunEvents(log);
@@ -49,7 +59,6 @@ export async function startPlatform(config: PlatformConfig, log: (line: string) 
     driveRuns: config.driveRuns,
     log,
   });
-  const generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
   const leaderboards = new LeaderboardCache(db.prisma, datasets, events);
   const server = await startApiServer(
     { prisma: db.prisma, datasets, models, runs, events, cache, publicQueries: config.publicQueries, leaderboards },

@@ -29,7 +29,7 @@ const FIVE_FIT = { slope: 0.0058, intercept: -0.21, r: 0.9116071895198008, rSqua
 const FIVE_RESIDUALS = [0.004, -0.005, 0.016, -0.033, 0.018];
 const FIVE_NORMALISED = [0.16754156331668177, -0.20942695414584553, 0.6701662532667177, -1.3822178973625912, 0.7539370349250546];
 
-// METRIC.md's points read off the paper's figure: about 0.0056 per accuracy point, r ~ 0.81.
+// The paper's points read off its figure (docs/metric.md, What the paper reports): about 0.0056 per accuracy point, r ~ 0.81.
 const PAPER: [string, number, number][] = [
   ['AlexNet', 56.5, 0.146], ['SqueezeNet1_1', 58.2, 0.15], ['GoogLeNet', 69.8, 0.212], ['VGG19_BN', 74.2, 0.183],
   ['MobileNetV3-L', 75.3, 0.226], ['ShuffleNetV2 x2', 76.2, 0.226], ['DenseNet201', 76.9, 0.211], ['MNASNet1_3', 76.5, 0.228],

@@ -66,6 +66,7 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   ]);
   const [revoke, denied, create, imported, anon] = entries;
   assert.equal(anon.keyId, null);
+  assert.deepEqual(anon.arguments, { omitted: 'no valid API key' }, 'a caller without a valid key stores no arguments');
   assert.equal(anon.clientIp, '203.0.113.9', 'the entry the trusted proxy appended');
   assert.equal(imported.clientIp, '203.0.113.10');
   assert.equal(denied.keyId, apiKey.id);
@@ -86,6 +87,18 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   // Filtered by key, and paged.
   assert.deepEqual((await auditLog({ keyId: apiKey.id })).map((e) => e.field), ['deleteModel']);
   assert.deepEqual((await auditLog({ first: 2 })).map((e) => e.id), entries.slice(0, 2).map((e) => e.id));
+});
+
+test('nobody fills the audit log with large arguments: without a key none are kept, with one they are bounded', async () => {
+  const huge = 'x'.repeat(700_000);
+  const mutation = 'mutation Big($p: String!) { registerModel(input: { manifestPath: $p }) { id } }';
+  for (let i = 0; i < 3; i++) assert.equal((await request(t.url, mutation, { p: huge }, undefined, { 'x-forwarded-for': '198.51.100.99' })).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+  assert.equal((await request(t.url, mutation, { p: huge }, 'ce_not-a-key')).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+  assert.equal((await request(t.url, mutation, { p: huge }, ADMIN_KEY)).body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
+  const rows = await t.platform.db.prisma.auditLogEntry.findMany({ where: { operationName: 'Big' } });
+  assert.equal(rows.length, 5, 'every attempt is still recorded');
+  for (const row of rows) assert.ok(JSON.stringify(row.arguments).length < 200, `a row keeps ${JSON.stringify(row.arguments).length} characters of arguments`);
+  assert.match(JSON.stringify(rows.find((r) => r.keyId !== null)!.arguments), /over 4096/);
 });
 
 test('the audit log is for admins only', async () => {

@@ -130,6 +130,24 @@ test('cli: weights from an orders CSV', () => {
   assert.match(bad.stderr, /line 2: expected "user id,item id"/);
 });
 
+test('cli: the summaries name each quirk that changed the data and its option; bad quirk flags exit 2', () => {
+  const shared = { ...WORKED_EXAMPLE, categoryWeights: { ...WORKED_EXAMPLE.categoryWeights, Brand: 0.66 }, items: WORKED_EXAMPLE.items.map((item) => (item.id === 'C' ? { ...item, tags: [...item.tags, { category: 'Brand', name: 'Black' }] } : item)) };
+  const summary = run('score', '--dataset', file('shared.json', shared));
+  assert.equal(summary.code, 0, summary.stderr);
+  assert.match(summary.stdout, /quirk +1 tag name shared by two or more categories \(e\.g\. "Black" in "Color", "Brand"\).*option tagIdentity "category" keeps them apart/);
+  assert.match(summary.stdout, /score +0\.8211/);
+  const corrected = run('score', '--dataset', join(dir, 'shared.json'), '--options', file('corrected.json', { preset: 'corrected' }));
+  assert.doesNotMatch(corrected.stdout, /quirk/);
+  assert.match(corrected.stdout, /score +0\.8314/);
+  const noneTagged = { ...WEIGHTS_DATASET, items: WEIGHTS_DATASET.items.map((item) => (item.id === 'i3' ? { ...item, tags: [...item.tags, { category: 'Category', name: 'None' }] } : item)) };
+  const orders = file('orders-none.csv', ['user,item', ...WEIGHTS_ORDERS.map((o) => `${o.user},${o.item}`)].join('\n'));
+  const weights = run('weights', '--orders', orders, '--dataset', file('none.json', noneTagged));
+  assert.match(weights.stdout, /quirk +a tag named "None" in 1 category \("Category"\).*--none-tag separate keeps them apart/);
+  const bad = run('weights', '--orders', orders, '--dataset', join(dir, 'none.json'), '--none-tag', 'drop');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--none-tag must be one of merge, separate \(got "drop"\)/);
+});
+
 test('cli: unknown command and help', () => {
   assert.equal(run('frobnicate').code, 2);
   const help = run('--help');

@@ -85,6 +85,8 @@ test('the database URL of an RDS secret: credentials encoded, TLS required', () 
     'postgresql://corr%20embed:p%40ss%2Fw%3Ard@db.internal:5432/corrembed?sslmode=require&uselibpqcompat=true',
   );
   assert.throws(() => urlFromSecret({ host: 'db.internal', username: 'u' }), /DATABASE_SECRET_ARN names a secret without "password"/);
+  // DATABASE_HOST (an RDS Proxy endpoint) replaces the secret's host, nothing else.
+  assert.equal(urlFromSecret({ host: 'db.internal', username: 'u', password: 'p' }, 'proxy.internal'), 'postgresql://u:p@proxy.internal:5432/postgres?sslmode=require&uselibpqcompat=true');
 });
 
 test('execution providers: cpu by default, cuda and webgpu fall back to cpu, anything else refused', () => {

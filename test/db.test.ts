@@ -1,16 +1,18 @@
 // The database layer on a real PostgreSQL: migrations from empty, idempotent and concurrent opens, drift, the embedded server.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/database.js';
-import { applyMigrations, readMigrations } from '../src/db/migrations.js';
+import { applyMigrations, MIGRATIONS_DIR, readMigrations } from '../src/db/migrations.js';
 import { dropDatabase, ensureDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
 import { Prisma } from '../src/generated/prisma/client.js';
+import { parseScoreOptions } from '../src/metric/options.js';
+import { usesDefaultMetric } from '../src/runs/leaderboard.js';
 
 /** Runs `work` on a fresh, not yet created database URL and drops that database afterwards. */
 async function withFreshUrl(work: (url: string) => Promise<void>): Promise<void> {
@@ -121,6 +123,36 @@ test('a failing migration is rolled back and named; the ones before it stay appl
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runs stored before the notebook-quirk options keep the metric they were scored with', async () => {
+  const before = mkdtempSync(join(tmpdir(), 'corrembed-migrations-'));
+  for (const { name } of await readMigrations()) {
+    if (name < '20261205000000') cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+  }
+  // What such a run stored: today's parsed defaults without the keys the quirk options added.
+  const { preset, weightRounding, tagIdentity, dropCategories, ...oldOptions } = parseScoreOptions({});
+  try {
+    await withFreshUrl(async (url) => {
+      await ensureDatabase(url);
+      const pool = new pg.Pool({ connectionString: url });
+      try {
+        await applyMigrations(pool, { dir: before });
+        await pool.query(`INSERT INTO "Dataset" (id, name, "manifestPath", "rootDir", "categoryWeights") VALUES ('d', 'd', '/m', '/', '{}')`);
+        await pool.query(`INSERT INTO "Run" (id, "datasetId", options, "updatedAt") VALUES ('old', 'd', $1, now())`, [oldOptions]);
+        assert.equal(usesDefaultMetric(oldOptions), true, 'without the migration an old run reads as one under today\'s defaults');
+        await applyMigrations(pool);
+        const { rows } = await pool.query<{ options: Record<string, unknown> }>(`SELECT options FROM "Run" WHERE id = 'old'`);
+        assert.deepEqual(rows[0]!.options, { ...oldOptions, tagIdentity: 'category', weightRounding: 'halfEven', dropCategories: [] });
+        assert.deepEqual([preset, weightRounding, tagIdentity, dropCategories.length], ['notebook', 'python', 'name', 4]);
+        assert.equal(usesDefaultMetric(rows[0]!.options), false);
+      } finally {
+        await pool.end();
+      }
+    });
+  } finally {
+    rmSync(before, { recursive: true, force: true });
   }
 });
 

@@ -26,6 +26,8 @@ const IMAGES = 12;
 const BATCH = 4;
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-faults-lambda-'));
+// The handlers run in this process and read only under the data roots, as a function container does.
+process.env.CORREMBED_DATA_ROOTS = dir;
 let db: Database;
 let datasets: DatasetService;
 let cache: EmbeddingCache;

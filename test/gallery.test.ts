@@ -26,7 +26,7 @@ const IMAGES = `query ($d: ID!, $search: String, $first: Int, $after: String, $l
   images(datasetId: $d, search: $search, first: $first, after: $after, last: $last, before: $before) {
   totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name itemId tags { category name } thumbnail(size: $size) } } } }`;
 
-/** The cosine of two items' tag vectors as METRIC.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
+/** The cosine of two items' tag vectors as docs/metric.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
 function tagCosine(manifest: DatasetManifest, a: string, b: string): number {
   const weight = (category: string) => (Object.hasOwn(manifest.categoryWeights, category) ? Math.round(manifest.categoryWeights[category] * 100) / 100 : 1);
   const tags = (id: string) => manifest.items.find((item) => item.id === id)!.tags;

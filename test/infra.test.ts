@@ -23,10 +23,12 @@ interface Synthesised {
   dockerImageAssets: number;
 }
 
-function synth(settings?: SettingsOverrides): Synthesised {
+/** The stack with `settings`; plain HTTP on the public load balancer (the trial setting) unless they give a certificate. */
+function synth(settings: SettingsOverrides = {}): Synthesised {
   // CloudFormation's own validator (a WASM module, seconds to load) runs in `npm run synth`; here it would only add time.
   const app = new App({ builtinCloudFormationValidation: false });
-  const stack = new CorrEmbedStack(app, 'CorrEmbedTest', { imageDirectory, settings });
+  const service = settings.service?.certificateArn === undefined ? { httpTrial: true, ...settings.service } : settings.service;
+  const stack = new CorrEmbedStack(app, 'CorrEmbedTest', { imageDirectory, settings: { ...settings, service } });
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const assetManifest = assembly.artifacts.find((a) => a.id === `${stack.artifactId}.assets`)!;
@@ -105,8 +107,11 @@ describe('default stack', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.resourceCountIs('AWS::EC2::Subnet', 6);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
-    template.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^16'), DBName: 'corrembed', StorageEncrypted: true, PubliclyAccessible: false });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^16'), DBName: 'corrembed', StorageEncrypted: true, PubliclyAccessible: false, DeletionProtection: true });
+    template.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: Match.objectLike({ MaxConnectionsPercent: 90 }) });
+    // The database's secret and the admin key's.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 1);
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
@@ -153,18 +158,41 @@ describe('default stack', () => {
     assert.match(JSON.stringify(json.Outputs.WebSocketUrl.Value), /ws:\/\/.*\/graphql/);
   });
 
-  test('only the functions and the service reach the database port', () => {
-    const [dbSecurityGroupId] = only(
-      resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => /database/i.test(g.Properties.GroupDescription)),
-      'database security group',
-    );
-    const ingress = resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, dbSecurityGroupId));
-    assert.equal(ingress.length, 4);
-    for (const [, rule] of ingress) {
+  test('only the functions and the service reach the database, through its proxy', () => {
+    const group = (pattern: RegExp, what: string) => only(resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => pattern.test(g.Properties.GroupDescription)), what)[0];
+    const dbSecurityGroupId = group(/^Security group for Database/, 'database security group');
+    const proxySecurityGroupId = group(/RDS Proxy/, 'proxy security group');
+    const ingressTo = (groupId: string) => resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, groupId));
+    const toDatabase = ingressTo(dbSecurityGroupId);
+    assert.ok(toDatabase.length > 0 && toDatabase.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, proxySecurityGroupId)), 'the database admits the proxy only');
+    const toProxy = ingressTo(proxySecurityGroupId);
+    assert.equal(toProxy.length, 4, 'embed, aggregate, api, service');
+    for (const [, rule] of [...toDatabase, ...toProxy]) {
       assert.ok(rule.Properties.SourceSecurityGroupId, 'ingress from a security group, never a CIDR');
       assert.equal(rule.Properties.CidrIp, undefined);
     }
-    assert.equal(resources(json, 'AWS::EC2::SecurityGroup').find(([id]) => id === dbSecurityGroupId)![1].Properties.SecurityGroupIngress, undefined);
+    for (const id of [dbSecurityGroupId, proxySecurityGroupId]) assert.equal(json.Resources[id].Properties.SecurityGroupIngress, undefined);
+    // Every workload connects to the proxy's endpoint.
+    const [proxyId] = only(resources(json, 'AWS::RDS::DBProxy'), 'proxy');
+    for (const vars of [envOf(service), ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)]) {
+      assert.deepEqual(vars.DATABASE_HOST, { 'Fn::GetAtt': [proxyId, 'Endpoint'] });
+    }
+  });
+
+  test('every log group keeps a month, and every workload logs into one of them', () => {
+    const groups = resources(json, 'AWS::Logs::LogGroup');
+    assert.equal(groups.length, 4, 'embed, aggregate, api, service');
+    for (const [, group] of groups) assert.equal(group.Properties.RetentionInDays, 30);
+    const ids = groups.map(([id]) => id);
+    for (const [, fn] of resources(json, 'AWS::Lambda::Function')) assert.ok(ids.some((id) => mentions(fn.Properties.LoggingConfig, id)));
+    assert.ok(ids.some((id) => mentions(service.LogConfiguration.Options['awslogs-group'], id)));
+  });
+
+  test('the admin key is a generated secret handed to the service, so none is generated and printed to its log', () => {
+    const [adminKeyId] = only(resources(json, 'AWS::SecretsManager::Secret').filter(([, s]) => /admin API key/.test(s.Properties.Description ?? '')), 'admin key secret');
+    assert.deepEqual(service.Secrets, [{ Name: 'CORREMBED_ADMIN_KEY', ValueFrom: { Ref: adminKeyId } }]);
+    assert.equal(envOf(service).CORREMBED_ADMIN_KEY, undefined);
+    template.hasOutput('AdminKeySecretArn', { Value: { Ref: adminKeyId } });
   });
 
   test('functions and the service read only the bucket and the database secret', () => {
@@ -222,11 +250,28 @@ describe('default stack', () => {
   });
 });
 
+describe('public load balancer', () => {
+  test('HTTPS with a certificate: TLS 1.2+ on 443, port 80 redirected, https and wss outputs', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+    const { template, json } = synth({ service: { certificateArn } });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }], SslPolicy: Match.stringLikeRegexp('TLS13') });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })] });
+    assert.ok(!resources(json, 'AWS::ElasticLoadBalancingV2::Listener').some(([, l]) => l.Properties.Protocol === 'HTTP' && l.Properties.DefaultActions[0].Type === 'forward'), 'nothing forwarded over plain HTTP');
+    assert.match(JSON.stringify(json.Outputs.ServiceUrl.Value), /https:\/\//);
+    assert.match(JSON.stringify(json.Outputs.WebSocketUrl.Value), /wss:\/\//);
+  });
+
+  test('plain HTTP only as the explicit trial setting: without a certificate or httpTrial the stack refuses to synthesise', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    assert.throws(() => new CorrEmbedStack(app, 'NoTls', { imageDirectory }), /certificateArn=.*httpTrial=true/);
+  });
+});
+
 describe('configured stack', () => {
   const { template, json } = synth({
     embed: { memoryMiB: 4096, timeoutSeconds: 600, reservedConcurrency: 100 },
     aggregate: { memoryMiB: 1536, timeoutSeconds: 120, reservedConcurrency: 8 },
-    database: { flavour: 'aurora', minCapacity: 1, maxCapacity: 8 },
+    database: { flavour: 'aurora', minCapacity: 1, maxCapacity: 8, proxy: false, deletionProtection: false },
     lambdaConcurrency: 100,
     aggregateShards: 4,
     corsOrigins: 'https://app.example.com',
@@ -258,6 +303,15 @@ describe('configured stack', () => {
       ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 8 },
     });
     template.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 1);
+    template.hasResourceProperties('AWS::RDS::DBCluster', { DeletionProtection: false });
+  });
+
+  test('without the proxy, workloads reach the database port directly and connect to the secret\'s host', () => {
+    template.resourceCountIs('AWS::RDS::DBProxy', 0);
+    const { json } = synth({ database: { proxy: false } });
+    const [dbSecurityGroupId] = only(resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => /database/i.test(g.Properties.GroupDescription)), 'database security group');
+    assert.equal(resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, dbSecurityGroupId)).length, 4);
+    assert.equal(envOf(serviceContainer(json, 'serve')).DATABASE_HOST, undefined);
   });
 });
 
@@ -275,7 +329,7 @@ describe('GPU stack', () => {
 
   test('the function host takes one GPU and runs with the CUDA provider on a CUDA image', () => {
     assert.deepEqual(gpuContainer.ResourceRequirements, [{ Type: 'GPU', Value: '1' }]);
-    assert.deepEqual(gpuContainer.Command, ['dist/src/cli/corrembed.js', 'function-host', '--port', '9000']);
+    assert.deepEqual(gpuContainer.Command, ['dist/src/cli/corrembed.js', 'function-host', '--port', '9000', '--host', '0.0.0.0']);
     assert.equal(envOf(gpuContainer).CORREMBED_EXECUTION_PROVIDER, 'cuda');
     assert.equal(dockerImageAssets, 2, 'the CPU image and the CUDA image');
   });
@@ -292,6 +346,40 @@ describe('GPU stack', () => {
     const ingress = resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, albSecurityGroupId));
     assert.equal(only(ingress, 'ingress to the GPU ALB')[1].Properties.FromPort, 80);
   });
+
+  test('the path from the GPU load balancer to the task port is open, and only that path', () => {
+    const [albId, alb] = only(resources(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(([, lb]) => lb.Properties.Scheme === 'internal'), 'internal load balancer');
+    const albGroup = alb.Properties.SecurityGroups[0]['Fn::GetAtt'][0];
+    // The listener forwards to the pool's target group, whose targets are the instances (bridge mode).
+    const [, listener] = only(resources(json, 'AWS::ElasticLoadBalancingV2::Listener').filter(([, l]) => mentions(l.Properties.LoadBalancerArn, albId)), 'GPU listener');
+    const targetGroupId = listener.Properties.DefaultActions[0].TargetGroupArn.Ref;
+    assert.equal(json.Resources[targetGroupId].Properties.TargetType, 'instance');
+    const [, task] = only(resources(json, 'AWS::ECS::TaskDefinition').filter(([, t]) => t.Properties.ContainerDefinitions.includes(gpuContainer)), 'GPU task');
+    assert.equal(task.Properties.NetworkMode, 'bridge');
+    // The task: a dynamic host port mapped to the port the host listens on, on every interface.
+    const [mapping] = gpuContainer.PortMappings;
+    assert.equal(mapping.HostPort, 0, 'dynamic host port');
+    const command: string[] = gpuContainer.Command;
+    assert.equal(command[command.indexOf('--port') + 1], String(mapping.ContainerPort));
+    assert.equal(command[command.indexOf('--host') + 1], '0.0.0.0');
+    // The instances: launched with one security group, which admits the load balancer's on the dynamic ports.
+    const [, template] = only(resources(json, 'AWS::EC2::LaunchTemplate'), 'launch template');
+    const instanceGroups: string[] = template.Properties.LaunchTemplateData.SecurityGroupIds.map((g: Json) => g['Fn::GetAtt'][0]);
+    const instanceGroup = only(instanceGroups, 'instance security group');
+    const covers = (rule: Json) => rule.Properties.IpProtocol === 'tcp' && rule.Properties.FromPort <= 32768 && rule.Properties.ToPort >= 65535;
+    const ingress = resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, instanceGroup));
+    assert.ok(ingress.some(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup) && covers(rule)), 'instances admit the load balancer on the dynamic ports');
+    assert.ok(ingress.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup)), 'and nobody else');
+    assert.equal(json.Resources[instanceGroup].Properties.SecurityGroupIngress, undefined);
+    // The load balancer's group lets it out to them (CDK gives it no other egress).
+    const egress = resources(json, 'AWS::EC2::SecurityGroupEgress').filter(([, e]) => mentions(e.Properties.GroupId, albGroup));
+    assert.ok(egress.some(([, rule]) => mentions(rule.Properties.DestinationSecurityGroupId, instanceGroup) && covers(rule)), 'load balancer egress to the instances');
+  });
+
+  test('the GPU tasks log into a group that keeps a month', () => {
+    const group = gpuContainer.LogConfiguration.Options['awslogs-group'].Ref;
+    assert.equal(json.Resources[group].Properties.RetentionInDays, 30);
+  });
 });
 
 describe('CDK context', () => {
@@ -305,6 +393,11 @@ describe('CDK context', () => {
     assert.equal(overrides.lambdaConcurrency, 32);
     assert.equal(overrides.corsOrigins, 'http://localhost:5173');
     assert.equal(overridesFromContext(() => undefined).gpu, false);
+    const tls = overridesFromContext((key) => ({ certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x', dbProxy: 'false', dbDeletionProtection: 'false' })[key]);
+    assert.equal(tls.service?.certificateArn, 'arn:aws:acm:eu-west-1:1:certificate/x');
+    assert.equal(tls.service?.httpTrial, false);
+    assert.deepEqual([tls.database?.proxy, tls.database?.deletionProtection], [false, false]);
+    assert.equal(overridesFromContext((key) => (key === 'httpTrial' ? 'true' : undefined)).service?.httpTrial, true);
   });
 
   test('malformed values are rejected', () => {

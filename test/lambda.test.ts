@@ -41,6 +41,8 @@ interface Side {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-lambda-'));
+// The handlers run in this process and read only under the data roots, as a function container does.
+process.env.CORREMBED_DATA_ROOTS = `${dir},s3://catalogue/,s3://models/`;
 let local: Side;
 let remote: Side;
 let host: InvokeHost;
@@ -156,6 +158,25 @@ test('a model the function cannot load is a user error: not retried, reported on
   assert.equal(run.status, 'failed');
   assert.match(run.evaluations[0].error ?? '', /missing\.onnx/);
   assert.ok(executor.stats.invocations - before <= 8, 'user errors are not retried');
+});
+
+test('the embed handler reads no model file or image folder outside the data roots, whatever its payload says', async () => {
+  const task = (onnxPath: string, baseDir: string) => ({
+    model: { name: 'thief', onnxPath, onnxHash: 'h', preprocessHash: 'p', outputName: 'embedding', preprocess: {} },
+    baseDir,
+    images: [{ id: 'a', uri: 'hostname' }],
+  });
+  const inside = join(dir, 'data');
+  for (const [onnxPath, baseDir, what] of [
+    ['/etc/hostname', inside, 'model file'],
+    [join(dir, '..', 'elsewhere.onnx'), inside, 'model file'],
+    [modelPaths[0], '/etc', 'image folder'],
+    [modelPaths[0], 's3://other-bucket/tones/', 'image folder'],
+  ]) {
+    const answer = await handleEmbed(task(onnxPath, baseDir));
+    assert.equal(answer.ok, false, `${onnxPath} ${baseDir}`);
+    assert.match(answer.ok ? '' : answer.error.message, new RegExp(`^embed task: ${what} .*: outside the folders this server reads manifests from \\(CORREMBED_DATA_ROOTS\\)$`));
+  }
 });
 
 test('with an embed endpoint (a GPU pool speaking the Invoke contract), embed calls go there and aggregation stays on Lambda', async () => {

@@ -59,7 +59,7 @@ test('retrieval: top-k keeps ties in index order and skips the query item', () =
 
 test('retrieval: worked example figures by hand', async () => {
   const report = await scoreCorrEmbed(WORKED_EXAMPLE, inlineEmbeddings(WORKED_EXAMPLE.images), bareOptions({ retrieval: true }));
-  // Tag cosines between items (METRIC.md's weights), and each item's representative (its first image).
+  // Tag cosines between items (docs/metric.md's weights), and each item's representative (its first image).
   const x: Record<string, Record<string, number>> = {
     A: { B: 0.750701, C: 0.249299, D: 0.834288 },
     B: { A: 0.750701, C: 0, D: 0.626286 },

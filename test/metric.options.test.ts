@@ -93,6 +93,27 @@ test('options: unknown keys and bad values are refused', () => {
   assert.throws(() => bareOptions({ roundSimilarity: -1 }), /roundSimilarity/);
   assert.throws(() => bareOptions({ queries: { sample: 0 } }), /queries\.sample/);
   assert.throws(() => bareOptions({ bootstrap: { resamples: 10 } }), /bootstrap\.resamples/);
+  assert.throws(() => bareOptions({ preset: 'paper' }), /"preset" must be one of "notebook", "corrected"/);
+  assert.throws(() => bareOptions({ weightRounding: 'numpy' }), /"weightRounding" must be one of "python", "halfEven"/);
+  assert.throws(() => bareOptions({ tagIdentity: 'id' }), /"tagIdentity" must be one of "name", "category"/);
+  assert.throws(() => bareOptions({ dropCategories: 'Size' }), /"dropCategories" must be a list of category names/);
+  assert.throws(() => bareOptions({ dropCategories: [''] }), /"dropCategories" must be a list/);
+  assert.throws(() => bareOptions({ queries: { sample: 5, sampler: 'numpy' } }), /"queries\.sampler" must be one of "sfc32", "pandas"/);
+  assert.throws(() => bareOptions({ precision: 'float16' }), /"precision" must be one of .*"torch"/);
+});
+
+test('options: the notebook defaults, and the corrected preset under explicit options', () => {
+  const defaults = parseScoreOptions({});
+  assert.deepEqual(
+    [defaults.preset, defaults.weightRounding, defaults.tagIdentity, defaults.dropCategories],
+    ['notebook', 'python', 'name', ['Size', 'brand', 'Fit', 'Shoe Size']],
+  );
+  const corrected = parseScoreOptions({ preset: 'corrected' });
+  assert.deepEqual([corrected.weightRounding, corrected.tagIdentity, corrected.dropCategories], ['halfEven', 'category', []]);
+  const mixed = parseScoreOptions({ preset: 'corrected', tagIdentity: 'name', dropCategories: ['Fit', 'Fit'] });
+  assert.deepEqual([mixed.weightRounding, mixed.tagIdentity, mixed.dropCategories], ['halfEven', 'name', ['Fit']]);
+  assert.deepEqual(parseScoreOptions(JSON.parse(JSON.stringify(mixed))), mixed, 'stored options parse back to themselves');
+  assert.deepEqual(parseScoreOptions({ queries: { sample: 3 } }).queries, { sample: 3, seed: 0, sampler: 'sfc32' });
 });
 
 test('options: precision auto uses float64 for small problems and coarse rounding; float32 agrees to 1e-5', async () => {

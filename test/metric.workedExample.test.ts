@@ -1,4 +1,4 @@
-// METRIC.md's worked example, computed by hand, reproduced by the engine.
+// docs/metric.md's worked example, computed by hand, reproduced by the engine.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scoreCorrEmbed } from '../src/metric/corrEmbed.js';
@@ -7,7 +7,7 @@ import { prepareDataset } from '../src/metric/prepared.js';
 import { TagSimilarity } from '../src/metric/tagSimilarity.js';
 import { bareOptions, WORKED_EXAMPLE, WORKED_EXAMPLE_R } from './support/fixtures.js';
 
-test('worked example: per-query r and the mean match METRIC.md', async () => {
+test('worked example: per-query r and the mean match docs/metric.md', async () => {
   const report = await scoreCorrEmbed(WORKED_EXAMPLE, inlineEmbeddings(WORKED_EXAMPLE.images), bareOptions());
   for (const [id, r] of Object.entries(WORKED_EXAMPLE_R)) assert.ok(Math.abs(report.perQuery[id] - r) < 1e-6, `${id}: ${report.perQuery[id]} vs ${r}`);
   assert.ok(Math.abs(report.score! - 0.828914) < 1e-6, `mean ${report.score}`);

@@ -162,6 +162,23 @@ test('runCompleted emits at once for a finished run; leaderboard ranks every mod
   assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
 });
 
+test("the notebook quirks' options travel through GraphQL and each evaluation stores what the quirks changed", async () => {
+  const options = { preset: 'corrected', dropCategories: ['Shape'], precision: 'torch', queries: { sample: 12, seed: 42, sampler: 'pandas' } };
+  const started = await gql<{ startEvaluation: { id: string } }>(url, START, { input: { datasetId, modelIds: modelIds.slice(0, 1), options } }, KEY);
+  assert.equal(started.errors, undefined, JSON.stringify(started.errors));
+  const runId = started.data!.startEvaluation.id;
+  const [done] = await collectSubscription<{ runCompleted: any }>(platform.server.wsUrl, 'subscription ($id: ID!) { runCompleted(runId: $id) { status options evaluations { status queriesUsed notices { quirk count message } } } }', { id: runId });
+  const run = done.runCompleted;
+  assert.equal(run.status, 'succeeded');
+  assert.deepEqual([run.options.preset, run.options.tagIdentity, run.options.weightRounding, run.options.dropCategories, run.options.precision], ['corrected', 'category', 'halfEven', ['Shape'], 'torch']);
+  assert.deepEqual(run.options.queries, options.queries);
+  const [evaluation] = run.evaluations;
+  assert.equal(evaluation.status, 'succeeded');
+  assert.ok(evaluation.queriesUsed <= 12);
+  assert.deepEqual(evaluation.notices.map((n: { quirk: string }) => n.quirk), ['dropCategories']);
+  assert.match(evaluation.notices[0].message, /"Shape"/);
+});
+
 test('cancelRun stops a run in the middle and leaves a consistent state', async () => {
   const started = await gql<{ startEvaluation: { id: string } }>(url, START, { input: { datasetId, modelIds, options: { roundSimilarity: 3 } } }, KEY);
   const runId = started.data!.startEvaluation.id;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { dropDatabase } from '../src/db/serverDatabase.js';
@@ -17,6 +17,8 @@ import { startInvokeHost } from '../src/serverless/invokeHost.js';
 import { gql } from './support/platformClient.js';
 
 const KEY = 'resume-test-key-0123456789';
+// The in-process handlers (and the servers, which inherit the environment) read the demo and the temporary model folders.
+process.env.CORREMBED_DATA_ROOTS = `${dirname(DEMO_MANIFEST)},${tmpdir()}`;
 /** The API of the server running now (each start picks a free port). */
 let API = '';
 

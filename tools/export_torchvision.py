@@ -4,11 +4,11 @@ Usage: python3 tools/export_torchvision.py (--weights NAME [NAME ...] | --preset
                                            [--out DIR] [--no-weights] [--opset 17]
 
 NAME is a torchvision weights enum member, e.g. ResNet50_Weights.IMAGENET1K_V2 or ResNet50_Weights.DEFAULT (a bare
-ResNet50_Weights means DEFAULT). --preset paper: the 17 models of the CorrEmbed paper (../shared/METRIC.md);
+ResNet50_Weights means DEFAULT). --preset paper: the 17 models of the CorrEmbed paper (docs/metric.md);
 --preset resnets: every ImageNet weights of ResNet, ResNeXt and Wide ResNet.
 
 For each, the model's final classification layer is replaced by identity, so the graph's output is the input of
-that layer (METRIC.md: pooled penultimate features, never the logits): ResNet/ResNeXt/Wide ResNet/RegNet/ShuffleNet/
+that layer (docs/metric.md: pooled penultimate features, never the logits): ResNet/ResNeXt/Wide ResNet/RegNet/ShuffleNet/
 GoogLeNet/Inception `fc`, DenseNet `classifier`, AlexNet/VGG/MobileNet/MNASNet/EfficientNet/ConvNeXt/MaxViT the last
 Linear of `classifier` (AlexNet/VGG: fc7 after ReLU), ViT the last Linear of `heads` (class token after the final
 LayerNorm), Swin `head`; SqueezeNet, whose classifier is a 1x1 convolution, gives its input globally average pooled.
@@ -32,7 +32,7 @@ PAPER = [
     'AlexNet_Weights.IMAGENET1K_V1', 'SqueezeNet1_1_Weights.IMAGENET1K_V1', 'GoogLeNet_Weights.IMAGENET1K_V1',
     'VGG19_BN_Weights.IMAGENET1K_V1', 'MobileNet_V3_Large_Weights.IMAGENET1K_V2',
     'ShuffleNet_V2_X2_0_Weights.IMAGENET1K_V1', 'DenseNet201_Weights.IMAGENET1K_V1', 'MNASNet1_3_Weights.IMAGENET1K_V1',
-    # METRIC.md names Wide-ResNet101_2 at acc@1 81.6, which is torchvision's Wide_ResNet50_2 V2 (101_2 V2: 82.51).
+    # docs/metric.md names Wide-ResNet101_2 at acc@1 81.6, which is torchvision's Wide_ResNet50_2 V2 (101_2 V2: 82.51).
     'Wide_ResNet101_2_Weights.IMAGENET1K_V2', 'ResNet152_Weights.IMAGENET1K_V2', 'ResNeXt101_64X4D_Weights.IMAGENET1K_V1',
     'MaxVit_T_Weights.IMAGENET1K_V1', 'Swin_V2_B_Weights.IMAGENET1K_V1', 'ConvNeXt_Large_Weights.IMAGENET1K_V1',
     'EfficientNet_V2_L_Weights.IMAGENET1K_V1', 'RegNet_Y_32GF_Weights.IMAGENET1K_SWAG_E2E_V1',

@@ -65,8 +65,13 @@ export function errorCode(error: unknown): string {
   if (isUserInputError(original)) return original.code;
   const prisma = translatePrisma(original);
   if (prisma) return prisma.extensions.code as string;
-  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
-  return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+  const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } })?.extensions;
+  const code = extensions?.code;
+  if (typeof code === 'string') return PUBLIC_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+  // Apollo's own refusals of a request that carry an HTTP 4xx status but no code (a persisted query whose hash does
+  // not match its text) are the caller's.
+  const status = extensions?.http?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
 }
 
 export interface FormatErrorOptions {

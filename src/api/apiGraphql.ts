@@ -6,6 +6,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
 import { formatError } from './apiErrors.js';
+import { callerRedactionPlugin } from './callerRedaction.js';
+import { operationAccessPlugin } from './operationAccess.js';
 import { rateLimitHeadersPlugin } from './rateLimitHeaders.js';
 import { RequestGate, type ApiContext } from './requestGate.js';
 import type { ApiServices } from './apiServices.js';
@@ -20,6 +22,8 @@ const typeDefs = (): string[] =>
 export interface ApiGraphql {
   schema: GraphQLSchema;
   gate: RequestGate;
+  /** Whether queries are answered without a key. */
+  publicQueries: boolean;
   /** Beyond GraphQL's own: depth, cost, aliases, directives (graphql-armor) and, when off, introspection. */
   validationRules: ValidationRule[];
   /** The token limit: the parser stops at it. */
@@ -33,7 +37,8 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
   const schema = makeExecutableSchema({ typeDefs: typeDefs(), resolvers: createResolvers(services, log) });
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
-    maxAliases: { n: limits.maxAliases },
+    // Every alias counts, __typename's too (armor allows those by default: 600 of them made a 2 MB answer).
+    maxAliases: { n: limits.maxAliases, allowList: [] },
     maxDirectives: { n: limits.maxDirectives },
     costLimit: { maxCost: limits.maxCost },
     // graphql's own parser limit instead: armor's Apollo plugin throws outside Apollo's error handling (a 500), and the
@@ -48,6 +53,7 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
   return {
     schema,
     gate: new RequestGate(services.prisma, limits),
+    publicQueries: services.publicQueries,
     validationRules,
     parseOptions,
     formatError: format,
@@ -64,7 +70,7 @@ export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfi
       // credentials (cookies), which this API never reads: a caller is whoever its bearer key says, a header a
       // cross-origin page cannot set without a preflight that cors() refuses. Mutations are never run over GET.
       csrfPrevention: false,
-      plugins: [rateLimitHeadersPlugin],
+      plugins: [operationAccessPlugin(services.publicQueries), callerRedactionPlugin, rateLimitHeadersPlugin],
     },
   };
 }

@@ -9,6 +9,21 @@ export interface NewApiKey {
   name: string;
   scopes: Scope[];
   rateLimitPerMinute?: number | null;
+  /** A time, or ISO 8601 text; the key is refused from then on. */
+  expiresAt?: Date | string | null;
+}
+
+/** The furthest expiry accepted (keys meant to last longer are created without one). */
+const MAX_EXPIRY_MS = 10 * 366 * 24 * 3600 * 1000;
+
+/** An expiry time: ISO 8601 with a date and time, in the future, at most ten years ahead; null stays null (never). */
+function expiryTime(raw: Date | string | null | undefined, now = Date.now()): Date | null {
+  if (raw === null || raw === undefined) return null;
+  const time = raw instanceof Date ? raw.getTime() : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(time)) throw new UserInputError('expiresAt must be an ISO 8601 date and time, e.g. 2030-01-31T00:00:00Z');
+  if (time <= now) throw new UserInputError('expiresAt must be in the future');
+  if (time > now + MAX_EXPIRY_MS) throw new UserInputError('expiresAt must be at most ten years ahead (create the key without one to never expire)');
+  return new Date(time);
 }
 
 export class ApiKeyService {
@@ -22,8 +37,9 @@ export class ApiKeyService {
     const scopes = SCOPES.filter((s) => input.scopes.includes(s));
     const limit = input.rateLimitPerMinute ?? null;
     if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) throw new UserInputError('rateLimitPerMinute must be an integer from 1 to 1000000');
+    const expiresAt = expiryTime(input.expiresAt);
     const key = generateKey();
-    const apiKey = await this.prisma.apiKey.create({ data: { name, keyHash: hashKey(key), prefix: keyPrefix(key), scopes, rateLimitPerMinute: limit } });
+    const apiKey = await this.prisma.apiKey.create({ data: { name, keyHash: hashKey(key), prefix: keyPrefix(key), scopes, rateLimitPerMinute: limit, expiresAt } });
     return { key, apiKey };
   }
 

@@ -1,5 +1,6 @@
 // API keys: the admin key from configuration or generated once (stored hashed), bearer-token lookup, scopes.
 import { createHash, randomBytes } from 'node:crypto';
+import { ConfigError } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export const SCOPES = ['read', 'evaluate', 'admin'] as const;
@@ -13,7 +14,7 @@ export interface Caller {
   rateLimitPerMinute: number | null;
 }
 
-/** Who sent an operation: no key, a valid key, or a key that is unknown or revoked (refused by every operation). */
+/** Who sent an operation: no key, a valid key, or a key that is unknown, revoked or expired (refused by every operation). */
 export type Credentials = { kind: 'anonymous' } | { kind: 'key'; caller: Caller } | { kind: 'rejected' };
 
 /**
@@ -34,13 +35,18 @@ export function keyPrefix(key: string): string {
 }
 
 /**
- * Makes sure an admin key exists. With a configured key, its hash is recorded; without one, a key is generated
- * when no active admin key exists yet. Returns a newly generated key (to print once), else null.
+ * Makes sure an admin key exists. With a configured key, its hash is recorded, unless that key was revoked: then
+ * the server refuses to start until CORREMBED_ADMIN_KEY changes (a restart must not undo a revocation). Without
+ * one, a key is generated when no active admin key exists yet. Returns a newly generated key (to print once), else null.
  */
 export async function ensureAdminKey(prisma: PrismaClient, configuredKey: string | undefined): Promise<string | null> {
   if (configuredKey) {
     const keyHash = hashKey(configuredKey);
-    await prisma.apiKey.upsert({ where: { keyHash }, update: { revokedAt: null }, create: { name: 'admin (CORREMBED_ADMIN_KEY)', keyHash, scopes: ['admin'] } });
+    const known = await prisma.apiKey.findUnique({ where: { keyHash } });
+    if (known?.revokedAt) {
+      throw new ConfigError('CORREMBED_ADMIN_KEY', `names a key revoked at ${known.revokedAt.toISOString()}; set it to a new key (at least 16 characters) to start`);
+    }
+    if (!known) await prisma.apiKey.create({ data: { name: 'admin (CORREMBED_ADMIN_KEY)', keyHash, scopes: ['admin'] } });
     return null;
   }
   const existing = await prisma.apiKey.findFirst({ where: { scopes: { has: 'admin' }, revokedAt: null } });
@@ -59,8 +65,8 @@ export async function authenticate(prisma: PrismaClient, authorization: string |
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match) return { kind: 'rejected' };
   const key = await prisma.apiKey.findUnique({ where: { keyHash: hashKey(match[1]) } });
-  if (!key || key.revokedAt) return { kind: 'rejected' };
   const now = new Date();
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now)) return { kind: 'rejected' };
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
   }

@@ -11,6 +11,20 @@ export type AuditLogRow = Prisma.AuditLogEntryGetPayload<object>;
 /** The stored outcome of a mutation that succeeded (any other is the error code the caller got). */
 export const AUDIT_OK = 'ok';
 
+/** Largest arguments (as JSON) an audit row keeps; longer ones are summarised by their size. */
+const MAX_ARGUMENT_CHARS = 4096;
+
+/**
+ * What a row keeps of the arguments: only a valid key's, secrets redacted and the size bounded. A caller without a
+ * valid key is refused before anything runs, so their arguments tell nothing worth storing, and storing them would
+ * let anyone fill the table at the anonymous rate limit.
+ */
+function storedArguments(context: ApiContext, args: unknown): Prisma.InputJsonValue {
+  if (context.credentials.kind !== 'key') return { omitted: 'no valid API key' };
+  const json = JSON.stringify(redactSecrets(args));
+  return json.length <= MAX_ARGUMENT_CHARS ? (JSON.parse(json) as Prisma.InputJsonValue) : { omitted: `${json.length} characters, over ${MAX_ARGUMENT_CHARS}` };
+}
+
 type MutationResolver = (parent: unknown, args: any, context: ApiContext, info: GraphQLResolveInfo) => unknown;
 
 export class AuditLog {
@@ -29,7 +43,7 @@ export class AuditLog {
           keyName: caller?.name ?? null,
           operationName: info.operation.name?.value ?? null,
           field: info.fieldName,
-          arguments: redactSecrets(args) as Prisma.InputJsonValue,
+          arguments: storedArguments(context, args),
           outcome,
           clientIp: context.clientIp,
         },

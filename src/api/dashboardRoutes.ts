@@ -1,6 +1,6 @@
 // Serves the dashboard (web/): its page at `/`, its styles and compiled scripts under /dashboard, with a strict CSP.
 import { fileURLToPath } from 'node:url';
-import express, { type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Response, type Router } from 'express';
 
 const ROOT = new URL('../../../', import.meta.url); // dist/src/api -> the project folder
 const PAGE_DIR = fileURLToPath(new URL('web/', ROOT));
@@ -25,6 +25,17 @@ function secure(res: Response): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
+/**
+ * The dashboard's file errors (missing file, a path outside the folder, malformed percent-encoding) as a status and one
+ * fixed word: Express's own error page would show the stack trace and the absolute path.
+ */
+const fileErrors: ErrorRequestHandler = (error: { status?: number; statusCode?: number }, _req, res, _next) => {
+  const status = error.status ?? error.statusCode ?? 500;
+  const known = status === 400 || status === 403 || status === 404;
+  secure(res);
+  res.status(known ? status : 500).type('text/plain').send(status === 404 ? 'not found' : status === 403 ? 'forbidden' : known ? 'bad request' : 'internal server error');
+};
+
 export function dashboardRoutes(): Router {
   const router = express.Router();
   router.get(['/', '/index.html'], (_req, res) => {
@@ -36,5 +47,6 @@ export function dashboardRoutes(): Router {
     res.sendFile('style.css', { root: PAGE_DIR });
   });
   router.use('/dashboard', express.static(SCRIPT_DIR, { index: false, fallthrough: false, setHeaders: secure }));
+  router.use(fileErrors);
   return router;
 }

@@ -6,7 +6,7 @@ const REDACTED = 'redacted';
 const SECRET_NAME = /pass(word)?|secret|token|credential|signature|authori[sz]ation|api[-_]?key|^key$|^sig$/i;
 
 /** A URL's password and secret query parameters (e.g. a presigned S3 URL's X-Amz-Signature) replaced; other text as it is. */
-function redactUrl(text: string): string {
+export function redactUrl(text: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || !URL.canParse(text)) return text;
   const url = new URL(text);
   let changed = false;

@@ -1,10 +1,13 @@
 // GraphQL over WebSocket (graphql-ws): each operation passes the same gate, limits and validation rules as over HTTP.
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ApiSecurityConfig } from '../config.js';
 import type { ApiGraphql } from './apiGraphql.js';
+import { redactValue, resultForCaller } from './callerRedaction.js';
+import { operationRefusal } from './operationAccess.js';
+import type { ApiContext } from './requestGate.js';
 import { clientIp } from './clientIp.js';
 import { originAllowed } from './cors.js';
 
@@ -51,14 +54,17 @@ export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSe
           });
           const checked = checkDocument(api, payload.query);
           if (Array.isArray(checked)) return checked;
+          const refusal = operationRefusal(getOperationAST(checked.document, payload.operationName), contextValue.credentials, api.publicQueries);
+          if (refusal) return [refusal];
           return { schema: api.schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         } catch (error) {
           // The gate's own errors are coded; anything else is unexpected, and formatError logs and masks it.
           return [error instanceof GraphQLError ? error : new GraphQLError('unexpected error', { originalError: error as Error })];
         }
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, _payload, args, result) =>
+        resultForCaller(result.errors ? { ...result, errors: format(result.errors) } : result, (args.contextValue as ApiContext | undefined)?.credentials),
+      onError: (_ctx, _id, _payload, errors) => redactValue(format(errors)),
     },
     wsServer,
   );

@@ -13,8 +13,10 @@ export const SCORE_USAGE = `usage: corrembed score --dataset <manifest.json> [--
 
   --dataset      dataset manifest (items, tags, images in dataset order, categoryWeights)
   --embeddings   NumPy .npy matrix, float32 or float16, one row per manifest image (default: inline "embedding" arrays)
-  --options      JSON: tagWeighting, roundWeights, representative, includeSelf, roundSimilarity, correlation,
-                 queries, perCategory, bootstrap, retrieval, baselines (see README)
+  --options      JSON: preset, tagWeighting, roundWeights, weightRounding, tagIdentity, dropCategories,
+                 representative, includeSelf, roundSimilarity, correlation, queries, precision, perCategory,
+                 bootstrap, retrieval, baselines (see docs/metric.md; { "preset": "corrected" } turns every
+                 correction of the authors' notebook quirks on)
   --json         print one JSON object on stdout instead of the summary`;
 
 export async function scoreCommand(argv: string[]): Promise<void> {

@@ -1,20 +1,27 @@
 // Human-readable rendering of score and weight reports for the terminal.
 import type { CategoryWeightsResult } from '../metric/categoryWeights.js';
 import type { ScoreReport } from '../metric/corrEmbed.js';
+import type { QuirkNotice } from '../metric/quirkNotices.js';
+import { pythonRound } from '../metric/rounding.js';
 
 const f4 = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
 
 function describeOptions(report: ScoreReport): string {
   const o = report.options;
   const parts = [
-    o.tagWeighting === 'weighted' ? `weighted tags${o.roundWeights === null ? '' : ` (weights rounded to ${o.roundWeights})`}` : 'binary tags',
+    o.tagWeighting === 'weighted' ? `weighted tags${o.roundWeights === null ? '' : ` (weights rounded to ${o.roundWeights}, ${o.weightRounding === 'python' ? "Python's round" : 'half even'})`}` : 'binary tags',
+    o.tagIdentity === 'name' ? 'tags told apart by name' : 'tags told apart by category and name',
+    o.dropCategories.length === 0 ? 'no category dropped' : `dropping ${o.dropCategories.join(', ')}`,
     `${o.representative} image per item`,
     o.includeSelf ? 'own item included' : 'own item excluded',
     o.roundSimilarity === null ? 'similarity unrounded' : `similarity rounded to ${o.roundSimilarity}`,
     o.correlation,
+    `${report.precision} cosines`,
   ];
   return parts.join(', ');
 }
+
+const noticeLines = (notices: QuirkNotice[]): string[] => notices.map((n) => `  quirk       ${n.message}`);
 
 export function renderScoreSummary(report: ScoreReport): string {
   const lines = [
@@ -24,6 +31,7 @@ export function renderScoreSummary(report: ScoreReport): string {
     `  options     ${describeOptions(report)}`,
   ];
   if (report.itemsWithoutImages > 0) lines.push(`  note        ${report.itemsWithoutImages} items have no images and were left out`);
+  lines.push(...noticeLines(report.notices));
   if (report.perCategory) {
     lines.push('  per category');
     const entries = Object.entries(report.perCategory).sort((a, b) => (b[1] ?? -Infinity) - (a[1] ?? -Infinity));
@@ -47,6 +55,7 @@ export function renderWeightsSummary(result: CategoryWeightsResult): string {
   const width = Math.max(...entries.map(([c]) => c.length));
   return [
     `Category weights from ${result.usersUsed} recurring users (${result.ordersUsed} orders${result.ordersSkipped ? `, ${result.ordersSkipped} skipped` : ''})`,
-    ...entries.map(([c, w]) => `  ${c.padEnd(width)}  ${w.toFixed(2)}   (${result.distinctTags[c]} distinct tags)`),
+    ...entries.map(([c, w]) => `  ${c.padEnd(width)}  ${pythonRound(w, 2).toFixed(2)}   (${result.distinctTags[c]} distinct tags)`),
+    ...noticeLines(result.notices),
   ].join('\n');
 }

@@ -5,14 +5,18 @@ import { UserInputError } from '../errors.js';
 import { parseCsv } from '../io/csv.js';
 import { loadManifest } from '../io/datasetFiles.js';
 import { categoryWeightsFromOrders, DEFAULT_WEIGHT_OPTIONS, type Order } from '../metric/categoryWeights.js';
+import { OPTION_PRESETS } from '../metric/options.js';
 import { renderWeightsSummary } from './summary.js';
 
-export const WEIGHTS_USAGE = `usage: corrembed weights --orders <orders.csv> --dataset <manifest.json> [--min-orders 10] [--drop <category>]... [--ignore-unknown-items] [--json]
+export const WEIGHTS_USAGE = `usage: corrembed weights --orders <orders.csv> --dataset <manifest.json> [--min-orders 10] [--drop <category>]... [--none-tag merge|separate] [--preset notebook|corrected] [--ignore-unknown-items] [--json]
 
   --orders                CSV with a header row, then one order per line: user id, item id
   --dataset               dataset manifest whose items carry the tags
   --min-orders            users need more than this many orders to count (default 10, as the paper)
   --drop                  leave a category out (repeatable; the paper dropped Size, Fit, Shoe Size)
+  --none-tag              merge (default, the authors' code): a tag named "None" shares the bucket of orders whose
+                          item lacks the category; separate: the missing bucket is its own
+  --preset                notebook (default) or corrected (--none-tag separate); an explicit --none-tag wins
   --ignore-unknown-items  skip orders of items not in the dataset instead of failing
   --json                  print { "categoryWeights": {...}, ... } on stdout`;
 
@@ -32,6 +36,12 @@ async function readOrders(path: string): Promise<Order[]> {
   });
 }
 
+function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UserInputError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
 export async function weightsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -40,6 +50,8 @@ export async function weightsCommand(argv: string[]): Promise<void> {
       dataset: { type: 'string' },
       'min-orders': { type: 'string' },
       drop: { type: 'string', multiple: true },
+      'none-tag': { type: 'string' },
+      preset: { type: 'string' },
       'ignore-unknown-items': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -54,11 +66,14 @@ export async function weightsCommand(argv: string[]): Promise<void> {
   if (!values.orders || !values.dataset) throw new UserInputError('--orders <orders.csv> and --dataset <manifest.json> are required');
   const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
   if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('--min-orders must be a non-negative integer');
+  const preset = choice('--preset', values.preset, OPTION_PRESETS) ?? 'notebook';
+  const noneTag = choice('--none-tag', values['none-tag'], ['merge', 'separate'] as const) ?? (preset === 'corrected' ? 'separate' : DEFAULT_WEIGHT_OPTIONS.noneTag);
   const manifest = await loadManifest(values.dataset);
   const result = categoryWeightsFromOrders(manifest, await readOrders(values.orders), {
     minOrders,
     dropCategories: values.drop ?? [],
     ignoreUnknownItems: values['ignore-unknown-items'] === true,
+    noneTag,
   });
   console.log(values.json ? JSON.stringify(result) : renderWeightsSummary(result));
 }

@@ -5,6 +5,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { DeadClientPool } from './deadClientPool.js';
 import { startEmbeddedServer } from './embeddedServer.js';
 import { applyMigrations } from './migrations.js';
+import { refuseNulText } from './textGuard.js';
 import { describeDatabase, ensureDatabase, withDatabase } from './serverDatabase.js';
 
 export interface Database {
@@ -40,7 +41,7 @@ async function connect(url: string, embedded: boolean, log: (line: string) => vo
     await pool.end();
     throw error;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = refuseNulText(new PrismaClient({ adapter: new PrismaPg(pool) }));
   let closed: Promise<void> | undefined;
   const close = async () => {
     try {

@@ -1,16 +1,21 @@
 // One onnxruntime-node session (CPU unless configured) for an embedding model: inspected and test-run at load, then batched inference.
 import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
+import { inputSafety, type ModelCaps } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/preprocess.js';
 import { executionProviders } from './executionProviders.js';
 import { inputSignature } from './inputSignature.js';
 import type { ModelManifest } from './modelManifest.js';
-import { readOnnxFile } from './onnxFile.js';
+import { confineExternalData } from './externalData.js';
+import { checkEmbeddingWidth, checkLoadMemory, imagesPerRun, residentGrowth } from './modelCaps.js';
+import { checkOnnxSize, readOnnxFile } from './onnxFile.js';
 
 export interface EmbeddingModelOptions {
   /** onnxruntime intra-op threads; 0 or omitted lets onnxruntime choose (one per physical core). */
   threads?: number;
+  /** What the model may demand; default: this process's settings (CORREMBED_MAX_EMBEDDING_DIM, ...). */
+  caps?: ModelCaps;
 }
 
 /** Batch size of the test run made at load (the check that the output is one vector per image). */
@@ -66,6 +71,14 @@ async function probeDim(model: string, graph: Graph, count: number): Promise<num
   return dim;
 }
 
+/** Floats per image the graph declares for an output (its dimensions after the batch; 0 when any is dynamic). */
+function declaredWidth(session: ort.InferenceSession, outputName: string): number {
+  const output = session.outputMetadata.find((o) => o.name === outputName);
+  if (!output?.isTensor) return 0;
+  const rest = output.shape.slice(1);
+  return rest.every((d) => typeof d === 'number' && d > 0) ? (rest as number[]).reduce((a, b) => a * b, 1) : 0;
+}
+
 export class EmbeddingModel {
   private closed = false;
 
@@ -82,43 +95,64 @@ export class EmbeddingModel {
     /** sha256 of the recipe and layout (see imaging/recipe.ts). */
     readonly preprocessHash: string,
     readonly recipe: PreprocessRecipe,
-    /** Images per run when the graph has a fixed batch size, else null (any count in one run). */
+    /** Images per run when the graph has a fixed batch size, else null (any count up to runLimit in one run). */
     private readonly fixedBatch: number | null,
+    /** Most images one run holds within CORREMBED_MAX_MODEL_BATCH_BYTES (measured at load). */
+    readonly runLimit: number,
   ) {
     this.inputName = graph.inputName;
     this.outputName = graph.outputName;
     this.layout = graph.layout;
   }
 
-  /** Loads the model (size and ModelProto structure checked first, see onnxFile.ts), checks its input against the recipe and test-runs it to check the output; refusals are UserInputErrors. */
+  /**
+   * Loads the model (size and ModelProto structure checked first, see onnxFile.ts; external data confined to the
+   * model's folder, see externalData.ts), checks its input against the recipe and test-runs it to check the output,
+   * measuring it against the caps (modelCaps.ts); refusals are UserInputErrors.
+   */
   static async load(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
     const { name, preprocess: recipe } = manifest;
+    const caps = options.caps ?? inputSafety().modelCaps;
     const bytes = await readOnnxFile(manifest.file, name);
+    const external = await confineExternalData(manifest.file, bytes, name);
+    checkOnnxSize(bytes.length + external.bytes, name, `${manifest.file} with its external data`);
     const providers = executionProviders();
     let session: ort.InferenceSession;
+    let loadBytes: number;
     try {
-      session = await ort.InferenceSession.create(bytes, {
+      ({ value: session, bytes: loadBytes } = await residentGrowth(() => ort.InferenceSession.create(bytes, {
         executionProviders: providers,
         intraOpNumThreads: options.threads ?? 0,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
-        // Spinning pool threads would steal the cores that decode the next batch.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
+        extra: {
+          session: {
+            // Spinning pool threads would steal the cores that decode the next batch.
+            intra_op: { allow_spinning: '0' },
+            // Loaded from bytes, external data would otherwise be looked up in the working folder.
+            model_external_initializers_file_folder_path: external.folder,
+          },
+        },
+      })));
     } catch (error) {
       throw new UserInputError(`model ${name}: not a loadable ONNX model (${firstLine(error)})`);
     }
     try {
+      checkLoadMemory(name, loadBytes, caps);
       const input = inputSignature(name, session, recipe.crop);
       const outputName = manifest.output ?? session.outputNames[0];
       if (!session.outputNames.includes(outputName)) {
         throw new UserInputError(`model ${name}: no output '${outputName}' (outputs: ${session.outputNames.join(', ')})`);
       }
+      checkEmbeddingWidth(name, declaredWidth(session, outputName), caps);
       const graph: Graph = { session, inputName: input.name, outputName, layout: input.layout, crop: recipe.crop };
-      const dim = await probeDim(name, graph, input.fixedBatch ?? PROBE_BATCH);
+      const probed = input.fixedBatch ?? PROBE_BATCH;
+      const probe = await residentGrowth(() => probeDim(name, graph, probed));
+      checkEmbeddingWidth(name, probe.value, caps);
+      const runLimit = imagesPerRun(name, probe.bytes, probed, input.fixedBatch, caps);
       const onnxHash = createHash('sha256').update(bytes).digest('hex');
-      return new EmbeddingModel(name, graph, dim, onnxHash, preprocessHash(recipe, input.layout), recipe, input.fixedBatch);
+      return new EmbeddingModel(name, graph, probe.value, onnxHash, preprocessHash(recipe, input.layout), recipe, input.fixedBatch, runLimit);
     } catch (error) {
       await session.release();
       throw error;
@@ -142,17 +176,17 @@ export class EmbeddingModel {
       throw new RangeError(`model ${this.name}: a batch of ${count} images needs ${count * size} floats, got ${batch.length}`);
     }
     const out = new Float32Array(count * this.dim);
-    const step = this.fixedBatch ?? Math.max(count, 1);
+    const step = this.fixedBatch ?? Math.min(Math.max(count, 1), this.runLimit);
     for (let first = 0; first < count; first += step) {
       const n = Math.min(step, count - first);
       let chunk = batch.subarray(first * size, (first + n) * size);
-      if (n < step) {
+      if (this.fixedBatch !== null && n < step) {
         // A fixed-batch graph gets the last images padded with zeros; the padding's vectors are dropped.
         const padded = new Float32Array(step * size);
         padded.set(chunk);
         chunk = padded;
       }
-      const output = await runGraph(this.graph, chunk, step);
+      const output = await runGraph(this.graph, chunk, this.fixedBatch ?? n);
       out.set((output.data as Float32Array).subarray(0, n * this.dim), first * this.dim);
     }
     return out;

@@ -21,7 +21,7 @@ const IR_VERSION = 1;
 const GRAPH = 7;
 
 /** Reads a protobuf varint at `offset`: its value (exact below 2^53) and the offset after it, or null when malformed. */
-function varint(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
+export function varint(bytes: Uint8Array, offset: number): { value: number; next: number } | null {
   let value = 0;
   for (let i = 0; i < 10 && offset + i < bytes.length; i++) {
     const byte = bytes[offset + i];
@@ -72,7 +72,7 @@ export function modelProtoProblem(bytes: Uint8Array): string | null {
 }
 
 /** Whether the bytes are an onnxruntime ORT-format model (a FlatBuffer with file identifier "ORTM"), which onnxruntime checks itself. */
-function isOrtFormat(bytes: Uint8Array): boolean {
+export function isOrtFormat(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'ORTM';
 }
 

@@ -3,6 +3,7 @@
 /** ONNX TensorProto.DataType codes used here. */
 export const ONNX_FLOAT = 1;
 export const ONNX_FLOAT16 = 10;
+export const ONNX_INT64 = 7;
 export const ONNX_DOUBLE = 11;
 
 export type Dim = number | string;
@@ -30,8 +31,13 @@ export interface GraphNode {
 export interface Initializer {
   name: string;
   dims: number[];
-  /** float32 or float64 values (the tensor's element type follows the array). */
-  floats: Float32Array | Float64Array;
+  /** float32, float64 or int64 (shapes, repeats) values: the tensor's element type follows the array. */
+  floats: Float32Array | Float64Array | BigInt64Array;
+  /**
+   * A file beside the model holding the values (ONNX external data, as exporters write weights over 2 GB); the
+   * caller writes the values there. Unset: the values are in the model.
+   */
+  externalLocation?: string;
 }
 
 export interface GraphSpec {
@@ -128,8 +134,13 @@ function writeAttribute(w: ProtoWriter, a: NodeAttribute): void {
 
 function writeInitializer(w: ProtoWriter, init: Initializer): void {
   for (const d of init.dims) w.int(1, d);
-  w.int(2, init.floats instanceof Float64Array ? ONNX_DOUBLE : ONNX_FLOAT);
+  w.int(2, init.floats instanceof Float64Array ? ONNX_DOUBLE : init.floats instanceof BigInt64Array ? ONNX_INT64 : ONNX_FLOAT);
   w.string(8, init.name);
+  if (init.externalLocation !== undefined) {
+    // external_data: [{ key: "location", value }], data_location: EXTERNAL
+    w.message(13, (entry) => entry.string(1, 'location').string(2, init.externalLocation!)).int(14, 1);
+    return;
+  }
   const raw = new Uint8Array(init.floats.buffer, init.floats.byteOffset, init.floats.byteLength);
   w.bytesField(9, raw);
 }

@@ -1,6 +1,7 @@
 // Category weights from behaviour: 1 - mean normalised entropy of each category's tags over recurring users' orders.
 import { UserInputError } from '../errors.js';
 import type { DatasetManifest } from './dataset.js';
+import { weightNotices, type QuirkNotice } from './quirkNotices.js';
 
 export interface Order {
   user: string;
@@ -14,20 +15,32 @@ export interface WeightOptions {
   dropCategories: string[];
   /** Skip orders of items the dataset does not have instead of failing. */
   ignoreUnknownItems: boolean;
+  /**
+   * 'merge' (the notebook): a real tag named "None" is the same bucket as "the item lacks the category", and the
+   * entropy is normalised by ln of the number of buckets; 'separate': the missing bucket is its own, ln(K + 1).
+   */
+  noneTag: NoneTag;
 }
+
+export type NoneTag = 'merge' | 'separate';
+
+/** The name the notebook gives the bucket of orders whose item lacks the category. */
+export const MISSING_BUCKET = 'None';
 
 export interface CategoryWeightsResult {
   categoryWeights: Record<string, number>;
   usersUsed: number;
   ordersUsed: number;
   ordersSkipped: number;
-  /** Distinct tags per category (K_c); entropies are normalised by ln(K_c + 1). */
+  /** Distinct tags per category (K_c); entropies are normalised by ln of the buckets (K_c + 1, or K_c when one is "None" and merged). */
   distinctTags: Record<string, number>;
+  /** What the notebook's quirks changed on this data, and how to turn each correction on. */
+  notices: QuirkNotice[];
 }
 
-export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minOrders: 10, dropCategories: [], ignoreUnknownItems: false };
+export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minOrders: 10, dropCategories: [], ignoreUnknownItems: false, noneTag: 'merge' };
 
-/** Computes w_c = 1 - mean_u(H_u(c) / ln(K_c + 1)) as METRIC.md describes. */
+/** Computes w_c = 1 - mean_u(H_u(c) / ln(buckets_c)) as docs/metric.md describes (Tag_Weighting_Calc.ipynb). */
 export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
   const dropped = new Set(options.dropCategories);
   const tagsByCategory = new Map<string, Set<string>>();
@@ -62,6 +75,13 @@ export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Ord
     else ordersByUser.set(order.user, [order.item]);
   });
 
+  const merge = options.noneTag === 'merge';
+  const missing = merge ? MISSING_BUCKET : '\u0000missing';
+  const buckets = new Map(categories.map((c) => [c, tagsByCategory.get(c)!.size + (merge && tagsByCategory.get(c)!.has(MISSING_BUCKET) ? 0 : 1)]));
+  const unweighable = categories.find((c) => buckets.get(c)! < 2);
+  if (unweighable !== undefined) {
+    throw new UserInputError(`weights: category "${unweighable}" has only the tag "None", which the notebook's weighting merges with "no tag": its entropy cannot be normalised (use --none-tag separate or --drop "${unweighable}")`);
+  }
   const recurring = [...ordersByUser.values()].filter((items) => items.length > options.minOrders);
   if (recurring.length === 0) {
     throw new UserInputError(`weights: no user has more than ${options.minOrders} orders (lower --min-orders to include more users)`);
@@ -71,7 +91,7 @@ export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Ord
     for (const category of categories) {
       const counts = new Map<string, number>();
       for (const item of items) {
-        const names = itemTags.get(item)!.get(category) ?? ['\u0000None'];
+        const names = itemTags.get(item)!.get(category) ?? [missing];
         for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
       }
       let entropy = 0;
@@ -79,14 +99,16 @@ export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Ord
         const p = count / items.length;
         entropy -= p * Math.log(p);
       }
-      entropySums.set(category, entropySums.get(category)! + entropy / Math.log(tagsByCategory.get(category)!.size + 1));
+      entropySums.set(category, entropySums.get(category)! + entropy / Math.log(buckets.get(category)!));
     }
   }
+  const categoryWeights = Object.fromEntries(categories.map((c) => [c, 1 - entropySums.get(c)! / recurring.length]));
   return {
-    categoryWeights: Object.fromEntries(categories.map((c) => [c, 1 - entropySums.get(c)! / recurring.length])),
+    categoryWeights,
     usersUsed: recurring.length,
     ordersUsed: recurring.reduce((n, items) => n + items.length, 0),
     ordersSkipped,
     distinctTags: Object.fromEntries(categories.map((c) => [c, tagsByCategory.get(c)!.size])),
+    notices: weightNotices(categories.filter((c) => merge && tagsByCategory.get(c)!.has(MISSING_BUCKET)), categoryWeights),
   };
 }

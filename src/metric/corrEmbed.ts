@@ -7,6 +7,7 @@ import type { EmbeddingMatrix } from './embeddings.js';
 import { hasCoarseRounding, type MetricOptions, type ScoreOptions } from './options.js';
 import { prepareDataset, type Precision, type PreparedDataset } from './prepared.js';
 import { selectQueries } from './querySelection.js';
+import { scoreNotices, type QuirkNotice } from './quirkNotices.js';
 import { runScorePass } from './parallelScoring.js';
 import { summariseRetrieval, type RetrievalSummary } from './retrieval.js';
 import type { PassOptions, PassResult, ProgressListener } from './scorePass.js';
@@ -34,6 +35,8 @@ export interface ScoreReport {
   dim: number;
   /** The arithmetic the similarities were computed in (see the `precision` option). */
   precision: Precision;
+  /** What the authors' notebook quirks changed on this dataset, each naming the option that corrects it. */
+  notices: QuirkNotice[];
   options: ScoreOptions;
   seconds: number;
 }
@@ -186,6 +189,7 @@ export async function scoreCorrEmbed(
     itemsWithoutImages: data.itemsWithoutImages,
     dim: data.dim,
     precision,
+    notices: scoreNotices(manifest, data.itemIds, options),
     options,
     seconds: (performance.now() - started) / 1000,
   };

@@ -49,8 +49,9 @@ function parseWeights(v: unknown): Record<string, number> {
   if (v === undefined) return {};
   if (!isObject(v)) fail('"categoryWeights" must be an object of category -> weight');
   for (const [category, w] of Object.entries(v)) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1) {
-      fail(`category weight of "${category}" must be a number in [0, 1] (got ${JSON.stringify(w)})`);
+    // Any finite number: `corrembed weights` gives 1 - mean normalised entropy, below 0 when items carry several tags of a category.
+    if (typeof w !== 'number' || !Number.isFinite(w)) {
+      fail(`category weight of "${category}" must be a finite number (got ${JSON.stringify(w)})`);
     }
   }
   // fromEntries defines own properties, so even a category called "__proto__" keeps its weight.

@@ -4,12 +4,31 @@ import { UserInputError } from '../errors.js';
 export const TAG_WEIGHTINGS = ['weighted', 'binary'] as const;
 export const REPRESENTATIVES = ['first', 'nearest', 'mean'] as const;
 export const CORRELATIONS = ['pearson', 'spearman'] as const;
-export const PRECISIONS = ['auto', 'float32', 'float64'] as const;
+/** 'torch': float32 cosines as torch.nn.functional.cosine_similarity computes them (the authors' notebooks). */
+export const PRECISIONS = ['auto', 'float32', 'float64', 'torch'] as const;
+/** How a tag is told apart from another: by its name alone (the notebooks' vocabulary) or by category and name. */
+export const TAG_IDENTITIES = ['name', 'category'] as const;
+/** 'python': round(w, digits) on the binary double (the notebooks); 'halfEven': half to even on w * 10^digits (numpy.round). */
+export const WEIGHT_ROUNDINGS = ['python', 'halfEven'] as const;
+/** 'notebook': every default as the authors' notebooks compute it; 'corrected': each notebook quirk's correction. */
+export const OPTION_PRESETS = ['notebook', 'corrected'] as const;
+/** The engine's own seeded sampler, or the rows pandas' `DataFrame.sample(n, random_state=seed)` picks. */
+export const QUERY_SAMPLERS = ['sfc32', 'pandas'] as const;
 export type TagWeighting = (typeof TAG_WEIGHTINGS)[number];
 export type Representative = (typeof REPRESENTATIVES)[number];
 export type Correlation = (typeof CORRELATIONS)[number];
-export type QuerySelection = 'all' | string[] | { sample: number; seed: number };
 export type PrecisionOption = (typeof PRECISIONS)[number];
+export type TagIdentity = (typeof TAG_IDENTITIES)[number];
+export type WeightRounding = (typeof WEIGHT_ROUNDINGS)[number];
+export type OptionPreset = (typeof OPTION_PRESETS)[number];
+export type QuerySampler = (typeof QUERY_SAMPLERS)[number];
+/** A seeded sample of images. */
+export interface QuerySample {
+  sample: number;
+  seed: number;
+  sampler: QuerySampler;
+}
+export type QuerySelection = 'all' | string[] | QuerySample;
 
 export interface BootstrapOptions {
   resamples: number;
@@ -28,6 +47,10 @@ export interface BaselineOptions {
 export interface MetricOptions {
   tagWeighting: TagWeighting;
   roundWeights: number | null;
+  weightRounding: WeightRounding;
+  tagIdentity: TagIdentity;
+  /** Categories whose tags are left out of the tag vectors (the notebooks drop Size, brand, Fit and Shoe Size). */
+  dropCategories: string[];
   representative: Representative;
   includeSelf: boolean;
   roundSimilarity: number | null;
@@ -39,6 +62,8 @@ export interface MetricOptions {
 
 /** Metric options plus the extras computed from the same pass. */
 export interface ScoreOptions extends MetricOptions {
+  /** The preset the other options started from (explicit options override it). */
+  preset: OptionPreset;
   perCategory: boolean;
   bootstrap: BootstrapOptions | null;
   retrieval: RetrievalOptions | null;
@@ -52,9 +77,16 @@ export function hasCoarseRounding(options: Pick<MetricOptions, 'roundSimilarity'
   return options.roundSimilarity !== null && options.roundSimilarity <= 3;
 }
 
+/** The categories the authors' scoring notebooks drop before building tag vectors (IGNORE_CATEGORIES). */
+export const NOTEBOOK_DROPPED_CATEGORIES: readonly string[] = Object.freeze(['Size', 'brand', 'Fit', 'Shoe Size']);
+
 export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
+  preset: 'notebook',
   tagWeighting: 'weighted',
   roundWeights: 2,
+  weightRounding: 'python',
+  tagIdentity: 'name',
+  dropCategories: [...NOTEBOOK_DROPPED_CATEGORIES],
   representative: 'first',
   includeSelf: true,
   roundSimilarity: 4,
@@ -66,6 +98,19 @@ export const DEFAULT_OPTIONS: Readonly<ScoreOptions> = Object.freeze({
   retrieval: { k: [1, 5, 10] },
   baselines: null,
 });
+
+/** What the 'corrected' preset changes: each notebook quirk switched to its correction. */
+const CORRECTED: Readonly<Pick<ScoreOptions, 'weightRounding' | 'tagIdentity' | 'dropCategories'>> = Object.freeze({
+  weightRounding: 'halfEven',
+  tagIdentity: 'category',
+  dropCategories: [],
+});
+
+/** The defaults a preset starts from. */
+export function presetDefaults(preset: OptionPreset): ScoreOptions {
+  const base = preset === 'corrected' ? { ...DEFAULT_OPTIONS, ...CORRECTED, preset } : DEFAULT_OPTIONS;
+  return { ...base, dropCategories: [...base.dropCategories] };
+}
 
 const KNOWN_KEYS = new Set(Object.keys(DEFAULT_OPTIONS));
 
@@ -116,10 +161,21 @@ function parseQueries(value: unknown): QuerySelection {
     return value as string[];
   }
   if (typeof value === 'object' && value !== null) {
-    const o = plainObject('queries', value, ['sample', 'seed']);
-    return { sample: integerIn('queries.sample', o.sample, 1), seed: integerIn('queries.seed', o.seed ?? 0, 0, 2 ** 32 - 1) };
+    const o = plainObject('queries', value, ['sample', 'seed', 'sampler']);
+    return {
+      sample: integerIn('queries.sample', o.sample, 1),
+      seed: integerIn('queries.seed', o.seed ?? 0, 0, 2 ** 32 - 1),
+      sampler: o.sampler === undefined ? 'sfc32' : oneOf('queries.sampler', o.sampler, QUERY_SAMPLERS),
+    };
   }
-  return fail('"queries" must be "all", a list of image ids, or { "sample": n, "seed": s }');
+  return fail('"queries" must be "all", a list of image ids, or { "sample": n, "seed": s, "sampler": "sfc32" | "pandas" }');
+}
+
+function parseCategoryList(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+    fail('"dropCategories" must be a list of category names (non-empty strings)');
+  }
+  return [...new Set(value as string[])];
 }
 
 function parseBootstrap(value: unknown): BootstrapOptions | null {
@@ -151,16 +207,21 @@ function parseBaselines(value: unknown): BaselineOptions | null {
 
 /** Validates user options (e.g. an options.json file) and fills in the defaults. */
 export function parseScoreOptions(input: unknown): ScoreOptions {
-  if (input === undefined || input === null) return { ...DEFAULT_OPTIONS };
+  if (input === undefined || input === null) return presetDefaults(DEFAULT_OPTIONS.preset);
   if (typeof input !== 'object' || Array.isArray(input)) fail('must be a JSON object');
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!KNOWN_KEYS.has(key)) fail(`unknown option "${key}" (known: ${[...KNOWN_KEYS].join(', ')})`);
   }
   const has = (k: string): boolean => raw[k] !== undefined;
+  const defaults = presetDefaults(has('preset') ? oneOf('preset', raw.preset, OPTION_PRESETS) : DEFAULT_OPTIONS.preset);
   return {
-    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, TAG_WEIGHTINGS) : DEFAULT_OPTIONS.tagWeighting,
-    roundWeights: has('roundWeights') ? digitsOrNull('roundWeights', raw.roundWeights) : DEFAULT_OPTIONS.roundWeights,
+    preset: defaults.preset,
+    tagWeighting: has('tagWeighting') ? oneOf('tagWeighting', raw.tagWeighting, TAG_WEIGHTINGS) : defaults.tagWeighting,
+    roundWeights: has('roundWeights') ? digitsOrNull('roundWeights', raw.roundWeights) : defaults.roundWeights,
+    weightRounding: has('weightRounding') ? oneOf('weightRounding', raw.weightRounding, WEIGHT_ROUNDINGS) : defaults.weightRounding,
+    tagIdentity: has('tagIdentity') ? oneOf('tagIdentity', raw.tagIdentity, TAG_IDENTITIES) : defaults.tagIdentity,
+    dropCategories: has('dropCategories') ? parseCategoryList(raw.dropCategories) : defaults.dropCategories,
     representative: has('representative') ? oneOf('representative', raw.representative, REPRESENTATIVES) : DEFAULT_OPTIONS.representative,
     includeSelf: has('includeSelf') ? boolean('includeSelf', raw.includeSelf) : DEFAULT_OPTIONS.includeSelf,
     roundSimilarity: has('roundSimilarity') ? digitsOrNull('roundSimilarity', raw.roundSimilarity) : DEFAULT_OPTIONS.roundSimilarity,

@@ -1,6 +1,7 @@
-// Resolves the `queries` option to image indices: all images, an explicit id list, or a seeded sample.
+// Resolves the `queries` option to image indices: all images, an explicit id list, or a seeded sample (ours or pandas').
 import { UserInputError } from '../errors.js';
 import type { QuerySelection } from './options.js';
+import { pandasSampleIndices } from './pandasSample.js';
 import { createRng, sampleIndices } from './random.js';
 
 export function selectQueries(selection: QuerySelection, imageIds: string[]): Int32Array {
@@ -20,5 +21,6 @@ export function selectQueries(selection: QuerySelection, imageIds: string[]): In
   if (selection.sample > N) {
     throw new UserInputError(`options: queries.sample is ${selection.sample} but the dataset has only ${N} images`);
   }
+  if (selection.sampler === 'pandas') return pandasSampleIndices(N, selection.sample, selection.seed);
   return sampleIndices(N, selection.sample, createRng(selection.seed));
 }

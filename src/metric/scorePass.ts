@@ -9,7 +9,7 @@ import { representativePlan } from './representatives.js';
 import { RetrievalAccumulator, type RetrievalState } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
 
-export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights' | 'precision'> {
+export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights' | 'weightRounding' | 'tagIdentity' | 'dropCategories' | 'precision'> {
   perCategory: boolean;
   retrievalK: number[] | null;
   /** Queries per similarity block (default: sized from the target count). */

@@ -37,9 +37,8 @@ export class TagSimilarity {
   /** Per category: buffers for the multi-tag case (single-tag categories point into the postings instead). */
   private readonly ownIndices: Int32Array[];
   private readonly ownValues: Float64Array[];
-  /** The native addon, when loaded and allowed, and each tag's squared weight for it. */
+  /** The native addon, when loaded and allowed and every tag slot holds one value (its square is the addon's weight). */
   private readonly native: BlasGemm | null;
-  private readonly tagWeight2: Float64Array;
 
   constructor(
     private readonly tags: TagIndex,
@@ -50,7 +49,7 @@ export class TagSimilarity {
     this.x = new Float64Array(itemCount);
     this.dot = new Float64Array(itemCount);
     this.counts = new Float64Array(itemCount);
-    this.inverseNorm = tags.itemNorm.map((n) => (n === 0 ? 0 : 1 / n));
+    this.inverseNorm = tags.vectors.itemNorm.map((n) => (n === 0 ? 0 : 1 / n));
     this.inverseSqrtCount = Float64Array.from(tags.itemCategoryCount, (k) => (k === 0 ? 0 : 1 / Math.sqrt(k)));
     const C = tags.categories.length;
     this.ownIndices = tags.categories.map(() => new Int32Array(itemCount));
@@ -69,8 +68,7 @@ export class TagSimilarity {
       }
       this.tagStats.set([sum, sumSq, min, max], t * 4);
     });
-    this.native = nativeBlasAllowed() ? loadBlasGemm().gemm : null;
-    this.tagWeight2 = Float64Array.from(tags.tagCategory, (c) => tags.categoryWeight[c] ** 2);
+    this.native = tags.vectors.slotWeight2 && nativeBlasAllowed() ? loadBlasGemm().gemm : null;
     this.categories = tags.categories.map((_, c) => ({
       indices: this.ownIndices[c],
       values: this.ownValues[c],
@@ -84,13 +82,12 @@ export class TagSimilarity {
   /** Fills `x` (dense, every item) and, when enabled, `categories` (sparse, pair set only) for query item u. */
   compute(u: number): void {
     const { tags, dot, x, itemCount } = this;
-    const { itemTagOffsets, itemTags, tagCategory, categoryWeight, postingOffsets, postings } = tags;
+    const { itemSlotOffsets, itemSlots, itemSlotValues, postingOffsets, postings, postingValues } = tags.vectors;
     // `dot` is all zeros between calls: the pass that turns it into cosines also clears it.
-    for (let p = itemTagOffsets[u]; p < itemTagOffsets[u + 1]; p++) {
-      const t = itemTags[p];
-      const w2 = categoryWeight[tagCategory[t]] ** 2;
-      if (w2 === 0) continue;
-      for (let q = postingOffsets[t]; q < postingOffsets[t + 1]; q++) dot[postings[q]] += w2;
+    for (let p = itemSlotOffsets[u]; p < itemSlotOffsets[u + 1]; p++) {
+      const s = itemSlots[p];
+      const value = itemSlotValues[p];
+      for (let q = postingOffsets[s]; q < postingOffsets[s + 1]; q++) dot[postings[q]] += value * postingValues[q];
     }
     const inverseNorm = this.inverseNorm;
     const inverseNormU = inverseNorm[u];
@@ -105,12 +102,12 @@ export class TagSimilarity {
    * compute(u) without categories, fused with the x side of u's Pearson sums over the pair set (all items but
    * `skip`): values_o = x_o - x_first (0 at skip), and out = [sum, sum of squares, 1 when x is constant there]. One
    * native call, 3 to 4 times the TypeScript passes (the same x and values; sums but for their last bits); false, doing
-   * nothing, without the native addon.
+   * nothing, without the native addon or when a tag slot holds different values on different items.
    */
   computeSide(u: number, skip: number, values: Float64Array, out: Float64Array): boolean {
     if (!this.native || this.perCategory || this.itemCount < 2) return false;
-    const { tags } = this;
-    this.native.tagSide(tags.itemTagOffsets, tags.itemTags, this.tagWeight2, tags.postingOffsets, tags.postings, this.inverseNorm, u, skip, this.dot, this.x, values, out);
+    const v = this.tags.vectors;
+    this.native.tagSide(v.itemSlotOffsets, v.itemSlots, v.slotWeight2!, v.postingOffsets, v.postings, this.inverseNorm, u, skip, this.dot, this.x, values, out);
     return true;
   }
 

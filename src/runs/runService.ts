@@ -323,6 +323,7 @@ export class RunService {
             retrieval: report.retrieval ? JSON.parse(JSON.stringify(report.retrieval)) : undefined,
             baselines: report.baselines ? JSON.parse(JSON.stringify(report.baselines)) : undefined,
             failedImages,
+            notices: JSON.parse(JSON.stringify(report.notices)),
           },
         }),
     });

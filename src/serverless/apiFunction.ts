@@ -10,11 +10,12 @@ import { notifyTransport } from '../runs/pgEventBus.js';
 import { RunEvents } from '../runs/runEvents.js';
 import { RunService } from '../runs/runService.js';
 import { functionRuntime } from './functionRuntime.js';
+import { credentialFreeLog } from '../api/callerRedaction.js';
 
 const { startServerAndCreateLambdaHandler, handlers } = awsLambda;
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-const log = (line: string): void => console.error(`[corrembed] ${line}`);
+const log = credentialFreeLog((line: string): void => console.error(`[corrembed] ${line}`));
 
 let handler: Promise<Handler> | null = null;
 

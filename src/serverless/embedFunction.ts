@@ -1,5 +1,7 @@
 // The embed function's work: a batch of image references and a model reference -> vectors written to the cache.
 import { availableParallelism } from 'node:os';
+import { confineManifestPath } from '../catalog/manifestRoots.js';
+import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { computeEmbeddings, storeEmbeddings } from '../runs/embedTask.js';
 import type { EmbedResult, EmbedTask } from '../runs/executor.js';
@@ -24,9 +26,21 @@ export function parseEmbedTask(event: unknown): EmbedTask {
   return task as EmbedTask;
 }
 
+/**
+ * The task's model file and image folder must lie under CORREMBED_DATA_ROOTS, as a manifest named through the API
+ * must: whoever can invoke the function (or reach the GPU pool) must not make it read other files. Images are then
+ * confined to the folder (imaging/imageSource.ts), external data to the model's folder (inference/externalData.ts).
+ */
+export async function confineEmbedTask(task: EmbedTask): Promise<EmbedTask> {
+  const roots = inputSafety().manifestRoots;
+  await confineManifestPath(task.model.onnxPath, roots, 'embed task: model file');
+  await confineManifestPath(task.baseDir, roots, 'embed task: image folder');
+  return task;
+}
+
 export async function handleEmbed(event: unknown): Promise<InvocationAnswer<EmbedResult>> {
   return answer(async () => {
-    const task = parseEmbedTask(event);
+    const task = await confineEmbedTask(parseEmbedTask(event));
     const { cache } = await functionRuntime();
     return storeEmbeddings(cache, task.model, await computeEmbeddings(task, availableParallelism()));
   });

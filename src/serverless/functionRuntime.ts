@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type PlatformConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { resolveDatabaseUrl } from '../db/databaseSecret.js';
 import { EmbeddingCache } from '../embedding/embeddingCache.js';
+import { credentialFreeLog } from '../api/callerRedaction.js';
 
 export interface FunctionRuntime {
   config: PlatformConfig;
@@ -14,7 +15,7 @@ export interface FunctionRuntime {
   cache: EmbeddingCache;
 }
 
-const log = (line: string): void => console.error(`[corrembed] ${line}`);
+const log = credentialFreeLog((line: string): void => console.error(`[corrembed] ${line}`));
 
 /** A container serves one invocation at a time: two connections, so a thousand containers stay within a server's limits. */
 const FUNCTION_POOL_SIZE = 2;

@@ -1,6 +1,9 @@
 # Independent, deliberately naive Python/NumPy reference of the CorrEmbed score, used to cross-check the TypeScript engine (test/crossCheck.test.ts).
 """
-Written only from shared/METRIC.md and the CLI contract; it does not look at src/.
+Written only from the metric's definition (docs/metric.md) and the CLI contract; it does not look at src/. It computes
+the corrected definition (docs/metric.md, preset "corrected"): tags told apart by category and name, weights rounded
+half to even, no category dropped. On datasets without shared tag names, rounding ties or dropped categories (such as
+make_dataset.py's) that equals the notebook defaults; test/reference/notebook_reference.py is the notebook side.
 
 Usage:
   python3 test/reference/corrembed_reference.py --dataset manifest.json [--embeddings e.npy] [--options options.json]
@@ -30,6 +33,9 @@ DEFAULTS = {
     "includeSelf": True,
     "roundSimilarity": 4,
     "roundWeights": 2,
+    "weightRounding": "python",
+    "tagIdentity": "name",
+    "dropCategories": ["Size", "brand", "Fit", "Shoe Size"],
     "correlation": "pearson",
     "queries": "all",
     "perCategory": True,
@@ -139,9 +145,11 @@ def correlate(x, y, method):
     fail("unknown correlation %r" % method)
 
 
-def round_or_not(value, digits):
+def round_or_not(value, digits, rule="halfEven"):
     if digits is None:
         return float(value)
+    if rule == "python":
+        return round(float(value), int(digits))  # the decimal nearest the binary value
     return float(np.round(np.float64(value), int(digits)))  # numpy: round half to even
 
 
@@ -150,6 +158,8 @@ def round_or_not(value, digits):
 
 def resolve_options(options):
     opts = dict(DEFAULTS)
+    if (options or {}).get("preset") == "corrected":
+        opts.update({"weightRounding": "halfEven", "tagIdentity": "category", "dropCategories": []})
     opts.update(options or {})
     if opts["tagWeighting"] not in ("weighted", "binary"):
         fail("tagWeighting must be weighted or binary")
@@ -184,6 +194,8 @@ def select_queries(images, queries):
 def score(manifest_items, images, weights, item_index, emb, options):
     opts = resolve_options(options)
     n_items = len(manifest_items)
+    dropped = set(opts["dropCategories"])
+    manifest_items = [dict(it, tags=[t for t in it.get("tags") or [] if t["category"] not in dropped]) for it in manifest_items]
 
     # Tag vocabulary: distinct (category, name) over all items, in first-seen order.
     vocab = []
@@ -204,14 +216,25 @@ def score(manifest_items, images, weights, item_index, emb, options):
         w = weights.get(category)
         if w is None:
             return 1.0
-        return round_or_not(float(w), opts["roundWeights"])
+        return round_or_not(float(w), opts["roundWeights"], opts["weightRounding"])
 
-    # Full tag vectors (multi-hot; a tag listed twice on an item is still one tag).
+    # Per-category tag vectors (multi-hot; a tag listed twice on an item is still one tag).
     T = np.zeros((n_items, len(vocab)), dtype=np.float64)
     for o, it in enumerate(manifest_items):
         for tag in it.get("tags") or []:
             key = (tag["category"], tag["name"])
             T[o, vocab_pos[key]] = tag_value(tag["category"])
+    # The overall tag vectors: by name alone (a name shared by categories is one entry, the value written last
+    # wins) or by (category, name), as tagIdentity says.
+    by_name = opts["tagIdentity"] == "name"
+    full_pos = {}
+    for it in manifest_items:
+        for tag in it.get("tags") or []:
+            full_pos.setdefault(tag["name"] if by_name else (tag["category"], tag["name"]), len(full_pos))
+    T_full = np.zeros((n_items, len(full_pos)), dtype=np.float64)
+    for o, it in enumerate(manifest_items):
+        for tag in it.get("tags") or []:
+            T_full[o, full_pos[tag["name"] if by_name else (tag["category"], tag["name"])]] = tag_value(tag["category"])
     cat_cols = {c: [j for j, key in enumerate(vocab) if key[0] == c] for c in categories}
 
     # Images of each item, in dataset order.
@@ -223,7 +246,7 @@ def score(manifest_items, images, weights, item_index, emb, options):
     query_idx = select_queries(images, opts["queries"])
 
     # Tag cosine between every pair of items: full vectors, and restricted to each category's columns.
-    X = cosine_matrix(T)
+    X = cosine_matrix(T_full)
     Xc = {c: cosine_matrix(T[:, cat_cols[c]]) for c in categories}
     # Embedding cosine between every pair of images.
     S = cosine_matrix(emb)

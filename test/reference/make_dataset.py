@@ -2,7 +2,7 @@
 """
 Usage:
   python3 test/reference/make_dataset.py --out DIR --seed S [--items N] [--images-per-item-max K] [--dim D]
-                                         [--float16] [--inline]
+                                         [--float16] [--inline] [--quirks]
 
 Writes DIR/manifest.json and, unless --inline, DIR/embeddings.npy (float32, or float16 with --float16, C order,
 shape images x dim, rows in manifest image order). With --inline the embeddings go into the manifest as
@@ -15,6 +15,8 @@ What the data exercises:
 - items with 1-3 tags per category, each category missing on some items; at least one item with no tags;
   sometimes an item with no images;
 - images shuffled, so an item's images are scattered through the file rather than grouped;
+- with --quirks, what the notebook defaults treat their own way (docs/metric.md): the same tag names in every
+  category, weights at rounding ties (0.355, 0.445, 0.015) and a category named Size;
 - embeddings = sum of per-tag random vectors (scaled by category) + per-item and per-image noise + a shared
   offset, so correlations with the tags are clearly non-zero but far from 1.
 """
@@ -36,15 +38,18 @@ def weight_from(rng, lo, hi):
             return k / 1000.0
 
 
-def generate(seed, n_items, k_max, dim):
+def generate(seed, n_items, k_max, dim, quirks=False):
     rng = np.random.default_rng(seed)
 
     n_cat = int(rng.integers(3, 7))
     cats = [str(c) for c in rng.permutation(CATEGORY_NAMES)[:n_cat]]
+    if quirks:
+        cats[-1] = "Size"  # a category the notebooks drop
     cat_tags = {}
     for c in cats:
         n_tags = int(rng.integers(2, 6))
-        cat_tags[c] = [c[:3] + "-" + t for t in TAG_NAMES[:n_tags]]
+        # --quirks: the same names in every category (one tag each when told apart by name alone)
+        cat_tags[c] = [t if quirks else c[:3] + "-" + t for t in TAG_NAMES[:n_tags]]
 
     # Category weights: most categories, never all of them.
     n_missing = 1 if n_cat < 5 else 2
@@ -53,6 +58,10 @@ def generate(seed, n_items, k_max, dim):
     weighted_cats = [c for c in cats if c not in missing]
     for c in weighted_cats:
         weights[c] = weight_from(rng, 101, 999)
+    if quirks:
+        # weights Python's round and numpy.round round differently (.355 -> .35 / .36, .445 -> .45 / .44)
+        for c, w in zip(weighted_cats, [0.355, 0.445, 0.015]):
+            weights[c] = w
     if rng.random() < 0.4:
         # a tiny weight: rounds to 0.00 (and 0.0), so that category's tags vanish under rounding
         weights[weighted_cats[int(rng.integers(0, len(weighted_cats)))]] = weight_from(rng, 1, 4)
@@ -126,13 +135,14 @@ def main():
     ap.add_argument("--dim", type=int, default=16)
     ap.add_argument("--float16", action="store_true")
     ap.add_argument("--inline", action="store_true")
+    ap.add_argument("--quirks", action="store_true", help="shared tag names, rounding-tie weights, a Size category")
     args = ap.parse_args()
     if args.items < 3:
         ap.error("--items must be at least 3")
     if args.images_per_item_max < 1:
         ap.error("--images-per-item-max must be at least 1")
 
-    manifest, emb = generate(args.seed, args.items, args.images_per_item_max, args.dim)
+    manifest, emb = generate(args.seed, args.items, args.images_per_item_max, args.dim, args.quirks)
     emb = np.ascontiguousarray(emb.astype(np.float16 if args.float16 else np.float32))
 
     os.makedirs(args.out, exist_ok=True)

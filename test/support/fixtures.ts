@@ -1,4 +1,4 @@
-// Test fixtures: METRIC.md's worked example and seeded synthetic datasets with embeddings that follow their tags.
+// Test fixtures: docs/metric.md's worked example and seeded synthetic datasets with embeddings that follow their tags.
 import type { Order } from '../../src/metric/categoryWeights.js';
 import type { DatasetManifest, ItemSpec } from '../../src/metric/dataset.js';
 import type { EmbeddingMatrix } from '../../src/metric/embeddings.js';

@@ -6,7 +6,7 @@ import type { QuerySelection, ScoreOptions } from '../../metric/options.js';
 function querySelection(queries: QuerySelectionInput): QuerySelection {
   if (queries.imageIds && queries.sample !== null && queries.sample !== undefined) throw new UserInputError('options.queries: give imageIds or sample, not both');
   if (queries.imageIds) return queries.imageIds;
-  if (queries.sample !== null && queries.sample !== undefined) return { sample: queries.sample, seed: queries.seed ?? 0 };
+  if (queries.sample !== null && queries.sample !== undefined) return { sample: queries.sample, seed: queries.seed ?? 0, sampler: queries.sampler ?? 'sfc32' };
   return 'all';
 }
 
@@ -24,16 +24,22 @@ export function engineOptions(input: EvaluationOptionsInput): Record<string, unk
 /** A run's options (as parseScoreOptions filled them in) as the schema's MetricOptions. */
 export function metricOptions(options: ScoreOptions): MetricOptions {
   const { queries } = options;
+  const sample = typeof queries === 'object' && !Array.isArray(queries) ? queries : null;
   return {
+    preset: options.preset,
     tagWeighting: options.tagWeighting,
     roundWeights: options.roundWeights,
+    weightRounding: options.weightRounding,
+    tagIdentity: options.tagIdentity,
+    dropCategories: options.dropCategories,
     representative: options.representative,
     includeSelf: options.includeSelf,
     roundSimilarity: options.roundSimilarity,
     correlation: options.correlation,
     queryImageIds: Array.isArray(queries) ? queries : null,
-    querySample: typeof queries === 'object' && !Array.isArray(queries) ? queries.sample : null,
-    querySeed: typeof queries === 'object' && !Array.isArray(queries) ? queries.seed : null,
+    querySample: sample?.sample ?? null,
+    querySeed: sample?.seed ?? null,
+    querySampler: sample?.sampler ?? null,
     precision: options.precision,
     perCategory: options.perCategory,
     bootstrapResamples: options.bootstrap?.resamples ?? null,

@@ -82,6 +82,7 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
         return b && { randomEmbeddings: b.randomEmbeddings.score, shuffledEmbeddings: b.shuffledEmbeddings.score, shuffledTags: b.shuffledTags.score };
       },
       failedImages: (e, args) => connectionOf(args, evaluationResults(e).failedImages),
+      notices: (e) => evaluationResults(e).notices,
     },
   };
 }

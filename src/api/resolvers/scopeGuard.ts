@@ -9,7 +9,7 @@ export class ScopeGuard {
   /** UNAUTHENTICATED without a valid key, FORBIDDEN when the key lacks `scope`. */
   require(context: ApiContext, scope: Scope): void {
     const { credentials } = context;
-    if (credentials.kind === 'rejected') throw unauthenticated('this API key is unknown or revoked');
+    if (credentials.kind === 'rejected') throw unauthenticated('this API key is unknown or revoked, or has expired');
     if (credentials.kind === 'anonymous') throw unauthenticated();
     if (!hasScope(credentials.caller, scope)) throw forbidden(scope);
   }
