@@ -23,6 +23,8 @@ function docExamples(): Map<string, string> {
 
 let platform: TestPlatform;
 let evaluateKey: string;
+/** The model whose leaderboard evaluation the tests strip of per-query correlations, as if stored before them. */
+let withoutPerQuery: string;
 
 before(async () => {
   const defaults = loadConfig({});
@@ -93,25 +95,6 @@ test('graphql-request: every model page by page, and one refetched by node(id:)'
   assert.deepEqual(out.node, { __typename: 'Model', id: out.models[0].id, name: out.models[0].name });
 });
 
-test('the leaderboard marks the leading group: each entry against the best, as compareModels answers', async () => {
-  const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
-  const board = await request(
-    platform.url,
-    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank model { id } comparedWithBest { a { id } b { id } meanDifference pValue significant } } } } }',
-    { d: datasetId },
-  );
-  assert.equal(board.body.errors, undefined, JSON.stringify(board.body.errors));
-  const [best, ...rest] = board.body.data!.leaderboard.edges.map((edge: any) => edge.node);
-  assert.equal(best.comparedWithBest, null);
-  for (const entry of rest) {
-    assert.equal(entry.comparedWithBest.a.id, best.model.id);
-    assert.equal(entry.comparedWithBest.b.id, entry.model.id);
-    assert.ok(entry.comparedWithBest.meanDifference >= 0, 'the best is not worse on average');
-    const direct = await request(platform.url, 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }', { d: datasetId, a: best.model.id, b: entry.model.id });
-    assert.equal(direct.body.data!.compareModels.pValue, entry.comparedWithBest.pValue);
-  }
-});
-
 test('compareModels refuses what it cannot compare, with typed errors', async () => {
   const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
   const board = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } evaluation { id } } } } }', { d: datasetId });
@@ -124,7 +107,34 @@ test('compareModels refuses what it cannot compare, with typed errors', async ()
   assert.equal((await compare('nope', first.model.id, third.model.id))!.extensions?.code, 'NOT_FOUND');
   // An evaluation stored before per-query correlations were.
   await platform.platform.db.prisma.evaluation.update({ where: { id: fourth.evaluation.id }, data: { perQuery: Prisma.DbNull } });
+  withoutPerQuery = fourth.model.id;
   const old = await compare(datasetId, third.model.id, fourth.model.id);
   assert.equal(old!.extensions?.code, 'BAD_USER_INPUT');
   assert.match(old!.message, /has no per-query correlations \(it predates them\): evaluate the model again/);
+  // On the leaderboard that entry has no comparison, and the others still do.
+  const marked = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } comparedWithBest { pValue } } } } }', { d: datasetId });
+  assert.equal(marked.body.errors, undefined, JSON.stringify(marked.body.errors));
+  const comparedOf = (id: string) => marked.body.data!.leaderboard.edges.find((edge: any) => edge.node.model.id === id).node.comparedWithBest;
+  assert.equal(comparedOf(fourth.model.id), null);
+  assert.equal(typeof comparedOf(third.model.id).pValue, 'number');
+});
+
+test('the leaderboard marks the leading group: each entry against the best, as compareModels answers', async () => {
+  const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
+  const board = await request(
+    platform.url,
+    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank model { id } comparedWithBest { a { id } b { id } meanDifference pValue significant } } } } }',
+    { d: datasetId },
+  );
+  assert.equal(board.body.errors, undefined, JSON.stringify(board.body.errors));
+  const [best, ...rest] = board.body.data!.leaderboard.edges.map((edge: any) => edge.node);
+  assert.equal(best.comparedWithBest, null);
+  assert.equal(rest.find((entry: any) => entry.model.id === withoutPerQuery).comparedWithBest, null);
+  for (const entry of rest.filter((e: any) => e.model.id !== withoutPerQuery)) {
+    assert.equal(entry.comparedWithBest.a.id, best.model.id);
+    assert.equal(entry.comparedWithBest.b.id, entry.model.id);
+    assert.ok(entry.comparedWithBest.meanDifference >= 0, 'the best is not worse on average');
+    const direct = await request(platform.url, 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }', { d: datasetId, a: best.model.id, b: entry.model.id });
+    assert.equal(direct.body.data!.compareModels.pValue, entry.comparedWithBest.pValue);
+  }
 });

@@ -11,6 +11,13 @@ export interface ModelComparisonResult extends PairedComparison {
   b: LeaderboardRow;
 }
 
+/** An evaluation stored before per-query correlations were: it cannot be compared until the model is evaluated again. */
+export class NoPerQueryCorrelations extends UserInputError {
+  constructor(evaluationId: string) {
+    super(`evaluation "${evaluationId}" has no per-query correlations (it predates them): evaluate the model again`);
+  }
+}
+
 /** Pairs kept; evaluations never change once they have succeeded, so a kept answer never goes stale. */
 const MAX_CACHED_PAIRS = 1000;
 
@@ -52,7 +59,7 @@ export class ModelComparisons {
     const perQuery = (id: string): Record<string, number> => {
       const row = rows.find((r) => r.id === id);
       const stored = row && perQueryCorrelations(row);
-      if (!stored) throw new UserInputError(`evaluation "${id}" has no per-query correlations (it predates them): evaluate the model again`);
+      if (!stored) throw new NoPerQueryCorrelations(id);
       return stored;
     };
     return comparePaired(perQuery(evaluationA), perQuery(evaluationB));

@@ -1,7 +1,7 @@
 // Resolvers of schema/analysis.graphql: the leaderboard, compareModels and the accuracy-versus-CorrEmbed fit.
 import { datasetAccuracyFit } from '../../analysis/accuracyFitService.js';
 import { leaderboardView, ndcgAt10 } from '../../analysis/leaderboardView.js';
-import { ModelComparisons } from '../../analysis/modelComparisons.js';
+import { ModelComparisons, NoPerQueryCorrelations } from '../../analysis/modelComparisons.js';
 import type { Resolvers } from '../../generated/graphql.js';
 import { leaderboard, type LeaderboardRow } from '../../runs/leaderboard.js';
 import { connectionOf } from '../connection.js';
@@ -40,7 +40,11 @@ export function analysisResolvers({ services, guard }: DomainContext): Resolvers
         if (row.rank === 1) return null;
         const { datasetId } = row.evaluation.run;
         const [best] = await leaderboardOf(datasetId);
-        return comparisons.compare(datasetId, best.model.id, row.model.id);
+        // An older evaluation leaves this entry without a comparison rather than failing the whole leaderboard.
+        return comparisons.compare(datasetId, best.model.id, row.model.id).catch((error: unknown) => {
+          if (error instanceof NoPerQueryCorrelations) return null;
+          throw error;
+        });
       },
     },
     ModelComparison: {
