@@ -38,7 +38,7 @@ const mutate = (query: string, variables: Record<string, unknown>) => request<Re
 
 before(async () => {
   t = await startTestPlatform({ introspection: false, hideSuggestions: true }, { publicQueries: false });
-  const created = await mutate('mutation { createApiKey(name: "reader", scopes: [read]) { key } }', {});
+  const created = await mutate('mutation { createApiKey(name: "reader", scopes: [READ]) { key } }', {});
   reader = created.body.data!.createApiKey.key;
   const manifest = await writeToneDataset(join(t.dir, 'tones'), 8);
   // Two more images: one a URL with credentials (to a private address, so refused), one to become a symlink out.
@@ -65,16 +65,16 @@ test('a model file that vanishes, a symlinked image and a URL with credentials: 
     if (name === 'gone') rmSync(written.onnx);
   }
   const runId = (await mutate('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }', { i: { datasetId, modelIds: models } })).body.data!.startEvaluation.id;
-  const RUN = 'query ($id: ID!) { run(id: $id) { status error evaluations { model { name } status error failedImages { imageId error } } } }';
-  const ended = await until(() => request<{ run: { status: string } }>(t.url, RUN, { id: runId }, ADMIN_KEY), (r) => !['queued', 'running'].includes(r.body.data!.run.status));
+  const RUN = 'query ($id: ID!) { run(id: $id) { status error evaluations { model { name } status error failedImages { edges { node { imageId error } } } } } }';
+  const ended = await until(() => request<{ run: { status: string } }>(t.url, RUN, { id: runId }, ADMIN_KEY), (r) => !['QUEUED', 'RUNNING'].includes(r.body.data!.run.status));
   const asAdmin = JSON.stringify(ended.body);
   // The admin, who registers the files, sees the details as they are.
   assert.ok(asAdmin.includes(join(t.dir, 'models', 'gone.onnx')), asAdmin);
   assert.ok(asAdmin.includes(CREDENTIAL), 'the admin sees the URL as given');
-  const seen = await attack<{ run: { evaluations: { model: { name: string }; error: string | null; failedImages: { imageId: string; error: string }[] }[] } }>('run details as a reader', RUN, { id: runId }, reader);
+  const seen = await attack<{ run: { evaluations: { model: { name: string }; error: string | null; failedImages: { edges: { node: { imageId: string; error: string } }[] } }[] } }>('run details as a reader', RUN, { id: runId }, reader);
   const byModel = Object.fromEntries(seen.body.data!.run.evaluations.map((e) => [e.model.name, e]));
   assert.match(byModel.gone.error ?? '', /cannot read …\/gone\.onnx \(ENOENT\)/);
-  const failed = Object.fromEntries(byModel.kept.failedImages.map((f) => [f.imageId, f.error]));
+  const failed = Object.fromEntries(byModel.kept.failedImages.edges.map(({ node: f }) => [f.imageId, f.error]));
   assert.match(failed.link, /outside the folder …\/tones$/);
   assert.match(failed.url, /http:\/\/redacted@127\.0\.0\.1:9\/x\.png/);
   // The same over WebSocket.
@@ -89,7 +89,7 @@ test('a model file that vanishes, a symlinked image and a URL with credentials: 
 });
 
 test('without a key (queries are not public) or with a revoked key, nothing answers: not __typename, not introspection, on HTTP or WebSocket', async () => {
-  const revoked = (await mutate('mutation { createApiKey(name: "gone", scopes: [read]) { key apiKey { id } } }', {})).body.data!.createApiKey;
+  const revoked = (await mutate('mutation { createApiKey(name: "gone", scopes: [READ]) { key apiKey { id } } }', {})).body.data!.createApiKey;
   await mutate('mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.apiKey.id });
   for (const key of [undefined, revoked.key, 'ce_made-up']) {
     for (const query of ['{ __typename }', '{ __schema { queryType { name } } }', 'mutation { __typename }']) {
@@ -123,8 +123,8 @@ test('a NUL in an id, a search string or a manifest tag is BAD_USER_INPUT, logs 
   const cases: [string, string, Record<string, unknown>][] = [
     ['NUL in an id variable', 'query ($id: ID!) { dataset(id: $id) { id } }', { id: 'a\u0000b' }],
     ['NUL in an id literal', '{ run(id: "a\\u0000b") { id } }', {}],
-    ['NUL in a search', 'query ($d: ID!, $s: String) { images(datasetId: $d, search: $s) { total } }', { d: datasetId, s: '\u0000' }],
-    ['NUL in a run filter', 'query ($d: ID) { runs(datasetId: $d) { id } }', { d: '\u0000' }],
+    ['NUL in a search', 'query ($d: ID!, $s: String) { images(datasetId: $d, search: $s) { totalCount } }', { d: datasetId, s: '\u0000' }],
+    ['NUL in a run filter', 'query ($d: ID) { runs(datasetId: $d) { edges { node { id } } } }', { d: '\u0000' }],
   ];
   for (const [name, query, variables] of cases) {
     const response = await attack(name, query, { ...variables }, reader);
