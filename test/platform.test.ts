@@ -163,19 +163,21 @@ test('runCompleted emits at once for a finished run; leaderboard ranks every mod
 });
 
 test("the notebook quirks' options travel through GraphQL and each evaluation stores what the quirks changed", async () => {
-  const options = { preset: 'corrected', dropCategories: ['Shape'], precision: 'torch', queries: { sample: 12, seed: 42, sampler: 'pandas' } };
+  const options = { preset: 'CORRECTED', dropCategories: ['Shape'], precision: 'TORCH', queries: { sample: 12, seed: 42, sampler: 'PANDAS' } };
   const started = await gql<{ startEvaluation: { id: string } }>(url, START, { input: { datasetId, modelIds: modelIds.slice(0, 1), options } }, KEY);
   assert.equal(started.errors, undefined, JSON.stringify(started.errors));
   const runId = started.data!.startEvaluation.id;
-  const [done] = await collectSubscription<{ runCompleted: any }>(platform.server.wsUrl, 'subscription ($id: ID!) { runCompleted(runId: $id) { status options evaluations { status queriesUsed notices { quirk count message } } } }', { id: runId });
+  const OPTIONS = 'metricOptions { preset tagIdentity weightRounding dropCategories precision querySample querySeed querySampler }';
+  const [done] = await collectSubscription<{ runCompleted: any }>(platform.server.wsUrl, `subscription ($id: ID!) { runCompleted(runId: $id) { status ${OPTIONS} evaluations { status queriesUsed notices { quirk count message } } } }`, { id: runId });
   const run = done.runCompleted;
-  assert.equal(run.status, 'succeeded');
-  assert.deepEqual([run.options.preset, run.options.tagIdentity, run.options.weightRounding, run.options.dropCategories, run.options.precision], ['corrected', 'category', 'halfEven', ['Shape'], 'torch']);
-  assert.deepEqual(run.options.queries, options.queries);
+  assert.equal(run.status, 'SUCCEEDED');
+  const used = run.metricOptions;
+  assert.deepEqual([used.preset, used.tagIdentity, used.weightRounding, used.dropCategories, used.precision], ['CORRECTED', 'CATEGORY', 'HALF_EVEN', ['Shape'], 'TORCH']);
+  assert.deepEqual({ sample: used.querySample, seed: used.querySeed, sampler: used.querySampler }, options.queries);
   const [evaluation] = run.evaluations;
-  assert.equal(evaluation.status, 'succeeded');
+  assert.equal(evaluation.status, 'SUCCEEDED');
   assert.ok(evaluation.queriesUsed <= 12);
-  assert.deepEqual(evaluation.notices.map((n: { quirk: string }) => n.quirk), ['dropCategories']);
+  assert.deepEqual(evaluation.notices.map((n: { quirk: string }) => n.quirk), ['DROP_CATEGORIES']);
   assert.match(evaluation.notices[0].message, /"Shape"/);
 });
 
