@@ -16,6 +16,7 @@ import { forbidden, unauthenticated } from './apiErrors.js';
 import { ApiKeyService, type ApiKeyRow } from './apiKeyService.js';
 import { hasScope, type Scope } from './apiKeys.js';
 import { AuditLog, type AuditLogRow } from './auditLog.js';
+import { importCatalogueResolver } from './catalogueResolvers.js';
 import type { ApiContext } from './requestGate.js';
 
 export interface ApiServices {
@@ -150,6 +151,7 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
         require(context, 'admin');
         return datasets.importDataset({ manifestPath: input.manifestPath, name: input.name ?? undefined });
       },
+      importCatalogue: importCatalogueResolver(prisma, datasets.manifestRoots, (context) => require(context, 'admin')),
       registerModel: (_: unknown, { input }: { input: { manifestPath: string } }, context: ApiContext) => {
         require(context, 'admin');
         return models.register(input.manifestPath);

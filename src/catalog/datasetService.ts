@@ -35,7 +35,7 @@ export class DatasetService {
   /** manifestRoots: the folders and s3:// prefixes manifests may be imported from (config.inputSafety.manifestRoots). */
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly manifestRoots: readonly string[],
+    readonly manifestRoots: readonly string[],
   ) {}
 
   /**

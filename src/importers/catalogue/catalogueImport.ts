@@ -115,7 +115,7 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
   const sample = new ImageSample(options.checkImages === 'all' ? 'all' : options.checkImages);
   for await (const row of catalogueRows(options, context)) {
     screen.add(row);
-    if (row.problems.length === 0 && options.checkImages !== 0) for (const uri of row.images) sample.add({ line: row.line, item: row.id, uri });
+    if (!screen.badLines.has(row.line) && options.checkImages !== 0) for (const uri of row.images) sample.add({ line: row.line, item: row.id, uri });
   }
   const unreadable = await checkImages(sample.refs, rootDir, (done, total) => options.onProgress?.('images', done, total));
   for (const image of unreadable) screen.reject(image.line, `image ${image.uri} cannot be read: ${image.reason}`);

@@ -1,0 +1,89 @@
+// The importCatalogue mutation: the catalogue and orders files confined to the data roots, the report shaped for the schema.
+import { resolve } from 'node:path';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { confineManifestPath } from '../catalog/manifestRoots.js';
+import { UserInputError } from '../errors.js';
+import { importCatalogue, type CatalogueImportResult } from '../importers/catalogue/catalogueImport.js';
+import { isS3Uri } from '../storage/s3Uri.js';
+import type { ApiContext } from './requestGate.js';
+
+interface ImportCatalogueInput {
+  path: string;
+  format?: string | null;
+  mapping?: {
+    id?: string | null;
+    images?: string[] | null;
+    imageDelimiter?: string | null;
+    tags?: string[] | null;
+    tagDelimiter?: string | null;
+    rename?: { column: string; category: string }[] | null;
+    drop?: string[] | null;
+  } | null;
+  name?: string | null;
+  ordersPath?: string | null;
+  ordersFormat?: string | null;
+  minOrders?: number | null;
+  ignoreUnknownItems?: boolean | null;
+  checkImages?: number | null;
+  skipInvalid?: boolean | null;
+  dryRun?: boolean | null;
+}
+
+async function confined(path: string, roots: readonly string[], what: string): Promise<string> {
+  if (isS3Uri(path)) throw new UserInputError(`${what} ${path}: read from a local file (its images may be s3:// objects)`);
+  return confineManifestPath(resolve(path), roots, what);
+}
+
+const orNull = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
+
+function shape(result: CatalogueImportResult) {
+  const { report } = result;
+  return {
+    status: result.status === 'dry-run' ? 'dry_run' : result.status,
+    dataset: result.dataset,
+    report: {
+      ...report,
+      mapping: { ...report.mapping, rename: Object.entries(report.mapping.rename).map(([column, category]) => ({ column, category })) },
+      weights: report.weights && {
+        ...report.weights,
+        categories: Object.entries(report.weights.categoryWeights).map(([category, weight]) => ({ category, weight, distinctTags: report.weights!.distinctTags[category] })),
+      },
+    },
+  };
+}
+
+/** The mutation's resolver; `authorise` throws unless the caller may import (admin). */
+export function importCatalogueResolver(prisma: PrismaClient, dataRoots: readonly string[], authorise: (context: ApiContext) => void) {
+  return async (_: unknown, { input }: { input: ImportCatalogueInput }, context: ApiContext) => {
+    authorise(context);
+    for (const [field, value] of [['checkImages', input.checkImages], ['minOrders', input.minOrders]] as const) {
+      if (value !== null && value !== undefined && value < 0) throw new UserInputError(`${field} must not be negative (got ${value})`);
+    }
+    const catalogue = await confined(input.path, dataRoots, 'catalogue');
+    const orders = input.ordersPath ? await confined(input.ordersPath, dataRoots, 'orders') : undefined;
+    const mapping = input.mapping ?? {};
+    const result = await importCatalogue(prisma, {
+      catalogue,
+      format: orNull(input.format),
+      mapping: {
+        id: orNull(mapping.id),
+        images: orNull(mapping.images),
+        imageDelimiter: orNull(mapping.imageDelimiter),
+        tags: orNull(mapping.tags),
+        tagDelimiter: orNull(mapping.tagDelimiter),
+        rename: mapping.rename ? Object.fromEntries(mapping.rename.map((r) => [r.column, r.category])) : undefined,
+        drop: orNull(mapping.drop),
+      },
+      name: orNull(input.name),
+      orders,
+      ordersFormat: orNull(input.ordersFormat),
+      minOrders: orNull(input.minOrders),
+      ignoreUnknownItems: input.ignoreUnknownItems === true,
+      checkImages: input.checkImages ?? 'all',
+      skipInvalid: input.skipInvalid === true,
+      dryRun: input.dryRun === true,
+      s3Roots: dataRoots,
+    });
+    return shape(result);
+  };
+}
