@@ -50,7 +50,8 @@ async function ensureCatalogue(dir: string): Promise<{ catalogue: string; orders
     const colour = n % 5 === 0 ? `${COLOURS[n % 8]}|${COLOURS[(n + 3) % 8]}` : COLOURS[(n * 7) % 8];
     return `SKU-${n},"Item ${n}, size ${n % 9}",images/${n % IMAGE_FILES}.png,${colour},${CATEGORIES[n % 6]},Brand ${n % 500}\n`;
   });
-  await writeLines(orders, 2000 * 20 + 1, (i) => (i === 0 ? 'user,item\n' : `u${(i - 1) % 2000},SKU-${((i - 1) * 7919) % rows}\n`));
+  // Each user orders from a few categories and brands: item numbers near the user's own, spread by a small stride.
+  await writeLines(orders, 2000 * 20 + 1, (i) => (i === 0 ? 'user,item\n' : `u${(i - 1) % 2000},SKU-${(((i - 1) % 2000) * 4999 + Math.floor((i - 1) / 2000) * 6) % rows}\n`));
   return { catalogue, orders };
 }
 
