@@ -1,5 +1,6 @@
 // Streams the rows of a CSV, TSV, JSON Lines or Parquet file as cells by column name, each with its line (or row) number.
-import { createReadStream } from 'node:fs';
+import type { ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
@@ -56,8 +57,19 @@ function unreadable(path: string, error: unknown): UserInputError {
   return new UserInputError(`${path}${e.lines ? ` line ${e.lines}` : ''}: ${e.message}`);
 }
 
-async function* delimitedRows(path: string, delimiter: string): AsyncGenerator<{ line: number; fields: string[] }> {
-  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+/** A stream of the file's bytes; a file that cannot be opened is an error here, not on the stream later. */
+async function readStream(path: string): Promise<ReadStream> {
+  try {
+    return (await open(path, 'r')).createReadStream();
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
+async function* delimitedRows(source: ReadStream, path: string, delimiter: string): AsyncGenerator<{ line: number; fields: string[] }> {
+  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  source.once('error', (error) => parser.destroy(error));
+  source.pipe(parser);
   let lastLine = 0;
   let lastEmpty = 0;
   try {
@@ -70,11 +82,13 @@ async function* delimitedRows(path: string, delimiter: string): AsyncGenerator<{
     }
   } catch (error) {
     throw unreadable(path, error);
+  } finally {
+    source.destroy(); // a reader that stops early closes the file too
   }
 }
 
 async function openDelimited(path: string, format: 'csv' | 'tsv'): Promise<Table> {
-  const records = delimitedRows(path, format === 'csv' ? ',' : '\t');
+  const records = delimitedRows(await readStream(path), path, format === 'csv' ? ',' : '\t');
   const first = await records.next();
   if (first.done) throw new UserInputError(`${path}: empty (expected a header row naming the columns)`);
   const columns = first.value.fields.map((c) => c.trim());
@@ -104,7 +118,8 @@ function jsonRow(text: string, line: number): TableRow {
 }
 
 async function openJsonLines(path: string): Promise<Table> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const input = await readStream(path);
+  const lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
   let number = 0;
   async function* parsed(): AsyncGenerator<TableRow> {
     try {
@@ -115,6 +130,8 @@ async function openJsonLines(path: string): Promise<Table> {
       }
     } catch (error) {
       throw unreadable(path, error);
+    } finally {
+      input.destroy();
     }
   }
   const source = parsed();
