@@ -9,7 +9,6 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createTestDatabase } from '../src/db/testDatabase.js';
 import { importCatalogue, type CatalogueImportOptions } from '../src/importers/catalogue/catalogueImport.js';
@@ -72,16 +71,8 @@ try {
     dryRun: false,
     s3Roots: null,
   };
-  const seconds: [string, number][] = [];
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    rss.enter(name);
-    const start = performance.now();
-    const result = await work();
-    seconds.push([name, (performance.now() - start) / 1000]);
-    return result;
-  };
-  const first = await phase('import (screen, check, tally, store)', () => importCatalogue(db.prisma, options));
-  const second = await phase('re-import (same file)', () => importCatalogue(db.prisma, options));
+  const first = await rss.timed('import (screen, check, tally, store)', () => importCatalogue(db.prisma, options));
+  const second = await rss.timed('re-import (same file)', () => importCatalogue(db.prisma, options));
   rss.stop();
   if (first.status !== 'stored' || first.dataset === null) cli.fail(`import ${first.status}: ${first.report.badRowCount} bad rows, ${first.report.ordersError ?? ''}`);
   const [items, images, datasets] = await Promise.all([db.prisma.item.count(), db.prisma.image.count(), db.prisma.dataset.count()]);
@@ -89,11 +80,7 @@ try {
   if (second.status !== 'reused' || datasets !== 1) cli.fail(`re-import ${second.status}, ${datasets} datasets`);
 
   const hwm = rss.highWaterMark();
-  console.log('phase                                   wall s   peak RSS MiB (100 ms samples)');
-  for (const [name, peak] of rss.peaks) {
-    const wall = seconds.find(([n]) => n === name)?.[1];
-    console.log(`${name.padEnd(38)} ${(wall === undefined ? '' : wall.toFixed(1)).padStart(7)}   ${peak.toFixed(0).padStart(6)}`);
-  }
+  console.log(rss.table());
   const weights = Object.entries(first.report.weights?.categoryWeights ?? {}).map(([c, w]) => `${c} ${w.toFixed(3)}`).join(', ');
   console.log(`\nstored ${items.toLocaleString('en-US')} items and ${images.toLocaleString('en-US')} images; weights ${weights}; re-import: ${second.status}, ${datasets} dataset`);
   console.log(`peak RSS of the process (VmHWM): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`);
