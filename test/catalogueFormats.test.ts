@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { UserInputError } from '../src/errors.js';
 import { importCatalogue, type CatalogueImportOptions } from '../src/importers/catalogue/catalogueImport.js';
+import { readOrders } from '../src/importers/catalogue/catalogueOrders.js';
 import { parseMappingJson } from '../src/importers/catalogue/columnMapping.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-catalogue-formats-'));
@@ -52,6 +53,7 @@ async function summary(path: string) {
 test('CSV, TSV, JSON Lines and Parquet give the same report; lines are each format\'s own', async () => {
   const csv = write('shop.csv', [COLUMNS, ...ROWS].map((r) => r.map(quote).join(',')).join('\r\n'));
   const tsv = write('shop.tsv', [COLUMNS, ...ROWS].map((r) => r.join('\t')).join('\n'));
+  const semicolons = write('shop-semicolons.csv', [COLUMNS, ...ROWS].map((r) => r.map(quote).join(';')).join('\n'));
   // JSON Lines: multi-valued cells as arrays, empty cells as null or absent.
   const jsonl = write(
     'shop.jsonl',
@@ -74,6 +76,7 @@ test('CSV, TSV, JSON Lines and Parquet give the same report; lines are each form
   assert.deepEqual(fromCsv.rowsWithoutTags, { count: 1, lines: [4] });
   const oneBased = { ...fromCsv, badRows: fromCsv.badRows.map((b) => ({ ...b, line: b.line - 1, reason: b.reason.replace('line 2', 'line 1') })), rowsWithoutTags: { count: 1, lines: [3] } };
   assert.deepEqual(await summary(tsv), fromCsv);
+  assert.deepEqual(await summary(semicolons), fromCsv);
   assert.deepEqual(await summary(jsonl), oneBased);
   assert.deepEqual(await summary(parquet), oneBased);
 });
@@ -99,6 +102,14 @@ test('images outside the folder or of other schemes are bad rows; local absolute
   assert.match(report.badRows[1].reason, /only paths, http\(s\) URLs and s3:\/\/bucket\/key/);
   assert.match(report.badRows[3].reason, /outside the folders this server reads manifests from/);
   assert.equal(report.images, 1);
+});
+
+test('orders: user and item columns found by name in any order, else the first two; a row without either names its line', async () => {
+  const named = write('orders-named.csv', 'order_id,sku,customer_no\n1,A1,c1\n2,A2,c1\n');
+  assert.deepEqual(await readOrders(named), [{ user: 'c1', item: 'A1' }, { user: 'c1', item: 'A2' }]);
+  const plain = write('orders-plain.tsv', 'who\twhat\nu1\tA1\n');
+  assert.deepEqual(await readOrders(plain), [{ user: 'u1', item: 'A1' }]);
+  await assert.rejects(readOrders(write('orders-bad.csv', 'user,item\nu1,A1\nu2,\n')), /orders .*orders-bad\.csv line 3: expected a user id \("user"\) and an item id \("item"\)/);
 });
 
 test('the mapping is inferred from the columns and rows, and a bad one is a typed error', async () => {

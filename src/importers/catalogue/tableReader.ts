@@ -30,6 +30,8 @@ export interface Table {
 
 /** JSON Lines rows read to learn the columns. */
 const JSONL_COLUMN_SAMPLE = 100;
+/** Bytes read to find a CSV's separator in its header line. */
+const HEADER_PEEK_BYTES = 64 * 1024;
 /** Parquet rows decoded at once (a row group can hold millions). */
 const PARQUET_SLICE = 10_000;
 
@@ -87,15 +89,31 @@ async function* delimitedRows(source: ReadStream, path: string, delimiter: strin
   }
 }
 
+/** A CSV's separator: the one of , ; and tab its first line holds most often outside quotes (a comma when none). */
+async function csvSeparator(path: string): Promise<string> {
+  const file = await open(path, 'r').catch((error: unknown) => {
+    throw unreadable(path, error);
+  });
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(HEADER_PEEK_BYTES), 0, HEADER_PEEK_BYTES, 0);
+    const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0].replace(/"[^"]*"/g, '');
+    const counts = [',', ';', '\t'].map((separator) => ({ separator, count: header.split(separator).length - 1 }));
+    return counts.reduce((best, c) => (c.count > best.count ? c : best)).separator;
+  } finally {
+    await file.close();
+  }
+}
+
 async function openDelimited(path: string, format: 'csv' | 'tsv'): Promise<Table> {
-  const records = delimitedRows(await readStream(path), path, format === 'csv' ? ',' : '\t');
+  const separator = format === 'tsv' ? '\t' : await csvSeparator(path);
+  const records = delimitedRows(await readStream(path), path, separator);
   const first = await records.next();
   if (first.done) throw new UserInputError(`${path}: empty (expected a header row naming the columns)`);
   const columns = first.value.fields.map((c) => c.trim());
   async function* rows(): AsyncGenerator<TableRow> {
     for await (const { line, fields } of records) {
       if (fields.length !== columns.length) {
-        yield { line, cells: {}, problem: `${fields.length} fields where the header has ${columns.length} (an unquoted "${format === 'csv' ? ',' : 'tab'}" in a value?)` };
+        yield { line, cells: {}, problem: `${fields.length} fields where the header has ${columns.length} (an unquoted "${separator === '\t' ? 'tab' : separator}" in a value?)` };
         continue;
       }
       const cells: Record<string, Cell> = {};
