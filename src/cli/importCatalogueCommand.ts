@@ -21,7 +21,7 @@ export const IMPORT_CATALOGUE_USAGE = `usage: corrembed import-catalogue --catal
   --image <column>        an image column (repeatable, in image order); --image-delimiter "|" splits a multi-valued one
   --tag <column>          a tag column, its name the category (repeatable); --tag-delimiter "|" splits "red|white"
   --rename <col=Category> name a tag column's category (repeatable); --drop <column> leaves a column out (repeatable)
-  --orders <file>         orders export: user id, item id (the first two columns; CSV, TSV, JSON Lines or Parquet):
+  --orders <file>         orders export: user id, item id (columns named so, else the first two; CSV, TSV, JSON Lines, Parquet):
                           category weights as \`corrembed weights\` computes them, stored with the dataset
                           (--min-orders 10, --ignore-unknown-items, --orders-format as for --catalogue)
   --check-images          read and decode all images (default) or a random sample of N (0: none) before storing
