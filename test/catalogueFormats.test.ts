@@ -106,9 +106,9 @@ test('images outside the folder or of other schemes are bad rows; local absolute
 
 test('orders: user and item columns found by name in any order, else the first two; a row without either names its line', async () => {
   const named = write('orders-named.csv', 'order_id,sku,customer_no\n1,A1,c1\n2,A2,c1\n');
-  assert.deepEqual(await readOrders(named), [{ user: 'c1', item: 'A1' }, { user: 'c1', item: 'A2' }]);
+  assert.deepEqual(await readOrders(named), [{ user: 'c1', item: 'A1', line: 2 }, { user: 'c1', item: 'A2', line: 3 }]);
   const plain = write('orders-plain.tsv', 'who\twhat\nu1\tA1\n');
-  assert.deepEqual(await readOrders(plain), [{ user: 'u1', item: 'A1' }]);
+  assert.deepEqual(await readOrders(plain), [{ user: 'u1', item: 'A1', line: 2 }]);
   await assert.rejects(readOrders(write('orders-bad.csv', 'user,item\nu1,A1\nu2,\n')), /orders .*orders-bad\.csv line 3: expected a user id \("user"\) and an item id \("item"\)/);
 });
 

@@ -95,6 +95,23 @@ test('cli: a dry run names every planted defect and the dataset it would make, a
   assert.match(stderr, /checking images \[#+\] \d+\/\d+/);
 });
 
+test('cli: orders of skipped rows are skipped, of unknown items reported by line unless ignored; weights as corrembed weights gives', () => {
+  const orders = join(dir, 'shop', 'orders-extra.csv');
+  writeFileSync(orders, `${readFileSync(fixture.orders, 'utf8')}u0,SKU-0300\nu1,NOPE\n`);
+  const args = ['--catalogue', fixture.csv, '--orders', orders, ...RENAME, '--check-images', '0', '--dry-run', '--json'];
+  const reported = JSON.parse(cli(...args).stdout).report;
+  assert.equal(reported.weights, null);
+  assert.equal(reported.ordersError, `orders ${orders} line ${fixture.ordersList.length + 3}: unknown item id "NOPE" (pass --ignore-unknown-items to skip such orders)`);
+  const ignored = JSON.parse(cli(...args, '--ignore-unknown-items').stdout).report;
+  assert.equal(ignored.ordersError, null);
+  assert.equal(ignored.weights.ordersSkipped, 2);
+  const manifestPath = join(dir, 'shop', 'weights-manifest.json');
+  writeFileSync(manifestPath, JSON.stringify(fixture.manifest));
+  const weights = spawnSync(process.execPath, [CLI, 'weights', '--orders', orders, '--dataset', manifestPath, '--ignore-unknown-items', '--json'], { encoding: 'utf8' });
+  assert.equal(weights.status, 0, weights.stderr);
+  assert.deepEqual(ignored.weights.categoryWeights, JSON.parse(weights.stdout).categoryWeights);
+});
+
 test('cli: bad rows stop the import with nothing stored; --skip-invalid stores the rest once; a changed file is a new version', async () => {
   const stopped = cli('--catalogue', fixture.csv, '--orders', fixture.orders, ...RENAME);
   assert.equal(stopped.code, 2);

@@ -4,8 +4,8 @@ import { createReadStream } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { UserInputError } from '../../errors.js';
 import type { Dataset, PrismaClient } from '../../generated/prisma/client.js';
-import { categoryWeightsFromIndex, DEFAULT_WEIGHT_OPTIONS, OrderTagIndex, type Order } from '../../metric/categoryWeights.js';
-import { readOrders } from './catalogueOrders.js';
+import { OrderTagIndex } from '../../metric/categoryWeights.js';
+import { readOrders, weighOrders } from './catalogueOrders.js';
 import { RowScreen, RowTally, type CatalogueReport } from './catalogueReport.js';
 import { catalogueRow, type CatalogueRow, type RowContext } from './catalogueRows.js';
 import { storeCatalogue } from './catalogueStore.js';
@@ -26,7 +26,7 @@ export interface CatalogueImportOptions {
   ordersFormat?: string;
   /** Users need more orders than this to count (default 10, as `corrembed weights`). */
   minOrders?: number;
-  /** Orders of items not imported are skipped instead of reported. */
+  /** Orders of items the catalogue does not have are skipped instead of reported (those of skipped rows always are). */
   ignoreUnknownItems?: boolean;
   /** Images to read and decode before storing: all, a random sample of N, or 0 for none. */
   checkImages: number | 'all';
@@ -85,21 +85,6 @@ function sourceHash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-async function weigh(options: CatalogueImportOptions, orders: Order[] | null, index: OrderTagIndex) {
-  if (orders === null || options.orders === undefined) return { weights: null, ordersError: null };
-  try {
-    const result = categoryWeightsFromIndex(index, orders, {
-      ...DEFAULT_WEIGHT_OPTIONS,
-      minOrders: options.minOrders ?? DEFAULT_WEIGHT_OPTIONS.minOrders,
-      ignoreUnknownItems: options.ignoreUnknownItems === true,
-    });
-    return { weights: { ...result, ordersFile: options.orders }, ordersError: null };
-  } catch (error) {
-    if (error instanceof UserInputError) return { weights: null, ordersError: error.message };
-    throw error;
-  }
-}
-
 export async function importCatalogue(prisma: PrismaClient | null, options: CatalogueImportOptions): Promise<CatalogueImportResult> {
   if (prisma === null && !options.dryRun) throw new UserInputError('a catalogue can only be stored with a database');
   const rootDir = dirname(options.catalogue);
@@ -123,12 +108,17 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
   const tally = new RowTally(mapping);
   const ordered = new Set(orders?.map((o) => o.item));
   const index = new OrderTagIndex([]);
+  const skippedItems = new Set<string>();
   for await (const row of catalogueRows(options, context)) {
-    if (screen.badLines.has(row.line)) continue;
+    if (screen.badLines.has(row.line)) {
+      if (ordered.has(row.id)) skippedItems.add(row.id);
+      continue;
+    }
     tally.add(row);
     index.add({ id: row.id, tags: row.tags }, ordered.has(row.id));
   }
-  const { weights, ordersError } = await weigh(options, orders, index);
+  const { weights, ordersError } =
+    orders === null || options.orders === undefined ? { weights: null, ordersError: null } : weighOrders(options.orders, orders, index, skippedItems, options);
   const name = options.name ?? basename(options.catalogue, extname(options.catalogue));
   if (name.trim() === '') throw new UserInputError('dataset name must not be empty');
   const hash = sourceHash([digest, format, mapping, ordersDigest, options.ordersFormat ?? null, options.minOrders ?? null, options.ignoreUnknownItems === true, options.skipInvalid, name]);
