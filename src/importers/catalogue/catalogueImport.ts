@@ -5,8 +5,8 @@ import { basename, dirname, extname } from 'node:path';
 import { UserInputError } from '../../errors.js';
 import type { Dataset, PrismaClient } from '../../generated/prisma/client.js';
 import { OrderTagIndex } from '../../metric/categoryWeights.js';
-import { readOrders, weighOrders } from './catalogueOrders.js';
-import { RowScreen, RowTally, type CatalogueReport } from './catalogueReport.js';
+import { readOrders, weighOrders, type NumberedOrder } from './catalogueOrders.js';
+import { RowScreen, RowTally, type CatalogueReport, type ImageCheckReport } from './catalogueReport.js';
 import { catalogueRow, type CatalogueRow, type RowContext } from './catalogueRows.js';
 import { storeCatalogue } from './catalogueStore.js';
 import { completeMapping, type ColumnMapping, type PartialMapping } from './columnMapping.js';
@@ -85,27 +85,23 @@ function sourceHash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-export async function importCatalogue(prisma: PrismaClient | null, options: CatalogueImportOptions): Promise<CatalogueImportResult> {
-  if (prisma === null && !options.dryRun) throw new UserInputError('a catalogue can only be stored with a database');
-  const rootDir = dirname(options.catalogue);
-  const [digest, ordersDigest, { mapping, inferred, format }] = await Promise.all([
-    fileDigest(options.catalogue),
-    options.orders === undefined ? null : fileDigest(options.orders),
-    resolveMapping(options),
-  ]);
-  const orders = options.orders === undefined ? null : await readOrders(options.orders, options.ordersFormat);
-  const context: RowContext = { mapping, rootDir, s3Roots: options.s3Roots };
-
+/** First pass: every row's problems and duplicates, and the images to check; then the check, whose failures are bad rows. */
+async function screenCatalogue(options: CatalogueImportOptions, context: RowContext) {
   const screen = new RowScreen();
   const sample = new ImageSample(options.checkImages === 'all' ? 'all' : options.checkImages);
   for await (const row of catalogueRows(options, context)) {
     screen.add(row);
     if (!screen.badLines.has(row.line) && options.checkImages !== 0) for (const uri of row.images) sample.add({ line: row.line, item: row.id, uri });
   }
-  const unreadable = await checkImages(sample.refs, rootDir, (done, total) => options.onProgress?.('images', done, total));
+  const unreadable = await checkImages(sample.refs, context.rootDir, (done, total) => options.onProgress?.('images', done, total));
   for (const image of unreadable) screen.reject(image.line, `image ${image.uri} cannot be read: ${image.reason}`);
+  const mode: ImageCheckReport['mode'] = options.checkImages === 0 ? 'none' : sample.refs.length === sample.seen ? 'all' : 'sample';
+  return { screen, imageCheck: { mode, checked: sample.refs.length, total: sample.seen, unreadable } };
+}
 
-  const tally = new RowTally(mapping);
+/** Second pass: the good rows' tags, and the category weights from the orders over them. */
+async function tallyCatalogue(options: CatalogueImportOptions, context: RowContext, screen: RowScreen, orders: NumberedOrder[] | null) {
+  const tally = new RowTally(context.mapping);
   const ordered = new Set(orders?.map((o) => o.item));
   const index = new OrderTagIndex([]);
   const skippedItems = new Set<string>();
@@ -117,11 +113,25 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
     tally.add(row);
     index.add({ id: row.id, tags: row.tags }, ordered.has(row.id));
   }
-  const { weights, ordersError } =
-    orders === null || options.orders === undefined ? { weights: null, ordersError: null } : weighOrders(options.orders, orders, index, skippedItems, options);
+  const weighing = orders === null || options.orders === undefined ? { weights: null, ordersError: null } : weighOrders(options.orders, orders, index, skippedItems, options);
+  return { tally, ...weighing };
+}
+
+export async function importCatalogue(prisma: PrismaClient | null, options: CatalogueImportOptions): Promise<CatalogueImportResult> {
+  if (prisma === null && !options.dryRun) throw new UserInputError('a catalogue can only be stored with a database');
   const name = options.name ?? basename(options.catalogue, extname(options.catalogue));
   if (name.trim() === '') throw new UserInputError('dataset name must not be empty');
-  const hash = sourceHash([digest, format, mapping, ordersDigest, options.ordersFormat ?? null, options.minOrders ?? null, options.ignoreUnknownItems === true, options.skipInvalid, name]);
+  const [digest, ordersDigest, { mapping, inferred, format }] = await Promise.all([
+    fileDigest(options.catalogue),
+    options.orders === undefined ? null : fileDigest(options.orders),
+    resolveMapping(options),
+  ]);
+  const orders = options.orders === undefined ? null : await readOrders(options.orders, options.ordersFormat);
+  const context: RowContext = { mapping, rootDir: dirname(options.catalogue), s3Roots: options.s3Roots };
+  const { screen, imageCheck } = await screenCatalogue(options, context);
+  const { tally, weights, ordersError } = await tallyCatalogue(options, context, screen, orders);
+  // What the stored dataset depends on; whether bad rows may be skipped does not change what is stored.
+  const hash = sourceHash([digest, format, mapping, ordersDigest, options.ordersFormat ?? null, options.minOrders ?? null, options.ignoreUnknownItems === true, name]);
   const existing = prisma === null ? null : await prisma.dataset.findFirst({ where: { sourceHash: hash }, orderBy: { createdAt: 'asc' } });
   const latest = prisma === null ? null : await prisma.dataset.aggregate({ where: { name }, _max: { version: true } });
   const report: CatalogueReport = {
@@ -140,12 +150,7 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
     rowsWithoutTags: tally.rowsWithoutTags,
     categories: tally.categories(),
     nearDuplicateTags: tally.nearDuplicates(),
-    imageCheck: {
-      mode: options.checkImages === 'all' ? 'all' : options.checkImages === 0 ? 'none' : sample.refs.length === sample.seen ? 'all' : 'sample',
-      checked: sample.refs.length,
-      total: sample.seen,
-      unreadable,
-    },
+    imageCheck,
     weights,
     ordersError,
     dataset: {
@@ -158,13 +163,13 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
     },
   };
   if (options.dryRun) return { status: 'dry-run', report, dataset: null };
-  if (existing) return { status: 'reused', report, dataset: existing };
   if (ordersError !== null || (report.badRowCount > 0 && !options.skipInvalid) || tally.items === 0) return { status: 'rejected', report, dataset: null };
+  if (existing) return { status: 'reused', report, dataset: existing };
   const { dataset, reused } = await storeCatalogue(prisma!, {
     hash,
     name,
     manifestPath: options.catalogue,
-    rootDir,
+    rootDir: context.rootDir,
     categoryWeights: report.dataset.categoryWeights,
     categories: report.categories.map((c) => c.name),
     tags: tally.tags(),
