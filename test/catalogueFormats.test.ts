@@ -82,10 +82,13 @@ test('CSV, TSV, JSON Lines and Parquet give the same report; lines are each form
 });
 
 test('a CSV row spanning lines, a short row and a bad JSON line are reported by the line they start on', async () => {
-  const csv = write('odd.csv', 'sku,image,colour,brand\nB1,img/a.png,"Red\nand more",Acme\nB2,img/b.png\n\nB3,img/c.png,Blue,Acme\n');
+  const csv = write('odd.csv', 'sku,image,colour,brand\nB1,img/a.png,"Red\nand more",Acme\nB2,img/b.png\n\nB3,img/c.png,Blue,Acme\nB4,img/d.png,Blue ,Acme\n');
   const { report } = await importCatalogue(null, options(csv));
   assert.deepEqual(report.badRows, [{ line: 4, reason: '2 fields where the header has 4 (an unquoted "," in a value?)' }]);
   assert.equal(report.categories[0].tags.find((t) => t.name === 'Red\nand more')?.count, 1);
+  // "Blue " is stored as Blue, and reported as written.
+  assert.deepEqual(report.categories[0].tags.find((t) => t.name === 'Blue')?.count, 2);
+  assert.deepEqual(report.nearDuplicateTags, [{ category: 'colour', spellings: [{ name: 'Blue', count: 1 }, { name: 'Blue ', count: 1 }] }]);
   const jsonl = write('odd.jsonl', '{"sku":"C1","image":"img/a.png"}\n{"sku": "C2", image}\n[1]\n{"sku":"C3","image":"img/c.png","colour":"Red"}\n');
   const lines = (await importCatalogue(null, options(jsonl, { mapping: { ...MAPPING, tags: ['colour'] } }))).report.badRows;
   assert.deepEqual(lines, [

@@ -66,7 +66,7 @@ function assertDefectsNamed(report: any, line: (row: number) => number): void {
   assert.deepEqual(report.rowsWithoutImage, { count: 1, lines: [line(PLANTED.noImage)] });
   assert.deepEqual(report.rowsWithoutTags, { count: 2, lines: PLANTED.untagged.map(line) });
   assert.deepEqual(report.imageCheck.unreadable.map((u: { line: number }) => u.line), [PLANTED.missingImage, PLANTED.corruptImage].map(line));
-  assert.deepEqual(report.nearDuplicateTags, [{ category: 'Colour', spellings: [{ name: 'Navy', count: report.categories[0].tags.find((t: { name: string }) => t.name === 'Navy').count }, { name: 'navy', count: 1 }] }]);
+  assert.deepEqual(report.nearDuplicateTags, [{ category: 'Colour', spellings: [{ name: 'Navy', count: report.categories[0].tags.find((t: { name: string }) => t.name === 'Navy').count }, { name: 'navy ', count: 1 }] }]);
 }
 
 test('cli: a dry run names every planted defect and the dataset it would make, and needs no database', () => {

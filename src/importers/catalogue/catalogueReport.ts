@@ -139,10 +139,15 @@ export class RowTally {
   images = 0;
   readonly rowsWithoutTags: LineList = { count: 0, lines: [] };
   private readonly tagCounts = new Map<string, Map<string, number>>();
+  /** Per category: tag values written with surrounding spaces, and how often. */
+  private readonly respeltCounts = new Map<string, Map<string, number>>();
   private readonly taggedItems = new Map<string, number>();
 
   constructor(private readonly mapping: ColumnMapping) {
-    for (const column of mapping.tags) this.tagCounts.set(mapping.rename[column] ?? column, new Map());
+    for (const column of mapping.tags) {
+      this.tagCounts.set(mapping.rename[column] ?? column, new Map());
+      this.respeltCounts.set(mapping.rename[column] ?? column, new Map());
+    }
   }
 
   add(row: CatalogueRow): void {
@@ -159,6 +164,23 @@ export class RowTally {
       if (!seen.has(category)) this.taggedItems.set(category, (this.taggedItems.get(category) ?? 0) + 1);
       seen.add(category);
     }
+    for (const { category, name } of row.respelt) {
+      const counts = this.respeltCounts.get(category)!;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+
+  /** A category's spellings as written: trimmed names, less the values written with spaces, which count apart. */
+  private spellings(category: string): Map<string, number> {
+    const spellings = new Map(this.tagCounts.get(category));
+    for (const [raw, count] of this.respeltCounts.get(category)!) {
+      const trimmed = raw.trim();
+      const left = spellings.get(trimmed)! - count;
+      if (left > 0) spellings.set(trimmed, left);
+      else spellings.delete(trimmed);
+      spellings.set(raw, count);
+    }
+    return spellings;
   }
 
   /** Distinct tags in category order, each in order of first appearance. */
@@ -177,9 +199,9 @@ export class RowTally {
 
   nearDuplicates(): NearDuplicateTags[] {
     const found: NearDuplicateTags[] = [];
-    for (const [category, counts] of this.tagCounts) {
+    for (const category of this.tagCounts.keys()) {
       const groups = new Map<string, TagCount[]>();
-      for (const [name, count] of counts) {
+      for (const [name, count] of this.spellings(category)) {
         const key = nearDuplicateKey(name);
         groups.get(key)?.push({ name, count }) ?? groups.set(key, [{ name, count }]);
       }

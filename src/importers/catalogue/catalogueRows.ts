@@ -12,8 +12,10 @@ export interface CatalogueRow {
   id: string;
   /** Image uris: http(s) URLs, s3:// URIs, or paths relative to the catalogue's folder; repeats left out. */
   images: string[];
-  /** In column order, then cell order; repeats within a category left out. */
+  /** In column order, then cell order, trimmed; repeats within a category left out. */
   tags: Tag[];
+  /** Tag values as written where they had surrounding spaces ("navy "), for the near-duplicates. */
+  respelt: Tag[];
   /** Why the row cannot be stored (an empty list for a good row). */
   problems: string[];
 }
@@ -30,11 +32,16 @@ export interface RowContext {
 export const NO_IMAGE = 'no image';
 const OTHER_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-function split(cell: Cell | undefined, delimiter: string | null): string[] {
+/** The cell's values as written (split by the delimiter), blank ones left out. */
+function rawValues(cell: Cell | undefined, delimiter: string | null): string[] {
   if (cell === null || cell === undefined) return [];
   const parts = Array.isArray(cell) ? cell : [cell];
   const values = delimiter === null ? parts : parts.flatMap((part) => part.split(delimiter));
-  return values.map((v) => v.trim()).filter((v) => v !== '');
+  return values.filter((v) => v.trim() !== '');
+}
+
+function split(cell: Cell | undefined, delimiter: string | null): string[] {
+  return rawValues(cell, delimiter).map((v) => v.trim());
 }
 
 /** The uri as stored, or the reason it cannot be an image. */
@@ -72,11 +79,14 @@ export function catalogueRow(row: TableRow, context: RowContext): CatalogueRow {
   }
   if (row.problem === undefined && images.length === 0 && badImages === 0) problems.push(NO_IMAGE);
   const tags: Tag[] = [];
+  const respelt: Tag[] = [];
   for (const column of mapping.tags) {
     const category = mapping.rename[column] ?? column;
-    for (const name of split(row.cells[column], mapping.tagDelimiter)) {
+    for (const raw of rawValues(row.cells[column], mapping.tagDelimiter)) {
+      const name = raw.trim();
+      if (raw !== name) respelt.push({ category, name: raw });
       if (!tags.some((t) => t.category === category && t.name === name)) tags.push({ category, name });
     }
   }
-  return { line: row.line, id, images, tags, problems };
+  return { line: row.line, id, images, tags, respelt, problems };
 }
