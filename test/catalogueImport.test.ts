@@ -25,7 +25,7 @@ let fixture: CatalogueFixture;
 const IMPORT = `mutation ($input: ImportCatalogueInput!) { importCatalogue(input: $input) {
   status dataset { id name version itemCount imageCount categories { name weight tagCount } }
   report { rowsRead items images badRowCount badRows { line reason } duplicateIds { id line firstLine } rowsWithoutImage { count lines }
-    rowsWithoutTags { count lines } categories { name column distinctTags tags { name count } } nearDuplicateTags { category spellings { name count } }
+    rowsWithoutTags { count lines } sharedImages { uri line firstLine } categories { name column distinctTags tags { name count } } nearDuplicateTags { category spellings { name count } }
     imageCheck { mode checked total unreadable { line uri reason } } weights { usersUsed categories { category weight } } ordersError
     mapping { id images imageDelimiter tags tagDelimiter rename { column category } } dataset { name version items images existingId } } } }`;
 
@@ -65,6 +65,7 @@ function assertDefectsNamed(report: any, line: (row: number) => number): void {
   assert.deepEqual(report.duplicateIds, [{ id: 'SKU-0010', line: line(PLANTED.duplicateId), firstLine: line(10) }]);
   assert.deepEqual(report.rowsWithoutImage, { count: 1, lines: [line(PLANTED.noImage)] });
   assert.deepEqual(report.rowsWithoutTags, { count: 2, lines: PLANTED.untagged.map(line) });
+  assert.deepEqual(report.sharedImages, [{ uri: 'images/p699.png', line: line(PLANTED.sharedImage), firstLine: line(699) }]);
   assert.deepEqual(report.imageCheck.unreadable.map((u: { line: number }) => u.line), [PLANTED.missingImage, PLANTED.corruptImage].map(line));
   assert.deepEqual(report.nearDuplicateTags, [{ category: 'Colour', spellings: [{ name: 'Navy', count: report.categories[0].tags.find((t: { name: string }) => t.name === 'Navy').count }, { name: 'navy ', count: 1 }] }]);
 }

@@ -26,6 +26,8 @@ export const PLANTED = {
   corruptImage: 500,
   /** Has the colour "navy " where the others have "Navy". */
   nearDuplicate: 600,
+  /** Names the image of row 699 (stored, reported). */
+  sharedImage: 700,
 } as const;
 
 /** The CSV line of a row (the header is line 1; no value holds a line break). */
@@ -64,8 +66,8 @@ export async function writeCatalogueFixture(dir: string): Promise<CatalogueFixtu
     const category = CATEGORIES[rng.int(4)];
     const brand = row % 11 === 3 ? '' : BRANDS[rng.int(4)];
     const untagged = (PLANTED.untagged as readonly number[]).includes(row);
-    const images = row % 7 === 0 ? [`images/p${row}.png`, `images/p${row}b.png`] : [`images/p${row}.png`];
-    if (row !== PLANTED.missingImage && row !== PLANTED.corruptImage) images.forEach((uri, k) => writes.push(writePng(join(dir, uri), COLOURS[colours[0]], row * 2 + k)));
+    const images = row === PLANTED.sharedImage ? ['images/p699.png'] : row % 7 === 0 ? [`images/p${row}.png`, `images/p${row}b.png`] : [`images/p${row}.png`];
+    if (row !== PLANTED.missingImage && row !== PLANTED.corruptImage && row !== PLANTED.sharedImage) images.forEach((uri, k) => writes.push(writePng(join(dir, uri), COLOURS[colours[0]], row * 2 + k)));
     if (row === PLANTED.corruptImage) writes.push(writeFile(join(dir, images[0]), 'not an image'));
     const colourCell = untagged ? '' : row === PLANTED.nearDuplicate ? 'navy ' : colours.join('|');
     const cells = [id, `${NAMES[row % 4]} ${row}`, row === PLANTED.noImage ? '' : images.join('|'), colourCell, untagged ? '' : category, untagged ? '' : brand, (row * 1.25).toFixed(2)];

@@ -148,6 +148,8 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
     duplicateIds: screen.duplicateIds,
     rowsWithoutImage: screen.rowsWithoutImage,
     rowsWithoutTags: tally.rowsWithoutTags,
+    sharedImageCount: screen.sharedImageCount,
+    sharedImages: screen.sharedImages,
     categories: tally.categories(),
     nearDuplicateTags: tally.nearDuplicates(),
     imageCheck,

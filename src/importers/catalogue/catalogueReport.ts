@@ -55,6 +55,13 @@ export interface DuplicateId {
   firstLine: number;
 }
 
+/** An image a row names that an earlier row names too. */
+export interface SharedImage {
+  uri: string;
+  line: number;
+  firstLine: number;
+}
+
 export interface LineList {
   count: number;
   lines: number[];
@@ -76,6 +83,9 @@ export interface CatalogueReport {
   duplicateIds: DuplicateId[];
   rowsWithoutImage: LineList;
   rowsWithoutTags: LineList;
+  /** Images named by more than one item (stored: variants may share a photo). */
+  sharedImageCount: number;
+  sharedImages: SharedImage[];
   categories: CategoryReport[];
   nearDuplicateTags: NearDuplicateTags[];
   imageCheck: ImageCheckReport;
@@ -97,7 +107,10 @@ export class RowScreen {
   readonly duplicateIds: DuplicateId[] = [];
   duplicateIdCount = 0;
   readonly rowsWithoutImage: LineList = { count: 0, lines: [] };
+  readonly sharedImages: SharedImage[] = [];
+  sharedImageCount = 0;
   private readonly firstLine = new Map<string, number>();
+  private readonly imageLine = new Map<string, number>();
 
   add(row: CatalogueRow): void {
     this.rowsRead++;
@@ -116,6 +129,18 @@ export class RowScreen {
       }
     }
     for (const reason of problems) this.reject(row.line, reason);
+    if (problems.length === 0) this.addImages(row);
+  }
+
+  private addImages(row: CatalogueRow): void {
+    for (const uri of row.images) {
+      const first = this.imageLine.get(uri);
+      if (first === undefined) this.imageLine.set(uri, row.line);
+      else {
+        this.sharedImageCount++;
+        keep(this.sharedImages, { uri, line: row.line, firstLine: first });
+      }
+    }
   }
 
   reject(line: number, reason: string): void {

@@ -32,6 +32,8 @@ export function renderReport(report: CatalogueReport): string {
   out.push(`duplicate item ids: ${report.duplicateIdCount}${duplicates.length ? ` (${duplicates.join('; ')}${more(report.duplicateIdCount, duplicates.length)})` : ''}`);
   out.push(`rows without an image: ${lines(report.rowsWithoutImage)}`);
   out.push(`rows without tags: ${lines(report.rowsWithoutTags)}`);
+  const shared = report.sharedImages.slice(0, SHOWN).map((s) => `line ${s.line}: ${s.uri}, also on line ${s.firstLine}`);
+  out.push(`images of several items: ${report.sharedImageCount}${shared.length ? ` (${shared.join('; ')}${more(report.sharedImageCount, shared.length)})` : ''}`);
   out.push('tags per category:');
   for (const c of report.categories) {
     out.push(`  ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.distinctTags} tags on ${c.taggedItems} items`);
