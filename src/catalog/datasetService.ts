@@ -29,7 +29,7 @@ export interface ScoringDataset {
 /** The longest wait for a connection before reading a dataset back. */
 const LOAD_WAIT_MS = 60_000;
 /** An import of tens of thousands of images takes seconds; leave ample room. */
-export const IMPORT_TIMEOUT_MS = 10 * 60_000;
+const IMPORT_TIMEOUT_MS = 10 * 60_000;
 
 export class DatasetService {
   /** manifestRoots: the folders and s3:// prefixes manifests may be imported from (config.inputSafety.manifestRoots). */
