@@ -1,6 +1,6 @@
 // import-catalogue end to end on the real PostgreSQL: a generated 1,000-row catalogue through the CLI and GraphQL, its report, re-imports, and scores equal to a hand-written manifest's.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,15 @@ function cli(...args: string[]) {
 function assertWeights(actual: Record<string, number>, expected: Record<string, number>): void {
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
   for (const [category, weight] of Object.entries(expected)) assert.ok(Math.abs(actual[category] - weight) < 1e-14, `${category}: ${actual[category]} vs ${weight}`);
+}
+
+/** The command run beside this process's platform (spawnSync would block the server it talks to). */
+function cliBeside(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'import-catalogue', ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
 }
 
 const datasetCount = () => platform.db.prisma.dataset.count();
@@ -176,6 +185,14 @@ test('graphql: importCatalogue returns the typed report, stores once, and refuse
   const again = await gql<any>(url, IMPORT, { input }, KEY);
   assert.deepEqual([again.data.importCatalogue.status, again.data.importCatalogue.dataset.id], ['reused', result.dataset.id]);
   assert.equal(again.data.importCatalogue.report.dataset.existingId, result.dataset.id);
+  // The command against the running platform sends this mutation and prints the same report.
+  const overHttp = await cliBeside('--catalogue', fixture.csv, '--orders', fixture.orders, ...RENAME, '--name', 'shop', '--skip-invalid', '--url', url, '--key', KEY, '--json');
+  assert.equal(overHttp.code, 0, overHttp.stderr);
+  const remote = JSON.parse(overHttp.stdout);
+  assert.deepEqual([remote.status, remote.datasetId], ['reused', result.dataset.id]);
+  assertDefectsNamed(remote.report, lineOf);
+  assert.deepEqual(remote.report.mapping.rename, { colour: 'Colour', category: 'Category', brand: 'Brand' });
+  assertWeights(remote.report.weights.categoryWeights, fixture.manifest.categoryWeights);
   const rejected = await gql<any>(url, IMPORT, { input: { ...input, skipInvalid: false, name: 'strict' } }, KEY);
   assert.deepEqual([rejected.data.importCatalogue.status, rejected.data.importCatalogue.dataset], ['rejected', null]);
   assert.equal(await datasetCount(), 1);

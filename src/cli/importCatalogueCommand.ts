@@ -6,9 +6,11 @@ import { openDatabase } from '../db/database.js';
 import { resolveDatabaseUrl } from '../db/databaseSecret.js';
 import { UserInputError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
-import { importCatalogue, type CatalogueImportResult } from '../importers/catalogue/catalogueImport.js';
+import { importCatalogue, type CatalogueImportOptions } from '../importers/catalogue/catalogueImport.js';
 import { mergeMappings, parseMappingJson, type PartialMapping } from '../importers/catalogue/columnMapping.js';
 import { renderReport } from '../importers/catalogue/reportText.js';
+import { importCatalogueOverGraphql, type RemoteImport } from './catalogueOverGraphql.js';
+import { endpointFrom } from './graphqlClient.js';
 
 export const IMPORT_CATALOGUE_USAGE = `usage: corrembed import-catalogue --catalogue <file> [mapping] [--orders <file>] [--name <name>] [--check-images all|N]
                                   [--skip-invalid] [--dry-run] [--json]
@@ -28,7 +30,9 @@ export const IMPORT_CATALOGUE_USAGE = `usage: corrembed import-catalogue --catal
   --skip-invalid          store the good rows when some are bad (default: store nothing, exit 2)
   --dry-run               print the report only; no database needed
   --json                  print { "status", "datasetId", "report" } on stdout
-  database: DATABASE_URL (or the embedded one under CORREMBED_DATA_DIR), as \`corrembed serve\``;
+  database: DATABASE_URL (or the embedded one under CORREMBED_DATA_DIR), as \`corrembed serve\`; or, with
+  --url <graphql url> [--key <admin key>] (default CORREMBED_API_KEY), the running platform imports the files
+  (which must lie under its CORREMBED_DATA_ROOTS)`;
 
 function checkImagesFlag(value: string): number | 'all' {
   if (value === 'all') return 'all';
@@ -60,7 +64,7 @@ function progress(stage: string, done: number, total: number | null): void {
   else if (done === total || Math.floor((done * 10) / total) > Math.floor(((done - 1) * 10) / total)) process.stderr.write(`${bar}\n`);
 }
 
-async function run(options: Parameters<typeof importCatalogue>[1]): Promise<CatalogueImportResult> {
+async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
   if (options.dryRun) return importCatalogue(null, options);
   const config = loadConfig(process.env);
   const databaseUrl = await resolveDatabaseUrl(config);
@@ -95,6 +99,8 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
       'skip-invalid': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -114,7 +120,7 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
     rename: renameFlags(values.rename),
     drop: values.drop,
   };
-  const result = await run({
+  const options: CatalogueImportOptions = {
     catalogue: resolve(values.catalogue),
     format: values.format,
     mapping: mergeMappings(fromFile, fromFlags),
@@ -128,7 +134,8 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
     dryRun: values['dry-run'],
     s3Roots: null,
     onProgress: (stage, done, total) => progress(stage === 'images' ? 'checking images' : 'reading', done, total),
-  });
+  };
+  const result = values.url === undefined ? await run(options) : await importCatalogueOverGraphql(endpointFrom(values), options);
   const { report, dataset, status } = result;
   console.log(values.json ? JSON.stringify({ status, datasetId: dataset?.id ?? null, report }) : renderReport(report));
   if (status === 'rejected') {
