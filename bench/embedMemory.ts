@@ -6,7 +6,6 @@
 // written. The model is the tests' tiny Conv (16x16 input, 8-d). VmRSS is sampled every 100 ms per phase; VmHWM is
 // the kernel's peak over the whole process (worker threads are threads of this process, so they are included).
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../src/db/testDatabase.js';
@@ -39,14 +38,7 @@ const db = await createTestDatabase();
 const cache = new EmbeddingCache(db.pool);
 const executor = new LocalExecutor(workers, cache);
 try {
-  const seconds: [string, number][] = [];
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    rss.enter(name);
-    const start = performance.now();
-    const result = await work();
-    seconds.push([name, (performance.now() - start) / 1000]);
-    return result;
-  };
+  const phase = <T>(name: string, work: () => Promise<T>) => rss.timed(name, work);
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await phase('import dataset', () => datasets.importDataset({ manifestPath }));
   const model = await new ModelService(db.prisma, [DATA_DIR]).register((await writeTinyModel(join(DATA_DIR, 'models'), 'conv', { name: 'tiny-conv' })).manifest);
@@ -76,11 +68,7 @@ try {
   if (cached !== imageCount) cli.fail(`${cached} cache entries for ${imageCount} images`);
 
   const hwm = rss.highWaterMark();
-  console.log('phase                                   wall s   peak RSS MiB (100 ms samples)');
-  for (const [name, peak] of rss.peaks) {
-    const wall = seconds.find(([n]) => n === name)?.[1];
-    console.log(`${name.padEnd(38)} ${(wall === undefined ? '' : wall.toFixed(1)).padStart(7)}   ${peak.toFixed(0).padStart(6)}`);
-  }
+  console.log(rss.table());
   console.log(`\nrun ${run.status}, score ${run.evaluations[0]?.score?.toFixed(6)}, ${cached.toLocaleString('en-US')} cache entries (one per image)`);
   console.log(`peak RSS of the process (VmHWM, all threads): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`);
   console.log(`end: ${loadLine()}`);

@@ -21,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   cache: { script: 'cacheIo.js', about: 'embedding cache writes (32 vectors) and reads (5,000) on the pg pool vs through Prisma: CPU per call' },
   memory: { script: 'embedMemory.js', about: 'peak RSS of one evaluation of 100,000 images through the real embed path' },
   compare: { script: 'compareModels.js', about: 'compareModels\' paired bootstrap and sign-flip test by query count: wall time, longest event-loop wait' },
+  catalogue: { script: 'catalogueImport.js', about: 'peak RSS and wall time of a 1,000,000-row catalogue import (screen, image check, weights, batched store) and its re-import' },
   api: { script: 'apiLoad.js', about: 'leaderboard at 500 requests/s (autocannon) and runCompleted delivery to 1,000 graphql-ws subscribers' },
   gpu: { script: 'gpuEmbed.js', about: 'GPU inference images/s, fp32 and fp16 ResNet-50 by batch size (run bench/gpu.sh on a GPU machine)' },
 };

@@ -1,5 +1,6 @@
 // Samples this process's resident memory (/proc/self/status: VmRSS now, VmHWM the peak; worker threads included) per named phase.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 function statusKiB(field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
@@ -14,6 +15,27 @@ export class RssSampler {
 
   constructor(intervalMs: number) {
     this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  /** Wall seconds of the phases run through `timed`. */
+  readonly seconds = new Map<string, number>();
+
+  /** Runs `work` as phase `name` and keeps its wall time. */
+  async timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+    this.enter(name);
+    const start = performance.now();
+    const result = await work();
+    this.seconds.set(name, (performance.now() - start) / 1000);
+    return result;
+  }
+
+  /** One line per phase: its wall seconds (timed phases) and its peak VmRSS, under a header line. */
+  table(): string {
+    const rows = [...this.peaks].map(([name, peak]) => {
+      const wall = this.seconds.get(name);
+      return `${name.padEnd(38)} ${(wall === undefined ? '' : wall.toFixed(1)).padStart(7)}   ${peak.toFixed(0).padStart(6)}`;
+    });
+    return ['phase                                   wall s   peak RSS MiB (100 ms samples)', ...rows].join('\n');
   }
 
   /** Following samples count for `name`. */

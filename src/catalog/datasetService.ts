@@ -3,8 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { UserInputError } from '../errors.js';
 import type { Dataset, PrismaClient } from '../generated/prisma/client.js';
 import { loadManifest } from '../io/datasetFiles.js';
-import { tagKey, type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
+import { type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
 import { isS3Uri, parseS3Uri, resolveS3Relative } from '../storage/s3Uri.js';
+import { createTaxonomy, insertImages, insertItems } from './datasetRows.js';
 import { hashImageSources, isRemoteUri } from './imageSources.js';
 import { confineManifestPath, confineS3Uri } from './manifestRoots.js';
 import { taxonomyOf } from './taxonomy.js';
@@ -25,24 +26,16 @@ export interface ScoringDataset {
   images: ScoringImage[];
 }
 
-/** Rows per INSERT: at 4,000 a 100,000-image import's RSS peaked ~225 MB higher (Prisma's per-statement buffers). */
-const CHUNK = 1000;
 /** The longest wait for a connection before reading a dataset back. */
 const LOAD_WAIT_MS = 60_000;
 /** An import of tens of thousands of images takes seconds; leave ample room. */
 const IMPORT_TIMEOUT_MS = 10 * 60_000;
 
-function chunks<T>(rows: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
-
 export class DatasetService {
   /** manifestRoots: the folders and s3:// prefixes manifests may be imported from (config.inputSafety.manifestRoots). */
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly manifestRoots: readonly string[],
+    readonly manifestRoots: readonly string[],
   ) {}
 
   /**
@@ -69,41 +62,10 @@ export class DatasetService {
     return this.prisma.$transaction(
       async (tx) => {
         const dataset = await tx.dataset.create({ data: { name, manifestPath, rootDir, categoryWeights: manifest.categoryWeights } });
-        const categories = await tx.tagCategory.createManyAndReturn({
-          data: taxonomy.categories.map((c) => ({ datasetId: dataset.id, name: c.name, weight: c.weight })),
-          select: { id: true, name: true },
-        });
-        const categoryId = new Map(categories.map((c) => [c.name, c.id]));
-        const categoryName = new Map(categories.map((c) => [c.id, c.name]));
-        const tagId = new Map<string, string>();
-        for (const part of chunks(taxonomy.tags)) {
-          const rows = await tx.tag.createManyAndReturn({
-            data: part.map((t) => ({ categoryId: categoryId.get(t.category)!, name: t.name })),
-            select: { id: true, name: true, categoryId: true },
-          });
-          for (const row of rows) tagId.set(tagKey(categoryName.get(row.categoryId)!, row.name), row.id);
-        }
-        const itemId = new Map<string, string>();
-        for (const part of chunks(manifest.items.map((item, position) => ({ item, position })))) {
-          const rows = await tx.item.createManyAndReturn({
-            data: part.map(({ item, position }) => ({ datasetId: dataset.id, externalId: item.id, position })),
-            select: { id: true, externalId: true },
-          });
-          for (const row of rows) itemId.set(row.externalId, row.id);
-        }
-        const itemTags = manifest.items.flatMap((item) =>
-          item.tags.map((tag, position) => ({ itemId: itemId.get(item.id)!, tagId: tagId.get(tagKey(tag.category, tag.name))!, position })),
-        );
-        for (const part of chunks(itemTags)) await tx.itemTag.createMany({ data: part });
-        const images = manifest.images.map((image, position) => ({
-          datasetId: dataset.id,
-          itemId: itemId.get(image.item)!,
-          externalId: image.id,
-          position,
-          uri: sources[position].uri,
-          contentHash: hashes[position],
-        }));
-        for (const part of chunks(images)) await tx.image.createMany({ data: part });
+        const tagIds = await createTaxonomy(tx, dataset.id, taxonomy);
+        const itemIds = await insertItems(tx, dataset.id, tagIds, manifest.items, 0);
+        const images = manifest.images.map((image, i) => ({ id: image.id, item: image.item, uri: sources[i].uri, contentHash: hashes[i] }));
+        await insertImages(tx, dataset.id, itemIds, images, 0);
         return dataset;
       },
       { timeout: IMPORT_TIMEOUT_MS, maxWait: 30_000 },

@@ -11,6 +11,7 @@ interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   score: async () => import('./scoreCommand.js').then((m) => ({ run: m.scoreCommand, usage: m.SCORE_USAGE })),
   weights: async () => import('./weightsCommand.js').then((m) => ({ run: m.weightsCommand, usage: m.WEIGHTS_USAGE })),
+  'import-catalogue': async () => import('./importCatalogueCommand.js').then((m) => ({ run: m.importCatalogueCommand, usage: m.IMPORT_CATALOGUE_USAGE })),
   'import-openmoji': async () => import('./importOpenmojiCommand.js').then((m) => ({ run: m.importOpenmojiCommand, usage: m.IMPORT_OPENMOJI_USAGE })),
   embed: async () => import('./embedCommand.js').then((m) => ({ run: m.embedCommand, usage: m.EMBED_USAGE })),
   serve: async () => import('./serveCommand.js').then((m) => ({ run: m.serveCommand, usage: m.SERVE_USAGE })),

@@ -1,6 +1,6 @@
 // Category weights from behaviour: 1 - mean normalised entropy of each category's tags over recurring users' orders.
 import { UserInputError } from '../errors.js';
-import type { DatasetManifest } from './dataset.js';
+import type { DatasetManifest, ItemSpec } from './dataset.js';
 import { weightNotices, type QuirkNotice } from './quirkNotices.js';
 
 export interface Order {
@@ -40,23 +40,41 @@ export interface CategoryWeightsResult {
 
 export const DEFAULT_WEIGHT_OPTIONS: WeightOptions = { minOrders: 10, dropCategories: [], ignoreUnknownItems: false, noneTag: 'merge' };
 
-/** Computes w_c = 1 - mean_u(H_u(c) / ln(buckets_c)) as docs/metric.md describes (Tag_Weighting_Calc.ipynb). */
-export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
-  const dropped = new Set(options.dropCategories);
-  const tagsByCategory = new Map<string, Set<string>>();
-  const itemTags = new Map<string, Map<string, string[]>>();
-  for (const item of manifest.items) {
+/** Each category's distinct tags and the tags of the items orders may name, by category (dropped categories left out). */
+export class OrderTagIndex {
+  private readonly dropped: Set<string>;
+  readonly tagsByCategory = new Map<string, Set<string>>();
+  readonly itemTags = new Map<string, Map<string, string[]>>();
+
+  constructor(dropCategories: readonly string[]) {
+    this.dropped = new Set(dropCategories);
+  }
+
+  /** Counts the item's tags towards K_c; keeps them for the orders unless `keep` is false (an item no order names). */
+  add(item: ItemSpec, keep = true): void {
     const byCategory = new Map<string, string[]>();
     for (const tag of item.tags) {
-      if (dropped.has(tag.category)) continue;
-      if (!tagsByCategory.has(tag.category)) tagsByCategory.set(tag.category, new Set());
-      tagsByCategory.get(tag.category)!.add(tag.name);
+      if (this.dropped.has(tag.category)) continue;
+      if (!this.tagsByCategory.has(tag.category)) this.tagsByCategory.set(tag.category, new Set());
+      this.tagsByCategory.get(tag.category)!.add(tag.name);
       const names = byCategory.get(tag.category);
       if (names) names.push(tag.name);
       else byCategory.set(tag.category, [tag.name]);
     }
-    itemTags.set(item.id, byCategory);
+    if (keep) this.itemTags.set(item.id, byCategory);
   }
+}
+
+/** Computes w_c = 1 - mean_u(H_u(c) / ln(buckets_c)) as docs/metric.md describes (Tag_Weighting_Calc.ipynb). */
+export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
+  const index = new OrderTagIndex(options.dropCategories);
+  for (const item of manifest.items) index.add(item);
+  return categoryWeightsFromIndex(index, orders, options);
+}
+
+/** The weights over an index of the dataset's tags (categoryWeightsFromOrders, for callers that stream their items). */
+export function categoryWeightsFromIndex(index: OrderTagIndex, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
+  const { tagsByCategory, itemTags } = index;
   const categories = [...tagsByCategory.keys()];
   if (categories.length === 0) throw new UserInputError('weights: the dataset has no tags to weigh');
 

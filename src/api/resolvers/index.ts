@@ -8,6 +8,7 @@ import type { ApiServices } from '../apiServices.js';
 import { AuditLog } from '../auditLog.js';
 import { accessResolvers } from './access.js';
 import { analysisResolvers } from './analysis.js';
+import { catalogueResolvers } from './catalogue.js';
 import { datasetResolvers } from './datasets.js';
 import type { DomainContext } from './domainContext.js';
 import { enumResolvers } from './enums.js';
@@ -45,6 +46,6 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     guard: new ScopeGuard(services.publicQueries),
     runById,
   };
-  const domains = [nodeResolvers, datasetResolvers, modelResolvers, runResolvers, analysisResolvers, galleryResolvers, accessResolvers];
+  const domains = [nodeResolvers, datasetResolvers, catalogueResolvers, modelResolvers, runResolvers, analysisResolvers, galleryResolvers, accessResolvers];
   return [scalarResolvers, enumResolvers, ...domains.map((resolvers) => resolvers(domain))];
 }
