@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { redactCredentials, redactText } from '../src/api/callerRedaction.js';
+import { redactCredentials, redactText, redactValue } from '../src/api/callerRedaction.js';
 import { buildOnnxModel, ONNX_FLOAT } from '../src/linalg/onnxGraph.js';
 import { ADMIN_KEY, request, startTestPlatform, WsSession, type RawResponse, type TestPlatform } from './support/securePlatform.js';
 import { TINY_RECIPE, writeTinyModel } from './support/tinyModels.js';
@@ -224,4 +224,9 @@ test('the redaction itself: paths to their last segment, URL users, passwords an
   for (const kept of ['images/a.png', 'a/b and 1/2', 'data:image/png;base64,/9j/4AAQ+/x==', 'rank 3 / 4', 'https://example.com/a/b.png']) assert.equal(redactText(kept), kept);
   // Log lines keep paths and stacks (operators need them), never credentials.
   assert.equal(redactCredentials('run r1: image http://u:hunter2@h/x.png failed at /srv/a.png, password=hunter2'), 'run r1: image http://redacted@h/x.png failed at /srv/a.png, password=redacted');
+  // A result's strings are redacted at any depth; what a scalar serialised to (DateTime's Date) reaches JSON as it is.
+  const createdAt = new Date('2026-01-02T03:04:05Z');
+  const result = redactValue({ data: { models: [{ error: 'cannot read /srv/m.onnx', createdAt }] } });
+  assert.equal(result.data.models[0]!.error, 'cannot read …/m.onnx');
+  assert.equal(JSON.stringify(result.data.models[0]!.createdAt), JSON.stringify(createdAt));
 });

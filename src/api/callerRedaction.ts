@@ -49,11 +49,18 @@ export function credentialFreeLog(log: (line: string) => void): (line: string) =
   return (line) => log(redactCredentials(line));
 }
 
-/** A copy of a JSON-like value (a GraphQL result) with every string redacted. */
+/** Objects made of fields (a result's data, errors, extensions), not values a scalar serialised to, such as a Date. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** A copy of a JSON-like value (a GraphQL result) with every string redacted; scalars' values (DateTime's Date) kept. */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redactText(value) as T;
   if (Array.isArray(value)) return value.map(redactValue) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redactValue(inner)])) as T;
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redactValue(inner)])) as T;
   return value;
 }
 
