@@ -1,6 +1,7 @@
 // What a model file may make the server do: external data confined to the model's folder, and the caps on output width, memory at load and per run.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,6 +9,7 @@ import { loadInputSafety, type ModelCaps } from '../src/config.js';
 import { UserInputError } from '../src/errors.js';
 import type { PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { EmbeddingModel } from '../src/inference/embeddingModel.js';
+import { getModel, releaseModels } from '../src/inference/modelCache.js';
 import { buildOnnxModel, ONNX_FLOAT, type Dim, type GraphNode, type Initializer } from '../src/linalg/onnxGraph.js';
 import { createRng } from '../src/metric/random.js';
 import { TINY_RECIPE } from './support/tinyModels.js';
@@ -71,6 +73,27 @@ test('external data: weights in a file beside the model load, and embed as the s
   } finally {
     await inline.release();
     await external.release();
+  }
+});
+
+test('new weights beside an unchanged .onnx are a new model: a new content hash for the embedding cache, a new session in the process', async () => {
+  const path = projectionModel('reweighted', 'weights.bin');
+  const manifest = { name: 'reweighted', file: path, preprocess: TINY_RECIPE };
+  const batch = someImages(2, TINY_RECIPE.crop);
+  try {
+    const before = await getModel(manifest, { threads: 1 });
+    const vectorsBefore = await before.embed(batch, 2);
+    assert.equal((await getModel(manifest, { threads: 1 })).onnxHash, before.onnxHash, 'unchanged files: the same model');
+    writeFileSync(join(root, 'reweighted', 'weights.bin'), seeded(12, 99));
+    const after = await getModel(manifest, { threads: 1 });
+    assert.notEqual(after.onnxHash, before.onnxHash);
+    assert.notDeepEqual(await after.embed(batch, 2), vectorsBefore);
+    const plain = projectionModel('plain');
+    const inline = await load(plain);
+    assert.equal(inline.onnxHash, createHash('sha256').update(readFileSync(plain)).digest('hex'), 'no external data: the .onnx file\'s sha256, as before');
+    await inline.release();
+  } finally {
+    await releaseModels();
   }
 });
 

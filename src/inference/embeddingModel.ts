@@ -1,5 +1,4 @@
 // One onnxruntime-node session (CPU unless configured) for an embedding model: inspected and test-run at load, then batched inference.
-import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { inputSafety, type ModelCaps } from '../config.js';
 import { UserInputError } from '../errors.js';
@@ -7,7 +6,7 @@ import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/p
 import { executionProviders } from './executionProviders.js';
 import { inputSignature } from './inputSignature.js';
 import type { ModelManifest } from './modelManifest.js';
-import { confineExternalData } from './externalData.js';
+import { confineExternalData, modelContentHash } from './externalData.js';
 import { checkEmbeddingWidth, checkLoadMemory, imagesPerRun, residentGrowth } from './modelCaps.js';
 import { checkOnnxSize, readOnnxFile } from './onnxFile.js';
 
@@ -90,7 +89,7 @@ export class EmbeddingModel {
     readonly name: string,
     private readonly graph: Graph,
     readonly dim: number,
-    /** sha256 of the .onnx file's bytes. */
+    /** sha256 of the .onnx file's bytes and its external data (externalData.ts: modelContentHash). */
     readonly onnxHash: string,
     /** sha256 of the recipe and layout (see imaging/recipe.ts). */
     readonly preprocessHash: string,
@@ -151,7 +150,7 @@ export class EmbeddingModel {
       const probe = await residentGrowth(() => probeDim(name, graph, probed));
       checkEmbeddingWidth(name, probe.value, caps);
       const runLimit = imagesPerRun(name, probe.bytes, probed, input.fixedBatch, caps);
-      const onnxHash = createHash('sha256').update(bytes).digest('hex');
+      const onnxHash = await modelContentHash(bytes, external.files);
       return new EmbeddingModel(name, graph, probe.value, onnxHash, preprocessHash(recipe, input.layout), recipe, input.fixedBatch, runLimit);
     } catch (error) {
       await session.release();

@@ -1,4 +1,6 @@
 // ONNX external data (weights in files beside the .onnx): every location a model names is found and confined to the model's own folder.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { UserInputError } from '../errors.js';
@@ -86,12 +88,14 @@ export function externalDataLocations(bytes: Uint8Array, model: string): string[
 /**
  * The folder onnxruntime resolves the model's external data in (the .onnx file's own, symlinks resolved) after
  * checking every location: a relative path without ".." naming a regular file inside that folder, symlinks
- * resolved. Returns the total size of those files, which counts against CORREMBED_MAX_ONNX_BYTES with the model.
+ * resolved. Returns the total size of those files, which counts against CORREMBED_MAX_ONNX_BYTES with the model, and
+ * the files by location (in location order).
  */
-export async function confineExternalData(onnxPath: string, bytes: Uint8Array, model: string): Promise<{ folder: string; bytes: number }> {
+export async function confineExternalData(onnxPath: string, bytes: Uint8Array, model: string): Promise<{ folder: string; bytes: number; files: { location: string; path: string }[] }> {
   const folder = await realpath(dirname(onnxPath));
   let total = 0;
-  for (const location of externalDataLocations(bytes, model)) {
+  const files: { location: string; path: string }[] = [];
+  for (const location of externalDataLocations(bytes, model).sort()) {
     const segments = location.split(/[\\/]/);
     if (location === '' || isAbsolute(location) || location.includes('\0') || segments.includes('..')) {
       throw new UserInputError(`model ${model}: external data "${location}" must be a file beside the model (a relative path without "..")`);
@@ -106,6 +110,21 @@ export async function confineExternalData(onnxPath: string, bytes: Uint8Array, m
     const info = await stat(file);
     if (!info.isFile()) throw new UserInputError(`model ${model}: external data "${location}" is not a file`);
     total += info.size;
+    files.push({ location, path: file });
   }
-  return { folder, bytes: total };
+  return { folder, bytes: total, files };
+}
+
+/**
+ * sha256 of what the model computes with: the .onnx bytes, then each external data file's location and content, so
+ * that new weights beside an unchanged .onnx are a new model to the embedding cache. Without external data it is
+ * the .onnx file's own sha256.
+ */
+export async function modelContentHash(onnxBytes: Uint8Array, files: readonly { location: string; path: string }[]): Promise<string> {
+  const hash = createHash('sha256').update(onnxBytes);
+  for (const { location, path } of files) {
+    hash.update(`\0${location}\0`);
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
 }

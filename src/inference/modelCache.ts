@@ -1,32 +1,39 @@
 // Process-wide cache of loaded embedding models: one session per (ONNX content, recipe, output), shared by every caller.
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { canonicalRecipe } from '../imaging/recipe.js';
 import { localModelFile } from '../storage/modelFiles.js';
 import { EmbeddingModel, type EmbeddingModelOptions } from './embeddingModel.js';
+import { confineExternalData, modelContentHash } from './externalData.js';
 import type { ModelManifest } from './modelManifest.js';
 import { checkOnnxSize } from './onnxFile.js';
 
 const models = new Map<string, Promise<EmbeddingModel>>();
-/** Content hash per file, reused while the file's size, mtime and inode are unchanged. */
-const fileHashes = new Map<string, { stamp: string; hash: Promise<string> }>();
+/** Content hash per model file (its external data included), reused while no file's size, mtime or inode changed. */
+const fileHashes = new Map<string, { stamp: string; externalPaths: Promise<string[]>; hash: Promise<string> }>();
+
+/** Size, mtime and inode of each file; null when one cannot be read. */
+async function stamps(paths: readonly string[]): Promise<string | null> {
+  const stats = await Promise.all(paths.map((path) => stat(path).catch(() => null)));
+  return stats.every((s) => s !== null) ? stats.map((s) => `${s!.size}:${s!.mtimeMs}:${s!.ino}`).join('|') : null;
+}
 
 async function contentHash(path: string, model: string): Promise<string> {
-  let stamp: string;
   let size: number;
   try {
-    const s = await stat(path);
-    stamp = `${s.size}:${s.mtimeMs}:${s.ino}`;
-    size = s.size;
+    size = (await stat(path)).size;
   } catch (error) {
     throw new UserInputError(`model ${model}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'NOT_FOUND');
   }
   checkOnnxSize(size, model, path);
   const known = fileHashes.get(path);
-  if (known?.stamp === stamp) return known.hash;
-  const hash = readFile(path).then((bytes) => createHash('sha256').update(bytes).digest('hex'));
-  fileHashes.set(path, { stamp, hash });
+  if (known && (await stamps([path, ...(await known.externalPaths.catch(() => []))])) === known.stamp) return known.hash;
+  const read = readFile(path).then(async (bytes) => ({ bytes, files: (await confineExternalData(path, bytes, model)).files }));
+  const externalPaths = read.then(({ files }) => files.map((f) => f.path));
+  const stamp = await stamps([path, ...(await externalPaths.catch(() => []))]);
+  const hash = read.then(({ bytes, files }) => modelContentHash(bytes, files));
+  if (stamp === null) return hash;
+  fileHashes.set(path, { stamp, externalPaths, hash });
   hash.catch(() => {
     if (fileHashes.get(path)?.hash === hash) fileHashes.delete(path);
   });
