@@ -2,14 +2,16 @@
 // live runs, a second dataset, keyboard use, labels, contrast and phone width; screenshots go to docs/screenshots.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../src/config.js';
 import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
 import { isTerminalStatus } from '../src/runs/runService.js';
-import { launchChromium, lowContrastText, overflowsSideways, unlabelledControls } from './support/browser.js';
+import { elementsOutside, hiddenColumnHeaders, holdAnswers, launchChromium, lowContrastText, unlabelledControls } from './support/browser.js';
 import { gql } from './support/platformClient.js';
 import { ADMIN_KEY, startTestPlatform, type TestPlatform } from './support/securePlatform.js';
 import { writeTinyModel } from './support/tinyModels.js';
@@ -77,7 +79,8 @@ test('leaderboard: one row per model in rank order with the API scores and inter
   assert.equal(leaderboard.length, demo.modelIds.length);
   assert.deepEqual(await page.$$eval('#leaderboard-table tbody tr', (rows) => rows.map((r) => r.getAttribute('data-model'))), leaderboard.map((e) => e.model.name));
   const scores = await cellTexts('#leaderboard-table tbody tr td:nth-child(3)');
-  scores.forEach((text, i) => assert.equal(text, `${leaderboard[i].score.toFixed(3)} [${leaderboard[i].ci95.low.toFixed(3)}, ${leaderboard[i].ci95.high.toFixed(3)}]`));
+  scores.forEach((text, i) => assert.equal(text, `${leaderboard[i].score.toFixed(4)} [${leaderboard[i].ci95.low.toFixed(4)}, ${leaderboard[i].ci95.high.toFixed(4)}]`));
+  assert.deepEqual(await hiddenColumnHeaders(page, '#leaderboard-table'), [], 'every column visible at 1280 px');
   // The images/s column is measured: every demo model embedded the dataset on this platform.
   for (const text of await cellTexts('#leaderboard-table tbody tr td:nth-child(8)')) assert.match(text, /^\d/, 'images/s measured');
 
@@ -114,7 +117,7 @@ test('heatmap: models x categories with the per-category scores, the best per ca
   const rows = await page.$$eval('#heatmap-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => (c.firstChild?.textContent ?? '').trim())));
   rows.forEach((row, i) => {
     assert.equal(row[0], leaderboard[i].model.name);
-    assert.deepEqual(row.slice(1), leaderboard[i].evaluation.perCategory.map((c: { score: number }) => c.score.toFixed(3)));
+    assert.deepEqual(row.slice(1), leaderboard[i].evaluation.perCategory.map((c: { score: number }) => c.score.toFixed(4)));
   });
   assert.equal(await page.locator('#heatmap-table td.best').count() >= categories.length, true);
 });
@@ -163,7 +166,7 @@ test('accessibility: every control named, keyboard reaches the panels, text cont
     await phone.goto(`${home}?dataset=${demo.datasetId}`);
     await phone.waitForSelector('#heatmap-table');
     await phone.waitForSelector('#projection svg circle');
-    assert.equal(await overflowsSideways(phone), false);
+    assert.deepEqual(await elementsOutside(phone, 390), []);
     assert.deepEqual(await lowContrastText(phone), []);
     await phone.screenshot({ path: join(SHOTS, 'phone.png') });
     // Keyboard only: the first Tab reaches the skip link, Enter jumps to the content, Tab goes on to the sort buttons.
@@ -181,19 +184,162 @@ test('accessibility: every control named, keyboard reaches the panels, text cont
   }
 });
 
-test('runs on a dataset not in the repository: a bad key is refused on the page, an evaluate key starts a run that goes live to succeeded and onto the leaderboard', async () => {
+const galleryNames = (column: number) => page.$$eval(`#gallery .gallery-column:nth-child(${column}) .card-title`, (ts) => ts.map((t) => t.firstChild!.textContent!.replace(/^#\d+ /, '')));
+
+async function neighbourNames(imageId: string, modelId: string): Promise<string[]> {
+  const answer = await api<{ neighbours: { neighbours: { image: { name: string } }[] } }>('query ($i: ID!, $m: ID!) { neighbours(imageId: $i, modelId: $m, k: 8) { neighbours { image { name } } } }', { i: imageId, m: modelId });
+  return answer.neighbours.neighbours.map((n) => n.image.name);
+}
+
+async function runIds(datasetId: string): Promise<string[]> {
+  const { runs } = await api<{ runs: { edges: { node: { id: string } }[] } }>('query ($d: ID!) { runs(datasetId: $d, first: 8) { edges { node { id } } } }', { d: datasetId }, ADMIN_KEY);
+  return runs.edges.map((e) => e.node.id);
+}
+
+test('quick clicks: every panel keeps only the answer to its latest request, a slow answer to an earlier choice never overwrites it', async () => {
+  // Gallery: neighbours of an earlier query image arrive after those of the later one.
+  await page.fill('#gallery-search', '');
+  await page.waitForFunction(() => document.querySelectorAll('#gallery .pick').length >= 3);
+  const modelA = await page.inputValue('#gallery-model-a');
+  const current = await page.getAttribute('#gallery .pick[aria-pressed="true"]', 'data-image-id');
+  const [earlier, later] = (await page.$$eval('#gallery .pick', (bs) => bs.map((b) => b.getAttribute('data-image-id')!))).filter((id) => id !== current);
+  const expected = await neighbourNames(later, modelA);
+  assert.notDeepEqual(await neighbourNames(earlier, modelA), expected);
+  let held = await holdAnswers(page, (sent) => sent.operation === 'Neighbours' && sent.variables.imageId === earlier);
+  await page.click(`#gallery .pick[data-image-id="${earlier}"]`);
+  await held.arrived;
+  await page.click(`#gallery .pick[data-image-id="${later}"]`);
+  await page.waitForFunction((n) => document.querySelectorAll('#gallery .gallery-column:nth-child(1) .card').length === n, expected.length);
+  await held.release();
+  assert.deepEqual(await galleryNames(1), expected);
+
+  // Gallery search: the answer for an earlier search term arrives last.
+  held = await holdAnswers(page, (sent) => sent.operation === 'Images' && sent.variables.search === 'Sneaker');
+  await page.fill('#gallery-search', 'Sneaker');
+  await held.arrived;
+  await page.fill('#gallery-search', 'Sandal');
+  const allSandals = () => [...document.querySelectorAll('#gallery .pick')].every((b) => (b.getAttribute('title') ?? '').includes('Sandal'));
+  await page.waitForFunction(allSandals);
+  await held.release();
+  assert.ok(await page.evaluate(allSandals), 'the picker shows the latest search');
+
+  // Embedding map: the projection coloured by an earlier category arrives last.
+  held = await holdAnswers(page, (sent) => sent.operation === 'Projection' && sent.variables.category === 'Sleeve');
+  await page.selectOption('#projection-category', 'Sleeve');
+  await held.arrived;
+  await page.selectOption('#projection-category', 'Color');
+  await page.waitForSelector('#projection .legend[aria-label="Color legend"]');
+  await held.release();
+  assert.equal(await page.getAttribute('#projection .legend', 'aria-label'), 'Color legend');
+
+  // Outlier control: the fit under an earlier rule arrives after the one under the later rule.
+  const outliersUnder = async (sigmas: number) => (await api<{ accuracyFit: { models: { outlier: boolean }[] } }>('query ($d: ID!, $s: Float) { accuracyFit(datasetId: $d, sigmas: $s) { models { outlier } } }', { d: demo.datasetId, s: sigmas })).accuracyFit.models.filter((m) => m.outlier).length;
+  assert.notEqual(await outliersUnder(1), await outliersUnder(5));
+  await page.fill('#scatter-sigmas', '5');
+  await page.press('#scatter-sigmas', 'Enter');
+  held = await holdAnswers(page, (sent) => sent.operation === 'Fit' && sent.variables.sigmas === 1);
+  await page.fill('#scatter-sigmas', '1');
+  await page.press('#scatter-sigmas', 'Enter');
+  await held.arrived;
+  const laterFit = page.waitForResponse((response) => response.url().endsWith('/graphql') && (response.request().postDataJSON() as { variables?: { sigmas?: number } }).variables?.sigmas === 5);
+  await page.fill('#scatter-sigmas', '5');
+  await page.press('#scatter-sigmas', 'Enter');
+  await laterFit;
+  await held.release();
+  assert.equal(await page.locator('#scatter .point.outlier').count(), await outliersUnder(5));
+});
+
+test('quick dataset switches: panels say Loading… while the board loads, and the dataset chosen last wins', async () => {
+  const demoRows = demo.modelIds.length;
+  const held = await holdAnswers(page, (sent) => sent.operation === 'Board' && sent.variables.datasetId === tones.datasetId);
   await page.selectOption('#dataset', tones.datasetId);
+  await held.arrived;
+  for (const id of ['leaderboard', 'scatter', 'heatmap', 'gallery', 'projection', 'runs']) assert.equal((await page.textContent(`#${id}`))?.trim(), 'Loading…', id);
+  await page.selectOption('#dataset', demo.datasetId);
+  await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, demoRows);
+  await held.release();
+  assert.equal(await page.locator('#leaderboard-table tbody tr').count(), demoRows);
+});
+
+test('states: an empty platform says what to do in every panel, an unreachable API says so, nothing stays on Loading…', async () => {
+  const empty = await startTestPlatform({ anonymousRateLimitPerMinute: 0 });
+  const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const panels = ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs'];
+  const settled = () => !(document.body.textContent ?? '').includes('Loading…');
+  try {
+    await fresh.goto(new URL('/', empty.url).href);
+    await fresh.waitForFunction(settled);
+    for (const name of panels) assert.match(await fresh.getByRole('region', { name, exact: true }).textContent() ?? '', /No dataset yet: import one/, name);
+    assert.equal(await fresh.isDisabled('#dataset'), true);
+
+    await fresh.route('**/graphql', (route) => route.abort('connectionrefused'));
+    await fresh.reload();
+    await fresh.waitForFunction(settled);
+    for (const name of panels) assert.match(await fresh.getByRole('region', { name, exact: true }).getByRole('alert').textContent() ?? '', /The API did not answer/, name);
+  } finally {
+    await fresh.close();
+    await empty.close();
+  }
+});
+
+test('served compressed: the page, its script and styles, and GraphQL answers, brotli or gzip as the client accepts', async () => {
+  const fetchEncoded = (path: string, acceptEncoding: string, body?: string) =>
+    new Promise<{ encoding: string | undefined; decoded: string }>((resolve, reject) => {
+      const request = httpRequest(new URL(path, home), { method: body ? 'POST' : 'GET', headers: { 'accept-encoding': acceptEncoding, ...(body ? { 'content-type': 'application/json' } : {}) } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk)).on('error', reject).on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const encoding = response.headers['content-encoding'];
+          const decoded = encoding === 'br' ? brotliDecompressSync(raw) : encoding === 'gzip' ? gunzipSync(raw) : raw;
+          resolve({ encoding, decoded: decoded.toString('utf8') });
+        });
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  const board = JSON.stringify({ query: 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank score model { name dim metadata { family } } evaluation { perCategory { category score } } } } } }', variables: { d: demo.datasetId } });
+  for (const [path, body] of [['/'], ['/dashboard/main.js'], ['/dashboard/style.css'], ['/graphql', board]] as [string, string?][]) {
+    const plain = await fetchEncoded(path, 'identity', body);
+    assert.equal(plain.encoding, undefined, path);
+    for (const [accepted, encoding] of [['br, gzip', 'br'], ['gzip', 'gzip']]) {
+      const answer = await fetchEncoded(path, accepted, body);
+      assert.equal(answer.encoding, encoding, `${path} with ${accepted}`);
+      assert.equal(answer.decoded, plain.decoded, `${path} decodes to the same content`);
+    }
+  }
+  const icon = await fetch(new URL('/favicon.ico', home));
+  assert.equal(icon.status, 200);
+  assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+});
+
+test('panels are labelled regions; the leaderboard and heatmap are tables with column headers', async () => {
+  for (const name of ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs']) {
+    assert.equal(await page.getByRole('region', { name, exact: true }).count(), 1, name);
+  }
+  const headers = (region: string) => page.getByRole('region', { name: region, exact: true }).getByRole('table').getByRole('columnheader').allTextContents();
+  assert.deepEqual((await headers('Leaderboard')).map((t) => t.replace(/[▲▼]/g, '').trim()), ['Rank', 'Model', 'CorrEmbed', 'nDCG@10', 'Acc@1', 'Params', 'GFLOPs', 'Images/s', 'Dim']);
+  assert.equal((await headers('Per-category heatmap'))[0], 'Model');
+});
+
+test('runs on a dataset not in the repository: a bad key is refused on the page, an evaluate key starts a run that goes live to succeeded and onto the leaderboard', async () => {
+  const before = (await runIds(tones.datasetId)).length;
+  // The run list as it was before the new run answers slowly: it must not replace the list that shows the new run.
+  let first = true;
+  const held = await holdAnswers(page, (sent) => sent.operation === 'Runs' && sent.variables.datasetId === tones.datasetId && first && !(first = false));
+  await page.selectOption('#dataset', tones.datasetId);
+  await held.arrived;
   await page.waitForFunction(() => document.querySelectorAll('#leaderboard-table tbody tr').length === 2);
   assert.deepEqual(await cellTexts('#heatmap-table thead th'), ['Model', 'Tone', 'Group']);
   for (const box of await page.$$('#runs input[type="checkbox"]')) if ((await box.getAttribute('value')) !== tones.newModelId) await box.uncheck();
   await page.fill('#run-key', 'ce_not-a-real-key');
   await page.click('#runs button[type="submit"]');
   await page.waitForFunction(() => /unknown or revoked/.test(document.querySelector('#runs .form-status')?.textContent ?? ''));
-  const before = await page.locator('#runs li.run').count();
   await page.fill('#run-key', evaluateKey);
   await page.click('#runs button[type="submit"]');
   await page.waitForFunction((n) => document.querySelectorAll('#runs li.run').length === n + 1, before);
   const runId = await page.getAttribute('#runs li.run:first-child', 'data-run-id');
+  await held.release();
+  assert.equal(await page.locator('#runs li.run').count(), before + 1);
   // The page does not reload: the subscription moves the bar, then the leaderboard gains the new model.
   await page.waitForFunction((id) => document.querySelector(`#runs li[data-run-id="${id}"]`)?.getAttribute('data-status') === 'succeeded', runId, { timeout: 60_000 });
   assert.equal(await page.getAttribute(`#runs li[data-run-id="${runId}"] progress`, 'value'), '100');

@@ -1,5 +1,5 @@
 // The paper's accuracy-versus-CorrEmbed scatter: every model, the least-squares line, and the outliers marked and named.
-import { gql } from './api.js';
+import { LatestRequest } from './api.js';
 import { fixed, h, notice, s, show } from './dom.js';
 import { extent, linearScale } from './scale.js';
 import type { AccuracyFit } from './types.js';
@@ -15,10 +15,11 @@ export const FIT_FIELDS = `fit { slope intercept r rSquared residualSd n outlier
 export function renderScatter(container: HTMLElement, datasetId: string, analysis: AccuracyFit): void {
   const sigmas = h('input', { id: 'scatter-sigmas', type: 'number', min: 0.5, max: 5, step: 0.25, value: 2, inputmode: 'decimal' });
   const chart = h('div', { class: 'scatter-chart' });
+  const request = new LatestRequest();
   sigmas.addEventListener('change', () => {
     const value = Number(sigmas.value);
     if (!(value > 0)) return;
-    gql<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
+    request.send<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
       .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
       .catch((error: Error) => show(chart, notice(error.message, 'error')));
   });
@@ -80,5 +81,5 @@ function label(px: number, py: number, name: string, outlier: boolean): SVGTextE
 function describe({ fit, reason, models }: AccuracyFit): string {
   if (!fit) return `${models.length} models; no line: ${reason ?? 'not enough models with an accuracy'}.`;
   const outliers = models.filter((m) => m.outlier).map((m) => m.model.name);
-  return `CorrEmbed = ${fixed(fit.slope, 4)} × accuracy ${fit.intercept >= 0 ? '+' : '−'} ${fixed(Math.abs(fit.intercept), 3)}; r = ${fixed(fit.r, 2)}, n = ${fit.n}; ${outliers.length ? `outliers: ${outliers.join(', ')}` : 'no outliers'} (|residual| > ${fixed(fit.outlierThreshold)}).`;
+  return `CorrEmbed = ${fixed(fit.slope)} × accuracy ${fit.intercept >= 0 ? '+' : '−'} ${fixed(Math.abs(fit.intercept))}; r = ${fixed(fit.r, 2)}, n = ${fit.n}; ${outliers.length ? `outliers: ${outliers.join(', ')}` : 'no outliers'} (|residual| > ${fixed(fit.outlierThreshold)}).`;
 }
