@@ -95,7 +95,9 @@ test('leaderboard: one row per model in rank order with the API scores and inter
 });
 
 test('accuracy scatter: a point per model with an accuracy, the fitted line, and the outliers named under a stricter rule', async () => {
-  const { accuracyFit } = await api('query ($d: ID!) { accuracyFit(datasetId: $d, sigmas: 1) { fit { r } models { model { name } outlier } modelsWithoutAccuracy { model { name } } } }', { d: demo.datasetId });
+  const { accuracyFit } = await api('query ($d: ID!) { accuracyFit(datasetId: $d, sigmas: 1) { accuracyMetric fit { r } models { model { name } outlier } modelsWithoutAccuracy { model { name } } } }', { d: demo.datasetId });
+  assert.equal(accuracyFit.accuracyMetric, 'Fashion-MNIST test accuracy (t10k)', 'the demo zoo names its accuracy');
+  assert.deepEqual(await cellTexts('#scatter .axis-label'), [`${accuracyFit.accuracyMetric} (%)`, 'CorrEmbed']);
   assert.equal(await page.locator('#scatter .point').count(), accuracyFit.models.length);
   assert.ok(accuracyFit.models.length >= 3);
   assert.equal(await page.locator('#scatter line.fit').count(), 1);

@@ -25,7 +25,7 @@ const COLUMNS: Column[] = [
   { label: 'Model', title: 'Model name and family', value: (e) => e.model.name, cell: (e) => h('span', {}, e.model.name, e.model.metadata.family ? h('small', { class: 'family' }, e.model.metadata.family) : null), numeric: false },
   { label: 'CorrEmbed', title: 'CorrEmbed score with its 95% interval', value: (e) => e.score, cell: scoreCell, numeric: true },
   { label: 'nDCG@10', title: 'Retrieval quality of the ranking the model induces', value: (e) => e.evaluation.retrieval?.ndcgAt10 ?? null, cell: (e) => fixed(e.evaluation.retrieval?.ndcgAt10), numeric: true },
-  { label: 'Acc@1', title: 'ImageNet top-1 accuracy from the model metadata (%)', value: (e) => e.model.metadata.imagenetAcc1, cell: (e) => fixed(e.model.metadata.imagenetAcc1, 2), numeric: true },
+  { label: 'Acc@1', title: 'Top-1 accuracy from the model metadata (%): ImageNet unless the model names another metric', value: (e) => e.model.metadata.imagenetAcc1, cell: (e) => fixed(e.model.metadata.imagenetAcc1, 2), numeric: true },
   { label: 'Params', title: 'Parameters', value: (e) => e.model.metadata.params, cell: (e) => compact(e.model.metadata.params), numeric: true },
   { label: 'GFLOPs', title: 'Giga floating-point operations per image', value: (e) => e.model.metadata.gflops, cell: (e) => fixed(e.model.metadata.gflops, 3), numeric: true },
   { label: 'Images/s', title: 'Measured images per second of one embedding worker (decode, preprocess, infer)', value: (e) => e.model.metadata.imagesPerSecond, cell: (e) => compact(e.model.metadata.imagesPerSecond), numeric: true },

@@ -8,7 +8,7 @@ const WIDTH = 640;
 const HEIGHT = 380;
 const MARGIN = { top: 16, right: 24, bottom: 44, left: 56 };
 
-export const FIT_FIELDS = `fit { slope intercept r rSquared residualSd n outlierThreshold } reason
+export const FIT_FIELDS = `accuracyMetric fit { slope intercept r rSquared residualSd n outlierThreshold } reason
   models { model { id name } accuracy score predicted residual normalisedScore outlier } modelsWithoutAccuracy { model { name } }`;
 
 /** The chart with a control for the outlier rule (residual standard deviations), which asks the API again. */
@@ -30,7 +30,7 @@ export function renderScatter(container: HTMLElement, datasetId: string, analysi
 function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   const { fit, models } = analysis;
   if (models.length === 0) {
-    return show(container, notice(analysis.reason ?? 'No model on the leaderboard has an ImageNet accuracy in its metadata.'));
+    return show(container, notice(analysis.reason ?? 'No model on the leaderboard has an accuracy in its metadata.'));
   }
   const x = linearScale(extent(models.map((m) => m.accuracy)), [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale(extent(models.map((m) => m.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
@@ -53,10 +53,10 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   const chart = s(
     'svg',
     { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': 'scatter-title scatter-desc', class: 'chart' },
-    s('title', { id: 'scatter-title' }, 'ImageNet accuracy against CorrEmbed'),
+    s('title', { id: 'scatter-title' }, `${analysis.accuracyMetric} against CorrEmbed`),
     s('desc', { id: 'scatter-desc' }, describe(analysis)),
     s('g', { class: 'axis' }, ...axisX, ...axisY),
-    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'ImageNet acc@1 (%)'),
+    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, `${analysis.accuracyMetric} (%)`),
     s('text', { x: 14, y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})` }, 'CorrEmbed'),
     fit ? s('line', { class: 'fit', x1: x(aLo), y1: y(lineAt(aLo)), x2: x(aHi), y2: y(lineAt(aHi)) }) : null,
     ...points,

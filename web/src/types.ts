@@ -31,6 +31,8 @@ export interface FitModel {
 }
 
 export interface AccuracyFit {
+  /** The name of the accuracy on the x axis (the models' metadata.accuracyMetric, else ImageNet top-1). */
+  accuracyMetric: string;
   fit: { slope: number; intercept: number; r: number | null; rSquared: number | null; residualSd: number; n: number; outlierThreshold: number } | null;
   reason: string | null;
   models: FitModel[];
