@@ -1,7 +1,6 @@
 // The dashboard in a real browser (Debian's chromium via playwright-core) on a seeded platform: what each panel shows,
-// live runs, a second dataset, keyboard use, labels, contrast and phone width; screenshots go to docs/screenshots.
+// live runs, a second dataset, quick clicks, states, compression, keyboard use, labels, contrast and phone width.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +16,6 @@ import { ADMIN_KEY, startTestPlatform, type TestPlatform } from './support/secur
 import { writeTinyModel } from './support/tinyModels.js';
 import { writeToneDataset } from './support/toneDataset.js';
 import { until } from './support/until.js';
-
-const SHOTS = join(process.cwd(), 'docs/screenshots');
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -57,7 +54,6 @@ before(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
-  mkdirSync(SHOTS, { recursive: true });
   await page.goto(`${home}?dataset=${demo.datasetId}`);
   await page.waitForSelector('#leaderboard-table tbody tr');
 });
@@ -143,7 +139,6 @@ test('gallery: the query image and both models\' nearest neighbours with their t
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => (document.querySelector('#gallery .query-card')?.textContent ?? '').includes('Sneaker'));
   await page.waitForFunction(() => document.querySelectorAll('#gallery .gallery-column .card').length === 16);
-  await page.locator('#gallery-section').screenshot({ path: join(SHOTS, 'gallery.png') });
 });
 
 test('projection: one dot per embedded image coloured by the chosen category, with a legend', async () => {
@@ -159,10 +154,9 @@ test('projection: one dot per embedded image coloured by the chosen category, wi
 });
 
 test('accessibility: every control named, keyboard reaches the panels, text contrast AA, no sideways scrolling at phone width', async () => {
+  await page.waitForSelector('#gallery .gallery-column .card');
   assert.deepEqual(await unlabelledControls(page), []);
   assert.deepEqual(await lowContrastText(page), []);
-  await page.waitForSelector('#gallery .gallery-column .card');
-  await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   try {
     await phone.goto(`${home}?dataset=${demo.datasetId}`);
@@ -170,7 +164,6 @@ test('accessibility: every control named, keyboard reaches the panels, text cont
     await phone.waitForSelector('#projection svg circle');
     assert.deepEqual(await elementsOutside(phone, 390), []);
     assert.deepEqual(await lowContrastText(phone), []);
-    await phone.screenshot({ path: join(SHOTS, 'phone.png') });
     // Keyboard only: the first Tab reaches the skip link, Enter jumps to the content, Tab goes on to the sort buttons.
     await phone.keyboard.press('Tab');
     assert.equal(await phone.evaluate(() => document.activeElement?.className), 'skip-link');
@@ -342,6 +335,10 @@ test('runs on a dataset not in the repository: a bad key is refused on the page,
   const runId = await page.getAttribute('#runs li.run:first-child', 'data-run-id');
   await held.release();
   assert.equal(await page.locator('#runs li.run').count(), before + 1);
+  // Each run says when it started: the API's createdAt (an ISO date, also to callers without a key), shown as a date.
+  const { run } = await api<{ run: { createdAt: string } }>('query ($id: ID!) { run(id: $id) { createdAt } }', { id: runId });
+  assert.match(run.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+  assert.doesNotMatch(await page.textContent('#runs li.run:first-child .run-head') ?? '', /Invalid Date/);
   // The page does not reload: the subscription moves the bar, then the leaderboard gains the new model.
   await page.waitForFunction((id) => document.querySelector(`#runs li[data-run-id="${id}"]`)?.getAttribute('data-status') === 'succeeded', runId, { timeout: 60_000 });
   assert.equal(await page.getAttribute(`#runs li[data-run-id="${runId}"] progress`, 'value'), '100');

@@ -49,9 +49,10 @@ export function credentialFreeLog(log: (line: string) => void): (line: string) =
   return (line) => log(redactCredentials(line));
 }
 
-/** A copy of a JSON-like value (a GraphQL result) with every string redacted. */
+/** A copy of a JSON-like value (a GraphQL result) with every string redacted; a Date (a DateTime field) stays a Date. */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redactText(value) as T;
+  if (value instanceof Date) return value;
   if (Array.isArray(value)) return value.map(redactValue) as T;
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redactValue(inner)])) as T;
   return value;
