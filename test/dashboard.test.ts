@@ -191,6 +191,36 @@ async function runIds(datasetId: string): Promise<string[]> {
   return runs.edges.map((e) => e.node.id);
 }
 
+async function leaderboardModels(): Promise<{ id: string; name: string }[]> {
+  const { leaderboard } = await api<{ leaderboard: { edges: { node: { model: { id: string; name: string } } }[] } }>('query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id name } } } } }', { d: demo.datasetId });
+  return leaderboard.edges.map((e) => e.node.model);
+}
+
+async function comparison(a: string, b: string): Promise<{ pValue: number; significant: boolean; meanDifference: number }> {
+  return (await api<{ compareModels: { pValue: number; significant: boolean; meanDifference: number } }>('query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue significant meanDifference } }', { d: demo.datasetId, a, b })).compareModels;
+}
+
+test('is this gap real: the leaderboard highlights the models not significantly worse than the best, and any two compare with their p-value', async () => {
+  const { leaderboard } = await api<{ leaderboard: { edges: { node: { rank: number; model: { id: string; name: string }; comparedWithBest: { pValue: number; significant: boolean } | null } }[] } }>(
+    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank model { id name } comparedWithBest { pValue significant } } } } }',
+    { d: demo.datasetId },
+  );
+  const entries = leaderboard.edges.map((e) => e.node);
+  const leading = entries.filter((e) => e.rank === 1 || e.comparedWithBest?.significant === false).map((e) => e.model.name);
+  assert.ok(leading.length < entries.length, 'some model is significantly worse than the best');
+  assert.deepEqual(await page.$$eval('#leaderboard-table tbody tr.leading', (rows) => rows.map((r) => r.getAttribute('data-model'))), leading);
+  assert.deepEqual(await cellTexts('#leaderboard-table tbody tr td:nth-child(10)'), entries.map((e) => (e.rank === 1 ? 'best' : `p ${e.comparedWithBest!.pValue.toFixed(4)}`)));
+  // Any two: the best against the last.
+  const [best, last] = [entries[0].model, entries.at(-1)!.model];
+  await page.selectOption('#compare-a', best.id);
+  await page.selectOption('#compare-b', last.id);
+  const expected = await comparison(best.id, last.id);
+  await page.waitForSelector(`#comparison .comparison[data-p-value="${expected.pValue.toFixed(4)}"]`);
+  const text = await page.textContent('#comparison .comparison') ?? '';
+  assert.match(text, new RegExp(`^${best.name} minus ${last.name}: \\+${expected.meanDifference.toFixed(4)}`));
+  assert.match(text, expected.significant ? /a real gap/ : /not significant/);
+});
+
 test('quick clicks: every panel keeps only the answer to its latest request, a slow answer to an earlier choice never overwrites it', async () => {
   // Gallery: neighbours of an earlier query image arrive after those of the later one.
   await page.fill('#gallery-search', '');
@@ -242,6 +272,17 @@ test('quick clicks: every panel keeps only the answer to its latest request, a s
   await laterFit;
   await held.release();
   assert.equal(await page.locator('#scatter .point.outlier').count(), await outliersUnder(5));
+
+  // Is this gap real?: the comparison with an earlier second model arrives last.
+  const [, second, third] = await leaderboardModels();
+  const verdict = () => page.textContent('#comparison .comparison');
+  held = await holdAnswers(page, (sent) => sent.operation === 'Compare' && sent.variables.b === third.id);
+  await page.selectOption('#compare-b', third.id);
+  await held.arrived;
+  await page.selectOption('#compare-b', second.id);
+  await page.waitForFunction((name) => (document.querySelector('#comparison .comparison')?.textContent ?? '').includes(` minus ${name}:`), second.name);
+  await held.release();
+  assert.match(await verdict() ?? '', new RegExp(` minus ${second.name}:`));
 });
 
 test('quick dataset switches: panels say Loading… while the board loads, and the dataset chosen last wins', async () => {
@@ -312,7 +353,7 @@ test('panels are labelled regions; the leaderboard and heatmap are tables with c
     assert.equal(await page.getByRole('region', { name, exact: true }).count(), 1, name);
   }
   const headers = (region: string) => page.getByRole('region', { name: region, exact: true }).getByRole('table').getByRole('columnheader').allTextContents();
-  assert.deepEqual((await headers('Leaderboard')).map((t) => t.replace(/[▲▼]/g, '').trim()), ['Rank', 'Model', 'CorrEmbed', 'nDCG@10', 'Acc@1', 'Params', 'GFLOPs', 'Images/s', 'Dim']);
+  assert.deepEqual((await headers('Leaderboard')).map((t) => t.replace(/[▲▼]/g, '').trim()), ['Rank', 'Model', 'CorrEmbed', 'nDCG@10', 'Acc@1', 'Params', 'GFLOPs', 'Images/s', 'Dim', 'vs best']);
   assert.equal((await headers('Per-category heatmap'))[0], 'Model');
 });
 

@@ -1,6 +1,7 @@
 // The nearest-neighbour gallery: pick a query image, see two models' top k side by side with their tags (the paper's figures 4 and 5).
 import { LatestRequest, nodes, type Connection } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
+import { modelSelect } from './modelSelect.js';
 import type { ImageInfo, ModelInfo } from './types.js';
 
 const IMAGE_FIELDS = 'id name itemId tags { category name }';
@@ -62,10 +63,6 @@ async function showNeighbours({ element: column, request }: Column, state: Galle
   } catch (error) {
     show(column, h('h4', {}, model.name), notice((error as Error).message, 'error'));
   }
-}
-
-function modelSelect(id: string, label: string, models: ModelInfo[], selected: number): HTMLElement {
-  return h('label', { for: id }, label, h('select', { id }, ...models.map((m, i) => h('option', { value: m.id, selected: i === selected }, m.name))));
 }
 
 export function renderGallery(container: HTMLElement, datasetId: string, models: ModelInfo[]): void {

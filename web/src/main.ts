@@ -1,6 +1,7 @@
 // The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
 import { gql, LatestRequest, nodes, type Connection } from './api.js';
 import { h, notice, show } from './dom.js';
+import { renderComparison } from './comparison.js';
 import { renderGallery } from './gallery.js';
 import { renderHeatmap } from './heatmap.js';
 import { renderLeaderboard } from './leaderboard.js';
@@ -15,7 +16,7 @@ const ALL = 1000;
 const BOARD_QUERY = `query Board($datasetId: ID!, $all: Int!) {
   dataset(id: $datasetId) { id name imageCount itemCount categories { name weight tagCount } }
   leaderboard(datasetId: $datasetId, first: $all) { edges { node { rank score ci95 { low high } model { ${MODEL_FIELDS} }
-    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } } } }
+    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } comparedWithBest { pValue significant } } } }
   accuracyFit(datasetId: $datasetId) { ${FIT_FIELDS} }
   models(first: $all) { edges { node { ${MODEL_FIELDS} } } }
 }`;
@@ -54,6 +55,7 @@ async function drawBoard(datasetId: string): Promise<Board> {
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
   show(panel('dataset-summary'), describeDataset(board.dataset));
   renderLeaderboard(panel('leaderboard'), board.leaderboard);
+  renderComparison(panel('comparison'), datasetId, board.leaderboard.map((e) => e.model));
   renderScatter(panel('scatter'), datasetId, board.accuracyFit);
   renderHeatmap(panel('heatmap'), board.leaderboard);
   return board;
@@ -61,6 +63,7 @@ async function drawBoard(datasetId: string): Promise<Board> {
 
 async function drawDataset(datasetId: string, isCurrent: () => boolean): Promise<void> {
   show(panel('dataset-summary'));
+  show(panel('comparison'));
   showEverywhere(() => h('p', { class: 'muted' }, 'Loading…'));
   try {
     const board = await drawBoard(datasetId);
