@@ -302,9 +302,12 @@ test('states: an empty platform says what to do in every panel, an unreachable A
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const panels = ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs'];
   const settled = () => !(document.body.textContent ?? '').includes('Loading…');
+  const failed: string[] = [];
+  fresh.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
   try {
     await fresh.goto(new URL('/', empty.url).href);
     await fresh.waitForFunction(settled);
+    assert.deepEqual(failed, [], 'every file the page asks for is there (the icon too)');
     for (const name of panels) assert.match(await fresh.getByRole('region', { name, exact: true }).textContent() ?? '', /No dataset yet: import one/, name);
     assert.equal(await fresh.isDisabled('#dataset'), true);
 
