@@ -1,7 +1,7 @@
 // The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
 import { gql, LatestRequest, nodes, type Connection } from './api.js';
-import { h, notice, show } from './dom.js';
 import { renderComparison } from './comparison.js';
+import { h, notice, show } from './dom.js';
 import { renderGallery } from './gallery.js';
 import { renderHeatmap } from './heatmap.js';
 import { renderLeaderboard } from './leaderboard.js';
