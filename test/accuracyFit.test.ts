@@ -189,6 +189,27 @@ describe('accuracyFit over GraphQL', () => {
     assert.deepEqual(result.models.filter((m: { outlier: boolean }) => m.outlier).map((m: { modelId: string }) => m.modelId), ['d']);
   });
 
+  test('accuracyMetric: ImageNet top-1 unless the fitted models name theirs, several names joined', async () => {
+    const prisma = platform.db.prisma;
+    const metric = async () => {
+      const response = await gql<{ accuracyFit: { accuracyMetric: string } }>(platform.server.url, 'query ($d: ID!) { accuracyFit(datasetId: $d) { accuracyMetric } }', { d: datasetId });
+      assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+      return response.data!.accuracyFit.accuracyMetric;
+    };
+    const fitted = FIVE.map((p) => ids.get(p.modelId)!);
+    assert.equal(await metric(), 'ImageNet top-1 accuracy');
+    try {
+      await prisma.model.updateMany({ where: { id: { in: fitted } }, data: { accuracyMetric: 'Fashion-MNIST test accuracy' } });
+      // The model without an accuracy is left out of the fit: its metric does not count.
+      await prisma.model.update({ where: { id: ids.get(WITHOUT_ACCURACY.modelId)! }, data: { accuracyMetric: 'another accuracy' } });
+      assert.equal(await metric(), 'Fashion-MNIST test accuracy');
+      await prisma.model.update({ where: { id: fitted[0] }, data: { accuracyMetric: null } });
+      assert.equal(await metric(), 'Fashion-MNIST test accuracy / ImageNet top-1 accuracy');
+    } finally {
+      await prisma.model.updateMany({ data: { accuracyMetric: null } });
+    }
+  });
+
   test('an absolute threshold; unknown datasets and bad rules get typed errors', async () => {
     const withThreshold = await gql<{ accuracyFit: { fit: { outlierThreshold: number }; models: { outlier: boolean }[] } }>(platform.server.url, QUERY, { d: datasetId, threshold: 0.017 });
     assert.equal(withThreshold.data!.accuracyFit.fit.outlierThreshold, 0.017);

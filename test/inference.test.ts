@@ -81,6 +81,8 @@ test('inference: manifests resolve the file inside their folder and refuse bad f
     [{ ...good, file: 'missing.onnx' }, /file "missing\.onnx": not found/, 'NOT_FOUND'],
     [{ ...good, metadata: { imagenetAcc1: 130 } }, /"metadata\.imagenetAcc1" must be a percentage between 0 and 100/],
     [{ ...good, metadata: { params: 'many' } }, /"metadata\.params" must be a non-negative number/],
+    [{ ...good, metadata: { accuracyMetric: 86 } }, /"metadata\.accuracyMetric" must be a non-empty string/],
+    [{ ...good, metadata: { accuracyMetric: ' ' } }, /"metadata\.accuracyMetric" must be a non-empty string/],
     [{ ...good, colour: 'red' }, /unknown field "colour"/],
   ];
   for (const [i, [json, pattern, code]] of cases.entries()) {
@@ -95,8 +97,8 @@ test('inference: manifests resolve the file inside their folder and refuse bad f
   }
   writeFileSync(join(root, 'outside.onnx'), 'x');
   await assert.rejects(loadModelManifest(write('escape.json', { ...good, file: '../outside.onnx' })), /outside the folder/);
-  const full = await loadModelManifest(write('full.json', { ...good, output: 'embedding', metadata: { family: 'tiny', imagenetAcc1: 1.5, params: 224, gflops: 0.001 } }));
-  assert.deepEqual(full.metadata, { family: 'tiny', imagenetAcc1: 1.5, params: 224, gflops: 0.001 });
+  const full = await loadModelManifest(write('full.json', { ...good, output: 'embedding', metadata: { family: 'tiny', imagenetAcc1: 1.5, accuracyMetric: 'tone test accuracy', params: 224, gflops: 0.001 } }));
+  assert.deepEqual(full.metadata, { family: 'tiny', imagenetAcc1: 1.5, accuracyMetric: 'tone test accuracy', params: 224, gflops: 0.001 });
   assert.equal(full.output, 'embedding');
 });
 

@@ -112,7 +112,8 @@ def export(name, family, embedder, test_acc, out, log):
         "preprocess": {"resize": 28, "crop": 28, "interpolation": "bilinear", "mean": [MEAN] * 3, "std": [STD] * 3},
         "output": "features",
         "metadata": {"family": "Fashion-MNIST %s; imagenetAcc1 = Fashion-MNIST test accuracy (t10k), not ImageNet" % family,
-                     "imagenetAcc1": round(test_acc, 2), "params": params},
+                     "imagenetAcc1": round(test_acc, 2), "accuracyMetric": "Fashion-MNIST test accuracy (t10k)",
+                     "params": params},
     }
     with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -3,7 +3,10 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import { accuracyFit, type OutlierRule } from './accuracyFit.js';
 
-/** accuracyFit over the leaderboard entries (latest default-metric evaluation per model), ImageNet acc@1 as accuracy. */
+/** The accuracy a model's imagenetAcc1 holds when its manifest names no other. */
+export const IMAGENET_TOP1 = 'ImageNet top-1 accuracy';
+
+/** accuracyFit over the leaderboard entries (latest default-metric evaluation per model), ImageNet acc@1 (or the metric the models name) as accuracy. */
 export async function datasetAccuracyFit(prisma: PrismaClient, datasetId: string, rule: OutlierRule) {
   const entries = await leaderboard(prisma, datasetId);
   const models = new Map(entries.map((e) => [e.model.id, e.model]));
@@ -17,9 +20,11 @@ export async function datasetAccuracyFit(prisma: PrismaClient, datasetId: string
     rule,
   );
   const withModel = <T extends { modelId: string }>(entry: T) => ({ ...entry, model: models.get(entry.modelId)! });
+  const fitted = result.models.map(withModel);
   return {
     ...result,
-    models: result.models.map(withModel),
+    accuracyMetric: [...new Set(fitted.map((m) => m.model.accuracyMetric ?? IMAGENET_TOP1))].join(' / ') || IMAGENET_TOP1,
+    models: fitted,
     modelsWithoutAccuracy: result.modelsWithoutAccuracy.map(withModel),
     categories: result.categories.map((c) => ({ category: c.category, models: c.models.map(withModel) })),
   };

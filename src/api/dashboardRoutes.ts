@@ -1,4 +1,4 @@
-// Serves the dashboard (web/): its page at `/`, its styles and compiled scripts under /dashboard, with a strict CSP.
+// Serves the dashboard (web/): its page at `/`, its icon, its styles and compiled scripts under /dashboard, with a strict CSP.
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Response, type Router } from 'express';
 
@@ -45,6 +45,11 @@ export function dashboardRoutes(): Router {
   router.get('/dashboard/style.css', (_req, res) => {
     secure(res);
     res.sendFile('style.css', { root: PAGE_DIR });
+  });
+  // The page links /favicon.svg; /favicon.ico is what browsers and tools ask for without a link.
+  router.get(['/favicon.svg', '/favicon.ico'], (_req, res) => {
+    secure(res);
+    res.type('image/svg+xml').sendFile('favicon.svg', { root: PAGE_DIR });
   });
   router.use('/dashboard', express.static(SCRIPT_DIR, { index: false, fallthrough: false, setHeaders: secure }));
   router.use(fileErrors);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import compression from 'compression';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
@@ -63,6 +64,7 @@ export async function startApiServer(services: ApiServices, options: ApiServerOp
   });
   await apollo.start();
   app.get(['/healthz', '/health'], (_req, res) => void res.json({ ok: true }));
+  app.use(compression()); // the dashboard's files and the GraphQL answers, brotli or gzip as the client accepts
   app.use(dashboardRoutes());
   app.use(
     '/graphql',

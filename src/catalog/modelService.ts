@@ -38,6 +38,7 @@ export class ModelService {
           family: metadata.family ?? null,
           imagenetAcc1: metadata.imagenetAcc1 ?? null,
           imagenetAcc5: metadata.imagenetAcc5 ?? null,
+          accuracyMetric: metadata.accuracyMetric ?? null,
           params: metadata.params ?? null,
           gflops: metadata.gflops ?? null,
         },

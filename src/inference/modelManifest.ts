@@ -11,6 +11,8 @@ export interface ModelMetadata {
   /** ImageNet top-1 / top-5 accuracy in percent. */
   imagenetAcc1?: number;
   imagenetAcc5?: number;
+  /** What imagenetAcc1 / imagenetAcc5 measure when it is not ImageNet-1k validation accuracy (e.g. "Fashion-MNIST test accuracy"). */
+  accuracyMetric?: string;
   /** Number of parameters. */
   params?: number;
   gflops?: number;
@@ -27,7 +29,7 @@ export interface ModelManifest {
 }
 
 const FIELDS = ['name', 'file', 'preprocess', 'output', 'metadata'];
-const METADATA_FIELDS = ['family', 'imagenetAcc1', 'imagenetAcc5', 'params', 'gflops'];
+const METADATA_FIELDS = ['family', 'imagenetAcc1', 'imagenetAcc5', 'accuracyMetric', 'params', 'gflops'];
 
 function refuseUnknown(input: Record<string, unknown>, known: string[], where: string, fail: (m: string) => never): void {
   const unknown = Object.keys(input).filter((key) => !known.includes(key));
@@ -39,12 +41,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function parseMetadata(value: unknown, fail: (m: string) => never): ModelMetadata {
-  if (!isObject(value)) fail('"metadata" must be an object { family, imagenetAcc1, imagenetAcc5, params, gflops }');
+  if (!isObject(value)) fail('"metadata" must be an object { family, imagenetAcc1, imagenetAcc5, accuracyMetric, params, gflops }');
   refuseUnknown(value, METADATA_FIELDS, 'metadata ', fail);
   const metadata: ModelMetadata = {};
-  if (value.family !== undefined) {
-    if (typeof value.family !== 'string') fail(`"metadata.family" must be a string (got ${JSON.stringify(value.family)})`);
-    metadata.family = value.family;
+  for (const key of ['family', 'accuracyMetric'] as const) {
+    const v = value[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.trim() === '') fail(`"metadata.${key}" must be a non-empty string (got ${JSON.stringify(v)})`);
+    metadata[key] = v;
   }
   for (const key of ['imagenetAcc1', 'imagenetAcc5', 'params', 'gflops'] as const) {
     const v = value[key];

@@ -1,6 +1,6 @@
 // For the dashboard tests: Debian's chromium driven by playwright-core, and the page checks that run inside it.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 
 const CHROMIUM = process.env.CORREMBED_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -65,7 +65,90 @@ export function lowContrastText(page: Page): Promise<string[]> {
   });
 }
 
-/** True when the page is wider than the viewport (content that forces sideways scrolling of the whole page). */
-export function overflowsSideways(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+/**
+ * Elements whose box reaches outside [0, width] of the page (phone width forcing sideways scrolling), hidden ones too,
+ * unless an ancestor that clips them (overflow other than visible, on their containing-block chain) keeps them inside
+ * its own scroll box. Measured against the width asked for: under phone emulation the layout viewport grows to the
+ * content, so scrollWidth against innerWidth never fails.
+ */
+export function elementsOutside(page: Page, width: number): Promise<string[]> {
+  return page.evaluate((viewport) => {
+    const clipping = (element: Element) => getComputedStyle(element).overflowX !== 'visible';
+    const containingBlock = (element: Element): Element | null => {
+      const position = getComputedStyle(element).position;
+      if (position === 'fixed') return null;
+      let parent = element.parentElement;
+      if (position === 'absolute') while (parent && getComputedStyle(parent).position === 'static') parent = parent.parentElement;
+      return parent;
+    };
+    const clipped = (element: Element): boolean => {
+      for (let block = containingBlock(element); block && block !== document.body && block !== document.documentElement; block = containingBlock(block)) {
+        if (clipping(block)) return true;
+      }
+      return false;
+    };
+    const outside: string[] = [];
+    for (const element of document.body.querySelectorAll('*')) {
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      const [left, right] = [box.left + window.scrollX, box.right + window.scrollX];
+      if ((left < -1 || right > viewport + 1) && !clipped(element)) {
+        outside.push(`${element.tagName.toLowerCase()}.${element.getAttribute('class') ?? ''} "${(element.textContent ?? '').trim().slice(0, 30)}" ${Math.round(left)}-${Math.round(right)}px`);
+      }
+    }
+    return outside;
+  }, width);
+}
+
+/** Headers of a table that its scroll box hides (outside the box's visible width). */
+export function hiddenColumnHeaders(page: Page, table: string): Promise<string[]> {
+  return page.$$eval(`${table} thead th`, (headers) => {
+    const box = (headers[0].closest('.table-scroll') ?? headers[0].closest('table')!).getBoundingClientRect();
+    return headers.filter((th) => th.getBoundingClientRect().right > box.right + 1).map((th) => (th.textContent ?? '').trim());
+  });
+}
+
+/** A GraphQL request as the page sent it: its operation name and variables. */
+export interface SentOperation {
+  operation: string;
+  variables: Record<string, unknown>;
+}
+
+export interface HeldAnswers {
+  /** Resolves when the first matching request has arrived (and is being held). */
+  arrived: Promise<void>;
+  /** Lets the held answers through (to a page that may have aborted them), then gives the page time to draw them. */
+  release(): Promise<void>;
+}
+
+/**
+ * Holds the real answers to the page's GraphQL requests that match until released: a slow answer to an earlier
+ * choice, arriving after the answer to a later one.
+ */
+export async function holdAnswers(page: Page, matches: (sent: SentOperation) => boolean): Promise<HeldAnswers> {
+  let arrive!: () => void;
+  let open!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const released = new Promise<void>((resolve) => (open = resolve));
+  const delivered: Promise<unknown>[] = [];
+  const handler = async (route: Route): Promise<void> => {
+    const body = route.request().postDataJSON() as { query?: string; variables?: Record<string, unknown> } | null;
+    const operation = /^\s*(?:query|mutation)\s+(\w+)/.exec(body?.query ?? '')?.[1] ?? '';
+    if (!matches({ operation, variables: body?.variables ?? {} })) return route.fallback();
+    const answer = route.fetch();
+    arrive();
+    const delivery = released.then(async () => route.fulfill({ response: await answer })).catch(() => undefined); // aborted by the page
+    delivered.push(delivery);
+    await delivery;
+  };
+  await page.route('**/graphql', handler);
+  return {
+    arrived,
+    async release() {
+      open();
+      await Promise.all(delivered);
+      await page.unroute('**/graphql', handler);
+      await page.waitForTimeout(300);
+    },
+  };
 }

@@ -38,16 +38,40 @@ export interface Connection<T> {
 /** The items of a page. */
 export const nodes = <T>(connection: Connection<T>): T[] => connection.edges.map((edge) => edge.node);
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const authorization = bearer();
   if (authorization) headers.authorization = authorization;
-  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal });
   const body = (await response.json().catch(() => null)) as { data?: T; errors?: GraphQLErrorBody[] } | null;
   if (!body) throw new ApiError(`the API answered HTTP ${response.status}`);
   if (body.errors?.length) throw firstError(body.errors);
   return body.data as T;
 }
+
+/**
+ * One panel's request slot: each send aborts the one before, and an answer that arrives after a newer send is dropped
+ * (its promise never settles), so a slow answer to an earlier choice can never overwrite the current one.
+ */
+export class LatestRequest {
+  private current: AbortController | null = null;
+
+  async send<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    this.current?.abort();
+    const mine = (this.current = new AbortController());
+    const superseded = () => this.current !== mine;
+    try {
+      const answer = await gql<T>(query, variables, mine.signal);
+      if (superseded()) return never();
+      return answer;
+    } catch (error) {
+      if (superseded()) return never();
+      throw error;
+    }
+  }
+}
+
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 export interface SubscriptionHandlers<T> {
   next(data: T): void;

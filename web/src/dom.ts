@@ -28,8 +28,8 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Attr
   return fill(document.createElementNS(SVG_NS, tag), attributes, children);
 }
 
-/** A number for people: fixed digits, a dash when missing. */
-export function fixed(value: number | null | undefined, digits = 3): string {
+/** A number for people: fixed digits (4 for scores, as the CLI prints them), a dash when missing. */
+export function fixed(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 

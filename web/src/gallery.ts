@@ -1,6 +1,7 @@
 // The nearest-neighbour gallery: pick a query image, see two models' top k side by side with their tags (the paper's figures 4 and 5).
-import { gql, nodes, type Connection } from './api.js';
+import { LatestRequest, nodes, type Connection } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
+import { modelSelect } from './modelSelect.js';
 import type { ImageInfo, ModelInfo } from './types.js';
 
 const IMAGE_FIELDS = 'id name itemId tags { category name }';
@@ -29,11 +30,17 @@ function thumbnail(image: ImageInfo, size: number): HTMLElement {
   return image.thumbnail ? h('img', { src: image.thumbnail, alt: `Image ${image.name} (item ${image.itemId})`, width: size, height: size }) : h('div', { class: 'missing-thumb', style: `width:${size}px;height:${size}px` }, 'unreadable');
 }
 
-async function showNeighbours(column: HTMLElement, state: GalleryState, modelId: string, k: number): Promise<void> {
+/** One model's column; its request slot keeps only the answer to the latest query, model and k. */
+interface Column {
+  element: HTMLElement;
+  request: LatestRequest;
+}
+
+async function showNeighbours({ element: column, request }: Column, state: GalleryState, modelId: string, k: number): Promise<void> {
   const model = state.models.find((m) => m.id === modelId)!;
   show(column, h('h4', {}, model.name), h('p', { class: 'muted' }, 'Loading…'));
   try {
-    const { neighbours } = await gql<{ neighbours: Neighbours }>(
+    const { neighbours } = await request.send<{ neighbours: Neighbours }>(
       `query Neighbours($imageId: ID!, $modelId: ID!, $k: Int!) { neighbours(imageId: $imageId, modelId: $modelId, k: $k) {
         meanTagSimilarity neighbours { rank similarity tagSimilarity sameItem image { ${IMAGE_FIELDS} thumbnail(size: 112) } } } }`,
       { imageId: state.query!.id, modelId, k },
@@ -47,7 +54,7 @@ async function showNeighbours(column: HTMLElement, state: GalleryState, modelId:
           thumbnail(n.image, 112),
           h('div', { class: 'card-text' },
             h('span', { class: 'card-title' }, `#${n.rank} ${n.image.name}`, n.sameItem ? h('span', { class: 'badge' }, 'same item') : null),
-            h('span', { class: 'muted' }, `cos ${fixed(n.similarity)} · tags ${fixed(n.tagSimilarity, 2)}`),
+            h('span', { class: 'muted' }, `cos ${fixed(n.similarity)} · tags ${fixed(n.tagSimilarity)}`),
             tagList(n.image, queryTags),
           ),
         ),
@@ -58,10 +65,6 @@ async function showNeighbours(column: HTMLElement, state: GalleryState, modelId:
   }
 }
 
-function modelSelect(id: string, label: string, models: ModelInfo[], selected: number): HTMLElement {
-  return h('label', { for: id }, label, h('select', { id }, ...models.map((m, i) => h('option', { value: m.id, selected: i === selected }, m.name))));
-}
-
 export function renderGallery(container: HTMLElement, datasetId: string, models: ModelInfo[]): void {
   if (models.length === 0) return show(container, notice('Evaluate a model on this dataset to browse its neighbours.'));
   const state: GalleryState = { models, query: null };
@@ -69,7 +72,8 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
   const kSelect = h('select', { id: 'gallery-k' }, ...[4, 8, 12, 16].map((k) => h('option', { value: k, selected: k === 8 }, String(k))));
   const picker = h('div', { class: 'picker', role: 'group', 'aria-label': 'Query images' });
   const queryCard = h('div', { class: 'query-card', 'aria-live': 'polite' });
-  const columns = [h('section', { class: 'gallery-column', 'aria-label': 'First model' }), h('section', { class: 'gallery-column', 'aria-label': 'Second model' })];
+  const columns: Column[] = ['First model', 'Second model'].map((label) => ({ element: h('section', { class: 'gallery-column', 'aria-label': label }), request: new LatestRequest() }));
+  const pickerRequest = new LatestRequest();
   const selects = [modelSelect('gallery-model-a', 'Model A', models, 0), modelSelect('gallery-model-b', 'Model B', models, Math.min(1, models.length - 1))];
 
   const refresh = (): void => {
@@ -86,7 +90,7 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
   const loadPicker = async (): Promise<void> => {
     try {
       const page = (
-        await gql<{ images: Connection<ImageInfo> & { totalCount: number } }>(
+        await pickerRequest.send<{ images: Connection<ImageInfo> & { totalCount: number } }>(
           `query Images($datasetId: ID!, $search: String, $first: Int!) { images(datasetId: $datasetId, search: $search, first: $first) { totalCount edges { node { ${IMAGE_FIELDS} thumbnail(size: 64) } } } }`,
           { datasetId, search: search.value.trim() || null, first: PICKER_SIZE },
         )
@@ -112,7 +116,7 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
     h('div', { class: 'controls' }, h('label', { for: 'gallery-search' }, 'Find a query image', search), ...selects, h('label', { for: 'gallery-k' }, 'Neighbours (k)', kSelect)),
     picker,
     queryCard,
-    h('div', { class: 'gallery-columns' }, ...columns),
+    h('div', { class: 'gallery-columns' }, ...columns.map((c) => c.element)),
   );
   void loadPicker();
 }

@@ -1,5 +1,6 @@
 // The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
-import { gql, nodes, type Connection } from './api.js';
+import { gql, LatestRequest, nodes, type Connection } from './api.js';
+import { renderComparison } from './comparison.js';
 import { h, notice, show } from './dom.js';
 import { renderGallery } from './gallery.js';
 import { renderHeatmap } from './heatmap.js';
@@ -15,7 +16,7 @@ const ALL = 1000;
 const BOARD_QUERY = `query Board($datasetId: ID!, $all: Int!) {
   dataset(id: $datasetId) { id name imageCount itemCount categories { name weight tagCount } }
   leaderboard(datasetId: $datasetId, first: $all) { edges { node { rank score ci95 { low high } model { ${MODEL_FIELDS} }
-    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } } } }
+    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } comparedWithBest { pValue significant } } } }
   accuracyFit(datasetId: $datasetId) { ${FIT_FIELDS} }
   models(first: $all) { edges { node { ${MODEL_FIELDS} } } }
 }`;
@@ -33,6 +34,14 @@ interface BoardAnswer extends Omit<Board, 'leaderboard' | 'models'> {
 }
 
 const panel = (id: string) => document.getElementById(id)!;
+const PANELS = ['leaderboard', 'scatter', 'heatmap', 'gallery', 'projection', 'runs'];
+/** The board of the dataset on screen: choosing another dataset drops the answer for the one before. */
+const boardRequest = new LatestRequest();
+
+/** The same message in every panel (loading, no dataset, the API unreachable). */
+function showEverywhere(message: () => HTMLElement): void {
+  for (const id of PANELS) show(panel(id), message());
+}
 
 function describeDataset(dataset: DatasetInfo): HTMLElement {
   const categories = dataset.categories.map((c) => `${c.name}${c.weight === null ? '' : ` (weight ${c.weight})`}`).join(', ');
@@ -41,17 +50,21 @@ function describeDataset(dataset: DatasetInfo): HTMLElement {
 
 /** Draws the panels that change when a run completes; returns what it read. */
 async function drawBoard(datasetId: string): Promise<Board> {
-  const answer = await gql<BoardAnswer>(BOARD_QUERY, { datasetId, all: ALL });
+  const answer = await boardRequest.send<BoardAnswer>(BOARD_QUERY, { datasetId, all: ALL });
   const board: Board = { ...answer, leaderboard: nodes(answer.leaderboard), models: nodes(answer.models) };
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
   show(panel('dataset-summary'), describeDataset(board.dataset));
   renderLeaderboard(panel('leaderboard'), board.leaderboard);
+  renderComparison(panel('comparison'), datasetId, board.leaderboard.map((e) => e.model));
   renderScatter(panel('scatter'), datasetId, board.accuracyFit);
   renderHeatmap(panel('heatmap'), board.leaderboard);
   return board;
 }
 
-async function drawDataset(datasetId: string): Promise<void> {
+async function drawDataset(datasetId: string, isCurrent: () => boolean): Promise<void> {
+  show(panel('dataset-summary'));
+  show(panel('comparison'));
+  showEverywhere(() => h('p', { class: 'muted' }, 'Loading…'));
   try {
     const board = await drawBoard(datasetId);
     let evaluated = board.leaderboard.map((e) => e.model);
@@ -61,13 +74,15 @@ async function drawDataset(datasetId: string): Promise<void> {
     };
     drawExplorers(evaluated);
     renderRuns(panel('runs'), datasetId, board.models, () => {
+      if (!isCurrent()) return;
       void drawBoard(datasetId).then((next) => {
         const models = next.leaderboard.map((e) => e.model);
         if (models.map((m) => m.id).join() !== evaluated.map((m) => m.id).join()) drawExplorers((evaluated = models));
       });
     });
   } catch (error) {
-    show(panel('leaderboard'), notice((error as Error).message, 'error'));
+    const message = `This dataset could not be loaded: ${(error as Error).message}`;
+    showEverywhere(() => notice(message, 'error'));
   }
 }
 
@@ -75,16 +90,27 @@ async function start(): Promise<void> {
   const select = document.getElementById('dataset') as HTMLSelectElement;
   try {
     const datasets = nodes((await gql<{ datasets: Connection<{ id: string; name: string }> }>('query Datasets($all: Int!) { datasets(first: $all) { edges { node { id name } } } }', { all: ALL })).datasets);
-    if (datasets.length === 0) return show(panel('leaderboard'), notice('No dataset yet: import one (corrembed import or the importDataset mutation).'));
+    if (datasets.length === 0) {
+      show(select, h('option', {}, 'No dataset yet'));
+      select.disabled = true;
+      return showEverywhere(() => notice('No dataset yet: import one (corrembed import or the importDataset mutation), then reload this page.'));
+    }
     const wanted = new URLSearchParams(location.search).get('dataset');
     show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, d.name)));
+    const draw = () => {
+      const datasetId = select.value;
+      return drawDataset(datasetId, () => select.value === datasetId);
+    };
     select.addEventListener('change', () => {
       history.replaceState(null, '', `?dataset=${encodeURIComponent(select.value)}`);
-      void drawDataset(select.value);
+      void draw();
     });
-    await drawDataset(select.value);
+    await draw();
   } catch (error) {
-    show(panel('leaderboard'), notice(`The API did not answer: ${(error as Error).message}`, 'error'));
+    show(select, h('option', {}, 'Unavailable'));
+    select.disabled = true;
+    const message = `The API did not answer: ${(error as Error).message}. Reload the page to try again.`;
+    showEverywhere(() => notice(message, 'error'));
   }
 }
 

@@ -1,5 +1,5 @@
 // A 2-D PCA map of one model's embeddings, each image a dot coloured by its tag in the chosen category.
-import { gql } from './api.js';
+import { LatestRequest } from './api.js';
 import { CATEGORICAL, OTHER } from './colours.js';
 import { fixed, h, notice, s, show } from './dom.js';
 import { extent, linearScale } from './scale.js';
@@ -15,10 +15,10 @@ interface Projection {
   points: { imageId: string; name: string; x: number; y: number; tags: string[] }[];
 }
 
-async function draw(plot: HTMLElement, datasetId: string, modelId: string, category: string): Promise<void> {
+async function draw(plot: HTMLElement, request: LatestRequest, datasetId: string, modelId: string, category: string): Promise<void> {
   show(plot, h('p', { class: 'muted' }, 'Projecting…'));
   try {
-    const { projection } = await gql<{ projection: Projection }>(
+    const { projection } = await request.send<{ projection: Projection }>(
       `query Projection($datasetId: ID!, $modelId: ID!, $category: String) { projection(datasetId: $datasetId, modelId: $modelId, category: $category) {
         method explainedVariance total points { imageId name x y tags } } }`,
       { datasetId, modelId, category },
@@ -56,7 +56,8 @@ export function renderProjection(container: HTMLElement, dataset: DatasetInfo, m
   const modelSelect = h('select', { id: 'projection-model' }, ...models.map((m) => h('option', { value: m.id }, m.name)));
   const categorySelect = h('select', { id: 'projection-category' }, ...dataset.categories.map((c) => h('option', { value: c.name }, c.name)));
   const plot = h('div', { class: 'projection-plot' });
-  const redraw = () => void draw(plot, dataset.id, modelSelect.value, categorySelect.value);
+  const request = new LatestRequest();
+  const redraw = () => void draw(plot, request, dataset.id, modelSelect.value, categorySelect.value);
   modelSelect.addEventListener('change', redraw);
   categorySelect.addEventListener('change', redraw);
   show(container, h('div', { class: 'controls' }, h('label', { for: 'projection-model' }, 'Model', modelSelect), h('label', { for: 'projection-category' }, 'Colour by', categorySelect)), plot);

@@ -1,5 +1,5 @@
 // Runs: start an evaluation with an API key and watch live progress bars fed by the runProgress and runCompleted subscriptions.
-import { apiKey, gql, nodes, setApiKey, subscribe, type Connection } from './api.js';
+import { apiKey, gql, LatestRequest, nodes, setApiKey, subscribe, type Connection } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
 import type { ModelInfo, RunInfo } from './types.js';
 
@@ -8,6 +8,8 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 /** Subscriptions of the runs on screen, ended when the list is drawn again. */
 let watching: (() => void)[] = [];
+/** The run list on screen: a newer listing (another dataset, a run just started) drops the answer to an older one. */
+const listRequest = new LatestRequest();
 
 function runRow(run: RunInfo): HTMLElement {
   const percent = run.progress.total ? Math.round((100 * run.progress.done) / run.progress.total) : TERMINAL.has(run.status) ? 100 : 0;
@@ -47,7 +49,7 @@ async function loadRuns(list: HTMLElement, datasetId: string, onCompleted: () =>
   watching.forEach((stop) => stop());
   watching = [];
   try {
-    const runs = nodes((await gql<{ runs: Connection<RunInfo> }>(`query Runs($datasetId: ID!) { runs(datasetId: $datasetId, first: 8) { edges { node { ${RUN_FIELDS} } } } }`, { datasetId })).runs);
+    const runs = nodes((await listRequest.send<{ runs: Connection<RunInfo> }>(`query Runs($datasetId: ID!) { runs(datasetId: $datasetId, first: 8) { edges { node { ${RUN_FIELDS} } } } }`, { datasetId })).runs);
     if (runs.length === 0) return show(list, notice('No runs on this dataset yet.'));
     show(list, ...runs.map(runRow));
     for (const run of runs) if (!TERMINAL.has(run.status)) watch(list, run, onCompleted);

@@ -1,5 +1,5 @@
 // The paper's accuracy-versus-CorrEmbed scatter: every model, the least-squares line, and the outliers marked and named.
-import { gql } from './api.js';
+import { LatestRequest } from './api.js';
 import { fixed, h, notice, s, show } from './dom.js';
 import { extent, linearScale } from './scale.js';
 import type { AccuracyFit } from './types.js';
@@ -8,17 +8,18 @@ const WIDTH = 640;
 const HEIGHT = 380;
 const MARGIN = { top: 16, right: 24, bottom: 44, left: 56 };
 
-export const FIT_FIELDS = `fit { slope intercept r rSquared residualSd n outlierThreshold } reason
+export const FIT_FIELDS = `accuracyMetric fit { slope intercept r rSquared residualSd n outlierThreshold } reason
   models { model { id name } accuracy score predicted residual normalisedScore outlier } modelsWithoutAccuracy { model { name } }`;
 
 /** The chart with a control for the outlier rule (residual standard deviations), which asks the API again. */
 export function renderScatter(container: HTMLElement, datasetId: string, analysis: AccuracyFit): void {
   const sigmas = h('input', { id: 'scatter-sigmas', type: 'number', min: 0.5, max: 5, step: 0.25, value: 2, inputmode: 'decimal' });
   const chart = h('div', { class: 'scatter-chart' });
+  const request = new LatestRequest();
   sigmas.addEventListener('change', () => {
     const value = Number(sigmas.value);
     if (!(value > 0)) return;
-    gql<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
+    request.send<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
       .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
       .catch((error: Error) => show(chart, notice(error.message, 'error')));
   });
@@ -29,7 +30,7 @@ export function renderScatter(container: HTMLElement, datasetId: string, analysi
 function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   const { fit, models } = analysis;
   if (models.length === 0) {
-    return show(container, notice(analysis.reason ?? 'No model on the leaderboard has an ImageNet accuracy in its metadata.'));
+    return show(container, notice(analysis.reason ?? 'No model on the leaderboard has an accuracy in its metadata.'));
   }
   const x = linearScale(extent(models.map((m) => m.accuracy)), [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale(extent(models.map((m) => m.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
@@ -52,10 +53,10 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   const chart = s(
     'svg',
     { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': 'scatter-title scatter-desc', class: 'chart' },
-    s('title', { id: 'scatter-title' }, 'ImageNet accuracy against CorrEmbed'),
+    s('title', { id: 'scatter-title' }, `${analysis.accuracyMetric} against CorrEmbed`),
     s('desc', { id: 'scatter-desc' }, describe(analysis)),
     s('g', { class: 'axis' }, ...axisX, ...axisY),
-    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'ImageNet acc@1 (%)'),
+    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, `${analysis.accuracyMetric} (%)`),
     s('text', { x: 14, y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})` }, 'CorrEmbed'),
     fit ? s('line', { class: 'fit', x1: x(aLo), y1: y(lineAt(aLo)), x2: x(aHi), y2: y(lineAt(aHi)) }) : null,
     ...points,
@@ -80,5 +81,5 @@ function label(px: number, py: number, name: string, outlier: boolean): SVGTextE
 function describe({ fit, reason, models }: AccuracyFit): string {
   if (!fit) return `${models.length} models; no line: ${reason ?? 'not enough models with an accuracy'}.`;
   const outliers = models.filter((m) => m.outlier).map((m) => m.model.name);
-  return `CorrEmbed = ${fixed(fit.slope, 4)} × accuracy ${fit.intercept >= 0 ? '+' : '−'} ${fixed(Math.abs(fit.intercept), 3)}; r = ${fixed(fit.r, 2)}, n = ${fit.n}; ${outliers.length ? `outliers: ${outliers.join(', ')}` : 'no outliers'} (|residual| > ${fixed(fit.outlierThreshold)}).`;
+  return `CorrEmbed = ${fixed(fit.slope)} × accuracy ${fit.intercept >= 0 ? '+' : '−'} ${fixed(Math.abs(fit.intercept))}; r = ${fixed(fit.r, 2)}, n = ${fit.n}; ${outliers.length ? `outliers: ${outliers.join(', ')}` : 'no outliers'} (|residual| > ${fixed(fit.outlierThreshold)}).`;
 }

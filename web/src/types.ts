@@ -18,6 +18,8 @@ export interface BoardEntry {
   ci95: { low: number; high: number } | null;
   model: ModelInfo;
   evaluation: { queriesUsed: number | null; perCategory: CategoryScore[]; retrieval: { ndcgAt10: number | null } | null };
+  /** The paired test of the best model against this one; null for the best and for evaluations that cannot be compared. */
+  comparedWithBest: { pValue: number | null; significant: boolean } | null;
 }
 
 export interface FitModel {
@@ -31,6 +33,8 @@ export interface FitModel {
 }
 
 export interface AccuracyFit {
+  /** The name of the accuracy on the x axis (the models' metadata.accuracyMetric, else ImageNet top-1). */
+  accuracyMetric: string;
   fit: { slope: number; intercept: number; r: number | null; rSquared: number | null; residualSd: number; n: number; outlierThreshold: number } | null;
   reason: string | null;
   models: FitModel[];

@@ -24,6 +24,7 @@ export function modelResolvers({ services, auditLog, guard }: DomainContext): Re
         family: m.family,
         imagenetAcc1: m.imagenetAcc1,
         imagenetAcc5: m.imagenetAcc5,
+        accuracyMetric: m.accuracyMetric,
         params: m.params,
         gflops: m.gflops,
         imagesPerSecond: m.embedSeconds > 0 ? m.embeddedImages / m.embedSeconds : null,
