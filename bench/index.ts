@@ -22,6 +22,7 @@ const BENCHES: Record<string, Bench> = {
   memory: { script: 'embedMemory.js', about: 'peak RSS of one evaluation of 100,000 images through the real embed path' },
   compare: { script: 'compareModels.js', about: 'compareModels\' paired bootstrap and sign-flip test by query count: wall time, longest event-loop wait' },
   api: { script: 'apiLoad.js', about: 'leaderboard at 500 requests/s (autocannon) and runCompleted delivery to 1,000 graphql-ws subscribers' },
+  cli: { script: 'cliStartup.js', about: 'CLI start-up: corrembed --help and usage errors against a bare node process (median wall time)' },
   gpu: { script: 'gpuEmbed.js', about: 'GPU inference images/s, fp32 and fp16 ResNet-50 by batch size (run bench/gpu.sh on a GPU machine)' },
 };
 
