@@ -2,7 +2,7 @@
 //
 // Usage: npm run bench                                   (list)
 //        npm run bench -- embed --model mobilenet memory  (run embed with --model mobilenet, then memory)
-// Each benchmark prints its figures and the exact command that reproduces it; bench/RESULTS.md holds the results.
+// Each benchmark prints its figures and the exact command that reproduces it; docs/performance.md holds the current figures.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './benchData.js';
