@@ -1,7 +1,7 @@
 // The dashboard in a real browser (Debian's chromium via playwright-core) on a seeded platform: what each panel shows,
-// live runs, a second dataset, keyboard use, labels, contrast and phone width; screenshots go to docs/screenshots.
+// live runs, a second dataset, keyboard use, labels, contrast and phone width; screenshots go to a temporary folder.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,7 +16,8 @@ import { writeTinyModel } from './support/tinyModels.js';
 import { writeToneDataset } from './support/toneDataset.js';
 import { until } from './support/until.js';
 
-const SHOTS = join(process.cwd(), 'docs/screenshots');
+/** The panels are photographed (a failing capture fails the test) into a folder of its own, never over tracked files. */
+const SHOTS = mkdtempSync(join(tmpdir(), 'corrembed-dashboard-shots-'));
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -55,7 +56,6 @@ before(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
-  mkdirSync(SHOTS, { recursive: true });
   await page.goto(`${home}?dataset=${demo.datasetId}`);
   await page.waitForSelector('#leaderboard-table tbody tr');
 });
@@ -63,6 +63,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await platform?.close();
+  rmSync(SHOTS, { recursive: true, force: true });
 });
 
 const cellTexts = (selector: string) => page.$$eval(selector, (cells) => cells.map((c) => (c.textContent ?? '').trim()));
