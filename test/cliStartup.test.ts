@@ -48,6 +48,12 @@ test('cli startup: --help, a command help and usage errors load no heavy module'
   assert.equal(unknownFlag.code, 2);
   assert.match(unknownFlag.stderr, /^corrembed embed: Unknown option '--frobnicate'/);
   assertLight(unknownFlag.modules);
+  for (const args of [['embed'], ['embed', '--manifest', 'model.json'], ['import-openmoji', '--size', '4', '--out', dir]]) {
+    const missing = loadedModules(...args);
+    assert.equal(missing.code, 2, `${args.join(' ')}: ${missing.stderr}`);
+    assert.match(missing.stderr, /^corrembed (embed|import-openmoji): /);
+    assertLight(missing.modules);
+  }
   const unknownCommand = loadedModules('frobnicate');
   assert.equal(unknownCommand.code, 2);
   assertLight(unknownCommand.modules);

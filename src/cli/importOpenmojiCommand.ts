@@ -1,6 +1,5 @@
 // `corrembed import-openmoji`: writes an OpenMoji dataset (PNG images, manifest.json, attribution) from the openmoji package.
 import { UserInputError } from '../errors.js';
-import { importOpenmoji } from '../importers/openmoji.js';
 import { IMPORT_OPENMOJI, parseCommand } from './commandSpecs.js';
 
 /** Emoji between two progress lines on stderr. */
@@ -24,12 +23,17 @@ function groupsFlag(value: string | undefined): string[] | undefined {
 export async function importOpenmojiCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(IMPORT_OPENMOJI, argv);
   if (!values.out) throw new UserInputError('--out <dir> is required');
+  const groups = groupsFlag(values.groups);
+  const limit = integerFlag(values.limit, 'limit', 1);
+  const size = integerFlag(values.size, 'size', 8, 2048);
+  // The rasteriser (sharp) loads once the arguments are checked: a usage error answers at once.
+  const { importOpenmoji } = await import('../importers/openmoji.js');
   const result = await importOpenmoji({
     out: values.out,
     source: values.source,
-    groups: groupsFlag(values.groups),
-    limit: integerFlag(values.limit, 'limit', 1),
-    size: integerFlag(values.size, 'size', 8, 2048),
+    groups,
+    limit,
+    size,
     includeSkinTones: values['include-skin-tones'],
     onProgress: (done, total) => {
       if (done % PROGRESS_EVERY === 0 || done === total) process.stderr.write(`import-openmoji: ${done}/${total} emoji rasterised\n`);
