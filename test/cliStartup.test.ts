@@ -20,7 +20,7 @@ export async function resolve(specifier, context, next) {
 const preload = join(dir, 'record-modules.mjs');
 writeFileSync(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});\n`);
 
-const HEAVY = /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|graphql-ws/;
+const HEAVY = /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|graphql-ws|node_modules[/\\]ws[/\\]|@aws-sdk/;
 
 let runs = 0;
 function loadedModules(...args: string[]): { code: number | null; stdout: string; stderr: string; modules: string[] } {
@@ -48,10 +48,11 @@ test('cli startup: --help, a command help and usage errors load no heavy module'
   assert.equal(unknownFlag.code, 2);
   assert.match(unknownFlag.stderr, /^corrembed embed: Unknown option '--frobnicate'/);
   assertLight(unknownFlag.modules);
-  for (const args of [['embed'], ['embed', '--manifest', 'model.json'], ['import-openmoji', '--size', '4', '--out', dir]]) {
+  const missingOrBad = [['embed'], ['embed', '--manifest', 'model.json'], ['import-openmoji', '--size', '4', '--out', dir], ['function-host', '--port', 'abc'], ['evaluate'], ['leaderboard']];
+  for (const args of missingOrBad) {
     const missing = loadedModules(...args);
     assert.equal(missing.code, 2, `${args.join(' ')}: ${missing.stderr}`);
-    assert.match(missing.stderr, /^corrembed (embed|import-openmoji): /);
+    assert.match(missing.stderr, new RegExp(`^corrembed ${args[0]}: `));
     assertLight(missing.modules);
   }
   const unknownCommand = loadedModules('frobnicate');

@@ -1,9 +1,6 @@
 // `corrembed function-host`: serves the Lambda Invoke route with the real embed and aggregate handlers (local dev, GPU pools).
 import { UserInputError } from '../errors.js';
-import { handleAggregate } from '../serverless/aggregateFunction.js';
-import { handleEmbed } from '../serverless/embedFunction.js';
-import { closeFunctionRuntime } from '../serverless/functionRuntime.js';
-import { startInvokeHost, type FunctionHandler } from '../serverless/invokeHost.js';
+import type { FunctionHandler } from '../serverless/invokeHost.js';
 import { FUNCTION_HOST, parseCommand } from './commandSpecs.js';
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
@@ -12,6 +9,13 @@ export async function functionHostCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(FUNCTION_HOST, argv);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserInputError(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
+  // The handlers (onnxruntime, Prisma, the AWS SDK) load once the arguments are checked: a usage error answers at once.
+  const [{ handleAggregate }, { handleEmbed }, { closeFunctionRuntime }, { startInvokeHost }] = await Promise.all([
+    import('../serverless/aggregateFunction.js'),
+    import('../serverless/embedFunction.js'),
+    import('../serverless/functionRuntime.js'),
+    import('../serverless/invokeHost.js'),
+  ]);
   const functions: Record<string, FunctionHandler> = { embed: handleEmbed, aggregate: handleAggregate };
   if (process.env.CORREMBED_EMBED_FUNCTION) functions[process.env.CORREMBED_EMBED_FUNCTION.split(':').pop()!] = handleEmbed;
   if (process.env.CORREMBED_AGGREGATE_FUNCTION) functions[process.env.CORREMBED_AGGREGATE_FUNCTION.split(':').pop()!] = handleAggregate;
