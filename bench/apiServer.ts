@@ -1,7 +1,7 @@
 // A real `corrembed serve` child process on a fresh database for the API benchmarks, with GraphQL helpers for seeding it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from '../test/support/testDatabase.js';
 import { graphql, type Endpoint } from '../src/cli/graphqlClient.js';
 import { DATA_DIR, REPO_ROOT } from './benchData.js';
 import { processCpuSeconds } from './fanoutProbe.js';

@@ -5,7 +5,7 @@
 // (what scoring loads), both ways, alternating, in a fresh test database; prints CPU time of this process per call
 // (the main thread pays it) and wall time, medians over the rounds.
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from '../test/support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { decodeFloat16, encodeFloat16 } from '../src/embedding/float16.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';

@@ -12,7 +12,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import sharp from 'sharp';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from '../test/support/testDatabase.js';
 import { importCatalogue, type CatalogueImportOptions } from '../src/importers/catalogue/catalogueImport.js';
 import { DATA_DIR } from './benchData.js';
 import { benchCli, loadLine, machineLine } from './benchCli.js';

@@ -3,7 +3,7 @@
 // Usage: UV_THREADPOOL_SIZE=<cores> node dist/bench/deviceEmbed.js --model M.onnx --manifest M.json --images DIR
 //          [--provider webgpu|cuda|cpu] [--batches 64,256] [--seconds 10]
 // Needs only onnxruntime-node, the native/pil-imaging addon and pure modules of dist/, so it runs on a machine that has
-// a GPU but no node_modules (bench/device/gpu.sh carries what it needs). Per batch size it prints images/s of
+// a GPU but no node_modules (bench/device/pack.sh packs what it needs). Per batch size it prints images/s of
 // (1) run() on a ready-made host tensor and (2) the embed path: each batch's JPEGs are read and decoded + resized +
 // normalised by the addon on libuv's pool threads, all queued before the previous batch's run() so that host work
 // overlaps inference; inputs of a float16 graph are fed as float32 when the graph takes float32 (cast on the device).

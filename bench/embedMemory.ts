@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from '../test/support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { RunEvents } from '../src/runs/runEvents.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from '../test/support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { preprocessImage } from '../src/imaging/preprocess.js';

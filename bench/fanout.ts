@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { LambdaConfig } from '../src/config.js';
-import { createTestDatabase, testServerUrl } from '../src/db/testDatabase.js';
+import { createTestDatabase, testServerUrl } from '../test/support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { computeEmbeddings } from '../src/runs/embedTask.js';

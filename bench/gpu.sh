@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU benchmark for a machine with an NVIDIA card (measured setup: H100): prepares onnxruntime-node's WebGPU provider and a fp16 ResNet-50, runs bench/gpuEmbed.
+# GPU benchmark for a machine with an NVIDIA card: prepares onnxruntime-node's WebGPU provider and a fp16 ResNet-50, runs bench/gpuEmbed.
 #
 # Usage: bash bench/gpu.sh [--batches 1,16,64,256] [--seconds 5]
 # Needs: node_modules installed and the project built (npm ci && npm run build), and a Python with a CUDA build of

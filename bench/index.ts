@@ -2,7 +2,7 @@
 //
 // Usage: npm run bench                                   (list)
 //        npm run bench -- embed --model mobilenet memory  (run embed with --model mobilenet, then memory)
-// Each benchmark prints its figures and the exact command that reproduces it; bench/RESULTS.md holds the results.
+// Each benchmark prints its figures and the exact command that reproduces it; docs/performance.md holds the current figures.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './benchData.js';
@@ -23,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   compare: { script: 'compareModels.js', about: 'compareModels\' paired bootstrap and sign-flip test by query count: wall time, longest event-loop wait' },
   catalogue: { script: 'catalogueImport.js', about: 'peak RSS and wall time of a 1,000,000-row catalogue import (screen, image check, weights, batched store) and its re-import' },
   api: { script: 'apiLoad.js', about: 'leaderboard at 500 requests/s (autocannon) and runCompleted delivery to 1,000 graphql-ws subscribers' },
+  cli: { script: 'cliStartup.js', about: 'CLI start-up: corrembed --help and usage errors against a bare node process (median wall time)' },
   gpu: { script: 'gpuEmbed.js', about: 'GPU inference images/s, fp32 and fp16 ResNet-50 by batch size (run bench/gpu.sh on a GPU machine)' },
 };
 

@@ -1,6 +1,6 @@
 // User-facing error classes with stable codes; anything else is an internal fault.
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'NOT_EMBEDDED' | 'INTERNAL';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'NOT_EMBEDDED';
 
 /** Longest message kept: values quoted from user files (ids, JSON) may be megabytes long. */
 const MAX_MESSAGE_LENGTH = 2000;

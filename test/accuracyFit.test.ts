@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { accuracyFit, type FitPoint } from '../src/analysis/accuracyFit.js';
 import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { UserInputError } from '../src/errors.js';
 import { parseScoreOptions } from '../src/metric/options.js';
 import { startPlatform, type Platform } from '../src/platform.js';

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ensureAdminKey } from '../src/api/apiKeys.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { handleApi } from '../src/serverless/apiFunction.js';
 import { closeFunctionRuntime, functionRuntime } from '../src/serverless/functionRuntime.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { lineOf, PLANTED, writeCatalogueFixture, type CatalogueFixture } from './support/catalogueFixture.js';
 import { collectSubscription, gql } from './support/platformClient.js';

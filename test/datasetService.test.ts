@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { UserInputError } from '../src/errors.js';
 import { parseManifest, type DatasetManifest } from '../src/metric/dataset.js';
 import { createRng } from '../src/metric/random.js';

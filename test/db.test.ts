@@ -9,7 +9,7 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { applyMigrations, MIGRATIONS_DIR, readMigrations } from '../src/db/migrations.js';
 import { dropDatabase, ensureDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { parseScoreOptions } from '../src/metric/options.js';
 import { usesDefaultMetric } from '../src/runs/leaderboard.js';

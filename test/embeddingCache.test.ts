@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { decodeFloat16, encodeFloat16, float16BitsToFloat32, float32ToFloat16Bits } from '../src/embedding/float16.js';
 import { createRng } from '../src/metric/random.js';

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { Executor } from '../src/runs/executor.js';

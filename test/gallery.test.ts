@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { EmbeddingSpaces } from '../src/gallery/embeddingSpaces.js';

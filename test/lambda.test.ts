@@ -9,7 +9,7 @@ import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { LambdaConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { ensureAdminKey } from '../src/api/apiKeys.js';

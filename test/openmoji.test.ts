@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { embedImages } from '../src/embedding/embedImages.js';
 import { UserInputError } from '../src/errors.js';
 import { importOpenmoji, OPENMOJI_WEIGHTS } from '../src/importers/openmoji.js';

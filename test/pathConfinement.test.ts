@@ -9,7 +9,7 @@ import { confineManifestPath } from '../src/catalog/manifestRoots.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from '../src/db/testDatabase.js';
+import { createTestDatabase } from './support/testDatabase.js';
 import { UserInputError } from '../src/errors.js';
 import { readImageBytes } from '../src/imaging/imageSource.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { dropDatabase } from '../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { DEMO_MANIFEST } from '../src/demo/seedDemo.js';
 import { handleAggregate } from '../src/serverless/aggregateFunction.js';

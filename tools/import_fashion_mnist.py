@@ -9,7 +9,7 @@ fm-<index> for the test split and fm-train-<index> for the training split (index
 Selection is deterministic: all images, the first --limit N, or the first --per-class K of every class (in file
 order). --name is the dataset name; {count} and {split} are filled in.
 
-Tag taxonomy (documented in the README, "Demo data"; category weights in WEIGHTS):
+Tag taxonomy (documented in docs/datasets.md, "Demo data"; category weights in WEIGHTS):
   Category  the Fashion-MNIST class (human-assigned label)
   Garment   Top / Bottom / One-piece / Footwear / Accessory (from the class)
   Sleeve    Short / Long for tops (from the class; absent otherwise)

@@ -3,7 +3,7 @@
 Usage: python3 tools/make_fashion_demo.py [--source /usr/share/datasets/fashion-mnist] [--per-class 20] [--out demo/fashion-mnist]
 
 tools/import_fashion_mnist.py with the demo's settings: the first --per-class images of every class of the test
-split; the tag taxonomy is documented there and in the README. Only the Python standard library is needed.
+split; the tag taxonomy is documented there and in docs/datasets.md. Only the Python standard library is needed.
 """
 import sys
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Packs what bench/device/run.sh needs on a GPU machine without Node.js or internet into .device-kit/ (git-ignored).
 #
-# Usage (here, after npm ci): bash bench/device/pack.sh
-# Then, with the device tool: run(command: "bash bench/device/run.sh", carry: [".device-kit", "dist", "native/pil-imaging/build"])
+# Usage (on a build machine, after npm ci): bash bench/device/pack.sh
+# Then copy .device-kit/, dist/ and native/pil-imaging/build to the GPU machine and run bash bench/device/run.sh there.
 # The kit: this node binary (xz), onnxruntime-node's package with only its Linux x64 binaries plus onnxruntime-common,
 # and the Debian packages of the Vulkan loader and glvnd (WebGPU on NVIDIA) and of libjpeg62-turbo (the addon's JPEG
-# decoder). dist/ and the addon are built here, where the toolchain is.
+# decoder). dist/ and the addon are built on the build machine, where the toolchain is.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kit=.device-kit
@@ -22,4 +22,4 @@ apt-get "${apt[@]}" update >/dev/null 2>&1 || apt=(-oAPT::Architecture=amd64)
 [ -f native/pil-imaging/build/Release/pil_imaging.node ] || npm run install
 npm run build >/dev/null
 du -sh "$kit" dist native/pil-imaging/build
-echo "carry: [\".device-kit\", \"dist\", \"native/pil-imaging/build\"]; command: bash bench/device/run.sh"
+echo "copy .device-kit/, dist/ and native/pil-imaging/build to the GPU machine, then run: bash bench/device/run.sh"

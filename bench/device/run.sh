@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine: onnxruntime-node's WebGPU provider (run() alone and the embed path) against PyTorch eager, same card.
 #
-# Usage, through the device tool after bench/device/pack.sh:
-#   run(command: "bash bench/device/run.sh", carry: [".device-kit", "dist", "native/pil-imaging/build"], timeout_s: 540)
-# Unpacks the kit (Debian packages into /, as the device notes say; node and onnxruntime-node under /tmp and
+# Usage, on the GPU machine with .device-kit/, dist/ and native/pil-imaging/build from bench/device/pack.sh: bash bench/device/run.sh
+# Unpacks the kit (Debian packages into /; node and onnxruntime-node under /tmp and
 # node_modules/), exports ResNet-50 and MobileNetV3-Large with the machine's torch (random init: fp32, and fp16 with
 # float32 input and output), makes photo-like JPEGs with PIL, then for each model runs bench/deviceEmbed (batches 64
 # and 256) and PyTorch eager on CUDA (channels-last, inference alone and the PIL DataLoader pipeline). Results and

@@ -1,21 +1,13 @@
 // `corrembed import | evaluate | leaderboard`: talk to a running platform over GraphQL (HTTP and WebSocket).
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
+import { EVALUATE, IMPORT, LEADERBOARD, parseCommand } from './commandSpecs.js';
 import { endpointFrom, graphql, subscribe } from './graphqlClient.js';
 import { LEADERBOARD_QUERY, renderLeaderboard, type LeaderboardRow } from './leaderboardTable.js';
 
-export const CLIENT_USAGE = `usage: corrembed import --dataset <manifest.json> [--name <name>] | --model <model.json>
-       corrembed evaluate --dataset <datasetId> --model <modelId> [--model <modelId>...] [--options <options.json>] [--json]
-       corrembed leaderboard --dataset <datasetId> [--json]
-
-  common: --url <graphql url> (default CORREMBED_URL or http://localhost:$PORT/graphql), --key <api key> (default CORREMBED_API_KEY)`;
-
-const common = { url: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
-
 export async function importCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' }, model: { type: 'string' }, name: { type: 'string' } } });
+  const { values } = parseCommand(IMPORT, argv);
   const endpoint = endpointFrom(values);
   if (values.dataset) {
     const data = await graphql<{ importDataset: { id: string; name: string; imageCount: number; itemCount: number } }>(
@@ -56,7 +48,7 @@ function progressBar(run: RunView): string {
 }
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' }, model: { type: 'string', multiple: true }, options: { type: 'string' } } });
+  const { values } = parseCommand(EVALUATE, argv);
   if (!values.dataset || !values.model?.length) throw new UserInputError('--dataset <id> and at least one --model <id> are required');
   const endpoint = endpointFrom(values);
   const options = values.options ? await readJsonFile(values.options, 'options') : undefined;
@@ -83,7 +75,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
 }
 
 export async function leaderboardCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...common, dataset: { type: 'string' } } });
+  const { values } = parseCommand(LEADERBOARD, argv);
   if (!values.dataset) throw new UserInputError('--dataset <id> is required');
   const data = await graphql<{ leaderboard: { edges: { node: LeaderboardRow }[] } }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset, first: 1000 });
   const rows = data.leaderboard.edges.map((edge) => edge.node);

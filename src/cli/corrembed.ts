@@ -1,29 +1,31 @@
 #!/usr/bin/env node
 // The corrembed command line: dispatches its commands (score, serve, function-host, ...) and turns errors into one-line messages.
 import { isUserInputError } from '../errors.js';
+import * as specs from './commandSpecs.js';
+
+type Run = (argv: string[]) => Promise<void>;
 
 interface Command {
-  run(argv: string[]): Promise<void>;
-  usage: string;
+  spec: specs.CommandSpec;
+  /** Loads the command's modules: only the command that runs pays for them, and help and usage errors for none. */
+  load(): Promise<Run>;
 }
 
-/** Commands load on demand, so `score` does not pay for the server's modules. */
-const commands: Record<string, () => Promise<Command>> = {
-  score: async () => import('./scoreCommand.js').then((m) => ({ run: m.scoreCommand, usage: m.SCORE_USAGE })),
-  weights: async () => import('./weightsCommand.js').then((m) => ({ run: m.weightsCommand, usage: m.WEIGHTS_USAGE })),
-  'import-catalogue': async () => import('./importCatalogueCommand.js').then((m) => ({ run: m.importCatalogueCommand, usage: m.IMPORT_CATALOGUE_USAGE })),
-  'import-openmoji': async () => import('./importOpenmojiCommand.js').then((m) => ({ run: m.importOpenmojiCommand, usage: m.IMPORT_OPENMOJI_USAGE })),
-  embed: async () => import('./embedCommand.js').then((m) => ({ run: m.embedCommand, usage: m.EMBED_USAGE })),
-  serve: async () => import('./serveCommand.js').then((m) => ({ run: m.serveCommand, usage: m.SERVE_USAGE })),
-  import: async () => import('./clientCommands.js').then((m) => ({ run: m.importCommand, usage: m.CLIENT_USAGE })),
-  evaluate: async () => import('./clientCommands.js').then((m) => ({ run: m.evaluateCommand, usage: m.CLIENT_USAGE })),
-  leaderboard: async () => import('./clientCommands.js').then((m) => ({ run: m.leaderboardCommand, usage: m.CLIENT_USAGE })),
-  'function-host': async () => import('./functionHostCommand.js').then((m) => ({ run: m.functionHostCommand, usage: m.FUNCTION_HOST_USAGE })),
+const commands: Record<string, Command> = {
+  score: { spec: specs.SCORE, load: async () => (await import('./scoreCommand.js')).scoreCommand },
+  weights: { spec: specs.WEIGHTS, load: async () => (await import('./weightsCommand.js')).weightsCommand },
+  'import-catalogue': { spec: specs.IMPORT_CATALOGUE, load: async () => (await import('./importCatalogueCommand.js')).importCatalogueCommand },
+  'import-openmoji': { spec: specs.IMPORT_OPENMOJI, load: async () => (await import('./importOpenmojiCommand.js')).importOpenmojiCommand },
+  embed: { spec: specs.EMBED, load: async () => (await import('./embedCommand.js')).embedCommand },
+  serve: { spec: specs.SERVE, load: async () => (await import('./serveCommand.js')).serveCommand },
+  import: { spec: specs.IMPORT, load: async () => (await import('./clientCommands.js')).importCommand },
+  evaluate: { spec: specs.EVALUATE, load: async () => (await import('./clientCommands.js')).evaluateCommand },
+  leaderboard: { spec: specs.LEADERBOARD, load: async () => (await import('./clientCommands.js')).leaderboardCommand },
+  'function-host': { spec: specs.FUNCTION_HOST, load: async () => (await import('./functionHostCommand.js')).functionHostCommand },
 };
 
-async function usage(): Promise<string> {
-  const texts = new Set<string>();
-  for (const load of Object.values(commands)) texts.add((await load()).usage);
+function usage(): string {
+  const texts = new Set(Object.values(commands).map((command) => command.spec.usage));
   return `corrembed: CorrEmbed scores for image embeddings (Borgersen et al., SGAI 2023)\n\n${[...texts].join('\n\n')}`;
 }
 
@@ -34,16 +36,21 @@ function isArgumentError(error: unknown): error is Error {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    console.log(await usage());
+    console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
-  if (!load) {
+  const command = commands[name];
+  if (!command) {
     console.error(`corrembed: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})`);
     return 2;
   }
   try {
-    await (await load()).run(rest);
+    // Flags are checked before any of the command's modules load; the command parses them again by the same spec.
+    if (specs.parseCommand(command.spec, rest).values.help) {
+      console.log(command.spec.usage);
+      return 0;
+    }
+    await (await command.load())(rest);
     return 0;
   } catch (error) {
     if (isUserInputError(error) || isArgumentError(error)) {

@@ -1,18 +1,8 @@
 // `corrembed embed`: embeds images with a model manifest through the platform's own preprocessing and inference.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { embedImages } from '../embedding/embedImages.js';
 import { UserInputError } from '../errors.js';
-import { isImageUrl } from '../imaging/imageSource.js';
-import { EmbeddingModel } from '../inference/embeddingModel.js';
-import { loadModelManifest } from '../inference/modelManifest.js';
-
-export const EMBED_USAGE = `usage: corrembed embed --manifest <model.json> [--json] <image>...
-
-  --manifest   model manifest: { "name", "file" (.onnx, relative to the manifest), "preprocess": { "resize", "crop",
-               "interpolation", "mean", "std" }, "output"? }
-  --json       print { "dim": d, "embeddings": [ { "image", "vector" } ] } on stdout
-  <image>      paths (relative to the current folder) or http(s) URLs; any image that fails stops the command`;
+import type { EmbeddingModel } from '../inference/embeddingModel.js';
+import { EMBED, parseCommand } from './commandSpecs.js';
 
 const SHOWN_VALUES = 4;
 
@@ -34,22 +24,16 @@ function renderSummary(model: EmbeddingModel, images: string[], vectors: Float32
 }
 
 export async function embedCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      manifest: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(EMBED_USAGE);
-    return;
-  }
+  const { values, positionals } = parseCommand(EMBED, argv);
   if (!values.manifest) throw new UserInputError('--manifest <model.json> is required');
   if (positionals.length === 0) throw new UserInputError('give at least one image');
+  // Inference and imaging (onnxruntime, sharp) load once the arguments are complete: a usage error answers at once.
+  const [{ embedImages }, { isImageUrl }, { EmbeddingModel }, { loadModelManifest }] = await Promise.all([
+    import('../embedding/embedImages.js'),
+    import('../imaging/imageSource.js'),
+    import('../inference/embeddingModel.js'),
+    import('../inference/modelManifest.js'),
+  ]);
   const model = await EmbeddingModel.load(await loadModelManifest(values.manifest));
   try {
     // Command-line paths are the user's own: resolved against the current folder and not confined to one.

@@ -1,26 +1,21 @@
 // `corrembed function-host`: serves the Lambda Invoke route with the real embed and aggregate handlers (local dev, GPU pools).
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
-import { handleAggregate } from '../serverless/aggregateFunction.js';
-import { handleEmbed } from '../serverless/embedFunction.js';
-import { closeFunctionRuntime } from '../serverless/functionRuntime.js';
-import { startInvokeHost, type FunctionHandler } from '../serverless/invokeHost.js';
-
-export const FUNCTION_HOST_USAGE = `usage: corrembed function-host [--port <port>] [--host <address>]
-
-  Serves POST /2015-03-31/functions/{name}/invocations (the Lambda Invoke API) and runs the embed and aggregate
-  handlers in this process: a local stand-in for AWS Lambda, or a GPU worker (CORREMBED_EXECUTION_PROVIDER=cuda)
-  that the Lambda executor reaches through CORREMBED_LAMBDA_ENDPOINT. Functions answer to "embed" and "aggregate"
-  and to CORREMBED_EMBED_FUNCTION / CORREMBED_AGGREGATE_FUNCTION. Needs DATABASE_URL (or DATABASE_SECRET_ARN).
-  --port   default 9000     --host   default 127.0.0.1`;
+import type { FunctionHandler } from '../serverless/invokeHost.js';
+import { FUNCTION_HOST, parseCommand } from './commandSpecs.js';
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
 export async function functionHostCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '9000' }, host: { type: 'string', default: '127.0.0.1' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return void console.log(FUNCTION_HOST_USAGE);
+  const { values } = parseCommand(FUNCTION_HOST, argv);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserInputError(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
+  // The handlers (onnxruntime, Prisma, the AWS SDK) load once the arguments are checked: a usage error answers at once.
+  const [{ handleAggregate }, { handleEmbed }, { closeFunctionRuntime }, { startInvokeHost }] = await Promise.all([
+    import('../serverless/aggregateFunction.js'),
+    import('../serverless/embedFunction.js'),
+    import('../serverless/functionRuntime.js'),
+    import('../serverless/invokeHost.js'),
+  ]);
   const functions: Record<string, FunctionHandler> = { embed: handleEmbed, aggregate: handleAggregate };
   if (process.env.CORREMBED_EMBED_FUNCTION) functions[process.env.CORREMBED_EMBED_FUNCTION.split(':').pop()!] = handleEmbed;
   if (process.env.CORREMBED_AGGREGATE_FUNCTION) functions[process.env.CORREMBED_AGGREGATE_FUNCTION.split(':').pop()!] = handleAggregate;

@@ -1,6 +1,4 @@
 // A small GraphQL client for the CLI: HTTP requests and graphql-ws subscriptions against a running platform.
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { UserInputError } from '../errors.js';
 
 export interface Endpoint {
@@ -37,7 +35,9 @@ export async function graphql<T>(endpoint: Endpoint, query: string, variables: R
 }
 
 /** Calls `onData` for each subscription event until the server completes it. */
-export function subscribe<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Promise<void> {
+export async function subscribe<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Promise<void> {
+  // The WebSocket client loads only for a subscription: plain queries and usage errors do without it.
+  const [{ createClient }, { default: WebSocket }] = await Promise.all([import('graphql-ws'), import('ws')]);
   const client = createClient({
     url: endpoint.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,

@@ -1,16 +1,6 @@
 // `corrembed import-openmoji`: writes an OpenMoji dataset (PNG images, manifest.json, attribution) from the openmoji package.
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
-import { DEFAULT_OPENMOJI_SIZE, importOpenmoji } from '../importers/openmoji.js';
-
-export const IMPORT_OPENMOJI_USAGE = `usage: corrembed import-openmoji --out <dir> [--groups <group,group>] [--limit N] [--size 72] [--include-skin-tones] [--source <dir>]
-
-  --out                 folder for manifest.json, images/<hexcode>-{color,black}.png, ATTRIBUTION.md and LICENSE
-  --groups              only these OpenMoji groups, comma-separated (e.g. animals-nature,food-drink; default: all)
-  --limit               the first N emoji in the CSV's order that have both SVGs (default: all)
-  --size                PNG width and height in pixels, 8 to 2048 (default ${DEFAULT_OPENMOJI_SIZE})
-  --include-skin-tones  add skin-tone variants as extra images of their base emoji's item (default: left out)
-  --source              the openmoji package folder (default: the installed npm package)`;
+import { IMPORT_OPENMOJI, parseCommand } from './commandSpecs.js';
 
 /** Emoji between two progress lines on stderr. */
 const PROGRESS_EVERY = 100;
@@ -31,28 +21,19 @@ function groupsFlag(value: string | undefined): string[] | undefined {
 }
 
 export async function importOpenmojiCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      out: { type: 'string' },
-      groups: { type: 'string' },
-      limit: { type: 'string' },
-      size: { type: 'string' },
-      'include-skin-tones': { type: 'boolean', default: false },
-      source: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return void console.log(IMPORT_OPENMOJI_USAGE);
+  const { values } = parseCommand(IMPORT_OPENMOJI, argv);
   if (!values.out) throw new UserInputError('--out <dir> is required');
+  const groups = groupsFlag(values.groups);
+  const limit = integerFlag(values.limit, 'limit', 1);
+  const size = integerFlag(values.size, 'size', 8, 2048);
+  // The rasteriser (sharp) loads once the arguments are checked: a usage error answers at once.
+  const { importOpenmoji } = await import('../importers/openmoji.js');
   const result = await importOpenmoji({
     out: values.out,
     source: values.source,
-    groups: groupsFlag(values.groups),
-    limit: integerFlag(values.limit, 'limit', 1),
-    size: integerFlag(values.size, 'size', 8, 2048),
+    groups,
+    limit,
+    size,
     includeSkinTones: values['include-skin-tones'],
     onProgress: (done, total) => {
       if (done % PROGRESS_EVERY === 0 || done === total) process.stderr.write(`import-openmoji: ${done}/${total} emoji rasterised\n`);

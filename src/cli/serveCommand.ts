@@ -1,22 +1,15 @@
 // `corrembed serve [--demo]`: starts the platform (embedded PostgreSQL unless DATABASE_URL), optionally seeds the demo.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { seedDemo } from '../demo/seedDemo.js';
 import { leaderboard } from '../runs/leaderboard.js';
 import { startPlatform } from '../platform.js';
+import { parseCommand, SERVE } from './commandSpecs.js';
 import { renderLeaderboard } from './leaderboardTable.js';
-
-export const SERVE_USAGE = `usage: corrembed serve [--demo] [--port <port>]
-
-  --demo   seed the Fashion-MNIST demo dataset and demo models, run a demo evaluation, print the leaderboard
-  --port   HTTP/WebSocket port (default: PORT or 4000)
-  Configuration comes from the environment (see the README): DATABASE_URL, CORREMBED_ADMIN_KEY, ...`;
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) return void console.log(SERVE_USAGE);
+  const { values } = parseCommand(SERVE, argv);
   const config = loadConfig(values.port ? { ...process.env, PORT: values.port } : process.env);
   log(config.databaseUrl ? 'using DATABASE_URL' : `starting embedded PostgreSQL under ${config.dataDir}`);
   const platform = await startPlatform(config, log);

@@ -1,24 +1,12 @@
 // `corrembed weights`: category weights from order logs (entropy over recurring users' orders).
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.js';
 import { parseCsv } from '../io/csv.js';
 import { loadManifest } from '../io/datasetFiles.js';
 import { categoryWeightsFromOrders, DEFAULT_WEIGHT_OPTIONS, type Order } from '../metric/categoryWeights.js';
 import { OPTION_PRESETS } from '../metric/options.js';
+import { parseCommand, WEIGHTS } from './commandSpecs.js';
 import { renderWeightsSummary } from './summary.js';
-
-export const WEIGHTS_USAGE = `usage: corrembed weights --orders <orders.csv> --dataset <manifest.json> [--min-orders 10] [--drop <category>]... [--none-tag merge|separate] [--preset notebook|corrected] [--ignore-unknown-items] [--json]
-
-  --orders                CSV with a header row, then one order per line: user id, item id
-  --dataset               dataset manifest whose items carry the tags
-  --min-orders            users need more than this many orders to count (default 10, as the paper)
-  --drop                  leave a category out (repeatable; the paper dropped Size, Fit, Shoe Size)
-  --none-tag              merge (default, the authors' code): a tag named "None" shares the bucket of orders whose
-                          item lacks the category; separate: the missing bucket is its own
-  --preset                notebook (default) or corrected (--none-tag separate); an explicit --none-tag wins
-  --ignore-unknown-items  skip orders of items not in the dataset instead of failing
-  --json                  print { "categoryWeights": {...}, ... } on stdout`;
 
 async function readOrders(path: string): Promise<Order[]> {
   let text: string;
@@ -43,26 +31,7 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
 }
 
 export async function weightsCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      orders: { type: 'string' },
-      dataset: { type: 'string' },
-      'min-orders': { type: 'string' },
-      drop: { type: 'string', multiple: true },
-      'none-tag': { type: 'string' },
-      preset: { type: 'string' },
-      'ignore-unknown-items': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(WEIGHTS_USAGE);
-    return;
-  }
+  const { values } = parseCommand(WEIGHTS, argv);
   if (!values.orders || !values.dataset) throw new UserInputError('--orders <orders.csv> and --dataset <manifest.json> are required');
   const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
   if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('--min-orders must be a non-negative integer');

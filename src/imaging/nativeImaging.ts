@@ -67,7 +67,7 @@ export function loadPilImaging(): LoadedPilImaging {
   return addon;
 }
 
-/** How this process preprocesses images, and why (README: "which preprocessing path is active"). */
+/** How this process preprocesses images, and why (docs/install.md, "Optional native addons"). */
 export function preprocessingPathName(): string {
   const { imaging, error, vectorCode } = loadPilImaging();
   if (imaging === null) return `JavaScript resampling, sharp decoding: native addon not used (${error})`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserInputError } from '../errors.js';
 import { rasteriseSvg } from '../imaging/rasteriseSvg.js';
 import type { DatasetManifest, ImageSpec, ItemSpec } from '../metric/dataset.js';
-import { installedOpenmojiDir, readOpenmojiPackage, svgPath, type OpenmojiRow, type OpenmojiStyle } from './openmojiPackage.js';
+import { DEFAULT_OPENMOJI_SIZE, installedOpenmojiDir, readOpenmojiPackage, svgPath, type OpenmojiRow, type OpenmojiStyle } from './openmojiPackage.js';
 
 /**
  * A tag counts the square of its weight in a tag cosine: a shared Subgroup 0.64, a shared Group 0.25, each shared
@@ -15,7 +15,6 @@ import { installedOpenmojiDir, readOpenmojiPackage, svgPath, type OpenmojiRow, t
 export const OPENMOJI_WEIGHTS: Readonly<Record<string, number>> = { Group: 0.5, Subgroup: 0.8, Keyword: 0.3 };
 /** Colour first: with the metric's default `first` representative an item is represented by its colour image. */
 const STYLES: OpenmojiStyle[] = ['color', 'black'];
-export const DEFAULT_OPENMOJI_SIZE = 72;
 
 export interface OpenmojiImportOptions {
   /** Folder to write manifest.json, images/, ATTRIBUTION.md and LICENSE into (created; files there are overwritten). */

@@ -26,6 +26,8 @@ export interface OpenmojiPackage {
 }
 
 export type OpenmojiStyle = 'color' | 'black';
+/** PNG width and height of an imported emoji unless the import asks for another. */
+export const DEFAULT_OPENMOJI_SIZE = 72;
 
 const COLUMNS = ['hexcode', 'group', 'subgroups', 'tags', 'openmoji_tags', 'skintone', 'skintone_base_hexcode'] as const;
 /** Hexcodes name files: nothing but hex digits and dashes may reach a path. */

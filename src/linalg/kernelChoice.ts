@@ -5,7 +5,7 @@ import { blasSimilarityKernelFactory } from './blasSimilarityKernel.js';
 import { loadBlasGemm } from './nativeAddon.js';
 import type { SimilarityKernelFactory } from './similarityKernel.js';
 
-/** Which kernel scoring uses in this process, and why (README: "which kernel is active"; bench:gemm). */
+/** Which kernel scoring uses in this process, and why (docs/install.md, "Optional native addons"; bench:gemm). */
 export function similarityKernelName(): string {
   if (!nativeBlasAllowed()) return 'onnxruntime-node (MLAS): CORREMBED_NATIVE_BLAS=false';
   const { gemm, error } = loadBlasGemm();

@@ -12,7 +12,7 @@ export interface WorkerRequest {
 export type WorkerReply = { taskId: number; result: EmbeddedVectors } | { taskId: number; error: string };
 
 /**
- * Test-only fault hook (test/faults.test.ts): CORREMBED_TEST_WORKER_CRASH=exit:<file> or throw:<file> makes the one
+ * Test-only fault hook (test/faults.runs.test.ts): CORREMBED_TEST_WORKER_CRASH=exit:<file> or throw:<file> makes the one
  * worker that manages to delete <file> crash mid-task, after inference and before answering: process.exit (the thread
  * ends) or an uncaught exception.
  */

@@ -55,9 +55,6 @@ interface RunContext {
   models: Map<string, ModelReference>;
 }
 
-/** Thrown inside a run's work when it was cancelled or the process is shutting down. */
-export class RunInterrupted extends Error {}
-
 export class RunService {
   private readonly active = new Map<string, Promise<void>>();
   private readonly store: BatchStore;

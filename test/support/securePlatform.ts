@@ -6,7 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type ApiSecurityConfig, type PlatformConfig } from '../../src/config.js';
 import { dropDatabase } from '../../src/db/serverDatabase.js';
-import { uniqueTestDatabaseUrl } from '../../src/db/testDatabase.js';
+import { uniqueTestDatabaseUrl } from './testDatabase.js';
 import { startPlatform, type Platform } from '../../src/platform.js';
 import type { GraphqlResponse } from './platformClient.js';
 

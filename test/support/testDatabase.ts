@@ -1,7 +1,7 @@
 // For tests: a fresh, uniquely named, migrated database on the test server, dropped again on close.
 import { randomBytes } from 'node:crypto';
-import { openDatabase, type Database } from './database.js';
-import { dropDatabase, withDatabase } from './serverDatabase.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { dropDatabase, withDatabase } from '../../src/db/serverDatabase.js';
 
 /** The server tests use: DATABASE_URL's, else the machine's PostgreSQL with trust auth. */
 export function testServerUrl(): string {
