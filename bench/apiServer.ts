@@ -24,19 +24,23 @@ export interface BenchServer {
  */
 export async function startBenchServer(port: number, env: Record<string, string> = {}): Promise<BenchServer> {
   const db = await createTestDatabase();
-  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli', 'corrembed.js'), 'serve', '--port', String(port)], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      CORREMBED_ADMIN_KEY: ADMIN_KEY,
-      CORREMBED_PUBLIC_QUERIES: 'true',
-      CORREMBED_RATE_LIMIT_PER_MINUTE: '0',
-      CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
-      CORREMBED_DATA_ROOTS: [DATA_DIR, join(REPO_ROOT, 'demo')].join(','),
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'dist', 'src', 'cli', 'corrembed.js'), 'serve', '--port', String(port)],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        CORREMBED_ADMIN_KEY: ADMIN_KEY,
+        CORREMBED_PUBLIC_QUERIES: 'true',
+        CORREMBED_RATE_LIMIT_PER_MINUTE: '0',
+        CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: '0',
+        CORREMBED_DATA_ROOTS: [DATA_DIR, join(REPO_ROOT, 'demo')].join(','),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`corrembed serve exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -25,7 +25,9 @@ export function benchCli(bench: string): BenchCli {
       try {
         return parseArgs(config);
       } catch (error) {
-        const flags = Object.keys(config.options ?? {}).map((name) => `--${name}`).join(' ');
+        const flags = Object.keys(config.options ?? {})
+          .map((name) => `--${name}`)
+          .join(' ');
         console.error(`${bench}: ${error instanceof Error ? error.message : String(error)} (flags: ${flags || 'none'})`);
         process.exit(2);
       }
@@ -46,5 +48,7 @@ export function machineLine(): string {
 
 /** The 1, 5 and 15 minute load averages (other work on the machine), as `uptime` prints them. */
 export function loadLine(): string {
-  return `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}`;
 }

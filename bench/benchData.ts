@@ -13,7 +13,11 @@ export const PYTHON = '/usr/bin/python3';
 /** Benchmarked architectures: the torchvision weights enum the export takes its recipe from, and the builder torch runs. */
 export const BENCH_MODELS = {
   resnet50: { weights: 'ResNet50_Weights.IMAGENET1K_V2', stem: 'resnet50-imagenet1k_v2-untrained', arch: 'resnet50' },
-  mobilenet: { weights: 'MobileNet_V3_Large_Weights.IMAGENET1K_V2', stem: 'mobilenet_v3_large-imagenet1k_v2-untrained', arch: 'mobilenet_v3_large' },
+  mobilenet: {
+    weights: 'MobileNet_V3_Large_Weights.IMAGENET1K_V2',
+    stem: 'mobilenet_v3_large-imagenet1k_v2-untrained',
+    arch: 'mobilenet_v3_large',
+  },
 } as const;
 export type BenchModel = keyof typeof BENCH_MODELS;
 
@@ -40,7 +44,9 @@ export function ensureModel(name: BenchModel): string {
     const problem = torchMissing();
     if (problem) throw new Error(problem);
     console.error(`exporting ${weights} (random init) to ${out}`);
-    execFileSync(PYTHON, [join(REPO_ROOT, 'tools', 'export_torchvision.py'), '--weights', weights, '--no-weights', '--out', out], { stdio: 'inherit' });
+    execFileSync(PYTHON, [join(REPO_ROOT, 'tools', 'export_torchvision.py'), '--weights', weights, '--no-weights', '--out', out], {
+      stdio: 'inherit',
+    });
   }
   return manifest;
 }
@@ -52,7 +58,13 @@ export async function ensurePhotoDataset(count: number): Promise<string> {
   if (existsSync(manifestPath)) return manifestPath;
   console.error(`writing ${count} photo-like JPEGs to ${dir}`);
   const names = await writePhotoJpegs(join(dir, 'images'), count);
-  const items = names.map((_, i) => ({ id: `item${i}`, tags: [{ category: 'Colour', name: `c${i % 7}` }, { category: 'Group', name: `g${i % 11}` }] }));
+  const items = names.map((_, i) => ({
+    id: `item${i}`,
+    tags: [
+      { category: 'Colour', name: `c${i % 7}` },
+      { category: 'Group', name: `g${i % 11}` },
+    ],
+  }));
   const images = names.map((name, i) => ({ id: `img${i}`, item: `item${i}`, uri: `images/${name}` }));
   writeFileSync(manifestPath, JSON.stringify({ name: `photos-${count}`, categoryWeights: { Colour: 0.5, Group: 0.3 }, items, images }));
   return manifestPath;

@@ -25,16 +25,39 @@ const cache = new EmbeddingCache(db.pool);
 const vectors = Array.from({ length: count }, (_, i) => Float32Array.from({ length: dim }, (_, j) => Math.sin(i * 7 + j)));
 
 type Way = 'pool' | 'prisma';
-const ways: Record<Way, { put: (model: string, hashes: string[], batch: Float32Array[]) => Promise<unknown>; get: (model: string, hashes: string[]) => Promise<number> }> = {
+const ways: Record<
+  Way,
+  {
+    put: (model: string, hashes: string[], batch: Float32Array[]) => Promise<unknown>;
+    get: (model: string, hashes: string[]) => Promise<number>;
+  }
+> = {
   pool: {
-    put: (model, hashes, batch) => cache.put(model, 'p', batch.map((vector, k) => ({ imageHash: hashes[k], vector }))),
+    put: (model, hashes, batch) =>
+      cache.put(
+        model,
+        'p',
+        batch.map((vector, k) => ({ imageHash: hashes[k], vector })),
+      ),
     get: async (model, hashes) => (await cache.get(model, 'p', hashes)).size,
   },
   prisma: {
     put: (model, hashes, batch) =>
-      db.prisma.embeddingCacheEntry.createMany({ data: batch.map((vector, k) => ({ modelHash: model, preprocessHash: 'p', imageHash: hashes[k], dim, vector: encodeFloat16(vector) })), skipDuplicates: true }),
+      db.prisma.embeddingCacheEntry.createMany({
+        data: batch.map((vector, k) => ({
+          modelHash: model,
+          preprocessHash: 'p',
+          imageHash: hashes[k],
+          dim,
+          vector: encodeFloat16(vector),
+        })),
+        skipDuplicates: true,
+      }),
     get: async (model, hashes) => {
-      const rows = await db.prisma.embeddingCacheEntry.findMany({ where: { modelHash: model, preprocessHash: 'p', imageHash: { in: hashes } }, select: { imageHash: true, vector: true } });
+      const rows = await db.prisma.embeddingCacheEntry.findMany({
+        where: { modelHash: model, preprocessHash: 'p', imageHash: { in: hashes } },
+        select: { imageHash: true, vector: true },
+      });
       return new Map(rows.map((row) => [row.imageHash, decodeFloat16(row.vector)])).size;
     },
   },
@@ -48,7 +71,10 @@ async function timed(work: () => Promise<unknown>): Promise<{ cpu: number; wall:
   return { cpu: (used.user + used.system) / 1000, wall: performance.now() - start };
 }
 
-const figures: Record<Way, { put: { cpu: number; wall: number }[]; get: { cpu: number; wall: number }[] }> = { pool: { put: [], get: [] }, prisma: { put: [], get: [] } };
+const figures: Record<Way, { put: { cpu: number; wall: number }[]; get: { cpu: number; wall: number }[] }> = {
+  pool: { put: [], get: [] },
+  prisma: { put: [], get: [] },
+};
 try {
   for (let r = 0; r < rounds; r++) {
     for (const way of (r % 2 === 0 ? ['pool', 'prisma'] : ['prisma', 'pool']) as Way[]) {
@@ -67,7 +93,12 @@ try {
 } finally {
   await db.close();
 }
-const cell = (xs: { cpu: number; wall: number }[]) => `${median(xs.map((x) => x.cpu)).toFixed(2).padStart(9)} ${median(xs.map((x) => x.wall)).toFixed(2).padStart(9)}`;
+const cell = (xs: { cpu: number; wall: number }[]) =>
+  `${median(xs.map((x) => x.cpu))
+    .toFixed(2)
+    .padStart(9)} ${median(xs.map((x) => x.wall))
+    .toFixed(2)
+    .padStart(9)}`;
 console.log(`${''.padEnd(44)} ${'CPU ms'.padStart(9)} ${'wall ms'.padStart(9)}`);
 console.log(`${`write ${BATCH} vectors, EmbeddingCache (pg pool)`.padEnd(44)} ${cell(figures.pool.put)}`);
 console.log(`${`write ${BATCH} vectors, Prisma createMany`.padEnd(44)} ${cell(figures.prisma.put)}`);

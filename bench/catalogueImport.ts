@@ -43,7 +43,9 @@ async function ensureCatalogue(dir: string): Promise<{ catalogue: string; orders
   if (existsSync(catalogue) && existsSync(orders)) return { catalogue, orders };
   await mkdir(join(dir, 'images'), { recursive: true });
   for (let i = 0; i < IMAGE_FILES; i++) {
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i, g: 255 - i, b: (i * 7) % 256 } } }).png().toFile(join(dir, 'images', `${i}.png`));
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i, g: 255 - i, b: (i * 7) % 256 } } })
+      .png()
+      .toFile(join(dir, 'images', `${i}.png`));
   }
   await writeLines(catalogue, rows + 1, (i) => {
     if (i === 0) return 'sku,name,image,image_url,colour,category,brand\n';
@@ -52,12 +54,16 @@ async function ensureCatalogue(dir: string): Promise<{ catalogue: string; orders
     return `SKU-${n},"Item ${n}, size ${n % 9}",images/${n % IMAGE_FILES}.png,https://cdn.example.com/sku/${n}.jpg,${colour},${CATEGORIES[n % 6]},Brand ${n % 500}\n`;
   });
   // Each user orders from a few categories and brands: item numbers near the user's own, spread by a small stride.
-  await writeLines(orders, 2000 * 20 + 1, (i) => (i === 0 ? 'user,item\n' : `u${(i - 1) % 2000},SKU-${(((i - 1) % 2000) * 4999 + Math.floor((i - 1) / 2000) * 6) % rows}\n`));
+  await writeLines(orders, 2000 * 20 + 1, (i) =>
+    i === 0 ? 'user,item\n' : `u${(i - 1) % 2000},SKU-${(((i - 1) % 2000) * 4999 + Math.floor((i - 1) / 2000) * 6) % rows}\n`,
+  );
   return { catalogue, orders };
 }
 
 const rss = new RssSampler(100);
-console.log(`bench catalogue: ${rows.toLocaleString('en-US')} rows of two images, ${checkImages === 0 ? 'images not checked' : `${checkImages} images checked`}`);
+console.log(
+  `bench catalogue: ${rows.toLocaleString('en-US')} rows of two images, ${checkImages === 0 ? 'images not checked' : `${checkImages} images checked`}`,
+);
 console.log(machineLine());
 console.log(`start: ${loadLine()}\n`);
 rss.enter('generate catalogue (once, cached)');
@@ -76,16 +82,23 @@ try {
   const first = await rss.timed('import (screen, check, tally, store)', () => importCatalogue(db.prisma, options));
   const second = await rss.timed('re-import (same file)', () => importCatalogue(db.prisma, options));
   rss.stop();
-  if (first.status !== 'stored' || first.dataset === null) cli.fail(`import ${first.status}: ${first.report.badRowCount} bad rows, ${first.report.ordersError ?? ''}`);
+  if (first.status !== 'stored' || first.dataset === null)
+    cli.fail(`import ${first.status}: ${first.report.badRowCount} bad rows, ${first.report.ordersError ?? ''}`);
   const [items, images, datasets] = await Promise.all([db.prisma.item.count(), db.prisma.image.count(), db.prisma.dataset.count()]);
   if (items !== rows || images !== 2 * rows) cli.fail(`${items} items and ${images} images stored for ${rows} rows`);
   if (second.status !== 'reused' || datasets !== 1) cli.fail(`re-import ${second.status}, ${datasets} datasets`);
 
   const hwm = rss.highWaterMark();
   console.log(rss.table());
-  const weights = Object.entries(first.report.weights?.categoryWeights ?? {}).map(([c, w]) => `${c} ${w.toFixed(3)}`).join(', ');
-  console.log(`\nstored ${items.toLocaleString('en-US')} items and ${images.toLocaleString('en-US')} images; weights ${weights}; re-import: ${second.status}, ${datasets} dataset`);
-  console.log(`peak RSS of the process (VmHWM): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`);
+  const weights = Object.entries(first.report.weights?.categoryWeights ?? {})
+    .map(([c, w]) => `${c} ${w.toFixed(3)}`)
+    .join(', ');
+  console.log(
+    `\nstored ${items.toLocaleString('en-US')} items and ${images.toLocaleString('en-US')} images; weights ${weights}; re-import: ${second.status}, ${datasets} dataset`,
+  );
+  console.log(
+    `peak RSS of the process (VmHWM): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`,
+  );
   console.log(`end: ${loadLine()}`);
   console.log(`\nreproduce: ${command}`);
 } finally {

@@ -31,6 +31,11 @@ for (let r = 0; r < runs; r++) {
     if (result.status !== c.code) cli.fail(`${c.label} exited ${result.status}, expected ${c.code}`);
   });
 }
-for (const [i, c] of cases.entries()) console.log(`  ${c.label.padEnd(40)} median ${median(times[i]).toFixed(0).padStart(4)} ms   min ${Math.min(...times[i]).toFixed(0).padStart(4)} ms`);
+for (const [i, c] of cases.entries())
+  console.log(
+    `  ${c.label.padEnd(40)} median ${median(times[i]).toFixed(0).padStart(4)} ms   min ${Math.min(...times[i])
+      .toFixed(0)
+      .padStart(4)} ms`,
+  );
 console.log(`\nend: ${loadLine()}`);
 console.log(`reproduce: npm run build && node dist/bench/cliStartup.js --runs ${runs}`);

@@ -25,6 +25,8 @@ for (const n of COUNTS) {
   const result = await comparePaired(a, b);
   const ms = performance.now() - start;
   delay.disable();
-  console.log(`${String(n).padStart(6)} queries: ${ms.toFixed(0).padStart(6)} ms, longest event-loop wait ${(delay.max / 1e6).toFixed(1)} ms (p = ${result.pValue!.toFixed(4)})`);
+  console.log(
+    `${String(n).padStart(6)} queries: ${ms.toFixed(0).padStart(6)} ms, longest event-loop wait ${(delay.max / 1e6).toFixed(1)} ms (p = ${result.pValue!.toFixed(4)})`,
+  );
 }
 console.log('reproduce: npm run bench -- compare');

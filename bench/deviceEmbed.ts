@@ -28,14 +28,20 @@ const { values } = cli.args({
     seconds: { type: 'string' },
   },
 });
-const required = (name: 'model' | 'manifest' | 'images'): string => values[name] ?? cli.fail(`--${name} is required (--model M.onnx --manifest M.json --images DIR)`);
+const required = (name: 'model' | 'manifest' | 'images'): string =>
+  values[name] ?? cli.fail(`--${name} is required (--model M.onnx --manifest M.json --images DIR)`);
 const [modelFile, manifestFile, imageDir] = [required('model'), required('manifest'), required('images')];
 const batches = values.batches!.split(',').map((b) => cli.positiveInt('batches', b, 1));
 const seconds = cli.positiveInt('seconds', values.seconds, 10);
 const recipe = parsePreprocessRecipe((JSON.parse(readFileSync(manifestFile, 'utf8')) as { preprocess: unknown }).preprocess);
 const { imaging, error } = loadPilImaging();
-const decode = imaging?.decodeJpegTensor?.bind(imaging) ?? cli.fail(`the native addon with JPEG decoding is needed (${error || 'built without libjpeg'})`);
-const files = readdirSync(imageDir).filter((name) => /\.jpe?g$/i.test(name)).sort().map((name) => join(imageDir, name));
+const decode =
+  imaging?.decodeJpegTensor?.bind(imaging) ??
+  cli.fail(`the native addon with JPEG decoding is needed (${error || 'built without libjpeg'})`);
+const files = readdirSync(imageDir)
+  .filter((name) => /\.jpe?g$/i.test(name))
+  .sort()
+  .map((name) => join(imageDir, name));
 if (files.length === 0) cli.fail(`no JPEGs in ${imageDir}`);
 const imageSize = 3 * recipe.crop * recipe.crop;
 const providers = values.provider === 'cpu' ? ['cpu'] : [values.provider!, 'cpu'];
@@ -48,9 +54,11 @@ function prepare(first: number, count: number, out: Float32Array): Promise<void>
     const frame = jpegFrame(bytes);
     if (frame === undefined) throw new Error(`not a JPEG: ${files[(first + i) % files.length]}`);
     const done = decode(bytes, frame.width, frame.height, ...tensorPlan(frame.width, frame.height, recipe, 'NCHW', out, i * imageSize));
-    work.push(done.then((written) => {
-      if (!written) throw new Error(`the addon turned down ${files[(first + i) % files.length]}`);
-    }));
+    work.push(
+      done.then((written) => {
+        if (!written) throw new Error(`the addon turned down ${files[(first + i) % files.length]}`);
+      }),
+    );
   }
   return Promise.all(work).then(() => undefined);
 }
@@ -81,17 +89,26 @@ async function measure(session: ort.InferenceSession, batch: number): Promise<{ 
   return { infer, embed };
 }
 
-console.log(`bench device-embed: ${modelFile}, providers [${providers.join(', ')}], ${files.length} JPEGs cycled, recipe ${recipe.resize}/${recipe.crop} ${recipe.interpolation}`);
+console.log(
+  `bench device-embed: ${modelFile}, providers [${providers.join(', ')}], ${files.length} JPEGs cycled, recipe ${recipe.resize}/${recipe.crop} ${recipe.interpolation}`,
+);
 console.log(`${machineLine()}; libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4} threads`);
-const session = await ort.InferenceSession.create(modelFile, { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 }).catch(
-  (e: unknown) => cli.fail(`provider ${values.provider} cannot open ${modelFile}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+const session = await ort.InferenceSession.create(modelFile, {
+  executionProviders: providers,
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+}).catch((e: unknown) =>
+  cli.fail(`provider ${values.provider} cannot open ${modelFile}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
 );
 const inputType = (session as unknown as { inputMetadata?: { type?: string }[] }).inputMetadata?.[0]?.type;
-if (inputType !== undefined && inputType !== 'float32') cli.fail(`the graph takes ${inputType}; export it with float32 input (bench/export_fp16.py --io float32)`);
+if (inputType !== undefined && inputType !== 'float32')
+  cli.fail(`the graph takes ${inputType}; export it with float32 input (bench/export_fp16.py --io float32)`);
 console.log(`${'batch'.padStart(6)} ${'run() img/s'.padStart(12)} ${'embed path img/s'.padStart(17)} ${'ratio'.padStart(6)}`);
 for (const batch of batches) {
   const { infer, embed } = await measure(session, batch);
-  console.log(`${String(batch).padStart(6)} ${infer.toFixed(0).padStart(12)} ${embed.toFixed(0).padStart(17)} ${(embed / infer).toFixed(3).padStart(6)}`);
+  console.log(
+    `${String(batch).padStart(6)} ${infer.toFixed(0).padStart(12)} ${embed.toFixed(0).padStart(17)} ${(embed / infer).toFixed(3).padStart(6)}`,
+  );
   console.log(JSON.stringify({ model: modelFile, provider: values.provider, batch, inferImagesPerS: infer, embedImagesPerS: embed }));
 }
 await session.release();

@@ -41,12 +41,21 @@ try {
   const phase = <T>(name: string, work: () => Promise<T>) => rss.timed(name, work);
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await phase('import dataset', () => datasets.importDataset({ manifestPath }));
-  const model = await new ModelService(db.prisma, [DATA_DIR]).register((await writeTinyModel(join(DATA_DIR, 'models'), 'conv', { name: 'tiny-conv' })).manifest);
+  const model = await new ModelService(db.prisma, [DATA_DIR]).register(
+    (await writeTinyModel(join(DATA_DIR, 'models'), 'conv', { name: 'tiny-conv' })).manifest,
+  );
   let embedding = true;
-  const runs = new RunService(db.prisma, datasets, cache, {
-    embed: (task) => executor.embed(task),
-    close: () => executor.close(),
-  }, new RunEvents(), { batchSize, concurrency: workers, leaseSeconds: 60, log: (line) => console.error(line) });
+  const runs = new RunService(
+    db.prisma,
+    datasets,
+    cache,
+    {
+      embed: (task) => executor.embed(task),
+      close: () => executor.close(),
+    },
+    new RunEvents(),
+    { batchSize, concurrency: workers, leaseSeconds: 60, log: (line) => console.error(line) },
+  );
   const run = await phase('evaluate (plan, embed, score)', async () => {
     const started = await runs.start({ datasetId: dataset.id, modelIds: [model.id] });
     // The sampler's phase follows the run: scoring starts when the last embed batch is done.
@@ -69,8 +78,12 @@ try {
 
   const hwm = rss.highWaterMark();
   console.log(rss.table());
-  console.log(`\nrun ${run.status}, score ${run.evaluations[0]?.score?.toFixed(6)}, ${cached.toLocaleString('en-US')} cache entries (one per image)`);
-  console.log(`peak RSS of the process (VmHWM, all threads): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`);
+  console.log(
+    `\nrun ${run.status}, score ${run.evaluations[0]?.score?.toFixed(6)}, ${cached.toLocaleString('en-US')} cache entries (one per image)`,
+  );
+  console.log(
+    `peak RSS of the process (VmHWM, all threads): ${hwm.toFixed(0)} MiB (target <= ${LIMIT_MIB} MiB: ${hwm <= LIMIT_MIB ? 'MET' : 'MISSED'})`,
+  );
   console.log(`end: ${loadLine()}`);
   console.log(`\nreproduce: ${command}`);
 } finally {

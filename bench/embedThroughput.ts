@@ -24,14 +24,33 @@ import type { Executor } from '../src/runs/executor.js';
 import { LocalExecutor } from '../src/runs/localExecutor.js';
 import { RunEvents } from '../src/runs/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
-import { BENCH_MODELS, DATA_DIR, PYTHON, REPO_ROOT, ensureModel, ensurePhotoDataset, isBenchModel, photoFolder, torchMissing } from './benchData.js';
+import {
+  BENCH_MODELS,
+  DATA_DIR,
+  PYTHON,
+  REPO_ROOT,
+  ensureModel,
+  ensurePhotoDataset,
+  isBenchModel,
+  photoFolder,
+  torchMissing,
+} from './benchData.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
 
 const cli = benchCli('bench embed');
 const { values } = cli.args({
   allowNegative: true,
-  options: { model: { type: 'string', default: 'resnet50' }, images: { type: 'string' }, batch: { type: 'string' }, workers: { type: 'string' }, runs: { type: 'string' }, lanes: { type: 'string' }, torch: { type: 'boolean', default: true }, 'loader-workers': { type: 'string', default: '0' } },
+  options: {
+    model: { type: 'string', default: 'resnet50' },
+    images: { type: 'string' },
+    batch: { type: 'string' },
+    workers: { type: 'string' },
+    runs: { type: 'string' },
+    lanes: { type: 'string' },
+    torch: { type: 'boolean', default: true },
+    'loader-workers': { type: 'string', default: '0' },
+  },
 });
 if (!isBenchModel(values.model!)) cli.fail(`--model must be one of ${Object.keys(BENCH_MODELS).join(', ')}`);
 const modelName = values.model as keyof typeof BENCH_MODELS;
@@ -48,7 +67,9 @@ const torchProblem = values.torch ? torchMissing() : null;
 if (torchProblem) cli.fail(torchProblem);
 const modelManifestPath = ensureModel(modelName);
 const datasetManifest = await ensurePhotoDataset(imageCount);
-console.log(`bench embed: ${modelName}, ${imageCount} photo-like JPEGs, batch ${batchSize}, ${workers} workers x 1 intra-op thread, ${lanes} batches in flight, ${runs} repetitions`);
+console.log(
+  `bench embed: ${modelName}, ${imageCount} photo-like JPEGs, batch ${batchSize}, ${workers} workers x 1 intra-op thread, ${lanes} batches in flight, ${runs} repetitions`,
+);
 console.log(machineLine());
 console.log(`preprocessing: ${preprocessingPathName()}`);
 console.log(`start: ${loadLine()}\n`);
@@ -69,7 +90,12 @@ try {
     },
     close: () => local.close(),
   };
-  const service = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize, concurrency: lanes, leaseSeconds: 60, log: (line) => console.error(line) });
+  const service = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), {
+    batchSize,
+    concurrency: lanes,
+    leaseSeconds: 60,
+    log: (line) => console.error(line),
+  });
   const clearCache = () => db.prisma.embeddingCacheEntry.deleteMany({ where: { modelHash: model.onnxHash } });
   const evaluate = async (): Promise<number> => {
     await clearCache();
@@ -82,7 +108,15 @@ try {
   };
   const raw = await rawInference(await loadModelManifest(modelManifestPath), workers, 1);
   const torch = (): number => {
-    const args = [join(REPO_ROOT, 'bench', 'torch_embed.py'), '--manifest', modelManifestPath, '--arch', BENCH_MODELS[modelName].arch, '--images', photoFolder(datasetManifest)];
+    const args = [
+      join(REPO_ROOT, 'bench', 'torch_embed.py'),
+      '--manifest',
+      modelManifestPath,
+      '--arch',
+      BENCH_MODELS[modelName].arch,
+      '--images',
+      photoFolder(datasetManifest),
+    ];
     args.push('--batch', String(batchSize), '--threads', String(workers), '--loader-workers', String(loaderWorkers));
     return JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8' })).end_to_end_images_per_s as number;
   };
@@ -90,7 +124,9 @@ try {
   await evaluate();
 
   const recipe = (await loadModelManifest(modelManifestPath)).preprocess;
-  const files = (await db.prisma.image.findMany({ where: { datasetId: dataset.id }, select: { uri: true } })).map((i) => join(dataset.rootDir, i.uri));
+  const files = (await db.prisma.image.findMany({ where: { datasetId: dataset.id }, select: { uri: true } })).map((i) =>
+    join(dataset.rootDir, i.uri),
+  );
   /** Read + decode + preprocess alone, 2 images per core in flight on this thread: its CPU time per image is what the platform adds to inference. */
   const preprocessOnly = async (): Promise<number> => {
     const out = new Float32Array(3 * recipe.crop * recipe.crop);
@@ -103,7 +139,12 @@ try {
     return files.length / ((performance.now() - start) / 1000);
   };
 
-  const sides = { raw: () => raw.measure(imageCount, batchSize), platform: evaluate, torch: async () => torch(), preprocess: preprocessOnly } as const;
+  const sides = {
+    raw: () => raw.measure(imageCount, batchSize),
+    platform: evaluate,
+    torch: async () => torch(),
+    preprocess: preprocessOnly,
+  } as const;
   type Side = keyof typeof sides;
   const order = (Object.keys(sides) as Side[]).filter((side) => side !== 'torch' || values.torch);
   const rates: Record<Side, number[]> = { raw: [], platform: [], torch: [], preprocess: [] };
@@ -126,16 +167,26 @@ try {
   const toRaw = median(rates.platform.map((p, r) => p / rates.raw[r]));
   const toTorch = values.torch ? median(rates.platform.map((p, r) => p / rates.torch[r])) : NaN;
   const row = (name: string, side: Side, cpu = true) =>
-    `${name.padEnd(62)} ${median(rates[side]).toFixed(1).padStart(8)} ${Math.min(...rates[side]).toFixed(1).padStart(8)} ${Math.max(...rates[side]).toFixed(1).padStart(8)} ${(cpu ? median(cpuMs[side]).toFixed(1) : '-').padStart(12)}`;
+    `${name.padEnd(62)} ${median(rates[side]).toFixed(1).padStart(8)} ${Math.min(...rates[side])
+      .toFixed(1)
+      .padStart(8)} ${Math.max(...rates[side])
+      .toFixed(1)
+      .padStart(8)} ${(cpu ? median(cpuMs[side]).toFixed(1) : '-').padStart(12)}`;
   console.log(`${'images/s'.padEnd(62)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)} ${'CPU ms/image'.padStart(12)}`);
   console.log(row(`raw onnxruntime run(), ${workers} sessions x 1 thread, ready tensors`, 'raw'));
   console.log(row('platform: read + decode + preprocess + infer + cache write', 'platform'));
   if (values.torch) console.log(row(`PyTorch eager ${workers} threads, PIL pipeline, ${loaderWorkers} loader workers`, 'torch', false));
   console.log(row('read + decode + preprocess alone (no inference)', 'preprocess'));
   const [rawCpu, platformCpu, prepCpu] = [median(cpuMs.raw), median(cpuMs.platform), median(cpuMs.preprocess)];
-  console.log(`\nCPU per image: inference ${rawCpu.toFixed(1)} ms + read/decode/preprocess ${prepCpu.toFixed(1)} ms; the platform spent ${platformCpu.toFixed(1)} ms`);
-  console.log(`CPU-bound ceiling of platform / raw on a machine of its own: inference / (inference + preprocess) CPU = ${(rawCpu / (rawCpu + prepCpu)).toFixed(3)}; the platform's own inference / all CPU = ${(rawCpu / platformCpu).toFixed(3)}`);
-  console.log(`platform / raw:     ${toRaw.toFixed(3)} (median of per-repetition ratios; target >= 0.90: ${toRaw >= 0.9 ? 'MET' : 'MISSED'})`);
+  console.log(
+    `\nCPU per image: inference ${rawCpu.toFixed(1)} ms + read/decode/preprocess ${prepCpu.toFixed(1)} ms; the platform spent ${platformCpu.toFixed(1)} ms`,
+  );
+  console.log(
+    `CPU-bound ceiling of platform / raw on a machine of its own: inference / (inference + preprocess) CPU = ${(rawCpu / (rawCpu + prepCpu)).toFixed(3)}; the platform's own inference / all CPU = ${(rawCpu / platformCpu).toFixed(3)}`,
+  );
+  console.log(
+    `platform / raw:     ${toRaw.toFixed(3)} (median of per-repetition ratios; target >= 0.90: ${toRaw >= 0.9 ? 'MET' : 'MISSED'})`,
+  );
   if (values.torch) console.log(`platform / PyTorch: ${toTorch.toFixed(3)} (target >= 1.2: ${toTorch >= 1.2 ? 'MET' : 'MISSED'})`);
   console.log(`end: ${loadLine()}`);
   console.log(`\nreproduce: ${command}`);

@@ -61,7 +61,10 @@ class Timer {
   }
 }
 
-const timed = (timer: Timer, handler: FunctionHandler): FunctionHandler => (event) => timer.time(() => handler(event));
+const timed =
+  (timer: Timer, handler: FunctionHandler): FunctionHandler =>
+  (event) =>
+    timer.time(() => handler(event));
 
 async function phase<T>(name: string, phases: [string, number][], work: () => Promise<T>): Promise<T> {
   const start = performance.now();
@@ -88,7 +91,9 @@ function describeWindow(label: string, w: Window, cores: number): string[] {
   ];
 }
 
-const { values } = cli.args({ options: { images: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' }, shards: { type: 'string' } } });
+const { values } = cli.args({
+  options: { images: { type: 'string' }, concurrency: { type: 'string' }, batch: { type: 'string' }, shards: { type: 'string' } },
+});
 const imageCount = positiveInt('images', values.images, 100_000);
 const concurrency = positiveInt('concurrency', values.concurrency, 64);
 const batchSize = positiveInt('batch', values.batch, 256);
@@ -108,9 +113,15 @@ const aggregateCalls = new Timer();
 const log = (line: string): void => console.error(`[fanout] ${line}`);
 
 const db = await createTestDatabase(log);
-const cleanups: (() => Promise<unknown>)[] = [() => closeFunctionRuntime(), () => db.close(), async () => rmSync(dir, { recursive: true, force: true })];
+const cleanups: (() => Promise<unknown>)[] = [
+  () => closeFunctionRuntime(),
+  () => db.close(),
+  async () => rmSync(dir, { recursive: true, force: true }),
+];
 try {
-  console.log(`bench:fanout: ${fmt(imageCount)} images, ${concurrency} in flight, ${batchSize} images per embed invocation, ${shards} aggregate shards`);
+  console.log(
+    `bench:fanout: ${fmt(imageCount)} images, ${concurrency} in flight, ${batchSize} images per embed invocation, ${shards} aggregate shards`,
+  );
   console.log(`machine: ${cpus()[0]?.model ?? '?'}, ${cores} cores, ${fmt(totalmem() / 2 ** 30)} GiB; Node ${process.version}\n`);
   const manifestPath = await phase('generate images', phases, () => writeFanoutDataset(join(dir, 'data'), imageCount, PER_ITEM));
   const datasets = new DatasetService(db.prisma, [dir]);
@@ -124,9 +135,22 @@ try {
   // The handlers run in this process and open the benchmarked database, as a function container would.
   process.env.DATABASE_URL = db.url;
   const noop: FunctionHandler = () => answer(async () => ({ embedded: [], failed: [] }));
-  const host = await startInvokeHost({ functions: { embed: timed(embedHandler, handleEmbed), aggregate: timed(aggregateHandler, handleAggregate), noop }, log });
+  const host = await startInvokeHost({
+    functions: { embed: timed(embedHandler, handleEmbed), aggregate: timed(aggregateHandler, handleAggregate), noop },
+    log,
+  });
   cleanups.unshift(() => host.close());
-  const config: LambdaConfig = { embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, embedEndpoint: undefined, concurrency, shards, timeoutMs: 300_000, maxAttempts: 8 };
+  const config: LambdaConfig = {
+    embedFunction: 'embed',
+    aggregateFunction: 'aggregate',
+    region: 'us-east-1',
+    endpoint: host.endpoint,
+    embedEndpoint: undefined,
+    concurrency,
+    shards,
+    timeoutMs: 300_000,
+    maxAttempts: 8,
+  };
   const lambda = new LambdaExecutor(config, log);
   cleanups.unshift(() => lambda.close());
   const executor: Executor = {
@@ -156,8 +180,20 @@ try {
 
   // Calibration, one stream at a time on the idle machine: compute and cache write of one batch, and a bare invocation.
   const row = await db.prisma.model.findUniqueOrThrow({ where: { id: modelId } });
-  const model: ModelReference = { name: row.name, onnxPath: row.onnxPath, preprocess: row.preprocess as unknown as PreprocessRecipe, outputName: row.outputName, onnxHash: row.onnxHash, preprocessHash: row.preprocessHash };
-  const images = await db.prisma.image.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, take: batchSize, select: { id: true, uri: true } });
+  const model: ModelReference = {
+    name: row.name,
+    onnxPath: row.onnxPath,
+    preprocess: row.preprocess as unknown as PreprocessRecipe,
+    outputName: row.outputName,
+    onnxHash: row.onnxHash,
+    preprocessHash: row.preprocessHash,
+  };
+  const images = await db.prisma.image.findMany({
+    where: { datasetId },
+    orderBy: { position: 'asc' },
+    take: batchSize,
+    select: { id: true, uri: true },
+  });
   const task: EmbedTask = { model, baseDir: (await datasets.get(datasetId)).rootDir, images };
   const computeMs: number[] = [];
   const putMs: number[] = [];
@@ -166,7 +202,11 @@ try {
     const computed = await computeEmbeddings(task, cores);
     computeMs.push(performance.now() - start);
     start = performance.now();
-    await cache.put(`calibration-${i}`, model.preprocessHash, computed.embedded.map((e) => ({ imageHash: e.contentHash, vector: e.vector })));
+    await cache.put(
+      `calibration-${i}`,
+      model.preprocessHash,
+      computed.embedded.map((e) => ({ imageHash: e.contentHash, vector: e.vector })),
+    );
     putMs.push(performance.now() - start);
   }
   const noopExecutor = new LambdaExecutor({ ...config, embedFunction: 'noop' });
@@ -191,11 +231,19 @@ try {
   console.log('phase                                            wall s');
   for (const [name, seconds] of phases) console.log(`${name.padEnd(48)} ${fmt(seconds, 2).padStart(7)}`);
   console.log('');
-  console.log(`embed invocations: ${fmt(embedHandler.calls)} (${fmt(lambda.stats.invocations)} invocations in all, ${lambda.stats.retries} retries, ${lambda.stats.throttled} throttled, ${lambda.stats.functionErrors} function errors, ${lambda.stats.timeouts} timeouts)`);
+  console.log(
+    `embed invocations: ${fmt(embedHandler.calls)} (${fmt(lambda.stats.invocations)} invocations in all, ${lambda.stats.retries} retries, ${lambda.stats.throttled} throttled, ${lambda.stats.functionErrors} function errors, ${lambda.stats.timeouts} timeouts)`,
+  );
   console.log(`sustained: ${fmt(embedCalls.calls / embedSeconds, 1)} embed invocations/s, ${fmt(imageCount / embedSeconds)} images/s`);
-  console.log(`embed invocation: ${fmt(embedCalls.ms / embedCalls.calls)} ms round trip on average, ${fmt(embedHandler.ms / embedHandler.calls)} ms of it in the handler; ${fmt(embedHandler.ms / 1000 / embedSeconds, 1)} handlers in flight on average`);
-  console.log(`aggregate invocations: ${fmt(aggregateHandler.calls)}, ${fmt(aggregateHandler.ms / aggregateHandler.calls)} ms each in the handler`);
-  console.log(`run: ${finished.status}${finished.error ? ` (${finished.error})` : ''}, score ${finished.evaluations[0]?.score?.toFixed(6)}, ${fmt(cached)} cache entries; aggregate retries and failures are in the log on stderr\n`);
+  console.log(
+    `embed invocation: ${fmt(embedCalls.ms / embedCalls.calls)} ms round trip on average, ${fmt(embedHandler.ms / embedHandler.calls)} ms of it in the handler; ${fmt(embedHandler.ms / 1000 / embedSeconds, 1)} handlers in flight on average`,
+  );
+  console.log(
+    `aggregate invocations: ${fmt(aggregateHandler.calls)}, ${fmt(aggregateHandler.ms / aggregateHandler.calls)} ms each in the handler`,
+  );
+  console.log(
+    `run: ${finished.status}${finished.error ? ` (${finished.error})` : ''}, score ${finished.evaluations[0]?.score?.toFixed(6)}, ${fmt(cached)} cache entries; aggregate retries and failures are in the log on stderr\n`,
+  );
   for (const line of [...describeWindow('embed phase', embed, cores), ...describeWindow('score phase', score, cores)]) console.log(line);
   const other = Math.max(0, embed.machineCores - embed.nodeCores - embed.backendCores - embed.clusterCores);
   const shares: [string, number][] = [
@@ -210,10 +258,18 @@ try {
       `largest consumer: ${shares[0][0]} at ${fmt(shares[0][1], 2)} cores, then ${shares[1][0]} at ${fmt(shares[1][1], 2)}`,
   );
   console.log('\ncalibration, one stream on the idle machine:');
-  console.log(`  compute ${batchSize} images (read, sha256, decode, preprocess, inference, ${cores} threads): ${fmt(bestCompute)} ms = ${fmt((bestCompute * 1000) / batchSize)} us/image`);
-  console.log(`  cache write of ${batchSize} vectors (one INSERT ... ON CONFLICT DO NOTHING): ${fmt(bestPut, 1)} ms = ${fmt((bestPut * 1000) / batchSize, 1)} us/image`);
-  console.log(`  bare invocations (same ${fmt(Buffer.byteLength(JSON.stringify(task)))}-byte payload, no-op handler, ${concurrency} in flight): ${fmt(NOOP_INVOCATIONS / noopSeconds)} invocations/s`);
-  console.log(`  node CPU per image over the embed phase: ${fmt((embed.nodeCores * embed.seconds * 1e6) / imageCount)} us; PostgreSQL backend CPU per image: ${fmt(((embed.backendCores + embed.clusterCores) * embed.seconds * 1e6) / imageCount, 1)} us`);
+  console.log(
+    `  compute ${batchSize} images (read, sha256, decode, preprocess, inference, ${cores} threads): ${fmt(bestCompute)} ms = ${fmt((bestCompute * 1000) / batchSize)} us/image`,
+  );
+  console.log(
+    `  cache write of ${batchSize} vectors (one INSERT ... ON CONFLICT DO NOTHING): ${fmt(bestPut, 1)} ms = ${fmt((bestPut * 1000) / batchSize, 1)} us/image`,
+  );
+  console.log(
+    `  bare invocations (same ${fmt(Buffer.byteLength(JSON.stringify(task)))}-byte payload, no-op handler, ${concurrency} in flight): ${fmt(NOOP_INVOCATIONS / noopSeconds)} invocations/s`,
+  );
+  console.log(
+    `  node CPU per image over the embed phase: ${fmt((embed.nodeCores * embed.seconds * 1e6) / imageCount)} us; PostgreSQL backend CPU per image: ${fmt(((embed.backendCores + embed.clusterCores) * embed.seconds * 1e6) / imageCount, 1)} us`,
+  );
   console.log(`\nreproduce: ${command}`);
 } finally {
   for (const cleanup of cleanups) await cleanup().catch((error: Error) => log(`cleanup: ${error.message}`));

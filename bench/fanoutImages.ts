@@ -55,7 +55,11 @@ export async function writeFanoutDataset(dir: string, count: number, perItem: nu
       { category: 'Group', name: `g${item % 50}` },
     ],
   }));
-  const images = Array.from({ length: count }, (_, i) => ({ id: `img${i}`, item: `item${i % itemCount}`, uri: `images/${Math.floor(i / PER_FOLDER)}/${i}.png` }));
+  const images = Array.from({ length: count }, (_, i) => ({
+    id: `img${i}`,
+    item: `item${i % itemCount}`,
+    uri: `images/${Math.floor(i / PER_FOLDER)}/${i}.png`,
+  }));
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < count) {
@@ -67,7 +71,10 @@ export async function writeFanoutDataset(dir: string, count: number, perItem: nu
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const manifestPath = join(dir, 'manifest.json');
-  writeFileSync(manifestPath, JSON.stringify({ name: `fanout-${count}`, categoryWeights: { Colour: 0.5, Shape: 0.3, Group: 0.2 }, items, images }));
+  writeFileSync(
+    manifestPath,
+    JSON.stringify({ name: `fanout-${count}`, categoryWeights: { Colour: 0.5, Shape: 0.3, Group: 0.2 }, items, images }),
+  );
   return manifestPath;
 }
 

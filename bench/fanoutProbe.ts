@@ -165,7 +165,9 @@ export class Probe {
     const a = inside[0] ?? this.samples[0];
     const b = inside.length > 1 ? inside[inside.length - 1] : this.samples[this.samples.length - 1];
     const seconds = (b.t - a.t) / 1000;
-    const pgDelta = Object.fromEntries(Object.keys(a.pg).map((k) => [k, b.pg[k as keyof PgCounters] - a.pg[k as keyof PgCounters]])) as unknown as PgCounters;
+    const pgDelta = Object.fromEntries(
+      Object.keys(a.pg).map((k) => [k, b.pg[k as keyof PgCounters] - a.pg[k as keyof PgCounters]]),
+    ) as unknown as PgCounters;
     const states: Record<string, number> = {};
     for (const s of inside) for (const [state, n] of Object.entries(s.states)) states[state] = (states[state] ?? 0) + n / inside.length;
     return {

@@ -30,10 +30,13 @@ function run(kind: Kind): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const child = kind === 'numpy' ? spawn('python3', ['-c', NUMPY], { env }) : spawn(process.execPath, [fileURLToPath(import.meta.url), `--${kind}`]);
+  const child =
+    kind === 'numpy' ? spawn('python3', ['-c', NUMPY], { env }) : spawn(process.execPath, [fileURLToPath(import.meta.url), `--${kind}`]);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${kind} exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${kind} exited ${code}`)))),
+  );
 }
 
 async function openKernel(kind: Kind, targets: Float32Array): Promise<SimilarityKernel> {
@@ -72,7 +75,11 @@ else {
   const [ort, blas, numpy] = (['ort', 'blas', 'numpy'] as const).map((kind) => median(rounds.get(kind) ?? [NaN]));
   console.log(`single-threaded SGEMM, ${QUERIES} x ${DIM} by ${TARGETS} x ${DIM}^T, two processes at once, median of ${ROUNDS} rounds:`);
   console.log(`  onnxruntime-node (MLAS)  ${ort.toFixed(0)} GFLOP/s per thread`);
-  console.log(gemm ? `  native OpenBLAS addon    ${blas.toFixed(0)} GFLOP/s per thread  (${gemm.describe()})` : `  native OpenBLAS addon    not loaded (${error})`);
+  console.log(
+    gemm
+      ? `  native OpenBLAS addon    ${blas.toFixed(0)} GFLOP/s per thread  (${gemm.describe()})`
+      : `  native OpenBLAS addon    not loaded (${error})`,
+  );
   console.log(`  NumPy (OpenBLAS)         ${numpy.toFixed(0)} GFLOP/s per thread`);
   console.log(`  ratio ORT / NumPy        ${(ort / numpy).toFixed(3)}`);
   if (gemm) console.log(`  ratio native / NumPy     ${(blas / numpy).toFixed(3)}`);

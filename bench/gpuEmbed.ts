@@ -16,7 +16,13 @@ import { DATA_DIR, REPO_ROOT, ensureModel } from './benchData.js';
 import { benchCli, machineLine } from './benchCli.js';
 
 const cli = benchCli('bench gpu');
-const { values } = cli.args({ options: { batches: { type: 'string', default: '1,16,64,256' }, seconds: { type: 'string' }, python: { type: 'string', default: 'python3' } } });
+const { values } = cli.args({
+  options: {
+    batches: { type: 'string', default: '1,16,64,256' },
+    seconds: { type: 'string' },
+    python: { type: 'string', default: 'python3' },
+  },
+});
 const batches = values.batches!.split(',').map((b) => cli.positiveInt('batches', b, 1));
 const seconds = cli.positiveInt('seconds', values.seconds, 5);
 const providers = executionProviders();
@@ -38,11 +44,18 @@ function toHalf(value: number): number {
 }
 
 async function onnxRate(precision: 'float32' | 'float16', batch: number): Promise<number> {
-  const session = await ort.InferenceSession.create(files[precision], { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(files[precision], {
+    executionProviders: providers,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
   try {
     const count = batch * 3 * crop * crop;
     const values = Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 250 - 2);
-    const input = precision === 'float32' ? new ort.Tensor('float32', values, [batch, 3, crop, crop]) : new ort.Tensor('float16', Uint16Array.from(values, toHalf), [batch, 3, crop, crop]);
+    const input =
+      precision === 'float32'
+        ? new ort.Tensor('float32', values, [batch, 3, crop, crop])
+        : new ort.Tensor('float16', Uint16Array.from(values, toHalf), [batch, 3, crop, crop]);
     const feeds = { [session.inputNames[0]]: input };
     for (let i = 0; i < 3; i++) await session.run(feeds);
     let runs = 0;
@@ -58,20 +71,40 @@ async function onnxRate(precision: 'float32' | 'float16', batch: number): Promis
 }
 
 function torchRate(precision: 'float32' | 'float16', batch: number): number {
-  const args = [join(REPO_ROOT, 'bench', 'torch_embed.py'), '--manifest', fp32Manifest, '--arch', 'resnet50', '--device', 'cuda', '--dtype', precision, '--batch', String(batch), '--channels-last', '--infer-only'];
+  const args = [
+    join(REPO_ROOT, 'bench', 'torch_embed.py'),
+    '--manifest',
+    fp32Manifest,
+    '--arch',
+    'resnet50',
+    '--device',
+    'cuda',
+    '--dtype',
+    precision,
+    '--batch',
+    String(batch),
+    '--channels-last',
+    '--infer-only',
+  ];
   args.push('--infer-batches', String(Math.max(10, Math.ceil((seconds * 2000) / batch))));
   return JSON.parse(execFileSync(values.python!, args, { encoding: 'utf8' })).infer_images_per_s as number;
 }
 
 console.log(`bench gpu: ResNet-50 (random init), onnxruntime-node providers [${providers.join(', ')}] vs PyTorch CUDA eager`);
 console.log(machineLine());
-console.log(execFileSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf8' }).trim());
-console.log(`\n${'precision'.padEnd(10)} ${'batch'.padStart(6)} ${'onnxruntime img/s'.padStart(18)} ${'PyTorch img/s'.padStart(14)} ${'ratio'.padStart(7)}`);
+console.log(
+  execFileSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf8' }).trim(),
+);
+console.log(
+  `\n${'precision'.padEnd(10)} ${'batch'.padStart(6)} ${'onnxruntime img/s'.padStart(18)} ${'PyTorch img/s'.padStart(14)} ${'ratio'.padStart(7)}`,
+);
 for (const precision of ['float32', 'float16'] as const) {
   for (const batch of batches) {
     const ort = await onnxRate(precision, batch);
     const torch = torchRate(precision, batch);
-    console.log(`${precision.padEnd(10)} ${String(batch).padStart(6)} ${ort.toFixed(0).padStart(18)} ${torch.toFixed(0).padStart(14)} ${(ort / torch).toFixed(2).padStart(7)}`);
+    console.log(
+      `${precision.padEnd(10)} ${String(batch).padStart(6)} ${ort.toFixed(0).padStart(18)} ${torch.toFixed(0).padStart(14)} ${(ort / torch).toFixed(2).padStart(7)}`,
+    );
   }
 }
 console.log(`\nreproduce: ${command}`);

@@ -15,16 +15,40 @@ interface Bench {
 const BENCHES: Record<string, Bench> = {
   score: { script: 'score.js', about: 'CLI scoring vs a tuned NumPy implementation (20,000 images, d = 2048): wall time, peak RSS' },
   gemm: { script: 'gemm.js', about: 'single-threaded SGEMM: onnxruntime (MLAS) vs NumPy (OpenBLAS)' },
-  fanout: { script: 'fanout.js', about: 'Lambda fan-out through the local Invoke host (100,000 images): rates, PostgreSQL writes, bottleneck' },
-  embed: { script: 'embedThroughput.js', about: 'embedding end to end (JPEG decode + preprocess + infer + cache write) vs raw onnxruntime and PyTorch eager' },
-  prep: { script: 'preprocessParts.js', about: 'preprocessing per image by part (decode, PIL-exact resample, normalise) and a fingerprint of its tensors' },
-  cache: { script: 'cacheIo.js', about: 'embedding cache writes (32 vectors) and reads (5,000) on the pg pool vs through Prisma: CPU per call' },
+  fanout: {
+    script: 'fanout.js',
+    about: 'Lambda fan-out through the local Invoke host (100,000 images): rates, PostgreSQL writes, bottleneck',
+  },
+  embed: {
+    script: 'embedThroughput.js',
+    about: 'embedding end to end (JPEG decode + preprocess + infer + cache write) vs raw onnxruntime and PyTorch eager',
+  },
+  prep: {
+    script: 'preprocessParts.js',
+    about: 'preprocessing per image by part (decode, PIL-exact resample, normalise) and a fingerprint of its tensors',
+  },
+  cache: {
+    script: 'cacheIo.js',
+    about: 'embedding cache writes (32 vectors) and reads (5,000) on the pg pool vs through Prisma: CPU per call',
+  },
   memory: { script: 'embedMemory.js', about: 'peak RSS of one evaluation of 100,000 images through the real embed path' },
-  compare: { script: 'compareModels.js', about: 'compareModels\' paired bootstrap and sign-flip test by query count: wall time, longest event-loop wait' },
-  catalogue: { script: 'catalogueImport.js', about: 'peak RSS and wall time of a 1,000,000-row catalogue import (screen, image check, weights, batched store) and its re-import' },
-  api: { script: 'apiLoad.js', about: 'leaderboard at 500 requests/s (autocannon) and runCompleted delivery to 1,000 graphql-ws subscribers' },
+  compare: {
+    script: 'compareModels.js',
+    about: "compareModels' paired bootstrap and sign-flip test by query count: wall time, longest event-loop wait",
+  },
+  catalogue: {
+    script: 'catalogueImport.js',
+    about: 'peak RSS and wall time of a 1,000,000-row catalogue import (screen, image check, weights, batched store) and its re-import',
+  },
+  api: {
+    script: 'apiLoad.js',
+    about: 'leaderboard at 500 requests/s (autocannon) and runCompleted delivery to 1,000 graphql-ws subscribers',
+  },
   cli: { script: 'cliStartup.js', about: 'CLI start-up: corrembed --help and usage errors against a bare node process (median wall time)' },
-  gpu: { script: 'gpuEmbed.js', about: 'GPU inference images/s, fp32 and fp16 ResNet-50 by batch size (run bench/gpu.sh on a GPU machine)' },
+  gpu: {
+    script: 'gpuEmbed.js',
+    about: 'GPU inference images/s, fp32 and fp16 ResNet-50 by batch size (run bench/gpu.sh on a GPU machine)',
+  },
 };
 
 const args = process.argv.slice(2);

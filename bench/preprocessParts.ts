@@ -30,7 +30,13 @@ const imageCount = cli.positiveInt('images', values.images, 64);
 const rounds = cli.positiveInt('rounds', values.rounds, 7);
 
 /** torchvision's ImageNet recipe of the bench models (ResNet-50, MobileNetV3: resize 232, crop 224). */
-const recipe = (interpolation: Interpolation): PreprocessRecipe => ({ resize: 232, crop: 224, interpolation, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+const recipe = (interpolation: Interpolation): PreprocessRecipe => ({
+  resize: 232,
+  crop: 224,
+  interpolation,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+});
 const BILINEAR = recipe('bilinear');
 
 const folder = photoFolder(await ensurePhotoDataset(imageCount));
@@ -58,7 +64,10 @@ const wall = Object.fromEntries(parts.map((part) => [part, [] as number[]])) as 
 const cpu = Object.fromEntries(parts.map((part) => [part, [] as number[]])) as Record<Part, number[]>;
 const scratch = new ReadBuffer();
 const readEach = async (buffer?: ReadBuffer) => {
-  for (const name of names) createHash('sha256').update(await readImageBytes(name, folder, {}, buffer)).digest('hex');
+  for (const name of names)
+    createHash('sha256')
+      .update(await readImageBytes(name, folder, {}, buffer))
+      .digest('hex');
 };
 const out = new Float32Array(3 * BILINEAR.crop * BILINEAR.crop);
 
@@ -89,7 +98,8 @@ for (let r = 0; r < rounds + 1; r++) {
     for (const p of pixels) writeTensor(p, BILINEAR, 'NCHW', out, 0);
   });
   const nativeResample = async () => {
-    for (const image of decoded) imaging!.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, BILINEAR, 'NCHW', out, 0));
+    for (const image of decoded)
+      imaging!.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, BILINEAR, 'NCHW', out, 0));
   };
   if (imaging) await timed('native', nativeResample);
   if (vectorCode) {
@@ -105,7 +115,11 @@ for (let r = 0; r < rounds + 1; r++) {
 
 console.log(`${'ms per image'.padEnd(44)} ${'wall'.padStart(8)} ${'best'.padStart(8)} ${'CPU'.padStart(8)}`);
 for (const part of parts) {
-  console.log(`${LABELS[part].padEnd(44)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part]).toFixed(3).padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`);
+  console.log(
+    `${LABELS[part].padEnd(44)} ${median(wall[part]).toFixed(3).padStart(8)} ${Math.min(...wall[part])
+      .toFixed(3)
+      .padStart(8)} ${median(cpu[part]).toFixed(3).padStart(8)}`,
+  );
 }
 
 const hash = createHash('sha256');

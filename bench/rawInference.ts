@@ -17,7 +17,10 @@ export interface RawInference {
  * in its own worker thread as the platform's are: run() calls from one thread do not compute fully in parallel.
  */
 export async function rawInference(manifest: ModelManifest, sessions: number, threads: number): Promise<RawInference> {
-  const workers = Array.from({ length: sessions }, () => new Worker(new URL('./rawInferenceWorker.js', import.meta.url), { workerData: { manifest, threads } }));
+  const workers = Array.from(
+    { length: sessions },
+    () => new Worker(new URL('./rawInferenceWorker.js', import.meta.url), { workerData: { manifest, threads } }),
+  );
   await Promise.all(workers.map((w) => once(w, 'message')));
   const run = (batch: number, batches: number) =>
     Promise.all(

@@ -111,9 +111,13 @@ function cpuModel(): string {
 
 function numpyDescription(env: NodeJS.ProcessEnv): string {
   const probe = run(
-    [PYTHON, '-c', 'import numpy, platform; c = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}\n'
-      + 'b = (c or {}).get("Build Dependencies", {}).get("blas", {})\n'
-      + 'print(f"NumPy {numpy.__version__} ({b.get(\'name\', \'?\')} {b.get(\'version\', \'\')}), Python {platform.python_version()}")'],
+    [
+      PYTHON,
+      '-c',
+      'import numpy, platform; c = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}\n' +
+        'b = (c or {}).get("Build Dependencies", {}).get("blas", {})\n' +
+        "print(f\"NumPy {numpy.__version__} ({b.get('name', '?')} {b.get('version', '')}), Python {platform.python_version()}\")",
+    ],
     env,
   );
   return probe.status === 0 ? probe.stdout.trim() : 'NumPy (version unknown)';
@@ -146,10 +150,21 @@ function main(): void {
   if (!existsSync(CLI)) fail(`${relative(ROOT, CLI)} is missing: build the project first (npm run build)`);
 
   // 1. Dataset (generated once, then reused).
-  const gen = run([PYTHON, join(ROOT, 'bench', 'make_score_data.py'), '--images', String(images), '--items', String(items), '--dim', String(dim)], process.env);
+  const gen = run(
+    [PYTHON, join(ROOT, 'bench', 'make_score_data.py'), '--images', String(images), '--items', String(items), '--dim', String(dim)],
+    process.env,
+  );
   if (gen.error || gen.status !== 0) fail(describeFailure('make_score_data.py', gen));
-  const data = JSON.parse(gen.stdout.trim().split('\n').pop() ?? '{}') as { dir: string; manifest: string; embeddings: string; generated: boolean; seconds?: number };
-  console.log(`dataset: ${relative(ROOT, data.dir)} (${images} images, ${items} items, d=${dim}; ${data.generated ? `generated in ${data.seconds}s` : 'reused'})`);
+  const data = JSON.parse(gen.stdout.trim().split('\n').pop() ?? '{}') as {
+    dir: string;
+    manifest: string;
+    embeddings: string;
+    generated: boolean;
+    seconds?: number;
+  };
+  console.log(
+    `dataset: ${relative(ROOT, data.dir)} (${images} images, ${items} items, d=${dim}; ${data.generated ? `generated in ${data.seconds}s` : 'reused'})`,
+  );
   const bareOptions = join(data.dir, 'options-bare.json');
   const extrasOptions = join(data.dir, 'options-extras.json');
   writeFileSync(bareOptions, `${JSON.stringify({ bootstrap: false, baselines: false, retrieval: false, perCategory: false })}\n`);
@@ -158,15 +173,34 @@ function main(): void {
   const numpyEnv: NodeJS.ProcessEnv = { ...process.env };
   const unset = SLOW_BLAS_VARS.filter((v) => v in numpyEnv);
   for (const v of SLOW_BLAS_VARS) delete numpyEnv[v];
-  const projectArgv = (options: string): string[] => [process.execPath, CLI, 'score', '--dataset', data.manifest, '--embeddings', data.embeddings, '--options', options, '--json'];
+  const projectArgv = (options: string): string[] => [
+    process.execPath,
+    CLI,
+    'score',
+    '--dataset',
+    data.manifest,
+    '--embeddings',
+    data.embeddings,
+    '--options',
+    options,
+    '--json',
+  ];
   // With the native OpenBLAS kernel built, the onnxruntime kernel runs too (CORREMBED_NATIVE_BLAS=false), side by side.
   const kernel = similarityKernelName();
   const ortEnv: NodeJS.ProcessEnv = { ...process.env, CORREMBED_NATIVE_BLAS: 'false' };
   const contenders: Contender[] = [
     { key: 'project', label: 'project CLI, bare metric', argv: projectArgv(bareOptions), env: process.env, runs: [] },
-    { key: 'numpy', label: 'NumPy baseline', argv: [PYTHON, join(ROOT, 'bench', 'numpy_score.py'), '--dataset', data.manifest, '--embeddings', data.embeddings], env: numpyEnv, runs: [] },
+    {
+      key: 'numpy',
+      label: 'NumPy baseline',
+      argv: [PYTHON, join(ROOT, 'bench', 'numpy_score.py'), '--dataset', data.manifest, '--embeddings', data.embeddings],
+      env: numpyEnv,
+      runs: [],
+    },
     { key: 'extras', label: 'project CLI, default extras', argv: projectArgv(extrasOptions), env: process.env, runs: [] },
-    ...(kernel.startsWith('native') ? [{ key: 'ort', label: 'project CLI, bare, onnxruntime kernel', argv: projectArgv(bareOptions), env: ortEnv, runs: [] }] : []),
+    ...(kernel.startsWith('native')
+      ? [{ key: 'ort', label: 'project CLI, bare, onnxruntime kernel', argv: projectArgv(bareOptions), env: ortEnv, runs: [] }]
+      : []),
   ];
 
   // 2. Interleaved runs.
@@ -192,7 +226,9 @@ function main(): void {
         problems.push(`${c.label} run ${i + 1}: score ${m.score} vs NumPy ${reference.score} (|diff| > ${TOLERANCE})`);
       }
       if (m.queriesUsed !== reference.queriesUsed || m.queriesDropped !== reference.queriesDropped) {
-        problems.push(`${c.label} run ${i + 1}: ${m.queriesUsed} queries used / ${m.queriesDropped} dropped vs NumPy ${reference.queriesUsed} / ${reference.queriesDropped}`);
+        problems.push(
+          `${c.label} run ${i + 1}: ${m.queriesUsed} queries used / ${m.queriesDropped} dropped vs NumPy ${reference.queriesUsed} / ${reference.queriesDropped}`,
+        );
       }
     });
   }
@@ -222,15 +258,28 @@ function main(): void {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   console.log('');
-  console.log(`time ratio project/NumPy: ${ratio.toFixed(3)}  (target <= ${TIME_TARGET.toFixed(1)}: ${ratio <= TIME_TARGET ? 'MET' : 'MISSED'})`);
+  console.log(
+    `time ratio project/NumPy: ${ratio.toFixed(3)}  (target <= ${TIME_TARGET.toFixed(1)}: ${ratio <= TIME_TARGET ? 'MET' : 'MISSED'})`,
+  );
   console.log(`median per-round ratio:   ${roundRatio.toFixed(3)}  (same, pairing each project run with the NumPy run right after it)`);
-  if (ort) console.log(`onnxruntime kernel/NumPy: ${(wall(ort) / wall(numpy)).toFixed(3)}  (bare metric with CORREMBED_NATIVE_BLAS=false; native/onnxruntime ${(wall(project) / wall(ort)).toFixed(3)})`);
-  console.log(`project peak RSS:         ${rssProject.toFixed(0)} MB  (target <= ${RSS_TARGET_MB} MB: ${rssProject <= RSS_TARGET_MB ? 'MET' : 'MISSED'})`);
-  console.log(`score agreement:          |project - NumPy| = ${scoreDiff.toExponential(2)}  (tolerance ${TOLERANCE}); queries used ${reference.queriesUsed}, dropped ${reference.queriesDropped}`);
+  if (ort)
+    console.log(
+      `onnxruntime kernel/NumPy: ${(wall(ort) / wall(numpy)).toFixed(3)}  (bare metric with CORREMBED_NATIVE_BLAS=false; native/onnxruntime ${(wall(project) / wall(ort)).toFixed(3)})`,
+    );
+  console.log(
+    `project peak RSS:         ${rssProject.toFixed(0)} MB  (target <= ${RSS_TARGET_MB} MB: ${rssProject <= RSS_TARGET_MB ? 'MET' : 'MISSED'})`,
+  );
+  console.log(
+    `score agreement:          |project - NumPy| = ${scoreDiff.toExponential(2)}  (tolerance ${TOLERANCE}); queries used ${reference.queriesUsed}, dropped ${reference.queriesDropped}`,
+  );
   console.log('');
-  console.log(`machine: ${cpuModel()}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; ${numpyDescription(numpyEnv)}`);
+  console.log(
+    `machine: ${cpuModel()}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; ${numpyDescription(numpyEnv)}`,
+  );
   console.log(`similarity kernel: ${kernel}`);
-  console.log(`load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}${loadBefore > 0.5 ? '  (other work was running before the benchmark: timings may be noisy)' : ''}`);
+  console.log(
+    `load average (1 min) before/after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}${loadBefore > 0.5 ? '  (other work was running before the benchmark: timings may be noisy)' : ''}`,
+  );
   console.log(`reproduce: npm run bench:score -- --images ${images} --items ${items} --dim ${dim} --runs ${runs}`);
   console.log('children (each under /usr/bin/time -f "%e %M %U %S", from the repository root):');
   console.log(`  project: ${commandLine(project.argv)}`);
@@ -239,11 +288,22 @@ function main(): void {
   if (ort) console.log(`  onnxruntime kernel: CORREMBED_NATIVE_BLAS=false ${commandLine(ort.argv)}`);
   console.log(
     JSON.stringify({
-      images, items, dim, runs,
-      projectSeconds: wall(project), numpySeconds: wall(numpy), extrasSeconds: wall(extras),
-      projectRssMB: rssProject, numpyRssMB: rss(numpy), extrasRssMB: rss(extras),
-      ratio, roundRatio, score: project.runs[0].score, numpyScore: reference.score,
-      kernel, ortSeconds: ort ? wall(ort) : null,
+      images,
+      items,
+      dim,
+      runs,
+      projectSeconds: wall(project),
+      numpySeconds: wall(numpy),
+      extrasSeconds: wall(extras),
+      projectRssMB: rssProject,
+      numpyRssMB: rss(numpy),
+      extrasRssMB: rss(extras),
+      ratio,
+      roundRatio,
+      score: project.runs[0].score,
+      numpyScore: reference.score,
+      kernel,
+      ortSeconds: ort ? wall(ort) : null,
     }),
   );
   if (problems.length > 0) fail(`scores disagree:\n  ${problems.join('\n  ')}`);

@@ -36,7 +36,8 @@ const OPTION_SETS: Record<string, unknown>[] = [
 const QUERIES: Record<string, string> = {
   leaderboard: 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { rank score ci95 { low high } model { name } } } } }',
   runs: 'query ($d: ID!) { runs(datasetId: $d, first: 20) { edges { node { id status progress { done total } evaluations { status score } } } } }',
-  accuracyFit: 'query ($d: ID!) { accuracyFit(datasetId: $d) { reason models { score residual } categories { category models { rank } } } }',
+  accuracyFit:
+    'query ($d: ID!) { accuracyFit(datasetId: $d) { reason models { score residual } categories { category models { rank } } } }',
 };
 const QUERY_PAUSE_MS = 100;
 const POLL_MS = 250;
@@ -75,7 +76,11 @@ async function call<T>(where: string, api: string, query: string, variables: Rec
 /** Starts the server; resolves with its API URL and the demo dataset id once it says Ready. */
 function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; api: string; datasetId: string }> {
   const sampler = fileURLToPath(new URL('./soakMemory.js', import.meta.url));
-  const child = spawn(process.execPath, ['--import', sampler, fileURLToPath(new URL('../src/cli/corrembed.js', import.meta.url)), 'serve', '--demo'], { env });
+  const child = spawn(
+    process.execPath,
+    ['--import', sampler, fileURLToPath(new URL('../src/cli/corrembed.js', import.meta.url)), 'serve', '--demo'],
+    { env },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -110,14 +115,25 @@ async function evaluationLoop(api: string, datasetId: string, modelIds: string[]
     }
     // The option sets are in the engine's options.json format.
     const input = { datasetId, modelIds: models, optionsJson: OPTION_SETS[n % OPTION_SETS.length] };
-    const started = await call<{ startEvaluation: { id: string } }>('startEvaluation', api, 'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }', { i: input }, key);
+    const started = await call<{ startEvaluation: { id: string } }>(
+      'startEvaluation',
+      api,
+      'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }',
+      { i: input },
+      key,
+    );
     if (!started) {
       await sleep(1000);
       continue;
     }
     for (;;) {
       await sleep(POLL_MS);
-      const view = await call<{ run: { status: string; error: string | null } }>('run', api, 'query ($id: ID!) { run(id: $id) { status error } }', { id: started.startEvaluation.id });
+      const view = await call<{ run: { status: string; error: string | null } }>(
+        'run',
+        api,
+        'query ($id: ID!) { run(id: $id) { status error } }',
+        { id: started.startEvaluation.id },
+      );
       const status = view?.run.status;
       if (status === 'SUCCEEDED') evaluations.succeeded++;
       if (status === 'FAILED' || status === 'CANCELLED') {
@@ -149,7 +165,9 @@ function progressLine(): string {
 function report(): void {
   const errorCount = [...errors.values()].reduce((a, b) => a + b, 0);
   const queries = Object.values(queryCounts).reduce((a, b) => a + b, 0);
-  console.log(`\nSoak: ${(elapsed() / 60).toFixed(1)} min against \`corrembed serve --demo\` (${samples.length} memory samples of the server process, from the end of its start-up)\n`);
+  console.log(
+    `\nSoak: ${(elapsed() / 60).toFixed(1)} min against \`corrembed serve --demo\` (${samples.length} memory samples of the server process, from the end of its start-up)\n`,
+  );
   if (samples.length >= 2) {
     console.log(SERIES_HEADER);
     console.log(formatSeries('RSS', summarise(samples, 'rss')));
@@ -157,8 +175,14 @@ function report(): void {
     const secondHalf = samples.filter((s) => s.t >= samples[samples.length - 1].t / 2);
     if (secondHalf.length >= 2) console.log(formatSeries('RSS, second half', summarise(secondHalf, 'rss')));
   }
-  console.log(`\nevaluations: ${evaluations.succeeded} succeeded, ${evaluations.failed} failed (${evaluations.evicted} after evicting a model's cache entries)`);
-  console.log(`queries:     ${queries} (${Object.entries(queryCounts).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(
+    `\nevaluations: ${evaluations.succeeded} succeeded, ${evaluations.failed} failed (${evaluations.evicted} after evicting a model's cache entries)`,
+  );
+  console.log(
+    `queries:     ${queries} (${Object.entries(queryCounts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
   console.log(`errors:      ${errorCount}`);
   for (const [label, count] of [...errors].slice(0, 10)) console.log(`  ${count} x ${label}`);
   console.log(`\nreproduce:   npm run bench:soak -- --minutes ${minutes}`);
@@ -168,7 +192,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'corrembed-soak-'));
   let embedded: EmbeddedServer | null = null;
   const external = process.env.DATABASE_URL;
-  const databaseUrl = external ? withDatabase(external, `corrembed_soak_${randomBytes(6).toString('hex')}`) : withDatabase((embedded = await startEmbeddedServer(join(dir, 'pg'))).url, 'corrembed');
+  const databaseUrl = external
+    ? withDatabase(external, `corrembed_soak_${randomBytes(6).toString('hex')}`)
+    : withDatabase((embedded = await startEmbeddedServer(join(dir, 'pg'))).url, 'corrembed');
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   const db = new pg.Client({ connectionString: databaseUrl });
   db.on('error', (error) => recordError('soak database client', error.message));
@@ -177,11 +203,24 @@ async function main(): Promise<void> {
     await db.connect();
     began = Date.now();
     deadline = began + minutes * 60_000;
-    const listed = await call<{ models: { edges: { node: { id: string } }[] } }>('models', server.api, '{ models { edges { node { id } } } }', {});
+    const listed = await call<{ models: { edges: { node: { id: string } }[] } }>(
+      'models',
+      server.api,
+      '{ models { edges { node { id } } } }',
+      {},
+    );
     const models = listed && { models: listed.models.edges.map((edge) => edge.node) };
     if (!models || models.models.length < 3) fail('the demo models are missing');
     const ticker = setInterval(() => console.error(progressLine()), 60_000);
-    await Promise.all([evaluationLoop(server.api, server.datasetId, models.models.map((m) => m.id), db), queryLoop(server.api, server.datasetId)]);
+    await Promise.all([
+      evaluationLoop(
+        server.api,
+        server.datasetId,
+        models.models.map((m) => m.id),
+        db,
+      ),
+      queryLoop(server.api, server.datasetId),
+    ]);
     clearInterval(ticker);
     report();
   } finally {

@@ -30,7 +30,13 @@ export function summarise(samples: MemorySample[], field: 'rss' | 'heapUsed'): S
     sxy += (ts[i] - meanT) * (ys[i] - meanY);
     sxx += (ts[i] - meanT) ** 2;
   }
-  return { start: ys[0], min: Math.min(...ys), max: Math.max(...ys), end: ys[ys.length - 1], slopePer10Min: sxx === 0 ? 0 : (sxy / sxx) * 600 };
+  return {
+    start: ys[0],
+    min: Math.min(...ys),
+    max: Math.max(...ys),
+    end: ys[ys.length - 1],
+    slopePer10Min: sxx === 0 ? 0 : (sxy / sxx) * 600,
+  };
 }
 
 const MB = 1024 * 1024;

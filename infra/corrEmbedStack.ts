@@ -39,9 +39,15 @@ export class CorrEmbedStack extends Stack {
     const serviceHost = service.fargate.loadBalancer.loadBalancerDnsName;
     const ws = service.scheme === 'https' ? 'wss' : 'ws';
     new CfnOutput(this, 'ApiUrl', { value: `${httpApi.apiEndpoint}${GRAPHQL_PATH}`, description: 'GraphQL over HTTP (api function)' });
-    new CfnOutput(this, 'ServiceUrl', { value: `${service.scheme}://${serviceHost}${GRAPHQL_PATH}`, description: 'GraphQL over HTTP (service)' });
+    new CfnOutput(this, 'ServiceUrl', {
+      value: `${service.scheme}://${serviceHost}${GRAPHQL_PATH}`,
+      description: 'GraphQL over HTTP (service)',
+    });
     new CfnOutput(this, 'WebSocketUrl', { value: `${ws}://${serviceHost}${GRAPHQL_PATH}`, description: 'GraphQL subscriptions (service)' });
-    new CfnOutput(this, 'AdminKeySecretArn', { value: service.adminKey.secretArn, description: 'The admin API key (aws secretsmanager get-secret-value)' });
+    new CfnOutput(this, 'AdminKeySecretArn', {
+      value: service.adminKey.secretArn,
+      description: 'The admin API key (aws secretsmanager get-secret-value)',
+    });
     new CfnOutput(this, 'BucketName', { value: data.bucket.bucketName, description: 'Datasets and models' });
     new CfnOutput(this, 'DatabaseSecretArn', { value: data.database.secret.secretArn });
     if (gpu) new CfnOutput(this, 'GpuEndpoint', { value: gpu.endpoint, description: 'Internal Invoke endpoint of the GPU pool' });

@@ -1,5 +1,5 @@
 // What every workload gets to reach the data: read on the bucket and the secret, the database port, and the env naming them.
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Database } from './database.js';

@@ -21,7 +21,12 @@ export interface Database {
 }
 
 /** An RDS Proxy in front of `target`: the only client of the database port, at most 90% of its connections. */
-function withProxy(scope: Construct, vpc: ec2.IVpc, target: rds.DatabaseInstance | rds.DatabaseCluster, secret: secretsmanager.ISecret): Database {
+function withProxy(
+  scope: Construct,
+  vpc: ec2.IVpc,
+  target: rds.DatabaseInstance | rds.DatabaseCluster,
+  secret: secretsmanager.ISecret,
+): Database {
   const proxy = target.addProxy('DatabaseProxy', {
     vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
@@ -30,10 +35,20 @@ function withProxy(scope: Construct, vpc: ec2.IVpc, target: rds.DatabaseInstance
     maxConnectionsPercent: 90,
     // A client beyond the cap waits this long for a connection before its query fails (and is retried).
     borrowTimeout: Duration.seconds(120),
-    securityGroups: [new ec2.SecurityGroup(scope, 'DatabaseProxySecurityGroup', { vpc, description: 'RDS Proxy of the database', allowAllOutbound: false })],
+    securityGroups: [
+      new ec2.SecurityGroup(scope, 'DatabaseProxySecurityGroup', {
+        vpc,
+        description: 'RDS Proxy of the database',
+        allowAllOutbound: false,
+      }),
+    ],
   });
   // addProxy opens the database port to the proxy's group; workloads are admitted to the proxy's.
-  return { secret, connections: new ec2.Connections({ securityGroups: proxy.connections.securityGroups, defaultPort: POSTGRES_PORT }), host: proxy.endpoint };
+  return {
+    secret,
+    connections: new ec2.Connections({ securityGroups: proxy.connections.securityGroups, defaultPort: POSTGRES_PORT }),
+    host: proxy.endpoint,
+  };
 }
 
 export function createDatabase(scope: Construct, vpc: ec2.IVpc, settings: DatabaseSettings): Database {

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { dataEnvironment, grantDataAccess, type DataPlane } from './dataAccess.js';
 import { handlerCode, type HandlerName } from './images.js';
 import { corsEnvironment, type CorrEmbedSettings, type FunctionSettings } from './settings.js';
@@ -34,7 +34,12 @@ const ENVIRONMENT: Record<HandlerName, Record<string, string>> = {
   api: { CORREMBED_DRIVE_RUNS: 'false' },
 };
 
-function imageFunction(scope: Construct, handler: HandlerName, settings: FunctionSettings, props: FunctionsProps): lambda.DockerImageFunction {
+function imageFunction(
+  scope: Construct,
+  handler: HandlerName,
+  settings: FunctionSettings,
+  props: FunctionsProps,
+): lambda.DockerImageFunction {
   const id = `${handler[0]!.toUpperCase()}${handler.slice(1)}Function`;
   const fn = new lambda.DockerImageFunction(scope, id, {
     code: handlerCode(props.imageDirectory, handler),

@@ -77,7 +77,10 @@ function taskDefinition(scope: Construct, props: GpuPoolProps): ecs.Ec2TaskDefin
 }
 
 export function createGpuPool(scope: Construct, props: GpuPoolProps): GpuPool {
-  const instances = new ec2.SecurityGroup(scope, 'GpuInstanceSecurityGroup', { vpc: props.cluster.vpc, description: 'GPU function-host instances' });
+  const instances = new ec2.SecurityGroup(scope, 'GpuInstanceSecurityGroup', {
+    vpc: props.cluster.vpc,
+    description: 'GPU function-host instances',
+  });
   const provider = capacityProvider(scope, props, instances);
   const pool = new ecsPatterns.ApplicationLoadBalancedEc2Service(scope, 'GpuService', {
     cluster: props.cluster,

@@ -61,7 +61,9 @@ function listener(scope: Construct, size: ServiceSettings): Partial<ecsPatterns.
     };
   }
   if (size.httpTrial) return { protocol: elbv2.ApplicationProtocol.HTTP };
-  throw new Error('the public load balancer needs -c certificateArn=<ACM certificate ARN> (HTTPS), or -c httpTrial=true for plain HTTP in a trial');
+  throw new Error(
+    'the public load balancer needs -c certificateArn=<ACM certificate ARN> (HTTPS), or -c httpTrial=true for plain HTTP in a trial',
+  );
 }
 
 export function createService(scope: Construct, props: ServiceProps): Service {
@@ -92,7 +94,10 @@ export function createService(scope: Construct, props: ServiceProps): Service {
       secrets: { CORREMBED_ADMIN_KEY: ecs.Secret.fromSecretsManager(adminKey) },
       logDriver: ecs.LogDrivers.awsLogs({
         streamPrefix: 'service',
-        logGroup: new logs.LogGroup(scope, 'ServiceLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        logGroup: new logs.LogGroup(scope, 'ServiceLogs', {
+          retention: logs.RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
       }),
     },
   });

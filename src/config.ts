@@ -125,7 +125,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
   return value;
 }
 
@@ -157,7 +158,10 @@ const MAX_JSON_TEXT = 2 ** 29 - 24;
 function list(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 function manifestRoots(env: NodeJS.ProcessEnv, dataDir: string): string[] {
@@ -177,13 +181,17 @@ function manifestRoots(env: NodeJS.ProcessEnv, dataDir: string): string[] {
 
 function hostList(env: NodeJS.ProcessEnv, name: string): string[] {
   return (list(env, name) ?? []).map((host) => {
-    if (/[/?#@\s]/.test(host) || !URL.canParse(`http://${host}/`)) throw new ConfigError(name, `has a malformed host "${host}" (expected name or name:port)`);
+    if (/[/?#@\s]/.test(host) || !URL.canParse(`http://${host}/`))
+      throw new ConfigError(name, `has a malformed host "${host}" (expected name or name:port)`);
     return host.toLowerCase();
   });
 }
 
 /** The input-safety settings alone (commands and workers read them without the rest of the configuration). */
-export function loadInputSafety(env: NodeJS.ProcessEnv = process.env, dataDir = resolve(env.CORREMBED_DATA_DIR ?? '.corrembed')): InputSafetyConfig {
+export function loadInputSafety(
+  env: NodeJS.ProcessEnv = process.env,
+  dataDir = resolve(env.CORREMBED_DATA_DIR ?? '.corrembed'),
+): InputSafetyConfig {
   return {
     manifestRoots: manifestRoots(env, dataDir),
     allowPrivateUrls: flag(env, 'CORREMBED_ALLOW_PRIVATE_URLS', false),
@@ -222,7 +230,8 @@ export function nativeSimdAllowed(env: NodeJS.ProcessEnv = process.env): boolean
 export function openBlasCoreType(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.CORREMBED_OPENBLAS_CORETYPE;
   if (raw === undefined || raw === '') return 'auto';
-  if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(raw)) throw new ConfigError('CORREMBED_OPENBLAS_CORETYPE', `must be auto, inherit or an OpenBLAS core name (got "${raw}")`);
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(raw))
+    throw new ConfigError('CORREMBED_OPENBLAS_CORETYPE', `must be auto, inherit or an OpenBLAS core name (got "${raw}")`);
   return raw;
 }
 
@@ -249,7 +258,10 @@ function lambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
 
 /** A comma-separated list of web origins, each exactly as a browser sends it in Origin (no path, no trailing slash). */
 function originList(env: NodeJS.ProcessEnv, name: string): string[] {
-  const origins = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL | null = null;
     try {
@@ -285,10 +297,12 @@ function apiSecurityConfig(env: NodeJS.ProcessEnv): ApiSecurityConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const executor = env.CORREMBED_EXECUTOR || 'local';
-  if (executor !== 'local' && executor !== 'lambda') throw new ConfigError('CORREMBED_EXECUTOR', `must be "local" or "lambda" (got "${executor}")`);
+  if (executor !== 'local' && executor !== 'lambda')
+    throw new ConfigError('CORREMBED_EXECUTOR', `must be "local" or "lambda" (got "${executor}")`);
   const lambda = executor === 'lambda' ? lambdaConfig(env) : undefined;
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
   const adminKey = env.CORREMBED_ADMIN_KEY || undefined;
   const dataDir = resolve(env.CORREMBED_DATA_DIR ?? '.corrembed');
   if (adminKey !== undefined && adminKey.length < 16) throw new ConfigError('CORREMBED_ADMIN_KEY', 'must be at least 16 characters');

@@ -10,7 +10,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 /** The message as one printable line: controls written as \uXXXX escapes, the length capped. */
 function oneLine(message: string): string {
   const line = message.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return line.length <= MAX_MESSAGE_LENGTH ? line : `${line.slice(0, MAX_MESSAGE_LENGTH)}... (${line.length - MAX_MESSAGE_LENGTH} more characters)`;
+  return line.length <= MAX_MESSAGE_LENGTH
+    ? line
+    : `${line.slice(0, MAX_MESSAGE_LENGTH)}... (${line.length - MAX_MESSAGE_LENGTH} more characters)`;
 }
 
 /** An error caused by what the user sent; its message is one printable line, safe and meant to be shown as is. */

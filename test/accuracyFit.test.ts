@@ -31,10 +31,22 @@ const FIVE_NORMALISED = [0.16754156331668177, -0.20942695414584553, 0.6701662532
 
 // The paper's points read off its figure (docs/metric.md, What the paper reports): about 0.0056 per accuracy point, r ~ 0.81.
 const PAPER: [string, number, number][] = [
-  ['AlexNet', 56.5, 0.146], ['SqueezeNet1_1', 58.2, 0.15], ['GoogLeNet', 69.8, 0.212], ['VGG19_BN', 74.2, 0.183],
-  ['MobileNetV3-L', 75.3, 0.226], ['ShuffleNetV2 x2', 76.2, 0.226], ['DenseNet201', 76.9, 0.211], ['MNASNet1_3', 76.5, 0.228],
-  ['Wide-ResNet101_2', 81.6, 0.248], ['ResNet152 V2', 82.3, 0.252], ['ResNeXt101_64x4d', 83.3, 0.243], ['MaxViT-T', 83.7, 0.199],
-  ['Swin-V2-B', 84.1, 0.266], ['ConvNeXt-L', 84.4, 0.267], ['EfficientNet-V2-L', 85.8, 0.366], ['RegNet-Y-32GF SWAG', 86.9, 0.341],
+  ['AlexNet', 56.5, 0.146],
+  ['SqueezeNet1_1', 58.2, 0.15],
+  ['GoogLeNet', 69.8, 0.212],
+  ['VGG19_BN', 74.2, 0.183],
+  ['MobileNetV3-L', 75.3, 0.226],
+  ['ShuffleNetV2 x2', 76.2, 0.226],
+  ['DenseNet201', 76.9, 0.211],
+  ['MNASNet1_3', 76.5, 0.228],
+  ['Wide-ResNet101_2', 81.6, 0.248],
+  ['ResNet152 V2', 82.3, 0.252],
+  ['ResNeXt101_64x4d', 83.3, 0.243],
+  ['MaxViT-T', 83.7, 0.199],
+  ['Swin-V2-B', 84.1, 0.266],
+  ['ConvNeXt-L', 84.4, 0.267],
+  ['EfficientNet-V2-L', 85.8, 0.366],
+  ['RegNet-Y-32GF SWAG', 86.9, 0.341],
   ['ViT-H/14 SWAG', 88.6, 0.362],
 ];
 
@@ -46,18 +58,27 @@ describe('accuracyFit (pure)', () => {
     for (const key of Object.keys(FIVE_FIT) as (keyof typeof FIVE_FIT)[]) close(fit[key], FIVE_FIT[key], key);
     assert.equal(fit.n, 5);
     close(fit.outlierThreshold, 2 * FIVE_FIT.residualSd, 'outlierThreshold');
-    assert.deepEqual(result.models.map((m) => m.modelId), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(
+      result.models.map((m) => m.modelId),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
     result.models.forEach((m, i) => {
       close(m.predicted, FIVE_FIT.slope * FIVE[i].accuracy! + FIVE_FIT.intercept, `predicted ${m.modelId}`);
       close(m.residual, FIVE_RESIDUALS[i], `residual ${m.modelId}`);
       close(m.normalisedScore, FIVE_NORMALISED[i], `normalised ${m.modelId}`, 1e-9);
     });
     // With 5 models no |residual| can exceed 2 sd (at most sqrt(n - 2) sd): no outliers by default.
-    assert.deepEqual(result.models.filter((m) => m.outlier), []);
+    assert.deepEqual(
+      result.models.filter((m) => m.outlier),
+      [],
+    );
   });
 
   test('outliers by sigmas or by an absolute threshold', () => {
-    const outliers = (rule: Parameters<typeof accuracyFit>[1]) => accuracyFit(FIVE, rule).models.filter((m) => m.outlier).map((m) => m.modelId);
+    const outliers = (rule: Parameters<typeof accuracyFit>[1]) =>
+      accuracyFit(FIVE, rule)
+        .models.filter((m) => m.outlier)
+        .map((m) => m.modelId);
     assert.deepEqual(outliers({ sigmas: 1 }), ['d']);
     assert.deepEqual(outliers({ threshold: 0.02 }), ['d']);
     assert.deepEqual(outliers({ threshold: 0.017 }), ['d', 'e']);
@@ -70,7 +91,10 @@ describe('accuracyFit (pure)', () => {
     close(result.fit!.intercept, -0.19638129339756882, 'intercept');
     close(result.fit!.r, 0.8098229575989749, 'r');
     close(result.fit!.residualSd, 0.03905845201605292, 'residualSd');
-    assert.deepEqual(result.models.filter((m) => m.outlier).map((m) => m.modelId), ['EfficientNet-V2-L']);
+    assert.deepEqual(
+      result.models.filter((m) => m.outlier).map((m) => m.modelId),
+      ['EfficientNet-V2-L'],
+    );
     const below = result.models.filter((m) => m.residual! < 0).map((m) => m.modelId);
     for (const name of ['MaxViT-T', 'VGG19_BN', 'ResNeXt101_64x4d', 'DenseNet201']) assert.ok(below.includes(name), name);
   });
@@ -114,7 +138,13 @@ describe('accuracyFit (pure)', () => {
       { modelId: 'b', accuracy: 80, score: 0.3, predicted: null, residual: null, normalisedScore: null, outlier: false },
     ]);
     assert.deepEqual(few.modelsWithoutAccuracy, [{ modelId: 'x', score: 0.5 }]);
-    assert.deepEqual(accuracyFit([]), { fit: null, reason: 'a fit needs at least 3 models with an ImageNet accuracy; 0 have one', models: [], modelsWithoutAccuracy: [], categories: [] });
+    assert.deepEqual(accuracyFit([]), {
+      fit: null,
+      reason: 'a fit needs at least 3 models with an ImageNet accuracy; 0 have one',
+      models: [],
+      modelsWithoutAccuracy: [],
+      categories: [],
+    });
 
     const sameAccuracy = accuracyFit([70, 70, 70].map((accuracy, i) => ({ modelId: `m${i}`, accuracy, score: i / 10 })));
     assert.equal(sameAccuracy.fit, null);
@@ -122,12 +152,23 @@ describe('accuracyFit (pure)', () => {
 
     const sameScore = accuracyFit([70, 75, 80].map((accuracy, i) => ({ modelId: `m${i}`, accuracy, score: 0.25 })));
     assert.deepEqual(sameScore.fit, { slope: 0, intercept: 0.25, r: null, rSquared: null, residualSd: 0, n: 3, outlierThreshold: 0 });
-    assert.deepEqual(sameScore.models.map((m) => [m.residual, m.normalisedScore, m.outlier]), [[0, null, false], [0, null, false], [0, null, false]]);
+    assert.deepEqual(
+      sameScore.models.map((m) => [m.residual, m.normalisedScore, m.outlier]),
+      [
+        [0, null, false],
+        [0, null, false],
+        [0, null, false],
+      ],
+    );
   });
 
   test('bad outlier rules are user errors', () => {
     for (const rule of [{ sigmas: 0 }, { sigmas: -1 }, { threshold: Number.NaN }, { threshold: 0.1, sigmas: 2 }]) {
-      assert.throws(() => accuracyFit(FIVE, rule), (e: unknown) => e instanceof UserInputError && e.code === 'BAD_USER_INPUT', JSON.stringify(rule));
+      assert.throws(
+        () => accuracyFit(FIVE, rule),
+        (e: unknown) => e instanceof UserInputError && e.code === 'BAD_USER_INPUT',
+        JSON.stringify(rule),
+      );
     }
   });
 });
@@ -140,22 +181,63 @@ describe('accuracyFit over GraphQL', () => {
   const ids = new Map<string, string>();
 
   before(async () => {
-    platform = await startPlatform({ ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: 'test-admin-key-0123456789', workers: 1 }, () => undefined);
+    platform = await startPlatform(
+      {
+        ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
+        port: 0,
+        databaseUrl,
+        dataDir: join(dir, 'state'),
+        adminKey: 'test-admin-key-0123456789',
+        workers: 1,
+      },
+      () => undefined,
+    );
     const prisma = platform.db.prisma;
-    datasetId = (await prisma.dataset.create({ data: { name: 'fit', manifestPath: join(dir, 'manifest.json'), rootDir: dir, categoryWeights: {} } })).id;
+    datasetId = (
+      await prisma.dataset.create({ data: { name: 'fit', manifestPath: join(dir, 'manifest.json'), rootDir: dir, categoryWeights: {} } })
+    ).id;
     for (const point of [...FIVE, WITHOUT_ACCURACY]) {
       const model = await prisma.model.create({
-        data: { name: `model ${point.modelId}`, onnxPath: `${point.modelId}.onnx`, onnxHash: point.modelId, preprocess: {}, preprocessHash: 'p', inputName: 'input', layout: 'NCHW', outputName: 'output', dim: 4, imagenetAcc1: point.accuracy },
+        data: {
+          name: `model ${point.modelId}`,
+          onnxPath: `${point.modelId}.onnx`,
+          onnxHash: point.modelId,
+          preprocess: {},
+          preprocessHash: 'p',
+          inputName: 'input',
+          layout: 'NCHW',
+          outputName: 'output',
+          dim: 4,
+          imagenetAcc1: point.accuracy,
+        },
       });
       ids.set(point.modelId, model.id);
     }
     const evaluations = (scores: Record<string, number>, finishedAt: Date) =>
-      Object.entries(scores).map(([key, score]) => ({ modelId: ids.get(key)!, status: 'succeeded' as const, score, perCategory: [...FIVE, WITHOUT_ACCURACY].find((p) => p.modelId === key)!.perCategory!, finishedAt }));
+      Object.entries(scores).map(([key, score]) => ({
+        modelId: ids.get(key)!,
+        status: 'succeeded' as const,
+        score,
+        perCategory: [...FIVE, WITHOUT_ACCURACY].find((p) => p.modelId === key)!.perCategory!,
+        finishedAt,
+      }));
     const run = (options: object, scores: Record<string, number>, finishedAt: Date) =>
-      prisma.run.create({ data: { datasetId, options: JSON.parse(JSON.stringify(options)), status: 'succeeded', finishedAt, evaluations: { create: evaluations(scores, finishedAt) } } });
+      prisma.run.create({
+        data: {
+          datasetId,
+          options: JSON.parse(JSON.stringify(options)),
+          status: 'succeeded',
+          finishedAt,
+          evaluations: { create: evaluations(scores, finishedAt) },
+        },
+      });
     // An older run and one with other metric options: the leaderboard (and so the fit) takes neither.
     await run(parseScoreOptions({}), { a: 0.9, d: 0.9 }, new Date('2024-01-01'));
-    await run(parseScoreOptions({}), { ...Object.fromEntries(FIVE.map((p) => [p.modelId, p.score])), x: WITHOUT_ACCURACY.score }, new Date('2024-02-01'));
+    await run(
+      parseScoreOptions({}),
+      { ...Object.fromEntries(FIVE.map((p) => [p.modelId, p.score])), x: WITHOUT_ACCURACY.score },
+      new Date('2024-02-01'),
+    );
     await run(parseScoreOptions({ includeSelf: false }), { e: 0.01 }, new Date('2024-03-01'));
   });
 
@@ -181,18 +263,29 @@ describe('accuracyFit over GraphQL', () => {
     const leaderboardPoints = [...FIVE, WITHOUT_ACCURACY].sort((a, b) => b.score - a.score);
     const key = new Map([...ids].map(([k, id]) => [id, k]));
     const withKeys = (value: any): any =>
-      Array.isArray(value) ? value.map(withKeys)
-      : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]: [string, any]) => (k === 'model' ? ['modelId', key.get(v.id)] : [k, withKeys(v)])))
-      : value;
+      Array.isArray(value)
+        ? value.map(withKeys)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value).map(([k, v]: [string, any]) => (k === 'model' ? ['modelId', key.get(v.id)] : [k, withKeys(v)])),
+            )
+          : value;
     const result = withKeys(got);
     assert.deepEqual(result, accuracyFit(leaderboardPoints, { sigmas: 1 }));
-    assert.deepEqual(result.models.filter((m: { outlier: boolean }) => m.outlier).map((m: { modelId: string }) => m.modelId), ['d']);
+    assert.deepEqual(
+      result.models.filter((m: { outlier: boolean }) => m.outlier).map((m: { modelId: string }) => m.modelId),
+      ['d'],
+    );
   });
 
   test('accuracyMetric: ImageNet top-1 unless the fitted models name theirs, several names joined', async () => {
     const prisma = platform.db.prisma;
     const metric = async () => {
-      const response = await gql<{ accuracyFit: { accuracyMetric: string } }>(platform.server.url, 'query ($d: ID!) { accuracyFit(datasetId: $d) { accuracyMetric } }', { d: datasetId });
+      const response = await gql<{ accuracyFit: { accuracyMetric: string } }>(
+        platform.server.url,
+        'query ($d: ID!) { accuracyFit(datasetId: $d) { accuracyMetric } }',
+        { d: datasetId },
+      );
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
       return response.data!.accuracyFit.accuracyMetric;
     };
@@ -211,7 +304,11 @@ describe('accuracyFit over GraphQL', () => {
   });
 
   test('an absolute threshold; unknown datasets and bad rules get typed errors', async () => {
-    const withThreshold = await gql<{ accuracyFit: { fit: { outlierThreshold: number }; models: { outlier: boolean }[] } }>(platform.server.url, QUERY, { d: datasetId, threshold: 0.017 });
+    const withThreshold = await gql<{ accuracyFit: { fit: { outlierThreshold: number }; models: { outlier: boolean }[] } }>(
+      platform.server.url,
+      QUERY,
+      { d: datasetId, threshold: 0.017 },
+    );
     assert.equal(withThreshold.data!.accuracyFit.fit.outlierThreshold, 0.017);
     assert.equal(withThreshold.data!.accuracyFit.models.filter((m) => m.outlier).length, 2);
     const unknown = await gql(platform.server.url, QUERY, { d: 'nope' });

@@ -33,7 +33,12 @@ before(async () => {
     { inputSafety: { ...defaults.inputSafety, manifestRoots: [tmpdir(), join(DEMO_MANIFEST, '..'), ZOO_DIR] }, workers: 2, batchSize: 64 },
   );
   await seedDemo(platform.platform, () => undefined);
-  const created = await request<{ createApiKey: { key: string } }>(platform.url, 'mutation { createApiKey(name: "examples", scopes: [EVALUATE]) { key } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string } }>(
+    platform.url,
+    'mutation { createApiKey(name: "examples", scopes: [EVALUATE]) { key } }',
+    {},
+    ADMIN_KEY,
+  );
   evaluateKey = created.body.data!.createApiKey.key;
   mkdirSync(EXAMPLES_DIR, { recursive: true });
 });
@@ -45,7 +50,10 @@ async function runExample(name: string): Promise<any> {
   assert.ok(code, `docs/api.md has no example ${name}`);
   const path = join(EXAMPLES_DIR, name);
   writeFileSync(path, code);
-  const { stdout } = await run(process.execPath, [path], { env: { ...process.env, CORREMBED_URL: platform.url, CORREMBED_API_KEY: evaluateKey }, timeout: 120_000 });
+  const { stdout } = await run(process.execPath, [path], {
+    env: { ...process.env, CORREMBED_URL: platform.url, CORREMBED_API_KEY: evaluateKey },
+    timeout: 120_000,
+  });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
@@ -58,15 +66,29 @@ test('Apollo Client: pages, sorts and filters the leaderboard, starts an evaluat
   assert.deepEqual(ranks(out.nextPage), [3, 4]);
   assert.equal(out.nextPage.pageInfo.hasNextPage, true);
   const params = out.smallestFirst.edges.map((edge: any) => edge.node.model.metadata.params);
-  assert.deepEqual(params, [...params].sort((x: number, y: number) => x - y));
-  assert.deepEqual(out.cnns.edges.map((edge: any) => edge.node.model.name).sort(), ['demo-random-cnn', 'fmnist-cnn-small', 'fmnist-cnn-wide']);
+  assert.deepEqual(
+    params,
+    [...params].sort((x: number, y: number) => x - y),
+  );
+  assert.deepEqual(out.cnns.edges.map((edge: any) => edge.node.model.name).sort(), [
+    'demo-random-cnn',
+    'fmnist-cnn-small',
+    'fmnist-cnn-wide',
+  ]);
   // A family matches whole, whatever its case; ranks stay the ranks by score.
   const { family } = out.smallestFirst.edges.find((edge: any) => edge.node.model.name === 'fmnist-mlp128').node.model.metadata;
-  const byFamily = await request(platform.url, 'query ($d: ID!, $f: String) { leaderboard(datasetId: $d, filter: { family: $f }) { edges { node { rank model { name } } } } }', {
-    d: (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id,
-    f: family.toUpperCase(),
-  });
-  assert.deepEqual(byFamily.body.data!.leaderboard.edges.map((edge: any) => edge.node.model.name), ['fmnist-mlp128']);
+  const byFamily = await request(
+    platform.url,
+    'query ($d: ID!, $f: String) { leaderboard(datasetId: $d, filter: { family: $f }) { edges { node { rank model { name } } } } }',
+    {
+      d: (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id,
+      f: family.toUpperCase(),
+    },
+  );
+  assert.deepEqual(
+    byFamily.body.data!.leaderboard.edges.map((edge: any) => edge.node.model.name),
+    ['fmnist-mlp128'],
+  );
   assert.equal(out.started.status, 'QUEUED');
   assert.equal(out.statuses.at(-1), 'SUCCEEDED');
   const comparison = out.comparison;
@@ -81,7 +103,10 @@ test('Apollo Client: pages, sorts and filters the leaderboard, starts an evaluat
 
 test('urql with its defaults (GET queries): the leaderboard, an evaluation to its end, a comparison', async () => {
   const out = await runExample('urql.mjs');
-  assert.deepEqual(out.board.edges.map((edge: any) => edge.node.rank), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    out.board.edges.map((edge: any) => edge.node.rank),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
   assert.equal(out.completed.status, 'SUCCEEDED');
   assert.equal(out.error, null);
   assert.ok(out.comparison.meanDifference > 0, 'the best model against the second');
@@ -97,7 +122,11 @@ test('graphql-request: every model page by page, and one refetched by node(id:)'
 
 test('compareModels refuses what it cannot compare, with typed errors', async () => {
   const datasetId = (await platform.platform.db.prisma.dataset.findFirstOrThrow()).id;
-  const board = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } evaluation { id } } } } }', { d: datasetId });
+  const board = await request(
+    platform.url,
+    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } evaluation { id } } } } }',
+    { d: datasetId },
+  );
   const entries = board.body.data!.leaderboard.edges.map((edge: any) => edge.node);
   const COMPARE = 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }';
   const compare = async (d: string, a: string, b: string) => (await request(platform.url, COMPARE, { d, a, b })).body.errors?.[0];
@@ -112,9 +141,14 @@ test('compareModels refuses what it cannot compare, with typed errors', async ()
   assert.equal(old!.extensions?.code, 'BAD_USER_INPUT');
   assert.match(old!.message, /has no per-query correlations \(it predates them\): evaluate the model again/);
   // On the leaderboard that entry has no comparison, and the others still do.
-  const marked = await request(platform.url, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } comparedWithBest { pValue } } } } }', { d: datasetId });
+  const marked = await request(
+    platform.url,
+    'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { model { id } comparedWithBest { pValue } } } } }',
+    { d: datasetId },
+  );
   assert.equal(marked.body.errors, undefined, JSON.stringify(marked.body.errors));
-  const comparedOf = (id: string) => marked.body.data!.leaderboard.edges.find((edge: any) => edge.node.model.id === id).node.comparedWithBest;
+  const comparedOf = (id: string) =>
+    marked.body.data!.leaderboard.edges.find((edge: any) => edge.node.model.id === id).node.comparedWithBest;
   assert.equal(comparedOf(fourth.model.id), null);
   assert.equal(typeof comparedOf(third.model.id).pValue, 'number');
 });
@@ -134,7 +168,11 @@ test('the leaderboard marks the leading group: each entry against the best, as c
     assert.equal(entry.comparedWithBest.a.id, best.model.id);
     assert.equal(entry.comparedWithBest.b.id, entry.model.id);
     assert.ok(entry.comparedWithBest.meanDifference >= 0, 'the best is not worse on average');
-    const direct = await request(platform.url, 'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }', { d: datasetId, a: best.model.id, b: entry.model.id });
+    const direct = await request(
+      platform.url,
+      'query ($d: ID!, $a: ID!, $b: ID!) { compareModels(datasetId: $d, a: $a, b: $b) { pValue } }',
+      { d: datasetId, a: best.model.id, b: entry.model.id },
+    );
     assert.equal(direct.body.data!.compareModels.pValue, entry.comparedWithBest.pValue);
   }
 });

@@ -23,17 +23,34 @@ async function call(body: string, options: { key?: string; sourceIp?: string; or
     routeKey: 'POST /graphql',
     rawPath: '/graphql',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...(options.origin ? { origin: options.origin } : {}) },
-    requestContext: { http: { method: options.method ?? 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? '198.51.100.1', userAgent: 'test' } },
+    headers: {
+      'content-type': 'application/json',
+      ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+    },
+    requestContext: {
+      http: {
+        method: options.method ?? 'POST',
+        path: '/graphql',
+        protocol: 'HTTP/1.1',
+        sourceIp: options.sourceIp ?? '198.51.100.1',
+        userAgent: 'test',
+      },
+    },
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
   const response = await handleApi(event, {} as Context);
-  return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body: response.body ? JSON.parse(String(response.body)) : {} };
+  return {
+    status: response.statusCode ?? 200,
+    headers: response.headers ?? {},
+    body: response.body ? JSON.parse(String(response.body)) : {},
+  };
 }
 
 const FRONTEND = 'http://localhost:5173';
-const graphql = (query: string, variables: Record<string, unknown> = {}, options: Parameters<typeof call>[1] = {}) => call(JSON.stringify({ query, variables }), options);
+const graphql = (query: string, variables: Record<string, unknown> = {}, options: Parameters<typeof call>[1] = {}) =>
+  call(JSON.stringify({ query, variables }), options);
 const code = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
 
 before(async () => {
@@ -55,13 +72,19 @@ after(async () => {
 });
 
 test('the api function refuses oversized bodies and documents, deep queries, introspection and suggestions like the server', async () => {
-  const body = await call(JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(3000) } }), { key: ADMIN_KEY });
+  const body = await call(JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(3000) } }), {
+    key: ADMIN_KEY,
+  });
   assert.equal(body.status, 413);
   assert.equal(code(body), 'PAYLOAD_TOO_LARGE');
   const document = await graphql(`{ datasets { totalCount } } # ${'x'.repeat(600)}`, {}, { key: ADMIN_KEY });
   assert.equal(document.status, 413);
   assert.equal(code(document), 'DOCUMENT_TOO_LARGE');
-  const deep = await graphql('{ leaderboard(datasetId: "x") { edges { node { evaluation { model { metadata { family } } } } } } }', {}, { key: ADMIN_KEY });
+  const deep = await graphql(
+    '{ leaderboard(datasetId: "x") { edges { node { evaluation { model { metadata { family } } } } } } }',
+    {},
+    { key: ADMIN_KEY },
+  );
   assert.equal(deep.status, 400);
   assert.equal(code(deep), 'GRAPHQL_VALIDATION_FAILED');
   assert.match(deep.body.errors![0].message, /depth/i);
@@ -77,11 +100,14 @@ test('the api function checks scopes, audits mutations with the caller IP, and r
   assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }', {}, { key: reader, sourceIp: '203.0.113.5' })), 'FORBIDDEN');
   assert.equal(code(await graphql('mutation { deleteDataset(id: "d") }')), 'UNAUTHENTICATED');
   const audit = await graphql('{ auditLog(first: 3) { edges { node { field errorCode keyName clientIp } } } }', {}, { key: ADMIN_KEY });
-  assert.deepEqual(audit.body.data!.auditLog.edges.map((edge: { node: unknown }) => edge.node), [
-    { field: 'deleteDataset', errorCode: 'UNAUTHENTICATED', keyName: null, clientIp: '198.51.100.1' },
-    { field: 'deleteDataset', errorCode: 'FORBIDDEN', keyName: 'reader', clientIp: '203.0.113.5' },
-    { field: 'createApiKey', errorCode: null, keyName: 'admin (CORREMBED_ADMIN_KEY)', clientIp: '198.51.100.1' },
-  ]);
+  assert.deepEqual(
+    audit.body.data!.auditLog.edges.map((edge: { node: unknown }) => edge.node),
+    [
+      { field: 'deleteDataset', errorCode: 'UNAUTHENTICATED', keyName: null, clientIp: '198.51.100.1' },
+      { field: 'deleteDataset', errorCode: 'FORBIDDEN', keyName: 'reader', clientIp: '203.0.113.5' },
+      { field: 'createApiKey', errorCode: null, keyName: 'admin (CORREMBED_ADMIN_KEY)', clientIp: '198.51.100.1' },
+    ],
+  );
   let refused: Answer | undefined;
   for (let i = 0; i < 10 && !refused; i++) {
     const answer = await graphql('{ __typename }', {}, { sourceIp: '192.0.2.99' });
@@ -100,7 +126,10 @@ test('the api function answers CORS like the server: preflights from listed orig
   assert.equal((await call('', { origin: 'http://evil.example', method: 'OPTIONS' })).status, 403);
   const listed = await graphql('{ __typename }', {}, { key: ADMIN_KEY, origin: FRONTEND });
   assert.equal(listed.headers['access-control-allow-origin'], FRONTEND);
-  assert.ok(Number(listed.headers['ratelimit-remaining']) >= 0 && Number(listed.headers['ratelimit-limit']) > 0, JSON.stringify(listed.headers));
+  assert.ok(
+    Number(listed.headers['ratelimit-remaining']) >= 0 && Number(listed.headers['ratelimit-limit']) > 0,
+    JSON.stringify(listed.headers),
+  );
   const stranger = await graphql('{ __typename }', {}, { key: ADMIN_KEY, origin: 'http://evil.example' });
   assert.deepEqual(stranger.body.data, { __typename: 'Query' });
   assert.equal(stranger.headers['access-control-allow-origin'], undefined);

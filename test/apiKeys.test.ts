@@ -13,7 +13,8 @@ let datasetId: string;
 let modelId: string;
 const keys: Record<'read' | 'evaluate', { key: string; id: string }> = {} as never;
 
-const CREATE_KEY = 'mutation ($name: String!, $scopes: [Scope!]!, $limit: Int) { createApiKey(name: $name, scopes: $scopes, rateLimitPerMinute: $limit) { key apiKey { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } }';
+const CREATE_KEY =
+  'mutation ($name: String!, $scopes: [Scope!]!, $limit: Int) { createApiKey(name: $name, scopes: $scopes, rateLimitPerMinute: $limit) { key apiKey { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } }';
 const DATASETS = '{ datasets { edges { node { id } } } }';
 const START = 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id status } }';
 
@@ -29,10 +30,20 @@ before(async () => {
   // Queries need a key here too, so that the read scope matters.
   t = await startTestPlatform({}, { publicQueries: false });
   const manifestPath = await writeToneDataset(join(t.dir, 'tones'), 6);
-  const imported = await request<{ importDataset: { id: string } }>(t.url, 'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: manifestPath }, ADMIN_KEY);
+  const imported = await request<{ importDataset: { id: string } }>(
+    t.url,
+    'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }',
+    { p: manifestPath },
+    ADMIN_KEY,
+  );
   datasetId = imported.body.data!.importDataset.id;
   const model = await writeTinyModel(join(t.dir, 'models'), 'conv');
-  const registered = await request<{ registerModel: { id: string } }>(t.url, 'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: model.manifest }, ADMIN_KEY);
+  const registered = await request<{ registerModel: { id: string } }>(
+    t.url,
+    'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }',
+    { p: model.manifest },
+    ADMIN_KEY,
+  );
   modelId = registered.body.data!.registerModel.id;
   keys.read = await createKey('reader', ['READ']);
   keys.evaluate = await createKey('evaluator', ['EVALUATE']);
@@ -76,7 +87,12 @@ test('without a key, with an unknown key, or with too small a scope, every mutat
 });
 
 test('an evaluate key starts, follows and cancels evaluations (evaluate implies read; admin implies both)', async () => {
-  const started = await request<{ startEvaluation: { id: string; status: string } }>(t.url, START, { input: { datasetId, modelIds: [modelId] } }, keys.evaluate.key);
+  const started = await request<{ startEvaluation: { id: string; status: string } }>(
+    t.url,
+    START,
+    { input: { datasetId, modelIds: [modelId] } },
+    keys.evaluate.key,
+  );
   assert.equal(started.body.errors, undefined, JSON.stringify(started.body.errors));
   const runId = started.body.data!.startEvaluation.id;
   const read = await request<{ run: { id: string } }>(t.url, 'query ($id: ID!) { run(id: $id) { id } }', { id: runId }, keys.evaluate.key);
@@ -88,26 +104,52 @@ test('an evaluate key starts, follows and cancels evaluations (evaluate implies 
 });
 
 test('a created key is shown once, stored only as its hash, and listed without it', async () => {
-  const created = await request<{ createApiKey: { key: string; apiKey: Record<string, unknown> } }>(t.url, CREATE_KEY, { name: 'ci', scopes: ['EVALUATE', 'READ'], limit: 90 }, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string; apiKey: Record<string, unknown> } }>(
+    t.url,
+    CREATE_KEY,
+    { name: 'ci', scopes: ['EVALUATE', 'READ'], limit: 90 },
+    ADMIN_KEY,
+  );
   const { key, apiKey } = created.body.data!.createApiKey;
   assert.match(key, /^ce_[A-Za-z0-9_-]{32}$/);
-  assert.deepEqual({ ...apiKey, id: undefined, createdAt: undefined }, { id: undefined, name: 'ci', scopes: ['READ', 'EVALUATE'], prefix: key.slice(0, 11), rateLimitPerMinute: 90, createdAt: undefined, lastUsedAt: null, revokedAt: null });
+  assert.deepEqual(
+    { ...apiKey, id: undefined, createdAt: undefined },
+    {
+      id: undefined,
+      name: 'ci',
+      scopes: ['READ', 'EVALUATE'],
+      prefix: key.slice(0, 11),
+      rateLimitPerMinute: 90,
+      createdAt: undefined,
+      lastUsedAt: null,
+      revokedAt: null,
+    },
+  );
   const row = await t.platform.db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id as string } });
   assert.equal(row.keyHash, createHash('sha256').update(key).digest('hex'));
   assert.ok(!JSON.stringify(row).includes(key.slice(11)), 'the row holds the key');
   await request(t.url, DATASETS, {}, key);
-  const listed = await request<{ apiKeys: { edges: { node: { id: string; name: string; prefix: string | null; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null } }[] } }>(
-    t.url, '{ apiKeys { edges { node { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } } }', {}, ADMIN_KEY,
-  );
+  const listed = await request<{
+    apiKeys: {
+      edges: {
+        node: { id: string; name: string; prefix: string | null; scopes: string[]; lastUsedAt: string | null; revokedAt: string | null };
+      }[];
+    };
+  }>(t.url, '{ apiKeys { edges { node { id name scopes prefix rateLimitPerMinute createdAt lastUsedAt revokedAt } } } }', {}, ADMIN_KEY);
   assert.ok(!JSON.stringify(listed.body).includes(key.slice(11)), 'the list shows the key');
   const apiKeys = listed.body.data!.apiKeys.edges.map((e) => e.node);
-  assert.deepEqual(apiKeys.map((k) => k.name), ['admin (CORREMBED_ADMIN_KEY)', 'reader', 'evaluator', 'ci']);
+  assert.deepEqual(
+    apiKeys.map((k) => k.name),
+    ['admin (CORREMBED_ADMIN_KEY)', 'reader', 'evaluator', 'ci'],
+  );
   const ci = apiKeys.find((k) => k.id === apiKey.id)!;
   assert.ok(ci.lastUsedAt && Date.now() - Date.parse(ci.lastUsedAt) < 60_000, 'lastUsedAt is set by use');
   assert.equal(apiKeys[0].prefix, null, 'nothing of the configured admin key is shown');
   // node(id:) finds any object again; API keys only for admins.
   const NODE = 'query ($id: ID!) { node(id: $id) { __typename id ... on ApiKey { name } ... on Dataset { name } } }';
-  assert.deepEqual((await request(t.url, NODE, { id: apiKey.id }, ADMIN_KEY)).body.data, { node: { __typename: 'ApiKey', id: apiKey.id, name: 'ci' } });
+  assert.deepEqual((await request(t.url, NODE, { id: apiKey.id }, ADMIN_KEY)).body.data, {
+    node: { __typename: 'ApiKey', id: apiKey.id, name: 'ci' },
+  });
   assert.deepEqual((await request(t.url, NODE, { id: apiKey.id }, keys.read.key)).body.data, { node: null });
   assert.deepEqual((await request(t.url, NODE, { id: datasetId }, keys.read.key)).body.data?.node.__typename, 'Dataset');
   assert.deepEqual((await request(t.url, NODE, { id: 'nope' }, ADMIN_KEY)).body.data, { node: null });
@@ -128,9 +170,17 @@ test('a revoked key is refused at once, over HTTP and on a WebSocket connection 
   const ws = new WsSession(t.wsUrl, key);
   try {
     const before = await ws.run<{ datasets: { edges: { node: { id: string } }[] } }>(DATASETS);
-    assert.deepEqual(before.at(-1)?.data?.datasets.edges.map((d) => d.node.id), [datasetId]);
+    assert.deepEqual(
+      before.at(-1)?.data?.datasets.edges.map((d) => d.node.id),
+      [datasetId],
+    );
     assert.equal((await request(t.url, DATASETS, {}, key)).body.errors, undefined);
-    const revoked = await request<{ revokeApiKey: { revokedAt: string | null } }>(t.url, 'mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id }, ADMIN_KEY);
+    const revoked = await request<{ revokeApiKey: { revokedAt: string | null } }>(
+      t.url,
+      'mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
+      { id },
+      ADMIN_KEY,
+    );
     assert.ok(revoked.body.data?.revokeApiKey.revokedAt);
     const http = await request(t.url, DATASETS, {}, key);
     assert.equal(code(http.body), 'UNAUTHENTICATED');

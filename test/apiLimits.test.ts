@@ -25,7 +25,12 @@ const LIMITS = {
 const code = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.[0]?.extensions?.code;
 
 /** Sends `query` until it is refused (at most `max` times); the refusal and how many got through. */
-async function untilRefused(query: string, max: number, key?: string, headers: Record<string, string> = {}): Promise<{ admitted: number; refusal: RawResponse<unknown> }> {
+async function untilRefused(
+  query: string,
+  max: number,
+  key?: string,
+  headers: Record<string, string> = {},
+): Promise<{ admitted: number; refusal: RawResponse<unknown> }> {
   for (let admitted = 0; admitted < max; admitted++) {
     const response = await request(t.url, query, {}, key, headers);
     if (response.body.errors) return { admitted, refusal: response };
@@ -42,7 +47,12 @@ after(async () => {
 });
 
 test("a key's rate limit trips with RATE_LIMITED, HTTP 429 and Retry-After, on WebSocket too, and recovers; other callers are unaffected", async () => {
-  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "slow", scopes: [READ], rateLimitPerMinute: 12) { key } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string } }>(
+    t.url,
+    'mutation { createApiKey(name: "slow", scopes: [READ], rateLimitPerMinute: 12) { key } }',
+    {},
+    ADMIN_KEY,
+  );
   const key = created.body.data!.createApiKey.key;
   const { admitted, refusal } = await untilRefused('{ datasets { totalCount } }', 50, key);
   // The bucket holds a minute of operations (one more if the machine is so slow that a token came back meanwhile).
@@ -80,8 +90,10 @@ test('callers without a key are limited per client IP', async () => {
 
 const deep = '{ accuracyFit(datasetId: "x") { categories { models { model { metadata { family } } } } } }';
 const aliases = '{ a: datasets { totalCount } b: datasets { totalCount } c: datasets { totalCount } d: datasets { totalCount } }';
-const directives = '{ dataset(id: "x") { id @skip(if: false) name @skip(if: false) imageCount @skip(if: false) itemCount @skip(if: false) } }';
-const costly = '{ runs { edges { node { id status error createdAt startedAt finishedAt progress { done total } dataset { id name imageCount itemCount createdAt } evaluations { id status score queriesUsed queriesDropped error startedAt finishedAt ci95 { low high } perCategory { category score } } } } } }';
+const directives =
+  '{ dataset(id: "x") { id @skip(if: false) name @skip(if: false) imageCount @skip(if: false) itemCount @skip(if: false) } }';
+const costly =
+  '{ runs { edges { node { id status error createdAt startedAt finishedAt progress { done total } dataset { id name imageCount itemCount createdAt } evaluations { id status score queriesUsed queriesDropped error startedAt finishedAt ci95 { low high } perCategory { category score } } } } } }';
 const manyTokens = `{ dataset(id: "x") { ${'id '.repeat(600)}} }`;
 const huge = `{ datasets { totalCount } } # ${'x'.repeat(6000)}`;
 
@@ -114,7 +126,9 @@ test('deep, aliased, directive-laden, costly, token-heavy and huge documents are
 });
 
 test('oversized and malformed bodies get a JSON error: 413 over HTTP, the socket closed over WebSocket', async () => {
-  const big = await post(t.url, JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(70 * 1024) } }), { authorization: `Bearer ${ADMIN_KEY}` });
+  const big = await post(t.url, JSON.stringify({ query: '{ datasets { totalCount } }', variables: { pad: 'x'.repeat(70 * 1024) } }), {
+    authorization: `Bearer ${ADMIN_KEY}`,
+  });
   assert.equal(big.status, 413);
   assert.equal(code(big.body), 'PAYLOAD_TOO_LARGE');
   assert.match(big.body.errors![0].message, /exceeds 65536 bytes/);
@@ -123,7 +137,10 @@ test('oversized and malformed bodies get a JSON error: 413 over HTTP, the socket
   assert.equal(code(malformed.body), 'BAD_REQUEST');
   const ws = new WsSession(t.wsUrl, ADMIN_KEY);
   try {
-    await assert.rejects(ws.run('{ datasets { totalCount } }', { pad: 'x'.repeat(70 * 1024) }), (error: { code?: number }) => error.code === 1009);
+    await assert.rejects(
+      ws.run('{ datasets { totalCount } }', { pad: 'x'.repeat(70 * 1024) }),
+      (error: { code?: number }) => error.code === 1009,
+    );
   } finally {
     await ws.close();
   }
@@ -158,7 +175,10 @@ test('an internal error reaches the client masked, over HTTP and WebSocket, and 
     const http = await request(t.url, '{ models { totalCount } }');
     const overWs = (await ws.run('{ models { totalCount } }')).at(-1)!;
     for (const body of [http.body, overWs]) {
-      assert.deepEqual(body.errors?.map((e) => [e.message, e.extensions?.code]), [['Internal server error', 'INTERNAL_SERVER_ERROR']]);
+      assert.deepEqual(
+        body.errors?.map((e) => [e.message, e.extensions?.code]),
+        [['Internal server error', 'INTERNAL_SERVER_ERROR']],
+      );
       assert.doesNotMatch(JSON.stringify(body), /Model_hidden|"Model"|relation|exist|\.js:\d+|stack/i);
     }
   } finally {
@@ -183,7 +203,7 @@ test('token buckets: a burst of a minute, refilled evenly, retry-after until the
   for (let i = 0; i < 1000; i++) assert.deepEqual(limiter.take('free', 0), { ok: true, state: null });
 });
 
-test("client IP: the peer, or the X-Forwarded-For entry the trusted proxies vouch for; earlier entries are claims", () => {
+test('client IP: the peer, or the X-Forwarded-For entry the trusted proxies vouch for; earlier entries are claims', () => {
   assert.equal(clientIp('::ffff:10.0.0.5', '1.2.3.4', 0), '10.0.0.5');
   assert.equal(clientIp('10.0.0.5', 'spoofed, 198.51.100.7', 1), '198.51.100.7');
   assert.equal(clientIp('10.0.0.5', ['spoofed, 198.51.100.7', '10.0.0.4'], 2), '198.51.100.7');

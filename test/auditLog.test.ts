@@ -19,7 +19,8 @@ interface Entry {
   createdAt: string;
 }
 
-const AUDIT = 'query ($first: Int, $keyId: ID) { auditLog(first: $first, keyId: $keyId) { edges { node { id keyId keyName operationName field arguments outcome errorCode clientIp createdAt } } } }';
+const AUDIT =
+  'query ($first: Int, $keyId: ID) { auditLog(first: $first, keyId: $keyId) { edges { node { id keyId keyName operationName field arguments outcome errorCode clientIp createdAt } } } }';
 const SECRET_URL = 'https://alice:hunter2@127.0.0.1:1/data/manifest.json?X-Amz-Signature=cafebabe&X-Amz-Credential=AKIAEXAMPLE&v=1';
 
 async function auditLog(variables: Record<string, unknown> = {}): Promise<Entry[]> {
@@ -38,12 +39,29 @@ after(async () => {
 });
 
 test('mutations are audited whether they succeed or fail, with who, what, from where and how it ended', async () => {
-  const anonymous = await request(t.url, 'mutation Anonymous($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: SECRET_URL }, undefined, { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' });
+  const anonymous = await request(
+    t.url,
+    'mutation Anonymous($p: String!) { importDataset(input: { manifestPath: $p }) { id } }',
+    { p: SECRET_URL },
+    undefined,
+    { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' },
+  );
   assert.equal(anonymous.body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
-  const failed = await request(t.url, 'mutation Import($p: String!) { importDataset(input: { manifestPath: $p, name: "x" }) { id } }', { p: SECRET_URL }, ADMIN_KEY, { 'x-forwarded-for': '203.0.113.10' });
+  const failed = await request(
+    t.url,
+    'mutation Import($p: String!) { importDataset(input: { manifestPath: $p, name: "x" }) { id } }',
+    { p: SECRET_URL },
+    ADMIN_KEY,
+    { 'x-forwarded-for': '203.0.113.10' },
+  );
   // A URL is outside every data root, so the import is refused before anything is fetched.
   assert.equal(failed.body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
-  const created = await request<{ createApiKey: { key: string; apiKey: { id: string } } }>(t.url, 'mutation NewKey { createApiKey(name: "reader", scopes: [READ], rateLimitPerMinute: 30) { key apiKey { id } } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+    t.url,
+    'mutation NewKey { createApiKey(name: "reader", scopes: [READ], rateLimitPerMinute: 30) { key apiKey { id } } }',
+    {},
+    ADMIN_KEY,
+  );
   const { key, apiKey } = created.body.data!.createApiKey;
   const forbidden = await request(t.url, 'mutation { deleteModel(id: "m1") }', {}, key);
   assert.equal(forbidden.body.errors?.[0].extensions?.code, 'FORBIDDEN');
@@ -57,13 +75,16 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   }
 
   const entries = await auditLog();
-  assert.deepEqual(entries.map((e) => [e.field, e.operationName, e.outcome, e.errorCode, e.keyName]), [
-    ['revokeApiKey', 'Revoke', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
-    ['deleteModel', null, 'ERROR', 'FORBIDDEN', 'reader'],
-    ['createApiKey', 'NewKey', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
-    ['importDataset', 'Import', 'ERROR', 'BAD_USER_INPUT', 'admin (CORREMBED_ADMIN_KEY)'],
-    ['importDataset', 'Anonymous', 'ERROR', 'UNAUTHENTICATED', null],
-  ]);
+  assert.deepEqual(
+    entries.map((e) => [e.field, e.operationName, e.outcome, e.errorCode, e.keyName]),
+    [
+      ['revokeApiKey', 'Revoke', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
+      ['deleteModel', null, 'ERROR', 'FORBIDDEN', 'reader'],
+      ['createApiKey', 'NewKey', 'OK', null, 'admin (CORREMBED_ADMIN_KEY)'],
+      ['importDataset', 'Import', 'ERROR', 'BAD_USER_INPUT', 'admin (CORREMBED_ADMIN_KEY)'],
+      ['importDataset', 'Anonymous', 'ERROR', 'UNAUTHENTICATED', null],
+    ],
+  );
   const [revoke, denied, create, imported, anon] = entries;
   assert.equal(anon.keyId, null);
   assert.deepEqual(anon.arguments, { omitted: 'no valid API key' }, 'a caller without a valid key stores no arguments');
@@ -82,27 +103,44 @@ test('mutations are audited whether they succeed or fail, with who, what, from w
   assert.equal(manifestPath.searchParams.get('v'), '1');
   assert.equal(imported.arguments.input.name, 'x');
   const stored = JSON.stringify(await t.platform.db.prisma.auditLogEntry.findMany());
-  for (const secret of ['hunter2', 'cafebabe', 'AKIAEXAMPLE', key.slice(3)]) assert.ok(!stored.includes(secret), `${secret} is in the audit log`);
+  for (const secret of ['hunter2', 'cafebabe', 'AKIAEXAMPLE', key.slice(3)])
+    assert.ok(!stored.includes(secret), `${secret} is in the audit log`);
 
   // Filtered by key, and paged.
-  assert.deepEqual((await auditLog({ keyId: apiKey.id })).map((e) => e.field), ['deleteModel']);
-  assert.deepEqual((await auditLog({ first: 2 })).map((e) => e.id), entries.slice(0, 2).map((e) => e.id));
+  assert.deepEqual(
+    (await auditLog({ keyId: apiKey.id })).map((e) => e.field),
+    ['deleteModel'],
+  );
+  assert.deepEqual(
+    (await auditLog({ first: 2 })).map((e) => e.id),
+    entries.slice(0, 2).map((e) => e.id),
+  );
 });
 
 test('nobody fills the audit log with large arguments: without a key none are kept, with one they are bounded', async () => {
   const huge = 'x'.repeat(700_000);
   const mutation = 'mutation Big($p: String!) { registerModel(input: { manifestPath: $p }) { id } }';
-  for (let i = 0; i < 3; i++) assert.equal((await request(t.url, mutation, { p: huge }, undefined, { 'x-forwarded-for': '198.51.100.99' })).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      (await request(t.url, mutation, { p: huge }, undefined, { 'x-forwarded-for': '198.51.100.99' })).body.errors?.[0].extensions?.code,
+      'UNAUTHENTICATED',
+    );
   assert.equal((await request(t.url, mutation, { p: huge }, 'ce_not-a-key')).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
   assert.equal((await request(t.url, mutation, { p: huge }, ADMIN_KEY)).body.errors?.[0].extensions?.code, 'BAD_USER_INPUT');
   const rows = await t.platform.db.prisma.auditLogEntry.findMany({ where: { operationName: 'Big' } });
   assert.equal(rows.length, 5, 'every attempt is still recorded');
-  for (const row of rows) assert.ok(JSON.stringify(row.arguments).length < 200, `a row keeps ${JSON.stringify(row.arguments).length} characters of arguments`);
+  for (const row of rows)
+    assert.ok(JSON.stringify(row.arguments).length < 200, `a row keeps ${JSON.stringify(row.arguments).length} characters of arguments`);
   assert.match(JSON.stringify(rows.find((r) => r.keyId !== null)!.arguments), /over 4096/);
 });
 
 test('the audit log is for admins only', async () => {
-  const created = await request<{ createApiKey: { key: string } }>(t.url, 'mutation { createApiKey(name: "ops", scopes: [EVALUATE]) { key } }', {}, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string } }>(
+    t.url,
+    'mutation { createApiKey(name: "ops", scopes: [EVALUATE]) { key } }',
+    {},
+    ADMIN_KEY,
+  );
   const asEvaluator = await request(t.url, AUDIT, {}, created.body.data!.createApiKey.key);
   assert.equal(asEvaluator.body.errors?.[0].extensions?.code, 'FORBIDDEN');
   assert.equal((await request(t.url, AUDIT)).body.errors?.[0].extensions?.code, 'UNAUTHENTICATED');
@@ -110,8 +148,20 @@ test('the audit log is for admins only', async () => {
 
 test('redaction: secret-named fields at any depth, URL passwords and signed query parameters; the rest as it is', () => {
   assert.deepEqual(
-    redactSecrets({ input: { manifestPath: '/data/m.json', apiKey: 'k', nested: [{ password: 'p', token: 't', note: 'http://h/x?a=1' }] }, count: 3, ok: null }),
-    { input: { manifestPath: '/data/m.json', apiKey: 'redacted', nested: [{ password: 'redacted', token: 'redacted', note: 'http://h/x?a=1' }] }, count: 3, ok: null },
+    redactSecrets({
+      input: { manifestPath: '/data/m.json', apiKey: 'k', nested: [{ password: 'p', token: 't', note: 'http://h/x?a=1' }] },
+      count: 3,
+      ok: null,
+    }),
+    {
+      input: {
+        manifestPath: '/data/m.json',
+        apiKey: 'redacted',
+        nested: [{ password: 'redacted', token: 'redacted', note: 'http://h/x?a=1' }],
+      },
+      count: 3,
+      ok: null,
+    },
   );
   assert.equal(redactSecrets('s3://bucket/key?X-Amz-Security-Token=abc'), 's3://bucket/key?X-Amz-Security-Token=redacted');
   assert.equal(redactSecrets('not a url: https://'), 'not a url: https://');

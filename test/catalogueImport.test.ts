@@ -31,7 +31,15 @@ const IMPORT = `mutation ($input: ImportCatalogueInput!) { importCatalogue(input
 
 before(async () => {
   fixture = await writeCatalogueFixture(join(dir, 'shop'));
-  const config = { ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: KEY, workers: 2, batchSize: 200 };
+  const config = {
+    ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
+    port: 0,
+    databaseUrl,
+    dataDir: join(dir, 'state'),
+    adminKey: KEY,
+    workers: 2,
+    batchSize: 200,
+  };
   platform = await startPlatform(config, () => undefined);
 });
 
@@ -42,14 +50,18 @@ after(async () => {
 });
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, 'import-catalogue', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl } });
+  const result = spawnSync(process.execPath, [CLI, 'import-catalogue', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Weights as stored: a JSON column keeps 15 significant digits. */
 function assertWeights(actual: Record<string, number>, expected: Record<string, number>): void {
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
-  for (const [category, weight] of Object.entries(expected)) assert.ok(Math.abs(actual[category] - weight) < 1e-14, `${category}: ${actual[category]} vs ${weight}`);
+  for (const [category, weight] of Object.entries(expected))
+    assert.ok(Math.abs(actual[category] - weight) < 1e-14, `${category}: ${actual[category]} vs ${weight}`);
 }
 
 /** The command run beside this process's platform (spawnSync would block the server it talks to). */
@@ -66,7 +78,10 @@ const datasetCount = () => platform.db.prisma.dataset.count();
 /** Every planted defect, by line, in the report. */
 function assertDefectsNamed(report: any, line: (row: number) => number): void {
   const reasons = new Map<number, string>(report.badRows.map((b: { line: number; reason: string }) => [b.line, b.reason]));
-  assert.deepEqual([...reasons.keys()].sort((a, b) => a - b), [PLANTED.duplicateId, PLANTED.missingImage, PLANTED.noImage, PLANTED.corruptImage].map(line));
+  assert.deepEqual(
+    [...reasons.keys()].sort((a, b) => a - b),
+    [PLANTED.duplicateId, PLANTED.missingImage, PLANTED.noImage, PLANTED.corruptImage].map(line),
+  );
   assert.match(reasons.get(line(PLANTED.duplicateId))!, new RegExp(`duplicate item id "SKU-0010" \\(first on line ${line(10)}\\)`));
   assert.match(reasons.get(line(PLANTED.missingImage))!, /images\/p200\.png cannot be read: not found/);
   assert.equal(reasons.get(line(PLANTED.noImage)), 'no image');
@@ -75,15 +90,34 @@ function assertDefectsNamed(report: any, line: (row: number) => number): void {
   assert.deepEqual(report.rowsWithoutImage, { count: 1, lines: [line(PLANTED.noImage)] });
   assert.deepEqual(report.rowsWithoutTags, { count: 2, lines: PLANTED.untagged.map(line) });
   assert.deepEqual(report.sharedImages, [{ uri: 'images/p699.png', line: line(PLANTED.sharedImage), firstLine: line(699) }]);
-  assert.deepEqual(report.imageCheck.unreadable.map((u: { line: number }) => u.line), [PLANTED.missingImage, PLANTED.corruptImage].map(line));
-  assert.deepEqual(report.nearDuplicateTags, [{ category: 'Colour', spellings: [{ name: 'Navy', count: report.categories[0].tags.find((t: { name: string }) => t.name === 'Navy').count }, { name: 'navy ', count: 1 }] }]);
+  assert.deepEqual(
+    report.imageCheck.unreadable.map((u: { line: number }) => u.line),
+    [PLANTED.missingImage, PLANTED.corruptImage].map(line),
+  );
+  assert.deepEqual(report.nearDuplicateTags, [
+    {
+      category: 'Colour',
+      spellings: [
+        { name: 'Navy', count: report.categories[0].tags.find((t: { name: string }) => t.name === 'Navy').count },
+        { name: 'navy ', count: 1 },
+      ],
+    },
+  ]);
 }
 
 test('cli: a dry run names every planted defect and the dataset it would make, and needs no database', () => {
-  const { status: code, stdout, stderr } = spawnSync(process.execPath, [CLI, 'import-catalogue', '--catalogue', fixture.csv, '--orders', fixture.orders, ...RENAME, '--dry-run', '--json'], {
-    encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' },
-  });
+  const {
+    status: code,
+    stdout,
+    stderr,
+  } = spawnSync(
+    process.execPath,
+    [CLI, 'import-catalogue', '--catalogue', fixture.csv, '--orders', fixture.orders, ...RENAME, '--dry-run', '--json'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' },
+    },
+  );
   assert.equal(code, 0, stderr);
   const { status, report } = JSON.parse(stdout);
   assert.equal(status, 'dry-run');
@@ -91,17 +125,33 @@ test('cli: a dry run names every planted defect and the dataset it would make, a
   assertDefectsNamed(report, lineOf);
   assert.equal(report.items, fixture.manifest.items.length);
   assert.equal(report.images, fixture.manifest.images.length);
-  assert.deepEqual(report.mapping, { id: 'product_id', images: ['image'], imageDelimiter: '|', tags: ['colour', 'category', 'brand'], tagDelimiter: '|', rename: { colour: 'Colour', category: 'Category', brand: 'Brand' } });
+  assert.deepEqual(report.mapping, {
+    id: 'product_id',
+    images: ['image'],
+    imageDelimiter: '|',
+    tags: ['colour', 'category', 'brand'],
+    tagDelimiter: '|',
+    rename: { colour: 'Colour', category: 'Category', brand: 'Brand' },
+  });
   assert.deepEqual(report.inferred, ['id', 'images', 'imageDelimiter', 'tags', 'tagDelimiter']);
-  const categories = Object.fromEntries(report.categories.map((c: { name: string; tags: { name: string; count: number }[] }) => [c.name, Object.fromEntries(c.tags.map((t) => [t.name, t.count]))]));
+  const categories = Object.fromEntries(
+    report.categories.map((c: { name: string; tags: { name: string; count: number }[] }) => [
+      c.name,
+      Object.fromEntries(c.tags.map((t) => [t.name, t.count])),
+    ]),
+  );
   const expected: Record<string, Record<string, number>> = {};
-  for (const item of fixture.manifest.items) for (const tag of item.tags) (expected[tag.category] ??= {})[tag.name] = (expected[tag.category][tag.name] ?? 0) + 1;
+  for (const item of fixture.manifest.items)
+    for (const tag of item.tags) (expected[tag.category] ??= {})[tag.name] = (expected[tag.category][tag.name] ?? 0) + 1;
   assert.deepEqual(categories, expected);
   assert.ok(categories.Category['Shirts, casual'] > 0 && categories.Brand['日本製'] > 0, 'quoted commas and UTF-8 tags survive');
   assert.deepEqual(report.weights.categoryWeights, fixture.manifest.categoryWeights);
   assert.equal(report.imageCheck.mode, 'all');
   // Every image of the rows that passed the first screen: the good rows' and the two unreadable ones.
-  assert.deepEqual([report.imageCheck.checked, report.imageCheck.total], [fixture.manifest.images.length + 2, fixture.manifest.images.length + 2]);
+  assert.deepEqual(
+    [report.imageCheck.checked, report.imageCheck.total],
+    [fixture.manifest.images.length + 2, fixture.manifest.images.length + 2],
+  );
   assert.match(stderr, /checking images \[#+\] \d+\/\d+/);
 });
 
@@ -111,13 +161,20 @@ test('cli: orders of skipped rows are skipped, of unknown items reported by line
   const args = ['--catalogue', fixture.csv, '--orders', orders, ...RENAME, '--check-images', '0', '--dry-run', '--json'];
   const reported = JSON.parse(cli(...args).stdout).report;
   assert.equal(reported.weights, null);
-  assert.equal(reported.ordersError, `orders ${orders} line ${fixture.ordersList.length + 3}: unknown item id "NOPE" (pass --ignore-unknown-items to skip such orders)`);
+  assert.equal(
+    reported.ordersError,
+    `orders ${orders} line ${fixture.ordersList.length + 3}: unknown item id "NOPE" (pass --ignore-unknown-items to skip such orders)`,
+  );
   const ignored = JSON.parse(cli(...args, '--ignore-unknown-items').stdout).report;
   assert.equal(ignored.ordersError, null);
   assert.equal(ignored.weights.ordersSkipped, 2);
   const manifestPath = join(dir, 'shop', 'weights-manifest.json');
   writeFileSync(manifestPath, JSON.stringify(fixture.manifest));
-  const weights = spawnSync(process.execPath, [CLI, 'weights', '--orders', orders, '--dataset', manifestPath, '--ignore-unknown-items', '--json'], { encoding: 'utf8' });
+  const weights = spawnSync(
+    process.execPath,
+    [CLI, 'weights', '--orders', orders, '--dataset', manifestPath, '--ignore-unknown-items', '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(weights.status, 0, weights.stderr);
   assert.deepEqual(ignored.weights.categoryWeights, JSON.parse(weights.stdout).categoryWeights);
 });
@@ -143,14 +200,22 @@ test('cli: bad rows stop the import with nothing stored; --skip-invalid stores t
     const changed = join(dir, 'shop', 'changed.csv');
     writeFileSync(changed, readFileSync(fixture.csv));
     appendFileSync(changed, 'SKU-9999,Extra,images/p1.png,Red,Trousers,Acme,1.00\n');
-    const next = JSON.parse(cli('--catalogue', changed, '--name', 'catalogue', '--orders', fixture.orders, ...RENAME, '--skip-invalid', '--json').stdout);
+    const next = JSON.parse(
+      cli('--catalogue', changed, '--name', 'catalogue', '--orders', fixture.orders, ...RENAME, '--skip-invalid', '--json').stdout,
+    );
     assert.equal(next.status, 'stored');
     assert.notEqual(next.datasetId, first.datasetId);
-    const versions = await platform.db.prisma.dataset.findMany({ orderBy: { version: 'asc' }, select: { id: true, version: true, _count: { select: { items: true } } } });
-    assert.deepEqual(versions.map((d) => [d.id, d.version, d._count.items]), [
-      [first.datasetId, 1, fixture.manifest.items.length],
-      [next.datasetId, 2, fixture.manifest.items.length + 1],
-    ]);
+    const versions = await platform.db.prisma.dataset.findMany({
+      orderBy: { version: 'asc' },
+      select: { id: true, version: true, _count: { select: { items: true } } },
+    });
+    assert.deepEqual(
+      versions.map((d) => [d.id, d.version, d._count.items]),
+      [
+        [first.datasetId, 1, fixture.manifest.items.length],
+        [next.datasetId, 2, fixture.manifest.items.length + 1],
+      ],
+    );
     for (const d of versions) await platform.datasets.delete(d.id);
   }
 });
@@ -160,7 +225,18 @@ test('graphql: importCatalogue returns the typed report, stores once, and refuse
   const input = {
     path: fixture.csv,
     ordersPath: fixture.orders,
-    mapping: { id: 'product_id', images: ['image'], imageDelimiter: '|', tags: ['colour', 'category', 'brand'], tagDelimiter: '|', rename: [{ column: 'colour', category: 'Colour' }, { column: 'category', category: 'Category' }, { column: 'brand', category: 'Brand' }] },
+    mapping: {
+      id: 'product_id',
+      images: ['image'],
+      imageDelimiter: '|',
+      tags: ['colour', 'category', 'brand'],
+      tagDelimiter: '|',
+      rename: [
+        { column: 'colour', category: 'Colour' },
+        { column: 'category', category: 'Category' },
+        { column: 'brand', category: 'Brand' },
+      ],
+    },
     name: 'shop',
     skipInvalid: true,
   };
@@ -179,14 +255,31 @@ test('graphql: importCatalogue returns the typed report, stores once, and refuse
   assert.equal(stored.errors, undefined, JSON.stringify(stored.errors));
   const result = stored.data.importCatalogue;
   assert.equal(result.status, 'STORED');
-  assert.deepEqual([result.dataset.name, result.dataset.version, result.dataset.itemCount, result.dataset.imageCount], ['shop', 1, fixture.manifest.items.length, fixture.manifest.images.length]);
+  assert.deepEqual(
+    [result.dataset.name, result.dataset.version, result.dataset.itemCount, result.dataset.imageCount],
+    ['shop', 1, fixture.manifest.items.length, fixture.manifest.images.length],
+  );
   const weights = Object.fromEntries(result.dataset.categories.map((c: { name: string; weight: number }) => [c.name, c.weight]));
   assertWeights(weights, fixture.manifest.categoryWeights);
   const again = await gql<any>(url, IMPORT, { input }, KEY);
   assert.deepEqual([again.data.importCatalogue.status, again.data.importCatalogue.dataset.id], ['REUSED', result.dataset.id]);
   assert.equal(again.data.importCatalogue.report.dataset.existingId, result.dataset.id);
   // The command against the running platform sends this mutation and prints the same report.
-  const overHttp = await cliBeside('--catalogue', fixture.csv, '--orders', fixture.orders, ...RENAME, '--name', 'shop', '--skip-invalid', '--url', url, '--key', KEY, '--json');
+  const overHttp = await cliBeside(
+    '--catalogue',
+    fixture.csv,
+    '--orders',
+    fixture.orders,
+    ...RENAME,
+    '--name',
+    'shop',
+    '--skip-invalid',
+    '--url',
+    url,
+    '--key',
+    KEY,
+    '--json',
+  );
   assert.equal(overHttp.code, 0, overHttp.stderr);
   const remote = JSON.parse(overHttp.stdout);
   assert.deepEqual([remote.status, remote.datasetId], ['reused', result.dataset.id]);
@@ -202,15 +295,30 @@ test('scores of the imported catalogue equal those of the hand-written manifest 
   const url = platform.server.url;
   const manifestPath = join(dir, 'shop', 'manifest.json');
   writeFileSync(manifestPath, JSON.stringify(fixture.manifest));
-  const byHand = await gql<any>(url, 'mutation ($input: ImportDatasetInput!) { importDataset(input: $input) { id } }', { input: { manifestPath } }, KEY);
+  const byHand = await gql<any>(
+    url,
+    'mutation ($input: ImportDatasetInput!) { importDataset(input: $input) { id } }',
+    { input: { manifestPath } },
+    KEY,
+  );
   assert.equal(byHand.errors, undefined, JSON.stringify(byHand.errors));
   const imported = await platform.db.prisma.dataset.findFirstOrThrow({ where: { name: 'shop' } });
   const model = await writeTinyModel(join(dir, 'models'), 'conv', { name: 'tiny' });
-  const registered = await gql<any>(url, 'mutation ($input: RegisterModelInput!) { registerModel(input: $input) { id } }', { input: { manifestPath: model.manifest } }, KEY);
+  const registered = await gql<any>(
+    url,
+    'mutation ($input: RegisterModelInput!) { registerModel(input: $input) { id } }',
+    { input: { manifestPath: model.manifest } },
+    KEY,
+  );
   assert.equal(registered.errors, undefined, JSON.stringify(registered.errors));
   const scores = [];
   for (const datasetId of [imported.id, byHand.data.importDataset.id]) {
-    const started = await gql<any>(url, 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }', { input: { datasetId, modelIds: [registered.data.registerModel.id] } }, KEY);
+    const started = await gql<any>(
+      url,
+      'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }',
+      { input: { datasetId, modelIds: [registered.data.registerModel.id] } },
+      KEY,
+    );
     assert.equal(started.errors, undefined, JSON.stringify(started.errors));
     const runId = started.data.startEvaluation.id;
     await collectSubscription(platform.server.wsUrl, 'subscription ($runId: ID!) { runCompleted(runId: $runId) { id } }', { runId });
@@ -219,6 +327,9 @@ test('scores of the imported catalogue equal those of the hand-written manifest 
   assert.equal(scores[0][0].status, 'succeeded', scores[0][0].error ?? '');
   assert.ok(typeof scores[0][0].score === 'number');
   assert.deepEqual(scores[0], scores[1]);
-  const [a, b] = await Promise.all([platform.datasets.loadForScoring(imported.id), platform.datasets.loadForScoring(byHand.data.importDataset.id)]);
+  const [a, b] = await Promise.all([
+    platform.datasets.loadForScoring(imported.id),
+    platform.datasets.loadForScoring(byHand.data.importDataset.id),
+  ]);
   assert.deepEqual({ ...a.manifest, name: '' }, { ...b.manifest, name: '' });
 });

@@ -55,7 +55,10 @@ const badInputs: { name: string; args: () => string[]; message: RegExp }[] = [
   { name: 'malformed JSON', args: () => ['--dataset', file('bad.json', '{"items": [')], message: /malformed JSON/ },
   {
     name: 'unknown item id',
-    args: () => ['--dataset', file('unknown.json', { ...WORKED_EXAMPLE, images: [...WORKED_EXAMPLE.images, { id: 'p9', item: 'Z', embedding: [1, 1, 1] }] })],
+    args: () => [
+      '--dataset',
+      file('unknown.json', { ...WORKED_EXAMPLE, images: [...WORKED_EXAMPLE.images, { id: 'p9', item: 'Z', embedding: [1, 1, 1] }] }),
+    ],
     message: /image "p9" refers to unknown item id "Z"/,
   },
   {
@@ -71,12 +74,18 @@ const badInputs: { name: string; args: () => string[]; message: RegExp }[] = [
   { name: 'empty dataset', args: () => ['--dataset', file('empty.json', { name: 'e', items: [], images: [] })], message: /empty dataset/ },
   {
     name: 'inline dimension mismatch',
-    args: () => ['--dataset', file('dim.json', { ...WORKED_EXAMPLE, images: WORKED_EXAMPLE.images.map((i, k) => (k === 2 ? { ...i, embedding: [1, 2] } : i)) })],
+    args: () => [
+      '--dataset',
+      file('dim.json', { ...WORKED_EXAMPLE, images: WORKED_EXAMPLE.images.map((i, k) => (k === 2 ? { ...i, embedding: [1, 2] } : i)) }),
+    ],
     message: /image "p3" has an embedding of dimension 2, expected 3/,
   },
   {
     name: 'missing inline embedding',
-    args: () => ['--dataset', file('noemb.json', { ...WORKED_EXAMPLE, images: WORKED_EXAMPLE.images.map((i, k) => (k === 1 ? { id: i.id, item: i.item } : i)) })],
+    args: () => [
+      '--dataset',
+      file('noemb.json', { ...WORKED_EXAMPLE, images: WORKED_EXAMPLE.images.map((i, k) => (k === 1 ? { id: i.id, item: i.item } : i)) }),
+    ],
     message: /image "p2" has no embedding/,
   },
   {
@@ -95,11 +104,24 @@ const badInputs: { name: string; args: () => string[]; message: RegExp }[] = [
   },
   {
     name: 'Inf in inline embeddings',
-    args: () => ['--dataset', worked, '--embeddings', file('inf.npy', encodeNpyMatrix(Float32Array.from([1, 0, 0, Infinity, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]), 5, 3))],
+    args: () => [
+      '--dataset',
+      worked,
+      '--embeddings',
+      file('inf.npy', encodeNpyMatrix(Float32Array.from([1, 0, 0, Infinity, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]), 5, 3)),
+    ],
     message: /image "p2" has a non-finite value \(Infinity\)/,
   },
-  { name: 'malformed .npy', args: () => ['--dataset', syntheticManifest, '--embeddings', file('junk.npy', 'junk')], message: /not a usable \.npy matrix/ },
-  { name: 'unknown option', args: () => ['--dataset', worked, '--options', file('o1.json', { include_self: false })], message: /unknown option "include_self"/ },
+  {
+    name: 'malformed .npy',
+    args: () => ['--dataset', syntheticManifest, '--embeddings', file('junk.npy', 'junk')],
+    message: /not a usable \.npy matrix/,
+  },
+  {
+    name: 'unknown option',
+    args: () => ['--dataset', worked, '--options', file('o1.json', { include_self: false })],
+    message: /unknown option "include_self"/,
+  },
   { name: 'unknown flag', args: () => ['--dataset', worked, '--embedding', 'x.npy'], message: /Unknown option '--embedding'/ },
   { name: 'no dataset', args: () => [], message: /--dataset <manifest.json> is required/ },
 ];
@@ -118,7 +140,16 @@ for (const { name, args, message } of badInputs) {
 
 test('cli: weights from an orders CSV', () => {
   const csv = ['user_id,item_id', ...WEIGHTS_ORDERS.map((o) => `${o.user},"${o.item}"`)].join('\r\n');
-  const { code, stdout, stderr } = run('weights', '--orders', file('orders.csv', csv), '--dataset', file('weights.json', WEIGHTS_DATASET), '--drop', 'Size', '--json');
+  const { code, stdout, stderr } = run(
+    'weights',
+    '--orders',
+    file('orders.csv', csv),
+    '--dataset',
+    file('weights.json', WEIGHTS_DATASET),
+    '--drop',
+    'Size',
+    '--json',
+  );
   assert.equal(code, 0, stderr);
   const result = JSON.parse(stdout);
   assert.ok(Math.abs(result.categoryWeights.Color - 0.7016773885280044) < 1e-12);
@@ -131,15 +162,29 @@ test('cli: weights from an orders CSV', () => {
 });
 
 test('cli: the summaries name each quirk that changed the data and its option; bad quirk flags exit 2', () => {
-  const shared = { ...WORKED_EXAMPLE, categoryWeights: { ...WORKED_EXAMPLE.categoryWeights, Brand: 0.66 }, items: WORKED_EXAMPLE.items.map((item) => (item.id === 'C' ? { ...item, tags: [...item.tags, { category: 'Brand', name: 'Black' }] } : item)) };
+  const shared = {
+    ...WORKED_EXAMPLE,
+    categoryWeights: { ...WORKED_EXAMPLE.categoryWeights, Brand: 0.66 },
+    items: WORKED_EXAMPLE.items.map((item) =>
+      item.id === 'C' ? { ...item, tags: [...item.tags, { category: 'Brand', name: 'Black' }] } : item,
+    ),
+  };
   const summary = run('score', '--dataset', file('shared.json', shared));
   assert.equal(summary.code, 0, summary.stderr);
-  assert.match(summary.stdout, /quirk +1 tag name shared by two or more categories \(e\.g\. "Black" in "Color", "Brand"\).*option tagIdentity "category" keeps them apart/);
+  assert.match(
+    summary.stdout,
+    /quirk +1 tag name shared by two or more categories \(e\.g\. "Black" in "Color", "Brand"\).*option tagIdentity "category" keeps them apart/,
+  );
   assert.match(summary.stdout, /score +0\.8211/);
   const corrected = run('score', '--dataset', join(dir, 'shared.json'), '--options', file('corrected.json', { preset: 'corrected' }));
   assert.doesNotMatch(corrected.stdout, /quirk/);
   assert.match(corrected.stdout, /score +0\.8314/);
-  const noneTagged = { ...WEIGHTS_DATASET, items: WEIGHTS_DATASET.items.map((item) => (item.id === 'i3' ? { ...item, tags: [...item.tags, { category: 'Category', name: 'None' }] } : item)) };
+  const noneTagged = {
+    ...WEIGHTS_DATASET,
+    items: WEIGHTS_DATASET.items.map((item) =>
+      item.id === 'i3' ? { ...item, tags: [...item.tags, { category: 'Category', name: 'None' }] } : item,
+    ),
+  };
   const orders = file('orders-none.csv', ['user,item', ...WEIGHTS_ORDERS.map((o) => `${o.user},${o.item}`)].join('\n'));
   const weights = run('weights', '--orders', orders, '--dataset', file('none.json', noneTagged));
   assert.match(weights.stdout, /quirk +a tag named "None" in 1 category \("Category"\).*--none-tag separate keeps them apart/);
@@ -155,10 +200,15 @@ test('cli: unknown command and help', () => {
   assert.match(help.stdout, /corrembed score --dataset/);
 });
 
-test('cli: one-shot commands end by _exit once their output is written, not through process.exit (Node 20 can hang in it)', { skip: loadBlasGemm().gemm ? false : 'native addon not built: process.exit is the only way out' }, () => {
+test('cli: one-shot commands end by _exit once their output is written, not through process.exit (Node 20 can hang in it)', {
+  skip: loadBlasGemm().gemm ? false : 'native addon not built: process.exit is the only way out',
+}, () => {
   // A preload that reports any call of process.exit; Node's own 'exit' listener of an ES module entry with top-level
   // await must not send the CLI down that path.
-  const preload = file('report-exit.mjs', "const exit = process.exit.bind(process);\nprocess.exit = (code) => { process._rawDebug('process.exit called'); return exit(code); };\n");
+  const preload = file(
+    'report-exit.mjs',
+    "const exit = process.exit.bind(process);\nprocess.exit = (code) => { process._rawDebug('process.exit called'); return exit(code); };\n",
+  );
   const result = spawnSync(process.execPath, ['--import', preload, CLI, 'weights', '--help'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /--json/);

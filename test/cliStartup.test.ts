@@ -18,21 +18,39 @@ export async function resolve(specifier, context, next) {
   return result;
 }`;
 const preload = join(dir, 'record-modules.mjs');
-writeFileSync(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});\n`);
+writeFileSync(
+  preload,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});\n`,
+);
 
-const HEAVY = /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|graphql-ws|node_modules[/\\]ws[/\\]|@aws-sdk/;
+const HEAVY =
+  /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|graphql-ws|node_modules[/\\]ws[/\\]|@aws-sdk/;
 
 let runs = 0;
 function loadedModules(...args: string[]): { code: number | null; stdout: string; stderr: string; modules: string[] } {
   const log = join(dir, `modules-${runs++}.txt`);
   writeFileSync(log, '');
-  const result = spawnSync(process.execPath, ['--import', preload, CLI, ...args], { encoding: 'utf8', env: { ...process.env, CORREMBED_MODULE_LOG: log } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  const result = spawnSync(process.execPath, ['--import', preload, CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CORREMBED_MODULE_LOG: log },
+  });
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    modules: readFileSync(log, 'utf8').split('\n').filter(Boolean),
+  };
 }
 
 function assertLight(modules: string[]): void {
-  assert.ok(modules.some((url) => url.endsWith('/cli/commandSpecs.js')), 'the module log records the CLI own modules');
-  assert.deepEqual(modules.filter((url) => HEAVY.test(url)), []);
+  assert.ok(
+    modules.some((url) => url.endsWith('/cli/commandSpecs.js')),
+    'the module log records the CLI own modules',
+  );
+  assert.deepEqual(
+    modules.filter((url) => HEAVY.test(url)),
+    [],
+  );
 }
 
 test('cli startup: --help, a command help and usage errors load no heavy module', () => {
@@ -48,7 +66,14 @@ test('cli startup: --help, a command help and usage errors load no heavy module'
   assert.equal(unknownFlag.code, 2);
   assert.match(unknownFlag.stderr, /^corrembed embed: Unknown option '--frobnicate'/);
   assertLight(unknownFlag.modules);
-  const missingOrBad = [['embed'], ['embed', '--manifest', 'model.json'], ['import-openmoji', '--size', '4', '--out', dir], ['function-host', '--port', 'abc'], ['evaluate'], ['leaderboard']];
+  const missingOrBad = [
+    ['embed'],
+    ['embed', '--manifest', 'model.json'],
+    ['import-openmoji', '--size', '4', '--out', dir],
+    ['function-host', '--port', 'abc'],
+    ['evaluate'],
+    ['leaderboard'],
+  ];
   for (const args of missingOrBad) {
     const missing = loadedModules(...args);
     assert.equal(missing.code, 2, `${args.join(' ')}: ${missing.stderr}`);
@@ -63,5 +88,8 @@ test('cli startup: --help, a command help and usage errors load no heavy module'
 test('cli startup: a command that runs does load its modules (the record sees them)', () => {
   const embed = loadedModules('embed', '--manifest', join(dir, 'missing.json'), 'x.png');
   assert.equal(embed.code, 2);
-  assert.ok(embed.modules.some((url) => url.includes('onnxruntime-node')), 'embed loads ONNX Runtime');
+  assert.ok(
+    embed.modules.some((url) => url.includes('onnxruntime-node')),
+    'embed loads ONNX Runtime',
+  );
 });

@@ -37,7 +37,11 @@ test('the Lambda executor: function names required, the rest defaulted, endpoint
     [{ CORREMBED_LEASE_SECONDS: '0' }, /CORREMBED_LEASE_SECONDS must be an integer from 1 to 3600/],
     [{ CORREMBED_DRIVE_RUNS: 'maybe' }, /CORREMBED_DRIVE_RUNS must be true or false/],
   ];
-  for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+  for (const [env, message] of bad)
+    assert.throws(
+      () => loadConfig(env),
+      (error: Error) => error instanceof ConfigError && message.test(error.message),
+    );
 });
 
 test('API protections: defaults, production mode, and bad values refused', () => {
@@ -62,7 +66,10 @@ test('API protections: defaults, production mode, and bad values refused', () =>
   assert.equal(production.hideSuggestions, true);
   assert.equal(loadConfig({ NODE_ENV: 'production', CORREMBED_INTROSPECTION: 'true' }).api.introspection, true);
   assert.equal(loadConfig({ CORREMBED_RATE_LIMIT_PER_MINUTE: '0' }).api.rateLimitPerMinute, 0);
-  assert.deepEqual(loadConfig({ CORREMBED_CORS_ORIGINS: 'http://localhost:5173, https://app.example.com' }).api.corsOrigins, ['http://localhost:5173', 'https://app.example.com']);
+  assert.deepEqual(loadConfig({ CORREMBED_CORS_ORIGINS: 'http://localhost:5173, https://app.example.com' }).api.corsOrigins, [
+    'http://localhost:5173',
+    'https://app.example.com',
+  ]);
   const bad: [Record<string, string>, RegExp][] = [
     [{ CORREMBED_RATE_LIMIT_PER_MINUTE: '-1' }, /CORREMBED_RATE_LIMIT_PER_MINUTE must be an integer from 0/],
     [{ CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE: 'lots' }, /CORREMBED_ANONYMOUS_RATE_LIMIT_PER_MINUTE must be an integer/],
@@ -76,7 +83,11 @@ test('API protections: defaults, production mode, and bad values refused', () =>
     [{ CORREMBED_CORS_ORIGINS: '*' }, /CORREMBED_CORS_ORIGINS.*"\*" is not an origin/],
     [{ CORREMBED_CORS_ORIGINS: 'localhost:5173' }, /is not an origin: give scheme:\/\/host\[:port\]/],
   ];
-  for (const [env, message] of bad) assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+  for (const [env, message] of bad)
+    assert.throws(
+      () => loadConfig(env),
+      (error: Error) => error instanceof ConfigError && message.test(error.message),
+    );
 });
 
 test('the database URL of an RDS secret: credentials encoded, TLS required', () => {
@@ -86,11 +97,17 @@ test('the database URL of an RDS secret: credentials encoded, TLS required', () 
   );
   assert.throws(() => urlFromSecret({ host: 'db.internal', username: 'u' }), /DATABASE_SECRET_ARN names a secret without "password"/);
   // DATABASE_HOST (an RDS Proxy endpoint) replaces the secret's host, nothing else.
-  assert.equal(urlFromSecret({ host: 'db.internal', username: 'u', password: 'p' }, 'proxy.internal'), 'postgresql://u:p@proxy.internal:5432/postgres?sslmode=require&uselibpqcompat=true');
+  assert.equal(
+    urlFromSecret({ host: 'db.internal', username: 'u', password: 'p' }, 'proxy.internal'),
+    'postgresql://u:p@proxy.internal:5432/postgres?sslmode=require&uselibpqcompat=true',
+  );
 });
 
 test('execution providers: cpu by default, cuda and webgpu fall back to cpu, anything else refused', () => {
   assert.deepEqual(executionProviders({}), ['cpu']);
   assert.deepEqual(executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'cuda' }), ['cuda', 'cpu']);
-  assert.throws(() => executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'tpu' }), /CORREMBED_EXECUTION_PROVIDER must be one of cpu, cuda, webgpu/);
+  assert.throws(
+    () => executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'tpu' }),
+    /CORREMBED_EXECUTION_PROVIDER must be one of cpu, cuda, webgpu/,
+  );
 });

@@ -16,9 +16,12 @@ before(async () => {
 after(() => platform?.close());
 
 const preflight = (origin: string, headers: string) =>
-  fetch(platform.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': headers } });
+  fetch(platform.url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': headers },
+  });
 
-const keyCount = async () => (await platform.platform.db.prisma.apiKey.count());
+const keyCount = async () => await platform.platform.db.prisma.apiKey.count();
 
 test('a listed origin passes the preflight with the headers GraphQL clients send; another origin gets no CORS headers', async () => {
   const listed = await preflight(FRONTEND, 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name');
@@ -26,23 +29,32 @@ test('a listed origin passes the preflight with the headers GraphQL clients send
   assert.equal(listed.headers.get('access-control-allow-origin'), FRONTEND);
   assert.equal(listed.headers.get('access-control-allow-credentials'), null);
   const allowed = listed.headers.get('access-control-allow-headers')!.split(', ');
-  for (const header of ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name']) assert.ok(allowed.includes(header), header);
+  for (const header of ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name'])
+    assert.ok(allowed.includes(header), header);
   assert.match(listed.headers.get('access-control-allow-methods')!, /POST/);
 
   const stranger = await preflight(STRANGER, 'authorization, content-type');
   assert.equal(stranger.status, 403);
   assert.equal(stranger.headers.get('access-control-allow-origin'), null);
 
-  const answer = await fetch(platform.url, { method: 'POST', headers: { origin: STRANGER, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ datasets { id } }' }) });
+  const answer = await fetch(platform.url, {
+    method: 'POST',
+    headers: { origin: STRANGER, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ datasets { id } }' }),
+  });
   assert.equal(answer.headers.get('access-control-allow-origin'), null);
-  const fromFrontend = await fetch(platform.url, { method: 'POST', headers: { origin: FRONTEND, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ datasets { id } }' }) });
+  const fromFrontend = await fetch(platform.url, {
+    method: 'POST',
+    headers: { origin: FRONTEND, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ datasets { id } }' }),
+  });
   assert.equal(fromFrontend.headers.get('access-control-allow-origin'), FRONTEND);
   assert.match(fromFrontend.headers.get('access-control-expose-headers')!, /ratelimit-remaining/);
   // Caches must not hand one origin's answer to another.
   assert.match(fromFrontend.headers.get('vary') ?? '', /origin/i);
 });
 
-test('a GET query without a preflight header (urql\'s default) is answered', async () => {
+test("a GET query without a preflight header (urql's default) is answered", async () => {
   const url = new URL(platform.url);
   url.searchParams.set('query', '{ datasets { totalCount } }');
   const answer = await fetch(url, { headers: { origin: FRONTEND } });
@@ -61,8 +73,16 @@ test('no cross-origin simple request runs a mutation, even with a key', async ()
   get.searchParams.set('query', mutation);
   const attempts = [
     fetch(get, { headers: { origin: STRANGER, authorization: `Bearer ${ADMIN_KEY}` } }),
-    fetch(platform.url, { method: 'POST', headers: { origin: STRANGER, 'content-type': 'text/plain', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: mutation }) }),
-    fetch(platform.url, { method: 'POST', headers: { origin: STRANGER, 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${ADMIN_KEY}` }, body: `query=${encodeURIComponent(mutation)}` }),
+    fetch(platform.url, {
+      method: 'POST',
+      headers: { origin: STRANGER, 'content-type': 'text/plain', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ query: mutation }),
+    }),
+    fetch(platform.url, {
+      method: 'POST',
+      headers: { origin: STRANGER, 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${ADMIN_KEY}` },
+      body: `query=${encodeURIComponent(mutation)}`,
+    }),
   ];
   for (const answer of await Promise.all(attempts)) {
     assert.ok(answer.status >= 400, `status ${answer.status}`);
@@ -70,7 +90,11 @@ test('no cross-origin simple request runs a mutation, even with a key', async ()
   }
   assert.equal(await keyCount(), before);
   // The same mutation as a client sends it (a JSON POST with the key) does run.
-  const direct = await fetch(platform.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: mutation }) });
+  const direct = await fetch(platform.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query: mutation }),
+  });
   assert.equal(direct.status, 200);
   assert.equal(await keyCount(), before + 1);
 });
@@ -92,7 +116,12 @@ test('the WebSocket upgrade checks Origin against the same list; same-origin and
 });
 
 test('every operation answers with RateLimit-Limit, -Remaining and -Reset, a refused one too', async () => {
-  const call = () => fetch(platform.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.2.3.4' }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const call = () =>
+    fetch(platform.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.2.3.4' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
   const first = await call();
   assert.equal(first.headers.get('ratelimit-limit'), '50');
   const remaining = Number(first.headers.get('ratelimit-remaining'));
@@ -100,7 +129,11 @@ test('every operation answers with RateLimit-Limit, -Remaining and -Reset, a ref
   assert.ok(Number(first.headers.get('ratelimit-reset')) >= 1);
   const second = await call();
   assert.ok(Number(second.headers.get('ratelimit-remaining')) < remaining);
-  const keyed = await fetch(platform.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const keyed = await fetch(platform.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
   assert.equal(keyed.headers.get('ratelimit-limit'), '40');
   let last = second;
   while (last.status !== 429) last = await call();

@@ -44,7 +44,13 @@ async function writeDataset(folder: string): Promise<{ manifestPath: string; jso
   const colors = ['Black', 'Blue', 'Red', 'White'];
   const kinds = ['Dress', 'Pants', 'Shirt'];
   const items = Array.from({ length: 40 }, (_, i) => {
-    const tags = i % 13 === 5 ? [] : [{ category: 'Color', name: pick(colors) }, { category: 'Kind', name: pick(kinds) }];
+    const tags =
+      i % 13 === 5
+        ? []
+        : [
+            { category: 'Color', name: pick(colors) },
+            { category: 'Kind', name: pick(kinds) },
+          ];
     if (i % 4 === 0) tags.unshift({ category: 'Material', name: 'Silk' }); // unweighted, and first: category order follows items
     if (i % 6 === 1) tags.push({ category: 'Color', name: 'Gold' }); // two tags of one category
     return { id: `item-${i}`, tags };
@@ -54,7 +60,9 @@ async function writeDataset(folder: string): Promise<{ manifestPath: string; jso
   for (let i = 0; i < 39; i++) {
     for (let k = 0; k <= i % 3; k++) {
       const id = `p${i}-${k}`;
-      const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: i, g: k * 60, b: 200 } } }).png().toBuffer();
+      const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: i, g: k * 60, b: 200 } } })
+        .png()
+        .toBuffer();
       const uri = `images/${i % 5}/${id}.png`;
       writeFile(join(folder, uri), png);
       images.push({ id, item: `item-${i}`, uri });
@@ -73,7 +81,16 @@ async function writeDataset(folder: string): Promise<{ manifestPath: string; jso
 
 async function counts(): Promise<number[]> {
   const p = db.prisma;
-  return Promise.all([p.dataset.count(), p.tagCategory.count(), p.tag.count(), p.item.count(), p.itemTag.count(), p.image.count(), p.run.count(), p.evaluation.count()]);
+  return Promise.all([
+    p.dataset.count(),
+    p.tagCategory.count(),
+    p.tag.count(),
+    p.item.count(),
+    p.itemTag.count(),
+    p.image.count(),
+    p.run.count(),
+    p.evaluation.count(),
+  ]);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -96,16 +113,36 @@ test('import stores the dataset; loadForScoring gives back the manifest exactly,
   const scoring = await service.loadForScoring(dataset.id);
   const expected: DatasetManifest = parseManifest(json);
   assert.deepEqual(scoring.manifest, expected);
-  assert.deepEqual(scoring.manifest.items.map((i) => i.id), expected.items.map((i) => i.id));
+  assert.deepEqual(
+    scoring.manifest.items.map((i) => i.id),
+    expected.items.map((i) => i.id),
+  );
   assert.deepEqual(Object.keys(scoring.manifest.categoryWeights).sort(), ['Color', 'Kind', 'Season']);
   assert.equal(scoring.rootDir, join(dir, 'a'));
-  assert.deepEqual(scoring.images.map((i) => i.externalId), expected.images.map((i) => i.id));
-  assert.deepEqual(scoring.images.map((i) => i.contentHash), expected.images.map((i) => hashes.get(i.id)));
-  assert.deepEqual(scoring.images.map((i) => i.uri), expected.images.map((i) => i.uri));
+  assert.deepEqual(
+    scoring.images.map((i) => i.externalId),
+    expected.images.map((i) => i.id),
+  );
+  assert.deepEqual(
+    scoring.images.map((i) => i.contentHash),
+    expected.images.map((i) => hashes.get(i.id)),
+  );
+  assert.deepEqual(
+    scoring.images.map((i) => i.uri),
+    expected.images.map((i) => i.uri),
+  );
   assert.equal(new Set(scoring.images.map((i) => i.id)).size, scoring.images.length);
 
   const categories = await db.prisma.tagCategory.findMany({ where: { datasetId: dataset.id }, orderBy: { name: 'asc' } });
-  assert.deepEqual(categories.map((c) => [c.name, c.weight]), [['Color', 0.34], ['Kind', 0.59], ['Material', null], ['Season', 0.2]]);
+  assert.deepEqual(
+    categories.map((c) => [c.name, c.weight]),
+    [
+      ['Color', 0.34],
+      ['Kind', 0.59],
+      ['Material', null],
+      ['Season', 0.2],
+    ],
+  );
   const distinctTags = new Set(expected.items.flatMap((i) => i.tags.map((t) => `${t.category}/${t.name}`)));
   assert.equal(await db.prisma.tag.count({ where: { category: { datasetId: dataset.id } } }), distinctTags.size);
 });
@@ -116,7 +153,10 @@ test('a name given at import overrides the manifest name; list shows datasets ol
   assert.equal(dataset.name, 'renamed');
   const listed = await service.list();
   assert.equal(listed.at(-1)!.id, dataset.id);
-  assert.deepEqual(listed.map((d) => d.createdAt.getTime()), listed.map((d) => d.createdAt.getTime()).sort((a, b) => a - b));
+  assert.deepEqual(
+    listed.map((d) => d.createdAt.getTime()),
+    listed.map((d) => d.createdAt.getTime()).sort((a, b) => a - b),
+  );
 });
 
 test('a missing image file is a clear error naming it, and nothing is stored', async () => {
@@ -124,7 +164,11 @@ test('a missing image file is a clear error naming it, and nothing is stored', a
   const broken = { ...json, images: [...(json as { images: object[] }).images, { id: 'ghost', item: 'item-0', uri: 'images/ghost.png' }] };
   writeFileSync(manifestPath, JSON.stringify(broken));
   const before = await counts();
-  await rejectsWith(service.importDataset({ manifestPath }), 'BAD_USER_INPUT', /image file not found: images\/ghost\.png \(image "ghost"\)/);
+  await rejectsWith(
+    service.importDataset({ manifestPath }),
+    'BAD_USER_INPUT',
+    /image file not found: images\/ghost\.png \(image "ghost"\)/,
+  );
   assert.deepEqual(await counts(), before);
 });
 
@@ -140,7 +184,11 @@ test('malformed manifests and bad uris are user errors and store nothing', async
     [JSON.stringify(image('images/../../missing.png')), 'BAD_USER_INPUT', /outside the manifest's folder/],
     [JSON.stringify(image('linked.png')), 'BAD_USER_INPUT', /links outside the manifest's folder/],
     [JSON.stringify(image(join(dir, 'outside.png'))), 'BAD_USER_INPUT', /must be relative to the manifest's folder/],
-    [JSON.stringify(image('file:///etc/passwd')), 'BAD_USER_INPUT', /relative to the manifest's folder, an http\(s\) URL or an s3:\/\/bucket\/key URI/],
+    [
+      JSON.stringify(image('file:///etc/passwd')),
+      'BAD_USER_INPUT',
+      /relative to the manifest's folder, an http\(s\) URL or an s3:\/\/bucket\/key URI/,
+    ],
   ];
   for (const [i, [text, code, message]] of cases.entries()) {
     const manifestPath = writeFile(`bad/${i}/manifest.json`, text);
@@ -161,7 +209,17 @@ test('deleting a dataset deletes its categories, tags, items, images, runs and e
   const kept = await service.importDataset({ manifestPath: (await writeDataset('d')).manifestPath });
   const doomed = await service.importDataset({ manifestPath: (await writeDataset('e')).manifestPath });
   const model = await db.prisma.model.create({
-    data: { name: 'm', onnxPath: '/m.onnx', onnxHash: 'h', preprocess: {}, preprocessHash: 'p', inputName: 'x', layout: 'NCHW', outputName: 'y', dim: 8 },
+    data: {
+      name: 'm',
+      onnxPath: '/m.onnx',
+      onnxHash: 'h',
+      preprocess: {},
+      preprocessHash: 'p',
+      inputName: 'x',
+      layout: 'NCHW',
+      outputName: 'y',
+      dim: 8,
+    },
   });
   for (const dataset of [kept, doomed]) {
     await db.prisma.run.create({ data: { datasetId: dataset.id, options: {}, evaluations: { create: { modelId: model.id } } } });
@@ -178,7 +236,10 @@ test('deleting a dataset deletes its categories, tags, items, images, runs and e
       db.prisma.evaluation.count({ where: { run: where } }),
     ]);
   const doomedRows = await owned();
-  assert.ok(doomedRows.every((n) => n > 0), String(doomedRows));
+  assert.ok(
+    doomedRows.every((n) => n > 0),
+    String(doomedRows),
+  );
   const before = await counts();
   assert.equal((await service.delete(doomed.id)).id, doomed.id);
   assert.deepEqual(await owned(), [0, 0, 0, 0, 0, 0, 0]);
@@ -189,7 +250,13 @@ test('deleting a dataset deletes its categories, tags, items, images, runs and e
 });
 
 test('20,000 images of 8,000 items import in seconds', async () => {
-  const items = Array.from({ length: 8000 }, (_, i) => ({ id: `i${i}`, tags: [{ category: 'Group', name: `g${i % 50}` }, { category: 'Color', name: `c${i % 7}` }] }));
+  const items = Array.from({ length: 8000 }, (_, i) => ({
+    id: `i${i}`,
+    tags: [
+      { category: 'Group', name: `g${i % 50}` },
+      { category: 'Color', name: `c${i % 7}` },
+    ],
+  }));
   const images = Array.from({ length: 20000 }, (_, i) => {
     const uri = `big/${i % 100}/${i}.bin`;
     writeFile(uri, `image ${i}`);

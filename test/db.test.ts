@@ -55,11 +55,21 @@ test('migrations create every table on an empty database; a second open applies 
     const db = await openDatabase({ databaseUrl: url, dataDir: '', log: (line) => lines.push(line) });
     try {
       assert.equal(db.embedded, false);
-      assert.ok(lines.some((l) => l.startsWith('database: created ')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('database: created ')),
+        lines.join('\n'),
+      );
       const migrations = await readMigrations();
       assert.deepEqual(lines.filter((l) => l.includes('applied migration')).length, migrations.length);
-      const tables = await query<{ table_name: string }>(db, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
-      for (const model of Object.values(Prisma.ModelName)) assert.ok(tables.some((t) => t.table_name === model), `table ${model}`);
+      const tables = await query<{ table_name: string }>(
+        db,
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+      );
+      for (const model of Object.values(Prisma.ModelName))
+        assert.ok(
+          tables.some((t) => t.table_name === model),
+          `table ${model}`,
+        );
       await db.prisma.apiKey.create({ data: { name: 'k', keyHash: 'h', scopes: ['admin'] } });
 
       const again: string[] = [];
@@ -67,7 +77,10 @@ test('migrations create every table on an empty database; a second open applies 
       await second.close();
       assert.deepEqual(again, []);
       const applied = await query<{ name: string }>(db, 'SELECT name FROM _corrembed_migrations ORDER BY name');
-      assert.deepEqual(applied.map((r) => r.name), migrations.map((m) => m.name));
+      assert.deepEqual(
+        applied.map((r) => r.name),
+        migrations.map((m) => m.name),
+      );
       assert.equal(await db.prisma.apiKey.count(), 1);
     } finally {
       await db.close();
@@ -114,9 +127,15 @@ test('a failing migration is rolled back and named; the ones before it stay appl
       try {
         await assert.rejects(applyMigrations(pool, { dir }), /migration 002_bad failed: division by zero/);
         const tables = await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
-        assert.deepEqual(tables.rows.map((r) => r.table_name), ['_corrembed_migrations', 'good']);
+        assert.deepEqual(
+          tables.rows.map((r) => r.table_name),
+          ['_corrembed_migrations', 'good'],
+        );
         const applied = await pool.query('SELECT name FROM _corrembed_migrations');
-        assert.deepEqual(applied.rows.map((r) => r.name), ['001_good']);
+        assert.deepEqual(
+          applied.rows.map((r) => r.name),
+          ['001_good'],
+        );
       } finally {
         await pool.end();
       }
@@ -139,9 +158,11 @@ test('runs stored before the notebook-quirk options keep the metric they were sc
       const pool = new pg.Pool({ connectionString: url });
       try {
         await applyMigrations(pool, { dir: before });
-        await pool.query(`INSERT INTO "Dataset" (id, name, "manifestPath", "rootDir", "categoryWeights") VALUES ('d', 'd', '/m', '/', '{}')`);
+        await pool.query(
+          `INSERT INTO "Dataset" (id, name, "manifestPath", "rootDir", "categoryWeights") VALUES ('d', 'd', '/m', '/', '{}')`,
+        );
         await pool.query(`INSERT INTO "Run" (id, "datasetId", options, "updatedAt") VALUES ('old', 'd', $1, now())`, [oldOptions]);
-        assert.equal(usesDefaultMetric(oldOptions), true, 'without the migration an old run reads as one under today\'s defaults');
+        assert.equal(usesDefaultMetric(oldOptions), true, "without the migration an old run reads as one under today's defaults");
         await applyMigrations(pool);
         const { rows } = await pool.query<{ options: Record<string, unknown> }>(`SELECT options FROM "Run" WHERE id = 'old'`);
         assert.deepEqual(rows[0]!.options, { ...oldOptions, tagIdentity: 'category', weightRounding: 'halfEven', dropCategories: [] });
@@ -159,8 +180,19 @@ test('runs stored before the notebook-quirk options keep the metric they were sc
 test('the committed migrations build exactly what prisma/schema.prisma describes', async () => {
   await withFreshUrl(async (fromSchema) => {
     await ensureDatabase(fromSchema); // the CLI connects to DATABASE_URL even for --from-empty
-    const cli = ['node_modules/prisma/build/index.js', 'migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'];
-    const result = spawnSync(process.execPath, cli, { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1', DATABASE_URL: fromSchema } });
+    const cli = [
+      'node_modules/prisma/build/index.js',
+      'migrate',
+      'diff',
+      '--from-empty',
+      '--to-schema-datamodel',
+      'prisma/schema.prisma',
+      '--script',
+    ];
+    const result = spawnSync(process.execPath, cli, {
+      encoding: 'utf8',
+      env: { ...process.env, CHECKPOINT_DISABLE: '1', DATABASE_URL: fromSchema },
+    });
     assert.equal(result.status, 0, result.stderr);
     const client = new pg.Client({ connectionString: fromSchema });
     await client.connect();
@@ -185,14 +217,22 @@ test('without a URL an embedded PostgreSQL starts under dataDir and keeps its da
     try {
       assert.equal(first.embedded, true);
       assert.match(first.url, /^postgresql:\/\/postgres:[0-9a-f]+@127\.0\.0\.1:\d+\/corrembed$/);
-      id = (await first.prisma.dataset.create({ data: { name: 'kept', manifestPath: '/m.json', rootDir: '/', categoryWeights: { Color: 0.5 } } })).id;
+      id = (
+        await first.prisma.dataset.create({
+          data: { name: 'kept', manifestPath: '/m.json', rootDir: '/', categoryWeights: { Color: 0.5 } },
+        })
+      ).id;
     } finally {
       await first.close();
     }
     const lines: string[] = [];
     const second = await openDatabase({ dataDir, log: (line) => lines.push(line) });
     try {
-      assert.equal(lines.some((l) => l.includes('initialising') || l.includes('applied migration')), false, lines.join('\n'));
+      assert.equal(
+        lines.some((l) => l.includes('initialising') || l.includes('applied migration')),
+        false,
+        lines.join('\n'),
+      );
       const kept = await second.prisma.dataset.findUniqueOrThrow({ where: { id } });
       assert.equal(kept.name, 'kept');
       assert.deepEqual(kept.categoryWeights, { Color: 0.5 });

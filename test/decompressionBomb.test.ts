@@ -24,7 +24,12 @@ test('a real 20000 x 20000 PNG bomb (400 megapixels in ~50 KB) is refused by the
   const bomb = pngBomb(20_000, 20_000);
   assert.ok(bomb.length < 100_000, `${bomb.length} bytes`);
   // It is a valid image: sharp reads its header when the limit is lifted.
-  assert.deepEqual(await sharp(bomb, { limitInputPixels: false }).metadata().then((m) => [m.width, m.height]), [20_000, 20_000]);
+  assert.deepEqual(
+    await sharp(bomb, { limitInputPixels: false })
+      .metadata()
+      .then((m) => [m.width, m.height]),
+    [20_000, 20_000],
+  );
   await refusedQuickly(bomb, undefined, /^image bomb\.png: cannot decode \(larger than the limit of 100000000 pixels\)$/);
 });
 
@@ -35,7 +40,9 @@ test('a PNG declaring 50000 x 50000 is refused from its header, and the limit ap
 });
 
 test('the pixel limit is a setting: a 64 x 64 image passes at 4096 pixels and is refused at 4095', async () => {
-  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
   assert.equal((await preprocessImage(png, RECIPE, 'NCHW', undefined, 0, { maxPixels: 4096 })).length, 3 * 16 * 16);
   await refusedQuickly(png, 4095, /larger than the limit of 4095 pixels/);
 });

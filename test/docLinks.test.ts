@@ -24,7 +24,11 @@ function prose(text: string): string {
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchors(file: string): Set<string> {
@@ -41,7 +45,8 @@ const files = markdownFiles(ROOT);
 
 test('docs: the tree has its documents (the walk finds them)', () => {
   const names = files.map((file) => relative(ROOT, file));
-  for (const expected of ['README.md', 'docs/configuration.md', 'docs/performance.md']) assert.ok(names.includes(expected), `${expected} found`);
+  for (const expected of ['README.md', 'docs/configuration.md', 'docs/performance.md'])
+    assert.ok(names.includes(expected), `${expected} found`);
 });
 
 test('docs: every relative link names a file, and every #anchor a heading', () => {
@@ -54,7 +59,8 @@ test('docs: every relative link names a file, and every #anchor a heading', () =
       const where = `${relative(ROOT, file)}: ${link}`;
       if (!target.startsWith(ROOT + '/') && target !== ROOT) broken.push(`${where} (outside the repository)`);
       else if (!existsSync(target)) broken.push(`${where} (no such file)`);
-      else if (anchor && statSync(target).isFile() && target.endsWith('.md') && !anchors(target).has(anchor)) broken.push(`${where} (no such heading)`);
+      else if (anchor && statSync(target).isFile() && target.endsWith('.md') && !anchors(target).has(anchor))
+        broken.push(`${where} (no such heading)`);
     }
   }
   assert.deepEqual(broken, []);
@@ -63,7 +69,9 @@ test('docs: every relative link names a file, and every #anchor a heading', () =
 test('docs: no document cites files outside the repository', () => {
   const outside = /\.\.\/shared\b|\/work\/|\b(METRIC|STACK|DESIGN)\.md\b/;
   const found = files.flatMap((file) =>
-    readFileSync(file, 'utf8').split('\n').flatMap((line, i) => (outside.test(line) ? [`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`] : [])),
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (outside.test(line) ? [`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`] : [])),
   );
   assert.deepEqual(found, []);
 });

@@ -42,7 +42,11 @@ test('embed cli: --json gives one vector per image, equal to the library, in the
     (async () => {
       const m = await EmbeddingModel.load(await loadModelManifest(model.manifest));
       try {
-        return await embedImages(m, given.map((uri, i) => ({ id: String(i), uri })), root);
+        return await embedImages(
+          m,
+          given.map((uri, i) => ({ id: String(i), uri })),
+          root,
+        );
       } finally {
         await m.release();
       }
@@ -52,7 +56,10 @@ test('embed cli: --json gives one vector per image, equal to the library, in the
   const out = JSON.parse(stdout);
   assert.deepEqual(Object.keys(out), ['dim', 'embeddings']);
   assert.equal(out.dim, TINY_DIM);
-  assert.deepEqual(out.embeddings.map((e: { image: string }) => e.image), given);
+  assert.deepEqual(
+    out.embeddings.map((e: { image: string }) => e.image),
+    given,
+  );
   out.embeddings.forEach((e: { vector: number[] }, i: number) => {
     assert.equal(e.vector.length, TINY_DIM);
     assert.deepEqual(Float32Array.from(e.vector), library.vectors.get(String(i)));
@@ -71,12 +78,22 @@ test('embed cli: the summary names the model and shows values and norms', async 
 test('embed cli: bad inputs exit 2 with one line naming the problem', async () => {
   writeFileSync(join(root, 'broken.json'), '{ "name": "x", ');
   copyFileSync(model.onnx, join(root, 'images', 'm.onnx'));
-  writeFileSync(join(root, 'images', 'wrongcrop.json'), JSON.stringify({ name: 'wrongcrop', file: 'm.onnx', preprocess: { resize: 32, crop: 32, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] } }));
+  writeFileSync(
+    join(root, 'images', 'wrongcrop.json'),
+    JSON.stringify({
+      name: 'wrongcrop',
+      file: 'm.onnx',
+      preprocess: { resize: 32, crop: 32, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] },
+    }),
+  );
   const cases: [string[], RegExp][] = [
     [['--manifest', model.manifest, 'images/corrupt.png'], /^corrembed embed: image \S+corrupt\.png: cannot decode \(.+\)$/],
     [['--manifest', model.manifest, 'images/pattern.png', 'images/nope.png'], /^corrembed embed: image \S+nope\.png: not found$/],
     [['--manifest', join(root, 'broken.json'), 'images/pattern.png'], /^corrembed embed: model manifest \S+broken\.json: malformed JSON/],
-    [['--manifest', join(root, 'images', 'wrongcrop.json'), 'images/pattern.png'], /^corrembed embed: model wrongcrop: input 'image' takes 16 x 16 images but the recipe crops 32 x 32$/],
+    [
+      ['--manifest', join(root, 'images', 'wrongcrop.json'), 'images/pattern.png'],
+      /^corrembed embed: model wrongcrop: input 'image' takes 16 x 16 images but the recipe crops 32 x 32$/,
+    ],
     [['images/pattern.png'], /^corrembed embed: --manifest <model\.json> is required$/],
     [['--manifest', model.manifest], /^corrembed embed: give at least one image$/],
     [['--manifest', model.manifest, '--colour', 'x.png'], /^corrembed embed: Unknown option '--colour'/],

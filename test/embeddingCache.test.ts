@@ -20,8 +20,8 @@ const float32Of = (bits: number) => new Float32Array(Uint32Array.of(bits).buffer
 test('every float16 value decodes exactly and encodes back to the same bits', () => {
   for (let h = 0; h < 0x10000; h++) {
     const value = float16BitsToFloat32(h);
-    const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-    if (isNaN) {
+    const nanBits = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+    if (nanBits) {
       assert.ok(Number.isNaN(value));
       assert.ok(Number.isNaN(float16BitsToFloat32(float32ToFloat16Bits(value))));
       continue;
@@ -139,7 +139,10 @@ test('get returns the hits of a mix of hits, misses and repeats, keyed by model 
 
 test('large puts and gets are chunked: 12,000 vectors of 64 dimensions', async () => {
   const rng = createRng(3);
-  const entries = Array.from({ length: 12_000 }, (_, i) => ({ imageHash: `h${i}`, vector: Float32Array.from({ length: 64 }, () => rng.next() * 2 - 1) }));
+  const entries = Array.from({ length: 12_000 }, (_, i) => ({
+    imageHash: `h${i}`,
+    vector: Float32Array.from({ length: 64 }, () => rng.next() * 2 - 1),
+  }));
   const started = performance.now();
   await cache.put('model-big', 'prep', entries);
   const putMs = performance.now() - started;

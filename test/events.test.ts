@@ -19,7 +19,15 @@ const databaseUrl = uniqueTestDatabaseUrl();
 let recorder: Platform;
 /** Drives every run it finds. */
 let driver: Platform | undefined;
-const base = { ...loadConfig({ CORREMBED_DATA_ROOTS: dir }), port: 0, databaseUrl, adminKey: KEY, workers: 1, batchSize: 2, leaseSeconds: 4 };
+const base = {
+  ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
+  port: 0,
+  databaseUrl,
+  adminKey: KEY,
+  workers: 1,
+  batchSize: 2,
+  leaseSeconds: 4,
+};
 
 before(async () => {
   recorder = await startPlatform({ ...base, dataDir: join(dir, 'a'), driveRuns: false }, () => undefined);
@@ -35,21 +43,58 @@ after(async () => {
 test('subscribers on one instance see the progress and completion of a run another instance works on', async () => {
   const api = recorder.server.url;
   const manifestPath = await writeToneDataset(join(dir, 'data'), 16);
-  const datasetId = (await gql<{ importDataset: { id: string } }>(api, 'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: manifestPath }, KEY)).data!.importDataset.id;
+  const datasetId = (
+    await gql<{ importDataset: { id: string } }>(
+      api,
+      'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }',
+      { p: manifestPath },
+      KEY,
+    )
+  ).data!.importDataset.id;
   const [modelPath] = await writeDemoModels(join(dir, 'models'));
-  const modelId = (await gql<{ registerModel: { id: string } }>(api, 'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: modelPath }, KEY)).data!.registerModel.id;
-  const started = await gql<{ startEvaluation: { id: string; status: string } }>(api, 'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', { i: { datasetId, modelIds: [modelId] } }, KEY);
+  const modelId = (
+    await gql<{ registerModel: { id: string } }>(
+      api,
+      'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }',
+      { p: modelPath },
+      KEY,
+    )
+  ).data!.registerModel.id;
+  const started = await gql<{ startEvaluation: { id: string; status: string } }>(
+    api,
+    'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }',
+    { i: { datasetId, modelIds: [modelId] } },
+    KEY,
+  );
   const runId = started.data!.startEvaluation.id;
   assert.equal(started.data!.startEvaluation.status, 'QUEUED');
 
   const board = async () =>
-    (await gql<{ leaderboard: { edges: { node: { score: number } }[] } }>(api, 'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { score } } } }', { d: datasetId })).data!.leaderboard.edges.map((e) => e.node);
+    (
+      await gql<{ leaderboard: { edges: { node: { score: number } }[] } }>(
+        api,
+        'query ($d: ID!) { leaderboard(datasetId: $d) { edges { node { score } } } }',
+        { d: datasetId },
+      )
+    ).data!.leaderboard.edges.map((e) => e.node);
   assert.deepEqual(await board(), []);
   const completedQuery = 'subscription ($id: ID!) { runCompleted(runId: $id) { status evaluations { score } } }';
   const subscriptions = Promise.all([
-    collectSubscription<{ runProgress: { status: string; progress: { done: number } } }>(recorder.server.wsUrl, 'subscription ($id: ID!) { runProgress(runId: $id) { status progress { done } } }', { id: runId }),
-    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, completedQuery, { id: runId }),
-    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(recorder.server.wsUrl, completedQuery, { id: runId }),
+    collectSubscription<{ runProgress: { status: string; progress: { done: number } } }>(
+      recorder.server.wsUrl,
+      'subscription ($id: ID!) { runProgress(runId: $id) { status progress { done } } }',
+      { id: runId },
+    ),
+    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(
+      recorder.server.wsUrl,
+      completedQuery,
+      { id: runId },
+    ),
+    collectSubscription<{ runCompleted: { status: string; evaluations: { score: number | null }[] } }>(
+      recorder.server.wsUrl,
+      completedQuery,
+      { id: runId },
+    ),
   ]);
   // The driver starts once the subscriptions are open: it finds the queued run and works on it alone, so every update
   // after the first reached the recorder through PostgreSQL.

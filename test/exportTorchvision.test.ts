@@ -29,8 +29,20 @@ let exported: { code: number; stdout: string; stderr: string };
 
 before(async () => {
   const probe = await python('-c', 'import torch, torchvision');
-  assert.equal(probe.code, 0, `${PYTHON} cannot import torch and torchvision: install python3-torchvision (apt install python3-torchvision)\n${probe.stderr}`);
-  exported = await python(TOOL, '--no-weights', '--weights', 'ResNet18_Weights.IMAGENET1K_V1', 'MobileNet_V3_Small_Weights.DEFAULT', '--out', out);
+  assert.equal(
+    probe.code,
+    0,
+    `${PYTHON} cannot import torch and torchvision: install python3-torchvision (apt install python3-torchvision)\n${probe.stderr}`,
+  );
+  exported = await python(
+    TOOL,
+    '--no-weights',
+    '--weights',
+    'ResNet18_Weights.IMAGENET1K_V1',
+    'MobileNet_V3_Small_Weights.DEFAULT',
+    '--out',
+    out,
+  );
   assert.equal(exported.code, 0, `export failed:\n${exported.stderr}`);
   const image = (r: number, g: number, b: number, width: number, height: number) =>
     sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
@@ -49,16 +61,29 @@ test('export torchvision: one line per model, manifests with the weights transfo
   assert.equal(resnet.file, join(out, 'resnet18-imagenet1k_v1-untrained.onnx'));
   assert.deepEqual(resnet.preprocess, { resize: 256, crop: 224, interpolation: 'bilinear', ...IMAGENET });
   assert.equal(resnet.output, 'embedding');
-  assert.deepEqual(resnet.metadata, { family: 'ResNet, untrained (architecture only)', imagenetAcc1: 69.758, imagenetAcc5: 89.078, params: 11689512 });
+  assert.deepEqual(resnet.metadata, {
+    family: 'ResNet, untrained (architecture only)',
+    imagenetAcc1: 69.758,
+    imagenetAcc5: 89.078,
+    params: 11689512,
+  });
   // DEFAULT resolves to the member it aliases.
   const mobilenet = await loadModelManifest(join(out, 'mobilenet_v3_small-imagenet1k_v1-untrained.json'));
   assert.deepEqual(mobilenet.preprocess, { resize: 256, crop: 224, interpolation: 'bilinear', ...IMAGENET });
-  assert.deepEqual(mobilenet.metadata, { family: 'MobileNet, untrained (architecture only)', imagenetAcc1: 67.668, imagenetAcc5: 87.402, params: 2542856 });
+  assert.deepEqual(mobilenet.metadata, {
+    family: 'MobileNet, untrained (architecture only)',
+    imagenetAcc1: 67.668,
+    imagenetAcc5: 87.402,
+    params: 2542856,
+  });
 });
 
 test('export torchvision: the platform embeds images with the penultimate features, any batch size', async () => {
   const images = ['200-30-40.png', '20-180-90.png', '60-70-220.png'].map((uri) => ({ id: uri, uri }));
-  for (const [file, dim] of [['resnet18-imagenet1k_v1-untrained.json', 512], ['mobilenet_v3_small-imagenet1k_v1-untrained.json', 1024]] as const) {
+  for (const [file, dim] of [
+    ['resnet18-imagenet1k_v1-untrained.json', 512],
+    ['mobilenet_v3_small-imagenet1k_v1-untrained.json', 1024],
+  ] as const) {
     const model = await EmbeddingModel.load(await loadModelManifest(join(out, file)));
     try {
       assert.equal(model.dim, dim, file);
@@ -71,10 +96,16 @@ test('export torchvision: the platform embeds images with the penultimate featur
         const b = single.vectors.get(id)!;
         assert.equal(a.length, dim);
         assert.ok(a.every(Number.isFinite), `${file} ${id}: non-finite values`);
-        assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * (1 + Math.abs(v))), `${file} ${id}: batch of 2 differs from batch of 1`);
+        assert.ok(
+          a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * (1 + Math.abs(v))),
+          `${file} ${id}: batch of 2 differs from batch of 1`,
+        );
       }
       const [x, y] = [batched.vectors.get(images[0].id)!, batched.vectors.get(images[1].id)!];
-      assert.ok(x.some((v, i) => v !== y[i]), `${file}: different images gave the same vector`);
+      assert.ok(
+        x.some((v, i) => v !== y[i]),
+        `${file}: different images gave the same vector`,
+      );
     } finally {
       await model.release();
     }
@@ -89,6 +120,9 @@ test('export torchvision: unknown weights names fail with a clear message and a 
   assert.notEqual(member.code, 0);
   assert.match(member.stderr, /unknown weights "ResNet18_Weights\.IMAGENET1K_V9": ResNet18_Weights has IMAGENET1K_V1, DEFAULT/);
   assert.notEqual(enumName.code, 0);
-  assert.match(enumName.stderr, /unknown weights "ResNet19_Weights\.DEFAULT": torchvision \S+ has no ImageNet classifier weights enum "ResNet19_Weights"/);
+  assert.match(
+    enumName.stderr,
+    /unknown weights "ResNet19_Weights\.DEFAULT": torchvision \S+ has no ImageNet classifier weights enum "ResNet19_Weights"/,
+  );
   assert.equal(member.stdout + enumName.stdout, '');
 });

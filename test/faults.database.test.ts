@@ -17,7 +17,9 @@ import { until } from './support/until.js';
 const IMAGES = 60;
 const BATCH = 2;
 
-test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds with the scores of a clean run', { timeout: 300_000 }, async () => {
+test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds with the scores of a clean run', {
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'corrembed-pg-restart-'));
   let server = await startEmbeddedServer(join(dir, 'pg'));
   const port = Number(new URL(server.url).port);
@@ -42,28 +44,44 @@ test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds
     for (const path of (await writeDemoModels(join(dir, 'models'))).slice(0, 2)) modelIds.push((await platform.models.register(path)).id);
 
     const run = await platform.runs.start({ datasetId, modelIds });
-    const before = await until(() => prisma.run.findUniqueOrThrow({ where: { id: run.id } }), (r) => r.progressDone >= 20, 5);
+    const before = await until(
+      () => prisma.run.findUniqueOrThrow({ where: { id: run.id } }),
+      (r) => r.progressDone >= 20,
+      5,
+    );
     assert.equal(before.status, 'running');
     await server.stop(); // fast shutdown: every connection is terminated (57P01), then nothing listens on the port
     const down = logs.length;
     // Up again once the run's work has run into the outage.
-    await until(async () => logs.slice(down).join('\n'), (text) => text.includes(`run ${run.id}`));
+    await until(
+      async () => logs.slice(down).join('\n'),
+      (text) => text.includes(`run ${run.id}`),
+    );
     server = await startEmbeddedServer(join(dir, 'pg'), () => undefined, { port });
 
-    const resumed = await until(() => read(() => prisma.run.findUniqueOrThrow({ where: { id: run.id } })), (r) => !['queued', 'running'].includes(r.status));
+    const resumed = await until(
+      () => read(() => prisma.run.findUniqueOrThrow({ where: { id: run.id } })),
+      (r) => !['queued', 'running'].includes(r.status),
+    );
     assert.equal(resumed.status, 'succeeded', `${resumed.error}\n${logs.join('\n')}`);
     const batches = 2 * (IMAGES / BATCH + 1);
     await assertCompleteOnce(prisma, run.id, batches);
     const claims = await prisma.runBatch.aggregate({ where: { runId: run.id }, _max: { attempts: true } });
-    assert.ok(claims._max.attempts! <= 2, 'an outage does not burn a batch\'s tries');
+    assert.ok(claims._max.attempts! <= 2, "an outage does not burn a batch's tries");
     assert.equal(await prisma.embeddingCacheEntry.count(), IMAGES * 2, 'one cache entry per image and model');
     // The run-events listener is back on the restarted server.
-    await until(() => prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'`, (rows) => rows[0].n > 0);
+    await until(
+      () => prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'`,
+      (rows) => rows[0].n > 0,
+    );
 
     // The reference: the same evaluation from an empty cache, with the database up throughout.
     await prisma.embeddingCacheEntry.deleteMany();
     const clean = await platform.runs.start({ datasetId, modelIds });
-    await until(() => prisma.run.findUniqueOrThrow({ where: { id: clean.id } }), (r) => !['queued', 'running'].includes(r.status));
+    await until(
+      () => prisma.run.findUniqueOrThrow({ where: { id: clean.id } }),
+      (r) => !['queued', 'running'].includes(r.status),
+    );
     await assertCompleteOnce(prisma, clean.id, batches);
     assert.deepEqual(await storedScores(prisma, run.id), await storedScores(prisma, clean.id));
   } finally {

@@ -36,7 +36,11 @@ let input: { datasetId: string; modelIds: string[] };
 
 async function evaluate(executor: Executor): Promise<string> {
   // One lane: the first two invocations of each function belong to one batch.
-  const runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize: BATCH, concurrency: 1, leaseSeconds: 30 });
+  const runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), {
+    batchSize: BATCH,
+    concurrency: 1,
+    leaseSeconds: 30,
+  });
   const run = await runs.start(input);
   await runs.drain();
   return run.id;
@@ -55,7 +59,11 @@ before(async () => {
   // The handlers run in this process on the test database, as function containers would.
   process.env.DATABASE_URL = db.url;
   // The first two invocations of embed and of aggregate answer after the caller gave up (their work still lands).
-  host = await startInvokeHost({ functions: { embed: handleEmbed, aggregate: handleAggregate }, fault: (_name, n) => (n <= 2 ? 'timeout' : null), timeoutDelayMs: 4000 });
+  host = await startInvokeHost({
+    functions: { embed: handleEmbed, aggregate: handleAggregate },
+    fault: (_name, n) => (n <= 2 ? 'timeout' : null),
+    timeoutDelayMs: 4000,
+  });
 });
 
 after(async () => {
@@ -65,8 +73,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('embed and aggregate timing out on every try: the batch is claimed again, late answers change nothing, the scores are a clean local run\'s', async () => {
-  const lambda = new LambdaExecutor({ embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, embedEndpoint: undefined, concurrency: 2, shards: 1, timeoutMs: 2000, maxAttempts: 2 });
+test("embed and aggregate timing out on every try: the batch is claimed again, late answers change nothing, the scores are a clean local run's", async () => {
+  const lambda = new LambdaExecutor({
+    embedFunction: 'embed',
+    aggregateFunction: 'aggregate',
+    region: 'us-east-1',
+    endpoint: host.endpoint,
+    embedEndpoint: undefined,
+    concurrency: 2,
+    shards: 1,
+    timeoutMs: 2000,
+    maxAttempts: 2,
+  });
   let runId: string;
   try {
     runId = await evaluate(lambda);
@@ -76,8 +94,19 @@ test('embed and aggregate timing out on every try: the batch is claimed again, l
   assert.equal(host.faults.timeout, 4);
   assert.equal(lambda.stats.timeouts, 4);
   await assertCompleteOnce(db.prisma, runId, IMAGES / BATCH + 1);
-  const twice = await db.prisma.runBatch.findMany({ where: { runId, attempts: 2 }, orderBy: { kind: 'asc' }, select: { kind: true, index: true } });
-  assert.deepEqual(twice, [{ kind: 'embed', index: 0 }, { kind: 'score', index: 0 }], 'the first embed batch and the score batch were claimed again');
+  const twice = await db.prisma.runBatch.findMany({
+    where: { runId, attempts: 2 },
+    orderBy: { kind: 'asc' },
+    select: { kind: true, index: true },
+  });
+  assert.deepEqual(
+    twice,
+    [
+      { kind: 'embed', index: 0 },
+      { kind: 'score', index: 0 },
+    ],
+    'the first embed batch and the score batch were claimed again',
+  );
   assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES, 'late answers wrote nothing twice');
 
   await db.prisma.embeddingCacheEntry.deleteMany();

@@ -80,7 +80,11 @@ for (const mode of ['exit', 'throw'] as const) {
       assert.match(logs.join('\n'), /embed worker crashed/);
       await assertCompleteOnce(db.prisma, runId, BATCHES);
       const retried = await db.prisma.runBatch.findMany({ where: { runId, attempts: { gt: 1 } } });
-      assert.deepEqual(retried.map((b) => b.attempts), [2], 'one batch was claimed twice');
+      assert.deepEqual(
+        retried.map((b) => b.attempts),
+        [2],
+        'one batch was claimed twice',
+      );
       assert.equal(executor.embedded, IMAGES + BATCH, "every image embedded once, the crashed batch's twice");
       assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES);
       assert.deepEqual(await storedScores(db.prisma, runId), reference);
@@ -97,7 +101,7 @@ test('two identical evaluations started at once: each image is embedded once, bo
   try {
     const started = await Promise.all([runs.start(input), runs.start(input)]);
     await runs.drain();
-    assert.equal(executor.embedded, IMAGES, 'the second run waited for the first one\'s embeddings or found them cached');
+    assert.equal(executor.embedded, IMAGES, "the second run waited for the first one's embeddings or found them cached");
     assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES);
     for (const run of started) {
       await assertCompleteOnce(db.prisma, run.id);
@@ -127,11 +131,21 @@ test('a run cancelled mid-embedding stops consistently; the next evaluation reus
     await runs.drain();
     const run = await db.prisma.run.findUniqueOrThrow({ where: { id: runId }, include: { evaluations: true } });
     assert.equal(run.status, 'cancelled');
-    assert.deepEqual(run.evaluations.map((e) => [e.status, e.score, e.ciLow, e.queriesUsed]), [['cancelled', null, null, null]], 'no half-written evaluation');
+    assert.deepEqual(
+      run.evaluations.map((e) => [e.status, e.score, e.ciLow, e.queriesUsed]),
+      [['cancelled', null, null, null]],
+      'no half-written evaluation',
+    );
     assert.equal(await db.prisma.runBatch.count({ where: { runId, status: 'leased' } }), 0, 'no lease left behind');
     const done = await db.prisma.runBatch.findMany({ where: { runId, status: 'done' } });
-    assert.equal(run.progressDone, done.reduce((sum, b) => sum + b.imageIds.length, 0), 'progress counts exactly the finished batches');
-    const partial = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "EmbeddingCacheEntry" WHERE octet_length(vector) <> dim * 2`;
+    assert.equal(
+      run.progressDone,
+      done.reduce((sum, b) => sum + b.imageIds.length, 0),
+      'progress counts exactly the finished batches',
+    );
+    const partial = await db.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM "EmbeddingCacheEntry" WHERE octet_length(vector) <> dim * 2`;
     assert.equal(partial[0].n, 0, 'no partial vector');
     const cached = await db.prisma.embeddingCacheEntry.count();
     assert.ok(cached > 0 && cached < IMAGES, `the cancelled run left ${cached} of ${IMAGES} vectors`);

@@ -53,7 +53,11 @@ test('ONNX: garbage, other formats, empty and truncated files are refused before
     ['empty.onnx', new Uint8Array(0), /not an ONNX model \(no ir_version\)/],
     ['text.onnx', Buffer.from('{"name": "not a model"}'), /not an ONNX model \(/],
     ['png.onnx', Buffer.from([137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13]), /not an ONNX model \(/],
-    ['truncated.onnx', real.subarray(0, Math.floor(real.length / 2)), /not an ONNX model \(field 7 runs past the end of the file \(truncated\?\)\)/],
+    [
+      'truncated.onnx',
+      real.subarray(0, Math.floor(real.length / 2)),
+      /not an ONNX model \(field 7 runs past the end of the file \(truncated\?\)\)/,
+    ],
     ['zeros.onnx', new Uint8Array(64), /not an ONNX model \(protobuf field number 0 at byte 0\)/],
     ['nograph.onnx', Uint8Array.from([0x08, 0x08]), /not an ONNX model \(no graph\)/],
     ['wiretype.onnx', Uint8Array.from([0x08, 0x08, 0x3a, 0x00, 0x4b]), /not an ONNX model \(protobuf wire type 3 at byte 4\)/],
@@ -75,11 +79,17 @@ test('ONNX: garbage, other formats, empty and truncated files are refused before
 test('JSON: a manifest over CORREMBED_MAX_MANIFEST_BYTES is refused before reading; nesting past 64 before parsing', async () => {
   const sparse = file('huge.json', '');
   truncateSync(sparse, 2 * 1024 ** 3);
-  await rejectsWith(loadManifest(sparse), /^manifest .*huge\.json: larger than the limit of 1048576 bytes \(CORREMBED_MAX_MANIFEST_BYTES\)$/);
+  await rejectsWith(
+    loadManifest(sparse),
+    /^manifest .*huge\.json: larger than the limit of 1048576 bytes \(CORREMBED_MAX_MANIFEST_BYTES\)$/,
+  );
   await rejectsWith(loadModelManifest(sparse), /^model manifest .*huge\.json: larger than the limit/);
   const deep = file('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
   await rejectsWith(loadManifest(deep), /^manifest .*deep\.json: JSON nested deeper than 64 levels$/);
-  await rejectsWith(loadModelManifest(file('deep-model.json', `{"name": "m", "metadata": {"family": ${'['.repeat(50_000)}${']'.repeat(50_000)}}}`)), /nested deeper than 64 levels/);
+  await rejectsWith(
+    loadModelManifest(file('deep-model.json', `{"name": "m", "metadata": {"family": ${'['.repeat(50_000)}${']'.repeat(50_000)}}}`)),
+    /nested deeper than 64 levels/,
+  );
   assert.equal(jsonDepthProblem(`${'['.repeat(64)}${']'.repeat(64)}`), null);
   assert.equal(jsonDepthProblem(`{"a": "${'[{'.repeat(500)}\\"["}`), null, 'brackets inside strings do not count');
   await rejectsWith(loadManifest(file('bad.json', '{"items": [}')), /^manifest .*bad\.json: malformed JSON \(/);
@@ -89,7 +99,10 @@ test('JSON: a manifest over CORREMBED_MAX_MANIFEST_BYTES is refused before readi
 test('images: a file over the 50 MB image limit is refused at import, not read whole to hash it', async () => {
   const sparse = file('huge.png', '');
   truncateSync(sparse, 3 * 1024 ** 3);
-  await assert.rejects(hashImageSources(dir, [{ id: 'big', uri: 'huge.png' }]), (e: Error) => e instanceof UserInputError && /^image "big": huge\.png is larger than the limit of 52428800 bytes$/.test(e.message));
+  await assert.rejects(
+    hashImageSources(dir, [{ id: 'big', uri: 'huge.png' }]),
+    (e: Error) => e instanceof UserInputError && /^image "big": huge\.png is larger than the limit of 52428800 bytes$/.test(e.message),
+  );
 });
 
 test('config: the size limits are checked at start', () => {
@@ -99,6 +112,9 @@ test('config: the size limits are checked at start', () => {
     [{ CORREMBED_MAX_ONNX_BYTES: '0' }, /CORREMBED_MAX_ONNX_BYTES must be an integer from 1 to 2147483648/],
     [{ CORREMBED_MAX_MANIFEST_BYTES: '1073741824' }, /CORREMBED_MAX_MANIFEST_BYTES must be an integer from 1 to 536870888/],
   ] as const) {
-    assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message));
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+    );
   }
 });

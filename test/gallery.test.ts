@@ -28,7 +28,8 @@ const IMAGES = `query ($d: ID!, $search: String, $first: Int, $after: String, $l
 
 /** The cosine of two items' tag vectors as docs/metric.md defines it: each tag weighs its category's weight rounded to 2 decimals (1 when none). */
 function tagCosine(manifest: DatasetManifest, a: string, b: string): number {
-  const weight = (category: string) => (Object.hasOwn(manifest.categoryWeights, category) ? Math.round(manifest.categoryWeights[category] * 100) / 100 : 1);
+  const weight = (category: string) =>
+    Object.hasOwn(manifest.categoryWeights, category) ? Math.round(manifest.categoryWeights[category] * 100) / 100 : 1;
   const tags = (id: string) => manifest.items.find((item) => item.id === id)!.tags;
   const norm = (id: string) => Math.sqrt(tags(id).reduce((sum, t) => sum + weight(t.category) ** 2, 0));
   const shared = tags(a).filter((t) => tags(b).some((u) => u.category === t.category && u.name === t.name));
@@ -42,10 +43,18 @@ async function writePairsDataset(dir: string): Promise<string> {
   const items = [];
   const images = [];
   for (let i = 0; i < 8; i++) {
-    items.push({ id: `item${i}`, tags: [{ category: 'Tone', name: i < 4 ? 'dark' : 'light' }, { category: 'Group', name: `g${i % 2}` }] });
+    items.push({
+      id: `item${i}`,
+      tags: [
+        { category: 'Tone', name: i < 4 ? 'dark' : 'light' },
+        { category: 'Group', name: `g${i % 2}` },
+      ],
+    });
     for (const shade of [0, 1]) {
       const rgb = { r: (i * 70 + shade * 9) % 256, g: (i * 30 + shade * 9) % 256, b: (i * 110) % 256 };
-      await sharp({ create: { width: 24, height: 20, channels: 3, background: rgb } }).png().toFile(join(dir, 'images', `${i}-${shade}.png`));
+      await sharp({ create: { width: 24, height: 20, channels: 3, background: rgb } })
+        .png()
+        .toFile(join(dir, 'images', `${i}-${shade}.png`));
       images.push({ id: `p${i}-${shade}`, item: `item${i}`, uri: `images/${i}-${shade}.png` });
     }
   }
@@ -84,10 +93,21 @@ describe('gallery queries over GraphQL', () => {
 
   before(async () => {
     const roots = `${dir},${dirname(dirname(DEMO_MANIFEST))},${ZOO_DIR}`;
-    platform = await startPlatform({ ...loadConfig({ CORREMBED_DATA_ROOTS: roots }), port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: 'test-admin-key-0123456789', workers: 1 }, () => undefined);
+    platform = await startPlatform(
+      {
+        ...loadConfig({ CORREMBED_DATA_ROOTS: roots }),
+        port: 0,
+        databaseUrl,
+        dataDir: join(dir, 'state'),
+        adminKey: 'test-admin-key-0123456789',
+        workers: 1,
+      },
+      () => undefined,
+    );
     url = platform.server.url;
     demo = await seedDemo(platform, () => undefined);
-    for (const image of await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId } })) demoImageIds.set(image.externalId, image.id);
+    for (const image of await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId } }))
+      demoImageIds.set(image.externalId, image.id);
     pairsId = (await platform.datasets.importDataset({ manifestPath: await writePairsDataset(join(dir, 'pairs')) })).id;
     tinyModelId = (await platform.models.register((await writeTinyModel(join(dir, 'models'), 'conv')).manifest)).id;
   });
@@ -101,7 +121,11 @@ describe('gallery queries over GraphQL', () => {
   test('neighbours match a brute-force cosine ranking of the cached vectors, with the metric tag similarity', async () => {
     const model = await platform.db.prisma.model.findUniqueOrThrow({ where: { id: demo.modelIds[2] } });
     const rows = await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId }, orderBy: { position: 'asc' } });
-    const vectors = await new EmbeddingCache(platform.db.pool).get(model.onnxHash, model.preprocessHash, rows.map((r) => r.contentHash!));
+    const vectors = await new EmbeddingCache(platform.db.pool).get(
+      model.onnxHash,
+      model.preprocessHash,
+      rows.map((r) => r.contentHash!),
+    );
     const unit = (hash: string) => {
       const v = Float64Array.from(vectors.get(hash)!);
       const norm = Math.hypot(...v);
@@ -124,7 +148,10 @@ describe('gallery queries over GraphQL', () => {
         assert.ok(Math.abs(n.similarity - expected[i].similarity) < 1e-5, `rank ${i + 1}: ${n.similarity} vs ${expected[i].similarity}`);
         const own = expected.find((e) => e.name === n.image.name)!;
         assert.ok(Math.abs(n.similarity - own.similarity) < 1e-5, `${n.image.name}: ${n.similarity} vs ${own.similarity}`);
-        assert.ok(Math.abs(n.tagSimilarity - tagCosine(DEMO, query.externalId, n.image.itemId)) < 1e-12, `tag similarity of ${n.image.name}`);
+        assert.ok(
+          Math.abs(n.tagSimilarity - tagCosine(DEMO, query.externalId, n.image.itemId)) < 1e-12,
+          `tag similarity of ${n.image.name}`,
+        );
         assert.equal(n.sameItem, false);
         assert.deepEqual(n.image.tags, DEMO.items.find((item) => item.id === n.image.itemId)!.tags);
       });
@@ -147,7 +174,9 @@ describe('gallery queries over GraphQL', () => {
     const [first, concurrent] = await Promise.all([spaces.get(dataset, model), spaces.get(dataset, model)]);
     assert.equal(concurrent, first, 'concurrent lookups share one load');
     assert.equal(await spaces.get(dataset, model), first, 'a later lookup is served from memory');
-    await cache.put(model.onnxHash, model.preprocessHash, [{ imageHash: 'not-an-image-of-the-demo', vector: Float32Array.from({ length: model.dim }, () => 1) }]);
+    await cache.put(model.onnxHash, model.preprocessHash, [
+      { imageHash: 'not-an-image-of-the-demo', vector: Float32Array.from({ length: model.dim }, () => 1) },
+    ]);
     const reloaded = await spaces.get(dataset, model);
     assert.notEqual(reloaded, first, 'more vectors of the model in the cache: loaded again');
     assert.deepEqual(reloaded.imageIds, first.imageIds);
@@ -160,40 +189,67 @@ describe('gallery queries over GraphQL', () => {
 
   test('images: dataset order, paging forwards and backwards, search by image id, item id or tag name', async () => {
     const start = await images({ d: demo.datasetId, first: 5 });
-    assert.deepEqual(start.pageInfo, { hasNextPage: true, hasPreviousPage: false, startCursor: start.edges[0].cursor, endCursor: start.edges[4].cursor });
+    assert.deepEqual(start.pageInfo, {
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: start.edges[0].cursor,
+      endCursor: start.edges[4].cursor,
+    });
     const page = await images({ d: demo.datasetId, first: 10, after: start.pageInfo.endCursor });
     assert.equal(page.totalCount, 200);
-    assert.deepEqual(page.nodes.map((i: any) => i.name), DEMO.images.slice(5, 15).map((i) => i.id));
-    assert.deepEqual(page.nodes.map((i: any) => i.id), DEMO.images.slice(5, 15).map((i) => demoImageIds.get(i.id)));
+    assert.deepEqual(
+      page.nodes.map((i: any) => i.name),
+      DEMO.images.slice(5, 15).map((i) => i.id),
+    );
+    assert.deepEqual(
+      page.nodes.map((i: any) => i.id),
+      DEMO.images.slice(5, 15).map((i) => demoImageIds.get(i.id)),
+    );
     assert.deepEqual(page.nodes[0].tags, DEMO.items.find((item) => item.id === page.nodes[0].itemId)!.tags);
     assert.deepEqual(page.pageInfo.hasPreviousPage, true);
     const back = await images({ d: demo.datasetId, last: 3, before: page.pageInfo.startCursor });
-    assert.deepEqual(back.nodes.map((i: any) => i.name), DEMO.images.slice(2, 5).map((i) => i.id));
+    assert.deepEqual(
+      back.nodes.map((i: any) => i.name),
+      DEMO.images.slice(2, 5).map((i) => i.id),
+    );
     const end = await images({ d: demo.datasetId, last: 2 });
-    assert.deepEqual(end.nodes.map((i: any) => i.name), DEMO.images.slice(198).map((i) => i.id));
+    assert.deepEqual(
+      end.nodes.map((i: any) => i.name),
+      DEMO.images.slice(198).map((i) => i.id),
+    );
     assert.equal(end.pageInfo.hasNextPage, false);
     const matches = (search: string) =>
       DEMO.images.filter((image) => {
         const s = search.toLowerCase();
         const item = DEMO.items.find((i) => i.id === image.item)!;
-        return image.id.toLowerCase().includes(s) || item.id.toLowerCase().includes(s) || item.tags.some((t) => t.name.toLowerCase().includes(s));
+        return (
+          image.id.toLowerCase().includes(s) || item.id.toLowerCase().includes(s) || item.tags.some((t) => t.name.toLowerCase().includes(s))
+        );
       });
     for (const search of ['FM-0001', 'trouser', 'ankle BOOT']) {
       const found = await images({ d: demo.datasetId, search, first: 1000 });
       const expected = matches(search);
       assert.ok(expected.length > 0, search);
       assert.equal(found.totalCount, expected.length, search);
-      assert.deepEqual(found.nodes.map((i: any) => i.name), expected.map((i) => i.id), search);
+      assert.deepEqual(
+        found.nodes.map((i: any) => i.name),
+        expected.map((i) => i.id),
+        search,
+      );
     }
     const trousers = await images({ d: demo.datasetId, search: 'trouser', first: matches('trouser').length - 2 });
     const last = await images({ d: demo.datasetId, search: 'trouser', first: 5, after: trousers.pageInfo.endCursor });
     assert.equal(last.nodes.length, 2);
     assert.equal(last.pageInfo.hasNextPage, false);
-    for (const search of ['no such thing', '%', '_', 'fm_0', '\\']) assert.equal((await images({ d: demo.datasetId, search })).totalCount, 0, `${search} is taken literally`);
+    for (const search of ['no such thing', '%', '_', 'fm_0', '\\'])
+      assert.equal((await images({ d: demo.datasetId, search })).totalCount, 0, `${search} is taken literally`);
   });
 
   test('thumbnails: webp data: URLs no larger than size, never enlarged; null for an unreadable image', async () => {
-    for (const [size, side] of [[16, 16], [128, 28]]) {
+    for (const [size, side] of [
+      [16, 16],
+      [128, 28],
+    ]) {
       const [image] = (await images({ d: demo.datasetId, first: 1, size })).nodes;
       const match = /^data:image\/webp;base64,(.+)$/.exec(image.thumbnail);
       assert.ok(match, image.thumbnail?.slice(0, 40));
@@ -202,7 +258,10 @@ describe('gallery queries over GraphQL', () => {
       assert.equal(Math.max(meta.width!, meta.height!), side);
     }
     const pairs = (await images({ d: pairsId, search: 'broken', size: 32 })).nodes;
-    assert.deepEqual(pairs.map((i: any) => [i.name, i.thumbnail]), [['broken', null]]);
+    assert.deepEqual(
+      pairs.map((i: any) => [i.name, i.thumbnail]),
+      [['broken', null]],
+    );
   });
 
   test('projection: an even sample, deterministic, centred, variance shares sorted, tags in the category', async () => {
@@ -213,7 +272,10 @@ describe('gallery queries over GraphQL', () => {
     assert.equal(first.total, 200);
     assert.equal(first.category, 'Category');
     assert.equal(first.points.length, 50);
-    assert.deepEqual(first.points.map((p: any) => p.name), Array.from({ length: 50 }, (_, i) => DEMO.images[i * 4].id));
+    assert.deepEqual(
+      first.points.map((p: any) => p.name),
+      Array.from({ length: 50 }, (_, i) => DEMO.images[i * 4].id),
+    );
     assert.equal(first.explainedVariance.length, 2);
     assert.ok(first.explainedVariance[0] >= first.explainedVariance[1]);
     for (const share of first.explainedVariance) assert.ok(share > 0 && share <= 1, `${share}`);
@@ -225,12 +287,18 @@ describe('gallery queries over GraphQL', () => {
     for (const p of first.points) {
       assert.equal(p.imageId, demoImageIds.get(p.name));
       const item = DEMO.items.find((i) => i.id === DEMO.images.find((image) => image.id === p.name)!.item)!;
-      assert.deepEqual(p.tags, item.tags.filter((t) => t.category === 'Category').map((t) => t.name));
+      assert.deepEqual(
+        p.tags,
+        item.tags.filter((t) => t.category === 'Category').map((t) => t.name),
+      );
     }
     const all = (await ok(PROJECTION, { d: demo.datasetId, m: demo.modelIds[1] })).projection;
     assert.equal(all.points.length, 200);
     assert.equal(all.category, null);
-    assert.deepEqual(all.points[0].tags, DEMO.items[0].tags.map((t) => `${t.category}:${t.name}`));
+    assert.deepEqual(
+      all.points[0].tags,
+      DEMO.items[0].tags.map((t) => `${t.category}:${t.name}`),
+    );
   });
 
   test('every error has its code', async () => {
@@ -245,12 +313,27 @@ describe('gallery queries over GraphQL', () => {
       [PROJECTION, { d: demo.datasetId, m: 'nope' }, 'NOT_FOUND', /model "nope" not found/],
       [PROJECTION, { d: demo.datasetId, m: model, limit: 0 }, 'BAD_USER_INPUT', /limit must be an integer from 1 to 10000/],
       [PROJECTION, { d: demo.datasetId, m: model, limit: 10001 }, 'BAD_USER_INPUT', /limit must be/],
-      [PROJECTION, { d: demo.datasetId, m: model, c: 'Nope' }, 'BAD_USER_INPUT', /no tag category "Nope" \(it has: Category, Color, Garment, Sleeve\)/],
-      [PROJECTION, { d: pairsId, m: tinyModelId }, 'NOT_EMBEDDED', /model "conv" has no embeddings of dataset "pairs" yet: run an evaluation with it first/],
+      [
+        PROJECTION,
+        { d: demo.datasetId, m: model, c: 'Nope' },
+        'BAD_USER_INPUT',
+        /no tag category "Nope" \(it has: Category, Color, Garment, Sleeve\)/,
+      ],
+      [
+        PROJECTION,
+        { d: pairsId, m: tinyModelId },
+        'NOT_EMBEDDED',
+        /model "conv" has no embeddings of dataset "pairs" yet: run an evaluation with it first/,
+      ],
       [IMAGES, { d: 'nope' }, 'NOT_FOUND', /dataset "nope" not found/],
       [IMAGES, { d: demo.datasetId, first: 1001 }, 'BAD_USER_INPUT', /first must be an integer from 0 to 1000/],
       [IMAGES, { d: demo.datasetId, last: -1 }, 'BAD_USER_INPUT', /last must be/],
-      [IMAGES, { d: demo.datasetId, after: 'bm90IGEgY3Vyc29y' }, 'BAD_USER_INPUT', /after: "bm90IGEgY3Vyc29y" is not a cursor of this list/],
+      [
+        IMAGES,
+        { d: demo.datasetId, after: 'bm90IGEgY3Vyc29y' },
+        'BAD_USER_INPUT',
+        /after: "bm90IGEgY3Vyc29y" is not a cursor of this list/,
+      ],
       [IMAGES, { d: demo.datasetId, first: 1, size: 15 }, 'BAD_USER_INPUT', /size must be an integer from 16 to 256/],
       [IMAGES, { d: demo.datasetId, first: 1, size: 257 }, 'BAD_USER_INPUT', /size must be/],
     ];
@@ -279,7 +362,12 @@ describe('gallery queries over GraphQL', () => {
     const [notEmbedded, message] = await code(NEIGHBOURS, { image: id('broken'), model: tinyModelId });
     assert.equal(notEmbedded, 'NOT_EMBEDDED', message);
     assert.equal((await ok(PROJECTION, { d: pairsId, m: tinyModelId })).projection.total, 16);
-    const models = (await ok<{ models: { edges: { node: { id: string; metadata: { imagesPerSecond: number | null } } }[] } }>('{ models { edges { node { id metadata { imagesPerSecond } } } } }', {})).models.edges.map((e) => e.node);
+    const models = (
+      await ok<{ models: { edges: { node: { id: string; metadata: { imagesPerSecond: number | null } } }[] } }>(
+        '{ models { edges { node { id metadata { imagesPerSecond } } } } }',
+        {},
+      )
+    ).models.edges.map((e) => e.node);
     for (const modelId of [...demo.modelIds, tinyModelId]) {
       const speed = models.find((m) => m.id === modelId)!.metadata.imagesPerSecond;
       assert.ok(speed !== null && speed > 0, `${modelId}: ${speed}`);

@@ -26,11 +26,24 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const IMAGENET: PreprocessRecipe = { resize: 24, crop: 20, interpolation: 'bilinear', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const IMAGENET: PreprocessRecipe = {
+  resize: 24,
+  crop: 20,
+  interpolation: 'bilinear',
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
 /** mean 0, std 1: the floats are byte / 255, so pixels can be read back. */
-const RAW = (resize: number, crop: number): PreprocessRecipe => ({ resize, crop, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] });
+const RAW = (resize: number, crop: number): PreprocessRecipe => ({
+  resize,
+  crop,
+  interpolation: 'bilinear',
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+});
 
-const load = (path: string, recipe = IMAGENET, layout: 'NCHW' | 'NHWC' = 'NCHW') => readFile(path).then((b) => preprocessImage(b, recipe, layout));
+const load = (path: string, recipe = IMAGENET, layout: 'NCHW' | 'NHWC' = 'NCHW') =>
+  readFile(path).then((b) => preprocessImage(b, recipe, layout));
 
 /** What ToTensor + Normalize give for byte v in channel c, in float32 steps as torch computes them. */
 function torchValue(v: number, c: number, recipe: PreprocessRecipe): number {
@@ -58,7 +71,9 @@ test('imaging: PNG, GIF, TIFF, WebP and AVIF decode to identical tensors; JPEG c
   for (const path of [images.gif, images.tiff, images.webp, ...(images.avif ? [images.avif] : [])]) {
     assert.deepEqual(await load(path), png, path);
   }
-  const jpegSource = await sharp(blockPattern(64, 48), { raw: { width: 64, height: 48, channels: 3 } }).png().toBuffer();
+  const jpegSource = await sharp(blockPattern(64, 48), { raw: { width: 64, height: 48, channels: 3 } })
+    .png()
+    .toBuffer();
   const lossless = await preprocessImage(jpegSource, IMAGENET, 'NCHW');
   assert.ok(meanAbsDiff(await load(images.jpeg), lossless) < 0.03);
 });
@@ -113,7 +128,17 @@ test('imaging: resampling reproduces Pillow (bilinear, bicubic, nearest; down, f
   for (const [name, c] of Object.entries(GOLDEN_CASES)) {
     const g = cropGeometry(c.width, c.height, c.resize, c.crop);
     for (const interpolation of ['bilinear', 'bicubic', 'nearest'] as const) {
-      const out = resizeAndCropRgb(goldenPattern(c.width, c.height), c.width, c.height, g.width, g.height, interpolation, g.left, g.top, c.crop);
+      const out = resizeAndCropRgb(
+        goldenPattern(c.width, c.height),
+        c.width,
+        c.height,
+        g.width,
+        g.height,
+        interpolation,
+        g.left,
+        g.top,
+        c.crop,
+      );
       assert.equal(Buffer.from(out).toString('base64'), PIL_GOLDENS[`${name}/${interpolation}`], `${name}/${interpolation}`);
     }
   }
@@ -147,7 +172,11 @@ test('imaging: a JPEG frame header gives the component count and size sharp repo
     const bytes = await readFile(join(parity, name));
     const meta = await sharp(bytes).metadata();
     const frame = jpegFrame(bytes);
-    assert.deepEqual(frame, meta.format === 'jpeg' ? { components: meta.channels, width: meta.width, height: meta.height } : undefined, name);
+    assert.deepEqual(
+      frame,
+      meta.format === 'jpeg' ? { components: meta.channels, width: meta.width, height: meta.height } : undefined,
+      name,
+    );
     if (meta.format === 'jpeg') assert.equal(frame?.components === 4, meta.space === 'cmyk', name);
   }
   const jpeg = await readFile(join(parity, 'rgb_160x120.jpg'));
@@ -157,8 +186,14 @@ test('imaging: a JPEG frame header gives the component count and size sharp repo
 
 test('imaging: corrupt, truncated and oversized images are clear user errors', async () => {
   const bytes = (p: string) => readFile(p);
-  await rejectsWith(preprocessImage(await bytes(images.corrupt), IMAGENET, 'NCHW', undefined, 0, { name: 'corrupt.png' }), /^image corrupt\.png: cannot decode \(.+\)$/);
-  await rejectsWith(preprocessImage(await bytes(images.truncated), IMAGENET, 'NCHW', undefined, 0, { name: 'cut.jpg' }), /^image cut\.jpg: cannot decode/);
+  await rejectsWith(
+    preprocessImage(await bytes(images.corrupt), IMAGENET, 'NCHW', undefined, 0, { name: 'corrupt.png' }),
+    /^image corrupt\.png: cannot decode \(.+\)$/,
+  );
+  await rejectsWith(
+    preprocessImage(await bytes(images.truncated), IMAGENET, 'NCHW', undefined, 0, { name: 'cut.jpg' }),
+    /^image cut\.jpg: cannot decode/,
+  );
   await rejectsWith(
     preprocessImage(await bytes(images.png), IMAGENET, 'NCHW', undefined, 0, { name: 'p.png', maxPixels: 1000 }),
     /^image p\.png: cannot decode \(larger than the limit of 1000 pixels\)$/,
@@ -176,7 +211,11 @@ test('imaging: recipes are validated, and their hash keys recipe and layout', ()
     [{ ...IMAGENET, std: [0.2, 0, 0.2] }, /"std" must be an array of 3 finite positive numbers/],
     [{ ...IMAGENET, size: 3 }, /unknown field "size"/],
   ];
-  for (const [json, pattern] of bad) assert.throws(() => parsePreprocessRecipe(json), (e: unknown) => e instanceof UserInputError && pattern.test(e.message));
+  for (const [json, pattern] of bad)
+    assert.throws(
+      () => parsePreprocessRecipe(json),
+      (e: unknown) => e instanceof UserInputError && pattern.test(e.message),
+    );
   const hash = preprocessHash(IMAGENET, 'NCHW');
   assert.match(hash, /^[0-9a-f]{64}$/);
   assert.equal(preprocessHash({ ...IMAGENET }, 'NCHW'), hash);
@@ -218,7 +257,10 @@ test('imaging: local reads into a ReadBuffer reuse its memory and return exactly
   assert.deepEqual(large, big);
   assert.notEqual(large.buffer, png.buffer, 'an image above the cap gets a buffer of its own');
   assert.deepEqual(await readImageBytes('pattern.png', dir, {}, scratch), await readFile(images.png));
-  await rejectsWith(readImageBytes('reads/big.bin', dir, { maxBytes: 1000 }, scratch), /^image reads\/big\.bin: larger than the limit of 1000 bytes$/);
+  await rejectsWith(
+    readImageBytes('reads/big.bin', dir, { maxBytes: 1000 }, scratch),
+    /^image reads\/big\.bin: larger than the limit of 1000 bytes$/,
+  );
 });
 
 test('imaging: http(s) images are fetched with a byte limit and a timeout', async () => {
@@ -243,7 +285,10 @@ test('imaging: http(s) images are fetched with a byte limit and a timeout', asyn
     assert.deepEqual(await readImageBytes(`${base}/ok.png`, dir, LOCAL), png);
     const out = await preprocessImage(await readImageBytes(`${base}/ok.png`, dir, LOCAL), IMAGENET, 'NCHW');
     assert.deepEqual(out, await load(images.png));
-    await rejectsWith(readImageBytes(`${base}/big`, dir, { ...LOCAL, maxBytes: 50_000 }), /^image http:\/\/127\.0\.0\.1:\d+\/big: larger than the limit of 50000 bytes$/);
+    await rejectsWith(
+      readImageBytes(`${base}/big`, dir, { ...LOCAL, maxBytes: 50_000 }),
+      /^image http:\/\/127\.0\.0\.1:\d+\/big: larger than the limit of 50000 bytes$/,
+    );
     await rejectsWith(readImageBytes(`${base}/declared`, dir, { ...LOCAL, maxBytes: 100 }), /larger than the limit of 100 bytes/);
     const started = Date.now();
     await rejectsWith(readImageBytes(`${base}/slow`, dir, { ...LOCAL, timeoutMs: 300 }), /\/slow: no complete answer within 300 ms$/);

@@ -47,7 +47,10 @@ async function refusal(kind: TinyModelKind, pattern: RegExp, manifest: Parameter
 
 /** The pattern images the tiny models embed in these tests. */
 const sources = () =>
-  [images.png, images.jpeg, images.pngAlpha, images.grey, images.tall, images.wide, images.tiny, images.svg].map((path, i) => ({ id: `img${i}`, uri: path }));
+  [images.png, images.jpeg, images.pngAlpha, images.grey, images.tall, images.wide, images.tiny, images.svg].map((path, i) => ({
+    id: `img${i}`,
+    uri: path,
+  }));
 
 async function oneByOne(model: EmbeddingModel, paths: string[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -57,7 +60,8 @@ async function oneByOne(model: EmbeddingModel, paths: string[]): Promise<Float32
 
 function assertClose(a: Float32Array, b: Float32Array, tolerance = 1e-5): void {
   assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tolerance * Math.max(1, Math.abs(b[i])), `index ${i}: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - b[i]) <= tolerance * Math.max(1, Math.abs(b[i])), `index ${i}: ${a[i]} vs ${b[i]}`);
 }
 
 test('inference: manifests resolve the file inside their folder and refuse bad fields', async () => {
@@ -97,7 +101,13 @@ test('inference: manifests resolve the file inside their folder and refuse bad f
   }
   writeFileSync(join(root, 'outside.onnx'), 'x');
   await assert.rejects(loadModelManifest(write('escape.json', { ...good, file: '../outside.onnx' })), /outside the folder/);
-  const full = await loadModelManifest(write('full.json', { ...good, output: 'embedding', metadata: { family: 'tiny', imagenetAcc1: 1.5, accuracyMetric: 'tone test accuracy', params: 224, gflops: 0.001 } }));
+  const full = await loadModelManifest(
+    write('full.json', {
+      ...good,
+      output: 'embedding',
+      metadata: { family: 'tiny', imagenetAcc1: 1.5, accuracyMetric: 'tone test accuracy', params: 224, gflops: 0.001 },
+    }),
+  );
   assert.deepEqual(full.metadata, { family: 'tiny', imagenetAcc1: 1.5, accuracyMetric: 'tone test accuracy', params: 224, gflops: 0.001 });
   assert.equal(full.output, 'embedding');
 });
@@ -108,7 +118,12 @@ test('inference: a Conv+ReLU+pool model is inspected: input, layout, output, dim
   assert.equal(model.layout, 'NCHW');
   assert.equal(model.outputName, 'embedding');
   assert.equal(model.dim, TINY_DIM);
-  assert.equal(model.onnxHash, createHash('sha256').update(await readFile(join(modelDir, 'conv.onnx'))).digest('hex'));
+  assert.equal(
+    model.onnxHash,
+    createHash('sha256')
+      .update(await readFile(join(modelDir, 'conv.onnx')))
+      .digest('hex'),
+  );
   assert.equal(model.preprocessHash, preprocessHash(TINY_RECIPE, 'NCHW'));
   const nhwc = await loadKind('nhwc');
   assert.equal(nhwc.layout, 'NHWC');
@@ -121,10 +136,15 @@ test('inference: models that do not give one vector per image, or do not take N 
   await refusal('rank3', /^model rank3: input 'pixels' has rank 3, expected 4 \(images as N x 3 x H x W\)$/);
   await refusal('twoOutputs', /output 'map' has shape \[2, 8, 16, 16\]/);
   await refusal('twoOutputs', /^model twoOutputs: no output 'logits' \(outputs: map, pooled\)$/, { output: 'logits' });
-  await refusal('conv', /^model conv: input 'image' takes 16 x 16 images but the recipe crops 20 x 20$/, { preprocess: { ...TINY_RECIPE, resize: 24, crop: 20 } });
+  await refusal('conv', /^model conv: input 'image' takes 16 x 16 images but the recipe crops 20 x 20$/, {
+    preprocess: { ...TINY_RECIPE, resize: 24, crop: 20 },
+  });
   writeFileSync(join(modelDir, 'garbage.onnx'), 'not a model');
   writeFileSync(join(modelDir, 'garbage.json'), JSON.stringify({ name: 'garbage', file: 'garbage.onnx', preprocess: TINY_RECIPE }));
-  await assert.rejects(EmbeddingModel.load(await loadModelManifest(join(modelDir, 'garbage.json'))), /^UserInputError: model garbage: not an ONNX model \(protobuf wire type 6 at byte 0\)$/);
+  await assert.rejects(
+    EmbeddingModel.load(await loadModelManifest(join(modelDir, 'garbage.json'))),
+    /^UserInputError: model garbage: not an ONNX model \(protobuf wire type 6 at byte 0\)$/,
+  );
 });
 
 test('inference: outputs are chosen by name and pooled [N, d, 1, 1] outputs are flattened', async () => {
@@ -145,8 +165,16 @@ test('inference: a batch embeds like its images one by one; NHWC and fixed-batch
   const { vectors, failed, hashes } = await embedImages(conv, list, imageDir, { batchSize: 3, onBatch: () => calls++ });
   assert.deepEqual(failed, []);
   assert.equal(calls, 3);
-  assert.equal(hashes.get('img0'), createHash('sha256').update(await readFile(images.png)).digest('hex'));
-  const single = await oneByOne(conv, list.map((s) => s.uri));
+  assert.equal(
+    hashes.get('img0'),
+    createHash('sha256')
+      .update(await readFile(images.png))
+      .digest('hex'),
+  );
+  const single = await oneByOne(
+    conv,
+    list.map((s) => s.uri),
+  );
   list.forEach((s, i) => assertClose(vectors.get(s.id)!, single[i]));
   for (const kind of ['nhwc', 'fixedBatch1'] as const) {
     const other = await loadKind(kind);
@@ -168,14 +196,24 @@ test('inference: unreadable images are recorded as failed and the rest are embed
     { id: 'ok2', uri: 'pattern.jpg' },
   ];
   const progress: [number, number][] = [];
-  const { vectors, failed } = await embedImages(conv, list, imageDir, { batchSize: 2, onBatch: (done, total) => progress.push([done, total]) });
+  const { vectors, failed } = await embedImages(conv, list, imageDir, {
+    batchSize: 2,
+    onBatch: (done, total) => progress.push([done, total]),
+  });
   assert.deepEqual([...vectors.keys()].sort(), ['ok1', 'ok2']);
-  assert.deepEqual(failed.map((f) => f.id), ['corrupt', 'missing', 'escape', 'truncated']);
+  assert.deepEqual(
+    failed.map((f) => f.id),
+    ['corrupt', 'missing', 'escape', 'truncated'],
+  );
   assert.match(failed[0].error, /^image corrupt\.png: cannot decode \(/);
   assert.equal(failed[1].error, 'image nope.png: not found');
   assert.match(failed[2].error, /outside the folder/);
   assert.match(failed[3].error, /^image truncated\.jpg: cannot decode \(/);
-  assert.deepEqual(progress, [[2, 6], [4, 6], [6, 6]]);
+  assert.deepEqual(progress, [
+    [2, 6],
+    [4, 6],
+    [6, 6],
+  ]);
   const [ok1, ok2] = await oneByOne(conv, [images.png, images.jpeg]);
   assertClose(vectors.get('ok1')!, ok1);
   assertClose(vectors.get('ok2')!, ok2);

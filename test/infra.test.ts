@@ -33,7 +33,11 @@ function synth(settings: SettingsOverrides = {}): Synthesised {
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const assetManifest = assembly.artifacts.find((a) => a.id === `${stack.artifactId}.assets`)!;
   const manifest = JSON.parse(readFileSync(join(assembly.directory, (assetManifest.manifest.properties as Json).file), 'utf8'));
-  return { template: Template.fromJSON(artifact.template), json: artifact.template, dockerImageAssets: Object.keys(manifest.dockerImages ?? {}).length };
+  return {
+    template: Template.fromJSON(artifact.template),
+    json: artifact.template,
+    dockerImageAssets: Object.keys(manifest.dockerImages ?? {}).length,
+  };
 }
 
 function resources(json: Json, type: string): [string, Json][] {
@@ -48,7 +52,9 @@ function only<T>(items: T[], what: string): T {
 /** The Lambda function whose image command runs `dist/functions/<handler>.handler`. */
 function lambdaFunction(json: Json, handler: string): [string, Json] {
   return only(
-    resources(json, 'AWS::Lambda::Function').filter(([, r]) => r.Properties.ImageConfig?.Command?.[0] === `dist/functions/${handler}.handler`),
+    resources(json, 'AWS::Lambda::Function').filter(
+      ([, r]) => r.Properties.ImageConfig?.Command?.[0] === `dist/functions/${handler}.handler`,
+    ),
     `${handler} function`,
   );
 }
@@ -78,7 +84,9 @@ function grants(statements: Json[], action: string): Json[] {
 
 function serviceContainer(json: Json, command: string): Json {
   return only(
-    resources(json, 'AWS::ECS::TaskDefinition').flatMap(([, t]) => t.Properties.ContainerDefinitions).filter((c: Json) => c.Command?.includes(command)),
+    resources(json, 'AWS::ECS::TaskDefinition')
+      .flatMap(([, t]) => t.Properties.ContainerDefinitions)
+      .filter((c: Json) => c.Command?.includes(command)),
     `container running ${command}`,
   );
 }
@@ -107,21 +115,37 @@ describe('default stack', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.resourceCountIs('AWS::EC2::Subnet', 6);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
-    template.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', EngineVersion: Match.stringLikeRegexp('^16'), DBName: 'corrembed', StorageEncrypted: true, PubliclyAccessible: false, DeletionProtection: true });
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: Match.stringLikeRegexp('^16'),
+      DBName: 'corrembed',
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+      DeletionProtection: true,
+    });
     template.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
-    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', { ConnectionPoolConfigurationInfo: Match.objectLike({ MaxConnectionsPercent: 90 }) });
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
+      ConnectionPoolConfigurationInfo: Match.objectLike({ MaxConnectionsPercent: 90 }),
+    });
     // The database's secret and the admin key's.
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 1);
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -139,8 +163,13 @@ describe('default stack', () => {
   test('HTTP API routes /graphql to the api function', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [lambdaFunction(json, 'api')[0], 'Arn'] } });
-    const routes = resources(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [lambdaFunction(json, 'api')[0], 'Arn'] },
+    });
+    const routes = resources(json, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
     assert.deepEqual(routes, ['GET /graphql', 'OPTIONS /graphql', 'POST /graphql']);
   });
 
@@ -153,18 +182,29 @@ describe('default stack', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', Port: 80 });
     assert.deepEqual(service.EntryPoint, ['node']);
     assert.deepEqual(service.Command, ['dist/src/cli/corrembed.js', 'serve']);
-    assert.deepEqual(service.PortMappings.map((p: Json) => p.ContainerPort), [4000]);
+    assert.deepEqual(
+      service.PortMappings.map((p: Json) => p.ContainerPort),
+      [4000],
+    );
     for (const output of ['ApiUrl', 'WebSocketUrl', 'BucketName']) template.hasOutput(output, {});
     assert.match(JSON.stringify(json.Outputs.WebSocketUrl.Value), /ws:\/\/.*\/graphql/);
   });
 
   test('only the functions and the service reach the database, through its proxy', () => {
-    const group = (pattern: RegExp, what: string) => only(resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => pattern.test(g.Properties.GroupDescription)), what)[0];
+    const group = (pattern: RegExp, what: string) =>
+      only(
+        resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => pattern.test(g.Properties.GroupDescription)),
+        what,
+      )[0];
     const dbSecurityGroupId = group(/^Security group for Database/, 'database security group');
     const proxySecurityGroupId = group(/RDS Proxy/, 'proxy security group');
-    const ingressTo = (groupId: string) => resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, groupId));
+    const ingressTo = (groupId: string) =>
+      resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, groupId));
     const toDatabase = ingressTo(dbSecurityGroupId);
-    assert.ok(toDatabase.length > 0 && toDatabase.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, proxySecurityGroupId)), 'the database admits the proxy only');
+    assert.ok(
+      toDatabase.length > 0 && toDatabase.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, proxySecurityGroupId)),
+      'the database admits the proxy only',
+    );
     const toProxy = ingressTo(proxySecurityGroupId);
     assert.equal(toProxy.length, 4, 'embed, aggregate, api, service');
     for (const [, rule] of [...toDatabase, ...toProxy]) {
@@ -189,7 +229,10 @@ describe('default stack', () => {
   });
 
   test('the admin key is a generated secret handed to the service, so none is generated and printed to its log', () => {
-    const [adminKeyId] = only(resources(json, 'AWS::SecretsManager::Secret').filter(([, s]) => /admin API key/.test(s.Properties.Description ?? '')), 'admin key secret');
+    const [adminKeyId] = only(
+      resources(json, 'AWS::SecretsManager::Secret').filter(([, s]) => /admin API key/.test(s.Properties.Description ?? '')),
+      'admin key secret',
+    );
     assert.deepEqual(service.Secrets, [{ Name: 'CORREMBED_ADMIN_KEY', ValueFrom: { Ref: adminKeyId } }]);
     assert.equal(envOf(service).CORREMBED_ADMIN_KEY, undefined);
     template.hasOutput('AdminKeySecretArn', { Value: { Ref: adminKeyId } });
@@ -200,7 +243,10 @@ describe('default stack', () => {
     for (const roleId of roles) {
       const statements = statementsOf(json, roleId);
       const s3 = only(grants(statements, 's3:GetObject*'), `s3 grant of ${roleId}`);
-      assert.ok(resourceList(s3).every((r) => mentions(r, bucketId)), 'S3 grant scoped to the bucket');
+      assert.ok(
+        resourceList(s3).every((r) => mentions(r, bucketId)),
+        'S3 grant scoped to the bucket',
+      );
       assert.ok(!statements.some((s) => actions(s).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:Delete'))), 'no bucket writes');
       const secret = only(grants(statements, 'secretsmanager:GetSecretValue'), `secret grant of ${roleId}`);
       assert.deepEqual(secret.Resource, secretArn);
@@ -209,12 +255,17 @@ describe('default stack', () => {
   });
 
   test('only the service may invoke, and only the embed and aggregate functions', () => {
-    const invokers = resources(json, 'AWS::IAM::Policy').filter(([, p]) => grants(p.Properties.PolicyDocument.Statement, 'lambda:InvokeFunction').length > 0);
+    const invokers = resources(json, 'AWS::IAM::Policy').filter(
+      ([, p]) => grants(p.Properties.PolicyDocument.Statement, 'lambda:InvokeFunction').length > 0,
+    );
     const [, policy] = only(invokers, 'policy granting lambda:InvokeFunction');
     assert.deepEqual(policy.Properties.Roles, [{ Ref: taskRoleId }]);
     const targets = grants(policy.Properties.PolicyDocument.Statement, 'lambda:InvokeFunction').flatMap(resourceList);
     assert.ok(targets.length > 0);
-    assert.ok(targets.every((r) => mentions(r, embedId) || mentions(r, aggregateId)), 'scoped to embed and aggregate');
+    assert.ok(
+      targets.every((r) => mentions(r, embedId) || mentions(r, aggregateId)),
+      'scoped to embed and aggregate',
+    );
     assert.ok(targets.some((r) => mentions(r, embedId)) && targets.some((r) => mentions(r, aggregateId)));
     assert.equal(grants(statementsOf(json, roleOf(api)), 'lambda:InvokeFunction').length, 0, 'the api function cannot invoke');
   });
@@ -238,7 +289,8 @@ describe('default stack', () => {
       assert.deepEqual(fn.Properties.Environment.Variables.DATABASE_SECRET_ARN, secretArn);
       assert.deepEqual(fn.Properties.Environment.Variables.CORREMBED_BUCKET, { Ref: bucketId });
     }
-    for (const vars of [env, ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)]) assert.equal(vars.NODE_ENV, 'production');
+    for (const vars of [env, ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)])
+      assert.equal(vars.NODE_ENV, 'production');
     // Manifests named through the API are read from the bucket only (CORREMBED_DATA_ROOTS = s3://<bucket>/).
     for (const vars of [env, apiEnv]) assert.deepEqual(vars.CORREMBED_DATA_ROOTS, { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/']] });
     assert.ok(mentions(secretArn, only(resources(json, 'AWS::SecretsManager::SecretTargetAttachment'), 'secret attachment')[0]));
@@ -254,9 +306,22 @@ describe('public load balancer', () => {
   test('HTTPS with a certificate: TLS 1.2+ on 443, port 80 redirected, https and wss outputs', () => {
     const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
     const { template, json } = synth({ service: { certificateArn } });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }], SslPolicy: Match.stringLikeRegexp('TLS13') });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })] });
-    assert.ok(!resources(json, 'AWS::ElasticLoadBalancingV2::Listener').some(([, l]) => l.Properties.Protocol === 'HTTP' && l.Properties.DefaultActions[0].Type === 'forward'), 'nothing forwarded over plain HTTP');
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: certificateArn }],
+      SslPolicy: Match.stringLikeRegexp('TLS13'),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) })],
+    });
+    assert.ok(
+      !resources(json, 'AWS::ElasticLoadBalancingV2::Listener').some(
+        ([, l]) => l.Properties.Protocol === 'HTTP' && l.Properties.DefaultActions[0].Type === 'forward',
+      ),
+      'nothing forwarded over plain HTTP',
+    );
     assert.match(JSON.stringify(json.Outputs.ServiceUrl.Value), /https:\/\//);
     assert.match(JSON.stringify(json.Outputs.WebSocketUrl.Value), /wss:\/\//);
   });
@@ -306,11 +371,17 @@ describe('configured stack', () => {
     template.hasResourceProperties('AWS::RDS::DBCluster', { DeletionProtection: false });
   });
 
-  test('without the proxy, workloads reach the database port directly and connect to the secret\'s host', () => {
+  test("without the proxy, workloads reach the database port directly and connect to the secret's host", () => {
     template.resourceCountIs('AWS::RDS::DBProxy', 0);
     const { json } = synth({ database: { proxy: false } });
-    const [dbSecurityGroupId] = only(resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => /database/i.test(g.Properties.GroupDescription)), 'database security group');
-    assert.equal(resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, dbSecurityGroupId)).length, 4);
+    const [dbSecurityGroupId] = only(
+      resources(json, 'AWS::EC2::SecurityGroup').filter(([, g]) => /database/i.test(g.Properties.GroupDescription)),
+      'database security group',
+    );
+    assert.equal(
+      resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, dbSecurityGroupId)).length,
+      4,
+    );
     assert.equal(envOf(serviceContainer(json, 'serve')).DATABASE_HOST, undefined);
   });
 });
@@ -348,13 +419,22 @@ describe('GPU stack', () => {
   });
 
   test('the path from the GPU load balancer to the task port is open, and only that path', () => {
-    const [albId, alb] = only(resources(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(([, lb]) => lb.Properties.Scheme === 'internal'), 'internal load balancer');
+    const [albId, alb] = only(
+      resources(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(([, lb]) => lb.Properties.Scheme === 'internal'),
+      'internal load balancer',
+    );
     const albGroup = alb.Properties.SecurityGroups[0]['Fn::GetAtt'][0];
     // The listener forwards to the pool's target group, whose targets are the instances (bridge mode).
-    const [, listener] = only(resources(json, 'AWS::ElasticLoadBalancingV2::Listener').filter(([, l]) => mentions(l.Properties.LoadBalancerArn, albId)), 'GPU listener');
+    const [, listener] = only(
+      resources(json, 'AWS::ElasticLoadBalancingV2::Listener').filter(([, l]) => mentions(l.Properties.LoadBalancerArn, albId)),
+      'GPU listener',
+    );
     const targetGroupId = listener.Properties.DefaultActions[0].TargetGroupArn.Ref;
     assert.equal(json.Resources[targetGroupId].Properties.TargetType, 'instance');
-    const [, task] = only(resources(json, 'AWS::ECS::TaskDefinition').filter(([, t]) => t.Properties.ContainerDefinitions.includes(gpuContainer)), 'GPU task');
+    const [, task] = only(
+      resources(json, 'AWS::ECS::TaskDefinition').filter(([, t]) => t.Properties.ContainerDefinitions.includes(gpuContainer)),
+      'GPU task',
+    );
     assert.equal(task.Properties.NetworkMode, 'bridge');
     // The task: a dynamic host port mapped to the port the host listens on, on every interface.
     const [mapping] = gpuContainer.PortMappings;
@@ -366,14 +446,24 @@ describe('GPU stack', () => {
     const [, template] = only(resources(json, 'AWS::EC2::LaunchTemplate'), 'launch template');
     const instanceGroups: string[] = template.Properties.LaunchTemplateData.SecurityGroupIds.map((g: Json) => g['Fn::GetAtt'][0]);
     const instanceGroup = only(instanceGroups, 'instance security group');
-    const covers = (rule: Json) => rule.Properties.IpProtocol === 'tcp' && rule.Properties.FromPort <= 32768 && rule.Properties.ToPort >= 65535;
+    const covers = (rule: Json) =>
+      rule.Properties.IpProtocol === 'tcp' && rule.Properties.FromPort <= 32768 && rule.Properties.ToPort >= 65535;
     const ingress = resources(json, 'AWS::EC2::SecurityGroupIngress').filter(([, i]) => mentions(i.Properties.GroupId, instanceGroup));
-    assert.ok(ingress.some(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup) && covers(rule)), 'instances admit the load balancer on the dynamic ports');
-    assert.ok(ingress.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup)), 'and nobody else');
+    assert.ok(
+      ingress.some(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup) && covers(rule)),
+      'instances admit the load balancer on the dynamic ports',
+    );
+    assert.ok(
+      ingress.every(([, rule]) => mentions(rule.Properties.SourceSecurityGroupId, albGroup)),
+      'and nobody else',
+    );
     assert.equal(json.Resources[instanceGroup].Properties.SecurityGroupIngress, undefined);
     // The load balancer's group lets it out to them (CDK gives it no other egress).
     const egress = resources(json, 'AWS::EC2::SecurityGroupEgress').filter(([, e]) => mentions(e.Properties.GroupId, albGroup));
-    assert.ok(egress.some(([, rule]) => mentions(rule.Properties.DestinationSecurityGroupId, instanceGroup) && covers(rule)), 'load balancer egress to the instances');
+    assert.ok(
+      egress.some(([, rule]) => mentions(rule.Properties.DestinationSecurityGroupId, instanceGroup) && covers(rule)),
+      'load balancer egress to the instances',
+    );
   });
 
   test('the GPU tasks log into a group that keeps a month', () => {
@@ -384,7 +474,15 @@ describe('GPU stack', () => {
 
 describe('CDK context', () => {
   test('strings from -c become typed overrides', () => {
-    const context: Record<string, string> = { gpu: 'true', gpuInstanceType: 'g5.2xlarge', embedMemory: '4096', embedConcurrency: '50', database: 'aurora', lambdaConcurrency: '32', corsOrigins: 'http://localhost:5173' };
+    const context: Record<string, string> = {
+      gpu: 'true',
+      gpuInstanceType: 'g5.2xlarge',
+      embedMemory: '4096',
+      embedConcurrency: '50',
+      database: 'aurora',
+      lambdaConcurrency: '32',
+      corsOrigins: 'http://localhost:5173',
+    };
     const overrides = overridesFromContext((key) => context[key]);
     assert.deepEqual(overrides.gpu, { instanceType: 'g5.2xlarge', desiredCount: undefined, maxInstances: undefined });
     assert.equal(overrides.embed?.memoryMiB, 4096);
@@ -393,7 +491,9 @@ describe('CDK context', () => {
     assert.equal(overrides.lambdaConcurrency, 32);
     assert.equal(overrides.corsOrigins, 'http://localhost:5173');
     assert.equal(overridesFromContext(() => undefined).gpu, false);
-    const tls = overridesFromContext((key) => ({ certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x', dbProxy: 'false', dbDeletionProtection: 'false' })[key]);
+    const tls = overridesFromContext(
+      (key) => ({ certificateArn: 'arn:aws:acm:eu-west-1:1:certificate/x', dbProxy: 'false', dbDeletionProtection: 'false' })[key],
+    );
     assert.equal(tls.service?.certificateArn, 'arn:aws:acm:eu-west-1:1:certificate/x');
     assert.equal(tls.service?.httpTrial, false);
     assert.deepEqual([tls.database?.proxy, tls.database?.deletionProtection], [false, false]);

@@ -16,7 +16,10 @@ function npyWithHeader(header: string, data: Buffer, major = 1): Buffer {
 }
 
 const rejects = (bytes: Buffer, pattern: RegExp) =>
-  assert.throws(() => parseNpyMatrix(bytes, 'e.npy'), (e: unknown) => isUserInputError(e) && pattern.test(e.message));
+  assert.throws(
+    () => parseNpyMatrix(bytes, 'e.npy'),
+    (e: unknown) => isUserInputError(e) && pattern.test(e.message),
+  );
 
 test('npy: float32 round trip', () => {
   const data = Float32Array.from([1, 2, 3, 4, 5, 6]);

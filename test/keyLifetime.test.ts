@@ -21,7 +21,12 @@ after(async () => {
 test('a key with expiresAt works until then and is refused from then on, over HTTP; bad expiry times are refused', async () => {
   // Long enough for the create and the first use to come before it on a loaded machine.
   const expiresAt = new Date(Date.now() + 4000).toISOString();
-  const created = await request<{ createApiKey: { key: string; apiKey: { expiresAt: string } } }>(t.url, CREATE, { e: expiresAt }, ADMIN_KEY);
+  const created = await request<{ createApiKey: { key: string; apiKey: { expiresAt: string } } }>(
+    t.url,
+    CREATE,
+    { e: expiresAt },
+    ADMIN_KEY,
+  );
   assert.equal(created.body.errors, undefined, JSON.stringify(created.body.errors));
   const { key, apiKey } = created.body.data!.createApiKey;
   assert.equal(apiKey.expiresAt, expiresAt);
@@ -37,15 +42,35 @@ test('a key with expiresAt works until then and is refused from then on, over HT
 });
 
 test('a revoked CORREMBED_ADMIN_KEY stays revoked: the server refuses to start with it, and starts with a new one', async () => {
-  const keys = await request<{ apiKeys: { edges: { node: { id: string; name: string } }[] } }>(t.url, '{ apiKeys { edges { node { id name } } } }', {}, ADMIN_KEY);
+  const keys = await request<{ apiKeys: { edges: { node: { id: string; name: string } }[] } }>(
+    t.url,
+    '{ apiKeys { edges { node { id name } } } }',
+    {},
+    ADMIN_KEY,
+  );
   const envKey = keys.body.data!.apiKeys.edges.map((e) => e.node).find((k) => k.name === 'admin (CORREMBED_ADMIN_KEY)')!;
-  assert.equal((await request(t.url, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: envKey.id }, ADMIN_KEY)).body.errors, undefined);
-  const config = { ...loadConfig({ CORREMBED_DATA_ROOTS: t.dir }), port: 0, databaseUrl: t.platform.db.url, dataDir: join(t.dir, 'restart'), workers: 1 };
-  await assert.rejects(startPlatform({ ...config, adminKey: ADMIN_KEY }, () => undefined), /CORREMBED_ADMIN_KEY names a key revoked at .*; set it to a new key/);
+  assert.equal(
+    (await request(t.url, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: envKey.id }, ADMIN_KEY)).body.errors,
+    undefined,
+  );
+  const config = {
+    ...loadConfig({ CORREMBED_DATA_ROOTS: t.dir }),
+    port: 0,
+    databaseUrl: t.platform.db.url,
+    dataDir: join(t.dir, 'restart'),
+    workers: 1,
+  };
+  await assert.rejects(
+    startPlatform({ ...config, adminKey: ADMIN_KEY }, () => undefined),
+    /CORREMBED_ADMIN_KEY names a key revoked at .*; set it to a new key/,
+  );
   const restarted = await startPlatform({ ...config, adminKey: 'a-new-admin-key-0123456789' }, () => undefined);
   try {
     assert.equal(code((await request(restarted.server.url, '{ apiKeys { totalCount } }', {}, ADMIN_KEY)).body), 'UNAUTHENTICATED');
-    assert.equal((await request(restarted.server.url, '{ apiKeys { totalCount } }', {}, 'a-new-admin-key-0123456789')).body.errors, undefined);
+    assert.equal(
+      (await request(restarted.server.url, '{ apiKeys { totalCount } }', {}, 'a-new-admin-key-0123456789')).body.errors,
+      undefined,
+    );
   } finally {
     await restarted.close();
   }

@@ -70,11 +70,26 @@ function faultPlan(name: string, n: number): Fault | null {
 }
 
 function lambdaConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
-  return { embedFunction: 'embed', aggregateFunction: 'aggregate', region: 'us-east-1', endpoint: host.endpoint, embedEndpoint: undefined, concurrency: 4, shards: 3, timeoutMs: 1500, maxAttempts: 10, ...overrides };
+  return {
+    embedFunction: 'embed',
+    aggregateFunction: 'aggregate',
+    region: 'us-east-1',
+    endpoint: host.endpoint,
+    embedEndpoint: undefined,
+    concurrency: 4,
+    shards: 3,
+    timeoutMs: 1500,
+    maxAttempts: 10,
+    ...overrides,
+  };
 }
 
 async function evaluate(on: Side, executor: Executor, modelIds = on.modelIds) {
-  const runs = new RunService(on.db.prisma, on.datasets, on.cache, executor, new RunEvents(), { batchSize: 4, concurrency: 4, leaseSeconds: 30 });
+  const runs = new RunService(on.db.prisma, on.datasets, on.cache, executor, new RunEvents(), {
+    batchSize: 4,
+    concurrency: 4,
+    leaseSeconds: 30,
+  });
   const run = await runs.start({ datasetId: on.datasetId, modelIds, options: OPTIONS });
   await runs.drain();
   return on.db.prisma.run.findUniqueOrThrow({ where: { id: run.id }, include: { evaluations: { orderBy: { modelId: 'asc' } } } });
@@ -106,7 +121,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('through Lambda, with throttling, function errors, timeouts and duplicate deliveries, the scores equal the local executor\'s', async () => {
+test("through Lambda, with throttling, function errors, timeouts and duplicate deliveries, the scores equal the local executor's", async () => {
   const localExecutor = new LocalExecutor(2, local.cache);
   const expected = await evaluate(local, localExecutor);
   await localExecutor.close();
@@ -116,7 +131,11 @@ test('through Lambda, with throttling, function errors, timeouts and duplicate d
   const actual = await evaluate(remote, executor);
   await executor.close();
   assert.equal(actual.status, 'succeeded', actual.error ?? '');
-  assert.deepEqual(await storedScores(remote.db.prisma, actual.id), await storedScores(local.db.prisma, expected.id), 'every stored number of every evaluation');
+  assert.deepEqual(
+    await storedScores(remote.db.prisma, actual.id),
+    await storedScores(local.db.prisma, expected.id),
+    'every stored number of every evaluation',
+  );
   assert.equal(actual.progressDone, IMAGES * 2);
 
   for (const fault of ['throttle', 'error', 'timeout', 'duplicate'] as const) assert.ok(host.faults[fault] > 0, `no ${fault} was injected`);
@@ -138,7 +157,13 @@ test('a function that does not exist fails the evaluation at once with a clear e
 });
 
 test('a function that always errors is retried, then the evaluation fails without losing the run', async () => {
-  const broken = await startInvokeHost({ functions: { broken: async () => { throw new Error('out of memory'); } } });
+  const broken = await startInvokeHost({
+    functions: {
+      broken: async () => {
+        throw new Error('out of memory');
+      },
+    },
+  });
   const brokenExecutor = new LambdaExecutor(lambdaConfig({ embedFunction: 'broken', endpoint: broken.endpoint, maxAttempts: 2 }));
   const model = await modelVariant({ name: 'broken', onnxHash: 'never-cached' });
   const run = await evaluate(remote, brokenExecutor, [model]);
@@ -175,7 +200,10 @@ test('the embed handler reads no model file or image folder outside the data roo
   ]) {
     const answer = await handleEmbed(task(onnxPath, baseDir));
     assert.equal(answer.ok, false, `${onnxPath} ${baseDir}`);
-    assert.match(answer.ok ? '' : answer.error.message, new RegExp(`^embed task: ${what} .*: outside the folders this server reads manifests from \\(CORREMBED_DATA_ROOTS\\)$`));
+    assert.match(
+      answer.ok ? '' : answer.error.message,
+      new RegExp(`^embed task: ${what} .*: outside the folders this server reads manifests from \\(CORREMBED_DATA_ROOTS\\)$`),
+    );
   }
 });
 
@@ -212,8 +240,13 @@ test('the api function answers GraphQL over an HTTP API event and records runs f
     return JSON.parse(String(response.body)) as { data: Record<string, any>; errors?: unknown[] };
   };
   const listed = await call('{ datasets { edges { node { id name } } } }');
-  assert.deepEqual(listed.data.datasets.edges.map((e: { node: { id: string } }) => e.node.id), [remote.datasetId]);
-  const started = await call('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', { i: { datasetId: remote.datasetId, modelIds: remote.modelIds } });
+  assert.deepEqual(
+    listed.data.datasets.edges.map((e: { node: { id: string } }) => e.node.id),
+    [remote.datasetId],
+  );
+  const started = await call('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id status } }', {
+    i: { datasetId: remote.datasetId, modelIds: remote.modelIds },
+  });
   assert.equal(started.errors, undefined);
   assert.equal(started.data.startEvaluation.status, 'QUEUED');
   const recorded = await remote.db.prisma.run.findUniqueOrThrow({ where: { id: started.data.startEvaluation.id } });
@@ -246,7 +279,9 @@ test('images and the model in S3: the functions read them through the S3 API and
     const run = await evaluate({ ...remote, datasetId }, executor, [modelId]);
     await executor.close();
     assert.equal(run.status, 'succeeded', run.error ?? run.evaluations[0].error ?? '');
-    const fromFiles = await remote.db.prisma.evaluation.findFirstOrThrow({ where: { model: { name: modelManifest.name }, status: 'succeeded' } });
+    const fromFiles = await remote.db.prisma.evaluation.findFirstOrThrow({
+      where: { model: { name: modelManifest.name }, status: 'succeeded' },
+    });
     assert.equal(run.evaluations[0].score, fromFiles.score);
     assert.ok(s3.requests.filter((r) => r.startsWith('GET /catalogue/')).length >= IMAGES);
   } finally {

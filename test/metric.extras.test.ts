@@ -19,7 +19,14 @@ const multiTagged = {
     ...dataset.manifest,
     items: dataset.manifest.items.map((item, i) =>
       i % 3 === 0
-        ? { ...item, tags: [...item.tags.filter((t) => t.name !== 'Red' && t.name !== 'Floral'), { category: 'Color', name: 'Red' }, { category: 'Pattern', name: 'Floral' }] }
+        ? {
+            ...item,
+            tags: [
+              ...item.tags.filter((t) => t.name !== 'Red' && t.name !== 'Floral'),
+              { category: 'Color', name: 'Red' },
+              { category: 'Pattern', name: 'Floral' },
+            ],
+          }
         : item,
     ),
   },
@@ -31,9 +38,15 @@ for (const includeSelf of [true, false]) {
       const options = bareOptions({ perCategory: true, includeSelf, correlation });
       const report = await scoreCorrEmbed(multiTagged.manifest, copyMatrix(multiTagged.embeddings), options);
       for (const category of ['Category', 'Color', 'Pattern', 'Occasion']) {
-        const restricted: DatasetManifest = { ...multiTagged.manifest, items: multiTagged.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === category) })) };
+        const restricted: DatasetManifest = {
+          ...multiTagged.manifest,
+          items: multiTagged.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === category) })),
+        };
         const alone = await scoreCorrEmbed(restricted, copyMatrix(multiTagged.embeddings), bareOptions({ includeSelf, correlation }));
-        assert.ok(Math.abs(report.perCategory![category]! - alone.score!) < 1e-9, `${category}: ${report.perCategory![category]} vs ${alone.score}`);
+        assert.ok(
+          Math.abs(report.perCategory![category]! - alone.score!) < 1e-9,
+          `${category}: ${report.perCategory![category]} vs ${alone.score}`,
+        );
         if (correlation === 'pearson') {
           const values = [...naiveCorrEmbed(restricted, multiTagged.embeddings, { includeSelf }).values()].filter((r) => !Number.isNaN(r));
           assert.ok(Math.abs(alone.score! - values.reduce((s, v) => s + v, 0) / values.length) < 1e-5);
@@ -85,9 +98,15 @@ test('retrieval: worked example figures by hand', async () => {
 test('retrieval: embeddings equal to the tag vectors retrieve perfectly (nDCG@10 = 1)', async () => {
   const vocabulary = [...new Set(dataset.manifest.items.flatMap((i) => i.tags.map((t) => `${t.category}:${t.name}`)))];
   const manifest = { ...dataset.manifest, categoryWeights: {} };
-  const tagOf = new Map(manifest.items.map((i) => [i.id, vocabulary.map((v) => (i.tags.some((t) => `${t.category}:${t.name}` === v) ? 1 : 0))]));
+  const tagOf = new Map(
+    manifest.items.map((i) => [i.id, vocabulary.map((v) => (i.tags.some((t) => `${t.category}:${t.name}` === v) ? 1 : 0))]),
+  );
   const images = manifest.images.map((im) => ({ ...im, embedding: [...tagOf.get(im.item)!, 1e-4] }));
-  const report = await scoreCorrEmbed({ ...manifest, images }, inlineEmbeddings(images), bareOptions({ retrieval: true, tagWeighting: 'binary', roundSimilarity: null }));
+  const report = await scoreCorrEmbed(
+    { ...manifest, images },
+    inlineEmbeddings(images),
+    bareOptions({ retrieval: true, tagWeighting: 'binary', roundSimilarity: null }),
+  );
   assert.ok(report.retrieval!.ndcgAt10! > 0.999, `nDCG ${report.retrieval!.ndcgAt10}`);
   assert.ok(report.score! > 0.999);
 });

@@ -22,7 +22,11 @@ const combinations: { name: string; options: Record<string, unknown>; naive: Nai
     options: { representative: 'nearest', includeSelf: false, roundSimilarity: null, tagWeighting: 'binary' },
     naive: { representative: 'nearest', includeSelf: false, roundSimilarity: null, binary: true },
   },
-  { name: 'mean, self excluded', options: { representative: 'mean', includeSelf: false }, naive: { representative: 'mean', includeSelf: false } },
+  {
+    name: 'mean, self excluded',
+    options: { representative: 'mean', includeSelf: false },
+    naive: { representative: 'mean', includeSelf: false },
+  },
 ];
 
 for (const { name, options, naive } of combinations) {
@@ -44,7 +48,12 @@ for (const { name, options, naive } of combinations) {
 }
 
 test('options: block size does not change any result', async () => {
-  const small = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ perCategory: true, retrieval: true }), { blockSize: 7 });
+  const small = await scoreCorrEmbed(
+    dataset.manifest,
+    copyMatrix(dataset.embeddings),
+    bareOptions({ perCategory: true, retrieval: true }),
+    { blockSize: 7 },
+  );
   const large = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ perCategory: true, retrieval: true }));
   assert.deepEqual(small.perQuery, large.perQuery);
   assert.deepEqual(small.perCategory, large.perCategory);
@@ -55,7 +64,11 @@ test('options: roundWeights null uses the weights as given', async () => {
   const manifest = { ...dataset.manifest, categoryWeights: { Category: 0.594, Color: 0.336, Pattern: 0.5449 } };
   const rounded = await scoreCorrEmbed(manifest, copyMatrix(dataset.embeddings), bareOptions());
   const asGiven = await scoreCorrEmbed(manifest, copyMatrix(dataset.embeddings), bareOptions({ roundWeights: null }));
-  const roundedByHand = await scoreCorrEmbed({ ...manifest, categoryWeights: { Category: 0.59, Color: 0.34, Pattern: 0.54 } }, copyMatrix(dataset.embeddings), bareOptions({ roundWeights: null }));
+  const roundedByHand = await scoreCorrEmbed(
+    { ...manifest, categoryWeights: { Category: 0.59, Color: 0.34, Pattern: 0.54 } },
+    copyMatrix(dataset.embeddings),
+    bareOptions({ roundWeights: null }),
+  );
   assert.equal(rounded.score, roundedByHand.score);
   assert.notEqual(rounded.score, asGiven.score);
 });
@@ -69,7 +82,8 @@ test('options: an explicit query list scores exactly those images', async () => 
 });
 
 test('options: a seeded sample is deterministic, changes with the seed, and has n distinct queries', async () => {
-  const run = (seed: number) => scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ queries: { sample: 50, seed } }));
+  const run = (seed: number) =>
+    scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ queries: { sample: 50, seed } }));
   const [a, b, c] = await Promise.all([run(1), run(1), run(2)]);
   assert.deepEqual(a.perQuery, b.perQuery);
   assert.equal(a.queriesUsed + a.queriesDropped, 50);

@@ -11,7 +11,11 @@ import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js
 const dataset = syntheticDataset({ items: 60, maxImagesPerItem: 3, dim: 16, seed: 11 });
 
 function pearson(x: Float64Array, y: Float64Array): number {
-  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    syy = 0,
+    sxy = 0;
   x.forEach((v, i) => {
     sx += v;
     sy += y[i];
@@ -51,12 +55,23 @@ test('property: Spearman of a monotone transform is 1, with ties averaged', () =
   const integers = Float64Array.from([3, -2, -2, 7, 3]);
   const ri = new Float64Array(5);
   averageRanks(integers, 1, ri);
-  assert.deepEqual([...ri].filter((_, i) => i !== 1), [2.5, 1, 4, 2.5]);
+  assert.deepEqual(
+    [...ri].filter((_, i) => i !== 1),
+    [2.5, 1, 4, 2.5],
+  );
 });
 
 test('property: Spearman is invariant to any monotone rescaling of the embedding side', async () => {
-  const a = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ correlation: 'spearman', roundSimilarity: null }));
-  const b = await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), bareOptions({ correlation: 'pearson', roundSimilarity: null }));
+  const a = await scoreCorrEmbed(
+    dataset.manifest,
+    copyMatrix(dataset.embeddings),
+    bareOptions({ correlation: 'spearman', roundSimilarity: null }),
+  );
+  const b = await scoreCorrEmbed(
+    dataset.manifest,
+    copyMatrix(dataset.embeddings),
+    bareOptions({ correlation: 'pearson', roundSimilarity: null }),
+  );
   assert.notEqual(a.score, b.score);
   assert.ok(a.score! > 0.2 && a.score! <= 1, `spearman score ${a.score}`);
 });
@@ -71,10 +86,17 @@ test('property: queries of an untagged item are dropped and counted', async () =
 });
 
 test('property: with a single category the per-category score equals the score', async () => {
-  const manifest = { ...dataset.manifest, items: dataset.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === 'Category') })) };
+  const manifest = {
+    ...dataset.manifest,
+    items: dataset.manifest.items.map((i) => ({ ...i, tags: i.tags.filter((t) => t.category === 'Category') })),
+  };
   const report = await scoreCorrEmbed(manifest, copyMatrix(dataset.embeddings), bareOptions({ perCategory: true }));
   assert.ok(Math.abs(report.perCategory!.Category! - report.score!) < 1e-12);
-  const spearman = await scoreCorrEmbed(manifest, copyMatrix(dataset.embeddings), bareOptions({ perCategory: true, correlation: 'spearman', includeSelf: false }));
+  const spearman = await scoreCorrEmbed(
+    manifest,
+    copyMatrix(dataset.embeddings),
+    bareOptions({ perCategory: true, correlation: 'spearman', includeSelf: false }),
+  );
   assert.ok(Math.abs(spearman.perCategory!.Category! - spearman.score!) < 1e-12);
 });
 
@@ -89,8 +111,20 @@ test('property: rounding matches numpy.round (half to even on the scaled value)'
 });
 
 test('property: a dataset with one item has no defined r', async () => {
-  const manifest = { name: 'one', categoryWeights: {}, items: [{ id: 'a', tags: [{ category: 'C', name: 'x' }] }], images: [{ id: 'p', item: 'a', embedding: [1, 2] }, { id: 'q', item: 'a', embedding: [2, 1] }] };
-  const report = await scoreCorrEmbed(manifest, { rows: 2, dim: 2, data: Float32Array.from([1, 2, 2, 1]) }, bareOptions({ retrieval: true }));
+  const manifest = {
+    name: 'one',
+    categoryWeights: {},
+    items: [{ id: 'a', tags: [{ category: 'C', name: 'x' }] }],
+    images: [
+      { id: 'p', item: 'a', embedding: [1, 2] },
+      { id: 'q', item: 'a', embedding: [2, 1] },
+    ],
+  };
+  const report = await scoreCorrEmbed(
+    manifest,
+    { rows: 2, dim: 2, data: Float32Array.from([1, 2, 2, 1]) },
+    bareOptions({ retrieval: true }),
+  );
   assert.equal(report.score, null);
   assert.equal(report.queriesDropped, 2);
   assert.equal(report.retrieval!.meanTagSimilarityAt['1'], null);
@@ -104,18 +138,38 @@ test('property: categories named like Object builtins get their own weight or 1,
   const plain = await scoreCorrEmbed(rename('Occasion', 'Ctor'), copyMatrix(dataset.embeddings), bareOptions());
   const builtin = await scoreCorrEmbed(rename('Occasion', 'constructor'), copyMatrix(dataset.embeddings), bareOptions());
   assert.equal(builtin.score, plain.score);
-  const weighted = { ...rename('Occasion', '__proto__'), categoryWeights: JSON.parse('{"__proto__": 0.3, "Category": 0.59, "Color": 0.34, "Pattern": 0.54}') };
+  const weighted = {
+    ...rename('Occasion', '__proto__'),
+    categoryWeights: JSON.parse('{"__proto__": 0.3, "Category": 0.59, "Color": 0.34, "Pattern": 0.54}'),
+  };
   const asProto = await scoreCorrEmbed(weighted, copyMatrix(dataset.embeddings), bareOptions());
-  const asName = await scoreCorrEmbed({ ...rename('Occasion', 'Ctor'), categoryWeights: { Ctor: 0.3, Category: 0.59, Color: 0.34, Pattern: 0.54 } }, copyMatrix(dataset.embeddings), bareOptions());
+  const asName = await scoreCorrEmbed(
+    { ...rename('Occasion', 'Ctor'), categoryWeights: { Ctor: 0.3, Category: 0.59, Color: 0.34, Pattern: 0.54 } },
+    copyMatrix(dataset.embeddings),
+    bareOptions(),
+  );
   assert.equal(asProto.score, asName.score);
 });
 
 test('property: a tag listed twice on an item counts once (short and long tag lists)', () => {
   const many = Array.from({ length: 40 }, (_, i) => ({ category: 'C', name: `t${i % 20}` }));
   const manifest = parseManifest({
-    items: [{ id: 'a', tags: [{ category: 'C', name: 'x' }, { category: 'C', name: 'x' }, { category: 'D', name: 'x' }] }, { id: 'b', tags: many }],
+    items: [
+      {
+        id: 'a',
+        tags: [
+          { category: 'C', name: 'x' },
+          { category: 'C', name: 'x' },
+          { category: 'D', name: 'x' },
+        ],
+      },
+      { id: 'b', tags: many },
+    ],
     images: [{ id: 'p', item: 'a' }],
   });
-  assert.deepEqual(manifest.items[0].tags, [{ category: 'C', name: 'x' }, { category: 'D', name: 'x' }]);
+  assert.deepEqual(manifest.items[0].tags, [
+    { category: 'C', name: 'x' },
+    { category: 'D', name: 'x' },
+  ]);
   assert.equal(manifest.items[1].tags.length, 20);
 });

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isUserInputError } from '../src/errors.js';
-import { computeShard, MAX_SHARDS, shardedPassRunner, shardsForAnswers, type EncodedPassResult, type ShardRequest } from '../src/metric/aggregateShards.js';
+import {
+  computeShard,
+  MAX_SHARDS,
+  shardedPassRunner,
+  shardsForAnswers,
+  type EncodedPassResult,
+  type ShardRequest,
+} from '../src/metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext, type ScoreReport } from '../src/metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../src/metric/options.js';
 import { bareOptions, copyMatrix, syntheticDataset } from './support/fixtures.js';
@@ -33,7 +40,8 @@ function withoutSeconds(report: ScoreReport): Omit<ScoreReport, 'seconds'> {
   return rest;
 }
 
-const score = async (options: ScoreOptions, context: ScoreContext = {}) => withoutSeconds(await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), options, context));
+const score = async (options: ScoreOptions, context: ScoreContext = {}) =>
+  withoutSeconds(await scoreCorrEmbed(dataset.manifest, copyMatrix(dataset.embeddings), options, context));
 
 /** A runner whose shards are computed from the request and answer as they would travel: JSON. */
 const jsonRunner = (shards: number, options: ScoreOptions, shardContext = {}) =>
@@ -51,13 +59,20 @@ for (const { name, options } of optionSets) {
 }
 
 test('shards: shards on worker threads and worker-thread passes give the one-thread report exactly', async () => {
-  const options = parseScoreOptions({ perCategory: true, retrieval: true, bootstrap: true, includeSelf: false, representative: 'nearest', baselines: true });
+  const options = parseScoreOptions({
+    perCategory: true,
+    retrieval: true,
+    bootstrap: true,
+    includeSelf: false,
+    representative: 'nearest',
+    baselines: true,
+  });
   const expected = await score(options, { threads: 1 });
   assert.deepEqual(await score(options, { threads: 3, parallelWork: 0 }), expected);
   assert.deepEqual(await score(options, { passRunner: jsonRunner(2, options, { threads: 3, parallelWork: 0 }) }), expected);
 });
 
-test('shards: a large pass on the calling thread (native GEMM on every core) gives the workers\' report exactly', async () => {
+test("shards: a large pass on the calling thread (native GEMM on every core) gives the workers' report exactly", async () => {
   for (const options of [bareOptions(), parseScoreOptions({ perCategory: true, retrieval: true, bootstrap: true })]) {
     const workers = await score(options, { threads: 2, parallelWork: 0 });
     assert.deepEqual(await score(options, { threads: 2, parallelWork: 0, callingThread: true }), workers);
@@ -71,11 +86,11 @@ test('shards: with more shards than queries, some are empty', async () => {
   assert.deepEqual(answer, { r: [], categoryR: [], retrieval: { ks: [1, 5, 10], topMeans: [], ndcg: [] } });
 });
 
-test('shards: large passes get enough shards that each answer stays far below Lambda\'s 6 MB', () => {
+test("shards: large passes get enough shards that each answer stays far below Lambda's 6 MB", () => {
   assert.equal(shardsForAnswers(16, 1000, 5, { perCategory: true, retrievalK: [1, 5] }), 16);
   const shards = shardsForAnswers(16, 1_000_000, 12, { perCategory: true, retrievalK: [1, 5, 10] });
   assert.ok(shards > 16);
-  assert.ok((Math.ceil(1_000_000 / shards) * (1 + 12 + 4) * 25) <= 4 * 1024 * 1024);
+  assert.ok(Math.ceil(1_000_000 / shards) * (1 + 12 + 4) * 25 <= 4 * 1024 * 1024);
   assert.equal(shardsForAnswers(1, 1e12, 1, { perCategory: false, retrievalK: null }), MAX_SHARDS);
 });
 
@@ -108,7 +123,10 @@ test('shards: an answer that does not fit its shard is an error naming the shard
       return request.shard === 1 ? change(answer) : answer;
     });
   const fails = (change: (answer: EncodedPassResult) => EncodedPassResult, pattern: RegExp) =>
-    assert.rejects(() => score(options, { passRunner: tampered(change) }), (error: unknown) => error instanceof Error && pattern.test(error.message));
+    assert.rejects(
+      () => score(options, { passRunner: tampered(change) }),
+      (error: unknown) => error instanceof Error && pattern.test(error.message),
+    );
   await fails((a) => ({ ...a, r: a.r.slice(1) }), /aggregate shard 1 of 3 \(main pass\): answered \d+ r values for \d+ queries/);
   await fails((a) => ({ ...a, categoryR: null }), /shard 1 of 3 .*per-category values/);
   await fails((a) => ({ ...a, retrieval: null }), /shard 1 of 3 .*retrieval values/);

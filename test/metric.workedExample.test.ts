@@ -9,7 +9,8 @@ import { bareOptions, WORKED_EXAMPLE, WORKED_EXAMPLE_R } from './support/fixture
 
 test('worked example: per-query r and the mean match docs/metric.md', async () => {
   const report = await scoreCorrEmbed(WORKED_EXAMPLE, inlineEmbeddings(WORKED_EXAMPLE.images), bareOptions());
-  for (const [id, r] of Object.entries(WORKED_EXAMPLE_R)) assert.ok(Math.abs(report.perQuery[id] - r) < 1e-6, `${id}: ${report.perQuery[id]} vs ${r}`);
+  for (const [id, r] of Object.entries(WORKED_EXAMPLE_R))
+    assert.ok(Math.abs(report.perQuery[id] - r) < 1e-6, `${id}: ${report.perQuery[id]} vs ${r}`);
   assert.ok(Math.abs(report.score! - 0.828914) < 1e-6, `mean ${report.score}`);
   assert.equal(report.queriesUsed, 5);
   assert.equal(report.queriesDropped, 0);

@@ -25,7 +25,14 @@ function seeded(count: number, seed = 3): Float32Array {
 }
 
 /** Writes a model into its own folder: image -> GlobalAveragePool -> Flatten [n, 3] -> `then` -> `output` [n, ...outputShape]. */
-function writeModel(name: string, then: GraphNode[], initializers: Initializer[], outputShape: Dim[], crop = TINY_RECIPE.crop, output = 'embedding'): string {
+function writeModel(
+  name: string,
+  then: GraphNode[],
+  initializers: Initializer[],
+  outputShape: Dim[],
+  crop = TINY_RECIPE.crop,
+  output = 'embedding',
+): string {
   const folder = join(root, name);
   mkdirSync(folder, { recursive: true });
   const f = (value: string, shape: Dim[]) => ({ name: value, elemType: ONNX_FLOAT, shape });
@@ -35,14 +42,28 @@ function writeModel(name: string, then: GraphNode[], initializers: Initializer[]
     ...then,
   ];
   const path = join(folder, `${name}.onnx`);
-  writeFileSync(path, buildOnnxModel({ name, inputs: [f('image', ['batch', 3, crop, crop])], outputs: [f(output, ['batch', ...outputShape])], nodes, initializers }));
+  writeFileSync(
+    path,
+    buildOnnxModel({
+      name,
+      inputs: [f('image', ['batch', 3, crop, crop])],
+      outputs: [f(output, ['batch', ...outputShape])],
+      nodes,
+      initializers,
+    }),
+  );
   return path;
 }
 
 /** [n, 3] x W[3, 4]: W inline, or in a file `location` relative to the model (written beside it when `beside`). */
 function projectionModel(name: string, location?: string, beside = true): string {
   const weights = seeded(12);
-  const path = writeModel(name, [{ opType: 'MatMul', inputs: ['flat', 'w'], outputs: ['embedding'] }], [{ name: 'w', dims: [3, 4], floats: weights, externalLocation: location }], [4]);
+  const path = writeModel(
+    name,
+    [{ opType: 'MatMul', inputs: ['flat', 'w'], outputs: ['embedding'] }],
+    [{ name: 'w', dims: [3, 4], floats: weights, externalLocation: location }],
+    [4],
+  );
   if (location !== undefined && beside) writeFileSync(join(root, name, location), weights);
   return path;
 }
@@ -51,7 +72,13 @@ async function load(file: string, caps: Partial<ModelCaps> = {}, preprocess: Pre
   return EmbeddingModel.load({ name: 'm', file, preprocess }, { threads: 1, caps: { ...DEFAULT_CAPS, ...caps } });
 }
 
-async function refused(file: string, pattern: RegExp, caps: Partial<ModelCaps> = {}, code = 'BAD_USER_INPUT', preprocess?: PreprocessRecipe): Promise<void> {
+async function refused(
+  file: string,
+  pattern: RegExp,
+  caps: Partial<ModelCaps> = {},
+  code = 'BAD_USER_INPUT',
+  preprocess?: PreprocessRecipe,
+): Promise<void> {
   await assert.rejects(load(file, caps, preprocess), (error: unknown) => {
     assert.ok(error instanceof UserInputError, String(error));
     assert.equal(error.code, code, error.message);
@@ -90,7 +117,11 @@ test('new weights beside an unchanged .onnx are a new model: a new content hash 
     assert.notDeepEqual(await after.embed(batch, 2), vectorsBefore);
     const plain = projectionModel('plain');
     const inline = await load(plain);
-    assert.equal(inline.onnxHash, createHash('sha256').update(readFileSync(plain)).digest('hex'), 'no external data: the .onnx file\'s sha256, as before');
+    assert.equal(
+      inline.onnxHash,
+      createHash('sha256').update(readFileSync(plain)).digest('hex'),
+      "no external data: the .onnx file's sha256, as before",
+    );
     await inline.release();
   } finally {
     await releaseModels();
@@ -100,14 +131,17 @@ test('new weights beside an unchanged .onnx are a new model: a new content hash 
 test('external data may not leave the model folder: not the working folder, not "..", not absolute, not through a symlink', async () => {
   // The attack that worked: "package.json" was read from the server's working folder (which has one).
   await refused(projectionModel('cwd', 'package.json', false), /cannot read external data "package\.json" \(ENOENT\)/, {}, 'NOT_FOUND');
-  await refused(projectionModel('up', '../../package.json', false), /external data "\.\.\/\.\.\/package\.json" must be a file beside the model/);
+  await refused(
+    projectionModel('up', '../../package.json', false),
+    /external data "\.\.\/\.\.\/package\.json" must be a file beside the model/,
+  );
   await refused(projectionModel('absolute', join(process.cwd(), 'package.json'), false), /must be a file beside the model/);
   const linked = projectionModel('linked', 'weights.bin', false);
   symlinkSync(join(process.cwd(), 'package.json'), join(root, 'linked', 'weights.bin'));
   await refused(linked, /external data "weights\.bin" leads outside the model's folder/);
 });
 
-test("output width: a declared or measured output wider than the cap is refused, naming CORREMBED_MAX_EMBEDDING_DIM", async () => {
+test('output width: a declared or measured output wider than the cap is refused, naming CORREMBED_MAX_EMBEDDING_DIM', async () => {
   const tile = (shape: Dim[]) =>
     writeModel(
       `wide-${shape.join('x')}`,
@@ -132,7 +166,10 @@ test('memory at load: a session that takes more than the cap is refused, naming 
       { opType: 'MatMul', inputs: ['flat', 'w'], outputs: ['wide'] },
       { opType: 'ReduceSum', inputs: ['wide', 'axes'], outputs: ['embedding'], attributes: [{ name: 'keepdims', int: 1 }] },
     ],
-    [{ name: 'w', dims: [3, columns], floats: seeded(3 * columns) }, { name: 'axes', dims: [1], floats: BigInt64Array.from([1n]) }],
+    [
+      { name: 'w', dims: [3, columns], floats: seeded(3 * columns) },
+      { name: 'axes', dims: [1], floats: BigInt64Array.from([1n]) },
+    ],
     [1],
   );
   await refused(heavy, /loading it took \d+ MiB, over the cap of 16 MiB \(CORREMBED_MAX_MODEL_LOAD_BYTES\)/, { maxLoadBytes: 16 * MIB });
@@ -154,14 +191,28 @@ test('memory per run: measured on the test run; a model needing more for one ima
       inputs: [f('image', ['batch', 3, crop, crop])],
       outputs: [f('embedding', ['batch', 64])],
       nodes: [
-        { opType: 'Conv', inputs: ['image', 'w'], outputs: ['conv'], attributes: [{ name: 'kernel_shape', ints: [7, 7] }, { name: 'pads', ints: [3, 3, 3, 3] }] },
+        {
+          opType: 'Conv',
+          inputs: ['image', 'w'],
+          outputs: ['conv'],
+          attributes: [
+            { name: 'kernel_shape', ints: [7, 7] },
+            { name: 'pads', ints: [3, 3, 3, 3] },
+          ],
+        },
         { opType: 'GlobalAveragePool', inputs: ['conv'], outputs: ['pooled'] },
         { opType: 'Flatten', inputs: ['pooled'], outputs: ['embedding'], attributes: [{ name: 'axis', int: 1 }] },
       ],
       initializers: [{ name: 'w', dims: [64, 3, 7, 7], floats: seeded(64 * 3 * 49) }],
     }),
   );
-  await refused(file, /a run of 1 image needs about \d+ MiB, over the cap of 8 MiB per run \(CORREMBED_MAX_MODEL_BATCH_BYTES\)/, { maxBatchBytes: 8 * MIB }, 'BAD_USER_INPUT', recipe);
+  await refused(
+    file,
+    /a run of 1 image needs about \d+ MiB, over the cap of 8 MiB per run \(CORREMBED_MAX_MODEL_BATCH_BYTES\)/,
+    { maxBatchBytes: 8 * MIB },
+    'BAD_USER_INPUT',
+    recipe,
+  );
   const capped = await load(file, { maxBatchBytes: 100 * MIB }, recipe);
   const free = await load(file, {}, recipe);
   try {

@@ -21,18 +21,28 @@ function loadIn(env: Record<string, string | undefined>): { kernel: string; core
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'CORREMBED_OPENBLAS_CORETYPE']) delete childEnv[name];
   for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8' })) as { kernel: string; coreType: string };
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: childEnv, encoding: 'utf8' })) as {
+    kernel: string;
+    coreType: string;
+  };
 }
 
-test('OpenBLAS loads with the CPU\'s own kernels unless CORREMBED_OPENBLAS_CORETYPE says otherwise; the caller\'s environment is kept', native, () => {
-  const own = loadIn({}).kernel;
-  const inherited = loadIn({ OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '512' });
-  assert.equal(inherited.kernel, own, 'an inherited OPENBLAS_CORETYPE is set aside by default');
-  assert.equal(inherited.coreType, 'Haswell', 'and put back once OpenBLAS has loaded');
-  assert.match(loadIn({ OPENBLAS_CORETYPE: 'Haswell', CORREMBED_OPENBLAS_CORETYPE: 'inherit' }).kernel, /\(core Haswell\)$/);
-  assert.match(loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'Haswell' }).kernel, /\(core Haswell\)$/);
-  assert.match(loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'no such core!' }).kernel, /^onnxruntime-node \(MLAS\): native addon not loaded \(.*CORREMBED_OPENBLAS_CORETYPE/);
-});
+test(
+  "OpenBLAS loads with the CPU's own kernels unless CORREMBED_OPENBLAS_CORETYPE says otherwise; the caller's environment is kept",
+  native,
+  () => {
+    const own = loadIn({}).kernel;
+    const inherited = loadIn({ OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '512' });
+    assert.equal(inherited.kernel, own, 'an inherited OPENBLAS_CORETYPE is set aside by default');
+    assert.equal(inherited.coreType, 'Haswell', 'and put back once OpenBLAS has loaded');
+    assert.match(loadIn({ OPENBLAS_CORETYPE: 'Haswell', CORREMBED_OPENBLAS_CORETYPE: 'inherit' }).kernel, /\(core Haswell\)$/);
+    assert.match(loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'Haswell' }).kernel, /\(core Haswell\)$/);
+    assert.match(
+      loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'no such core!' }).kernel,
+      /^onnxruntime-node \(MLAS\): native addon not loaded \(.*CORREMBED_OPENBLAS_CORETYPE/,
+    );
+  },
+);
 
 test('large arrays are advised onto huge pages; small ones are left alone', native, () => {
   const big = largeFloatArray(false, 2 ** 21, true);
@@ -43,36 +53,40 @@ test('large arrays are advised onto huge pages; small ones are left alone', nati
   assert.throws(() => gemm!.hugePages({} as Float32Array), TypeError);
 });
 
-test('native Pearson sums give the TypeScript loop\'s sums (y exactly, x * y to rounding) for every skip, precision and rounding', native, () => {
-  const fast = nativePearsonSums()!;
-  const n = 1001;
-  const x = Float64Array.from({ length: n }, (_, o) => Math.abs(Math.sin(o * 12.9898)) * (o % 7 === 0 ? 0 : 1));
-  const values = Array.from({ length: n }, (_, o) => Math.sin(o * 78.233) * 0.99);
-  // Exact ties of the rounding: halves at 4 decimals must go to even the same way on both sides.
-  values[3] = 0.00125;
-  values[4] = -0.00135;
-  for (const similarities of [Float32Array.from(values), Float64Array.from(values)]) {
-    for (const rounded of [true, false]) {
-      for (const skip of [-1, 0, 500, n - 1]) {
-        const out = new Float64Array(3);
-        const expected: YSums = { sy: 0, syy: 0, sxy: 0 };
-        fast(similarities, 1e4 * 1.25, rounded, x, skip, out);
-        roundedPearsonSums(similarities, 1e4 * 1.25, rounded, x, skip, new Float64Array(n), expected);
-        const label = `${similarities.constructor.name} rounded=${rounded} skip=${skip}`;
-        if (rounded) {
-          assert.equal(out[0], expected.sy, label);
-          assert.equal(out[1], expected.syy, label);
-        } else {
-          assert.ok(Math.abs(out[0] - expected.sy) <= 1e-12 * Math.abs(expected.syy) ** 0.5 * n, label);
-          assert.ok(Math.abs(out[1] - expected.syy) <= 1e-12 * expected.syy, label);
+test(
+  "native Pearson sums give the TypeScript loop's sums (y exactly, x * y to rounding) for every skip, precision and rounding",
+  native,
+  () => {
+    const fast = nativePearsonSums()!;
+    const n = 1001;
+    const x = Float64Array.from({ length: n }, (_, o) => Math.abs(Math.sin(o * 12.9898)) * (o % 7 === 0 ? 0 : 1));
+    const values = Array.from({ length: n }, (_, o) => Math.sin(o * 78.233) * 0.99);
+    // Exact ties of the rounding: halves at 4 decimals must go to even the same way on both sides.
+    values[3] = 0.00125;
+    values[4] = -0.00135;
+    for (const similarities of [Float32Array.from(values), Float64Array.from(values)]) {
+      for (const rounded of [true, false]) {
+        for (const skip of [-1, 0, 500, n - 1]) {
+          const out = new Float64Array(3);
+          const expected: YSums = { sy: 0, syy: 0, sxy: 0 };
+          fast(similarities, 1e4 * 1.25, rounded, x, skip, out);
+          roundedPearsonSums(similarities, 1e4 * 1.25, rounded, x, skip, new Float64Array(n), expected);
+          const label = `${similarities.constructor.name} rounded=${rounded} skip=${skip}`;
+          if (rounded) {
+            assert.equal(out[0], expected.sy, label);
+            assert.equal(out[1], expected.syy, label);
+          } else {
+            assert.ok(Math.abs(out[0] - expected.sy) <= 1e-12 * Math.abs(expected.syy) ** 0.5 * n, label);
+            assert.ok(Math.abs(out[1] - expected.syy) <= 1e-12 * expected.syy, label);
+          }
+          assert.ok(Math.abs(out[2] - expected.sxy) <= 1e-12 * Math.max(1, Math.abs(expected.sxy)), label);
         }
-        assert.ok(Math.abs(out[2] - expected.sxy) <= 1e-12 * Math.max(1, Math.abs(expected.sxy)), label);
       }
     }
-  }
-  assert.throws(() => fast(new Float32Array(4), 1, true, new Float64Array(8), -1, new Float64Array(3)), /pearsonSums needs/);
-  assert.throws(() => fast(new Float32Array(8), 1, true, new Float64Array(8), 8, new Float64Array(3)), /pearsonSums needs/);
-});
+    assert.throws(() => fast(new Float32Array(4), 1, true, new Float64Array(8), -1, new Float64Array(3)), /pearsonSums needs/);
+    assert.throws(() => fast(new Float32Array(8), 1, true, new Float64Array(8), 8, new Float64Array(3)), /pearsonSums needs/);
+  },
+);
 
 test('native tag side: the TypeScript tag cosines and x side exactly (sums to rounding), self excluded or not', native, () => {
   const dataset = syntheticDataset({ items: 120, maxImagesPerItem: 2, dim: 8, seed: 5, untagged: [9, 10] });
@@ -98,6 +112,27 @@ test('native tag side: the TypeScript tag cosines and x side exactly (sums to ro
       assert.equal(out[2], Math.min(...present) === Math.max(...present) ? 1 : 0, `constant flag of item ${u}`);
     }
   }
-  assert.equal(new TagSimilarity(data.tags, R, true, true).computeSide(0, -1, values, out), false, 'per-category scoring keeps the TypeScript path');
-  assert.throws(() => gemm!.tagSide(data.tags.itemTagOffsets, data.tags.itemTags, new Float64Array(1), data.tags.postingOffsets, data.tags.postings, new Float64Array(R), 0, -1, new Float64Array(R), new Float64Array(R), values, out), /do not fit together/);
+  assert.equal(
+    new TagSimilarity(data.tags, R, true, true).computeSide(0, -1, values, out),
+    false,
+    'per-category scoring keeps the TypeScript path',
+  );
+  assert.throws(
+    () =>
+      gemm!.tagSide(
+        data.tags.itemTagOffsets,
+        data.tags.itemTags,
+        new Float64Array(1),
+        data.tags.postingOffsets,
+        data.tags.postings,
+        new Float64Array(R),
+        0,
+        -1,
+        new Float64Array(R),
+        new Float64Array(R),
+        values,
+        out,
+      ),
+    /do not fit together/,
+  );
 });

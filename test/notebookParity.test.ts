@@ -47,7 +47,8 @@ function python(script: string, ...args: string[]): Scores {
 /** Every difference beyond TOL between two score reports (score, per-query r, dropped queries). */
 function differences(expected: Scores, got: Scores): string[] {
   const out: string[] = [];
-  if (expected.score === null || got.score === null || Math.abs(expected.score - got.score) > TOL) out.push(`score ${got.score} vs ${expected.score}`);
+  if (expected.score === null || got.score === null || Math.abs(expected.score - got.score) > TOL)
+    out.push(`score ${got.score} vs ${expected.score}`);
   assert.deepEqual([...got.droppedQueries].sort(), [...expected.droppedQueries].sort(), 'dropped queries');
   assert.deepEqual(Object.keys(got.perQuery).sort(), Object.keys(expected.perQuery).sort(), 'queries scored');
   for (const [id, r] of Object.entries(expected.perQuery)) {
@@ -68,7 +69,10 @@ test('notebook parity: default options score the probe as the notebook does', ()
   assert.deepEqual(got.notices!.map((n) => n.quirk).sort(), ['dropCategories', 'tagIdentity', 'weightRounding']);
   const rounding = got.notices!.find((n) => n.quirk === 'weightRounding')!;
   assert.equal(rounding.count, 3, rounding.message);
-  assert.match(got.notices!.find((n) => n.quirk === 'tagIdentity')!.message, /1 tag name shared by two or more categories \(e\.g\. "Black"/);
+  assert.match(
+    got.notices!.find((n) => n.quirk === 'tagIdentity')!.message,
+    /1 tag name shared by two or more categories \(e\.g\. "Black"/,
+  );
 });
 
 test('notebook parity: binary tags', () => {
@@ -80,13 +84,23 @@ test('notebook parity: weights, a "None" tag merged, one weight below 0, pasted 
   const got = cli('weights', '--orders', orders, '--dataset', manifest);
   const categories = Object.keys(notebook.categoryWeights!).sort();
   assert.deepEqual(Object.keys(got.categoryWeights!).sort(), categories);
-  for (const c of categories) assert.ok(Math.abs(got.categoryWeights![c] - notebook.categoryWeights![c]) < 1e-12, `${c}: ${got.categoryWeights![c]} vs ${notebook.categoryWeights![c]}`);
+  for (const c of categories)
+    assert.ok(
+      Math.abs(got.categoryWeights![c] - notebook.categoryWeights![c]) < 1e-12,
+      `${c}: ${got.categoryWeights![c]} vs ${notebook.categoryWeights![c]}`,
+    );
   assert.ok(got.categoryWeights!.Material < 0, `Material ${got.categoryWeights!.Material}`);
-  assert.deepEqual(got.notices!.map((n) => n.quirk), ['noneTag', 'negativeWeights']);
+  assert.deepEqual(
+    got.notices!.map((n) => n.quirk),
+    ['noneTag', 'negativeWeights'],
+  );
   const separate = cli('weights', '--orders', orders, '--dataset', manifest, '--none-tag', 'separate');
   assert.notEqual(separate.categoryWeights!.Pattern, got.categoryWeights!.Pattern);
   assert.equal(separate.categoryWeights!.Color, got.categoryWeights!.Color);
-  assert.deepEqual(cli('weights', '--orders', orders, '--dataset', manifest, '--preset', 'corrected').categoryWeights, separate.categoryWeights);
+  assert.deepEqual(
+    cli('weights', '--orders', orders, '--dataset', manifest, '--preset', 'corrected').categoryWeights,
+    separate.categoryWeights,
+  );
 
   const pasted: DatasetManifest = { ...probe.manifest, categoryWeights: got.categoryWeights! };
   const pastedPath = file('pasted.json', pasted);
@@ -113,10 +127,16 @@ test('notebook parity: the probe weights are the rounding ties the issue names',
 
 test('notebook parity: precision torch scores an embedding shorter than torch eps as the notebook does', () => {
   // The first image of item1 (a representative) scaled far below eps: torch divides it by eps, not by its length.
-  const tiny: DatasetManifest = { ...probe.manifest, images: probe.manifest.images.map((im) => (im.item === 'item1' ? { ...im, embedding: im.embedding!.map((v) => v * 1e-10) } : im)) };
+  const tiny: DatasetManifest = {
+    ...probe.manifest,
+    images: probe.manifest.images.map((im) => (im.item === 'item1' ? { ...im, embedding: im.embedding!.map((v) => v * 1e-10) } : im)),
+  };
   const tinyPath = file('tiny.json', tiny);
   const expected = python(NOTEBOOK, '--dataset', tinyPath);
-  assert.deepEqual(differences(expected, cli('score', '--dataset', tinyPath, '--options', file('torch.json', { ...OFF, precision: 'torch' }))), []);
+  assert.deepEqual(
+    differences(expected, cli('score', '--dataset', tinyPath, '--options', file('torch.json', { ...OFF, precision: 'torch' }))),
+    [],
+  );
   const float64 = cli('score', '--dataset', tinyPath, '--options', file('float64.json', { ...OFF, precision: 'float64' }));
   assert.ok(Math.abs(float64.score! - expected.score!) > 1e-3, `float64 ${float64.score} vs torch ${expected.score}`);
 });

@@ -37,13 +37,21 @@ function cli(...args: string[]) {
 }
 
 function keywordsOf(m: DatasetManifest, item: string): string[] {
-  return m.items.find((i) => i.id === item)!.tags.filter((t) => t.category === 'Keyword').map((t) => t.name);
+  return m.items
+    .find((i) => i.id === item)!
+    .tags.filter((t) => t.category === 'Keyword')
+    .map((t) => t.name);
 }
 
 before(async () => {
   const { code, stdout, stderr } = cli('--out', smileys, '--groups', 'smileys-emotion', '--limit', String(LIMIT));
   assert.equal(code, 0, stderr);
-  assert.match(stdout, new RegExp(`wrote ${LIMIT} emoji \\(${2 * LIMIT} images\\) of OpenMoji 17\\.\\d+\\.\\d+ to .*manifest\\.json; skipped 0 rows without an SVG`));
+  assert.match(
+    stdout,
+    new RegExp(
+      `wrote ${LIMIT} emoji \\(${2 * LIMIT} images\\) of OpenMoji 17\\.\\d+\\.\\d+ to .*manifest\\.json; skipped 0 rows without an SVG`,
+    ),
+  );
   assert.match(stderr, new RegExp(`import-openmoji: ${LIMIT}/${LIMIT} emoji rasterised`));
   manifest = await loadManifest(join(smileys, 'manifest.json'));
   db = await createTestDatabase();
@@ -61,39 +69,65 @@ test('openmoji: the manifest validates, has the documented weights and two image
   assert.equal(manifest.items[0].id, '1F600');
   assert.deepEqual(
     manifest.images,
-    manifest.items.flatMap(({ id }) => ['color', 'black'].map((style) => ({ id: `${id}-${style}`, item: id, uri: `images/${id}-${style}.png` }))),
+    manifest.items.flatMap(({ id }) =>
+      ['color', 'black'].map((style) => ({ id: `${id}-${style}`, item: id, uri: `images/${id}-${style}.png` })),
+    ),
   );
-  for (const item of manifest.items) assert.deepEqual([...new Set(item.tags.map((t) => t.category))], ['Group', 'Subgroup', 'Keyword'], item.id);
+  for (const item of manifest.items)
+    assert.deepEqual([...new Set(item.tags.map((t) => t.category))], ['Group', 'Subgroup', 'Keyword'], item.id);
 });
 
 test('openmoji: 1F600 carries the group, subgroup and de-duplicated keywords of its CSV row', () => {
   const tags = manifest.items[0].tags;
-  assert.deepEqual(tags.filter((t) => t.category !== 'Keyword'), [
-    { category: 'Group', name: 'smileys-emotion' },
-    { category: 'Subgroup', name: 'face-smiling' },
-  ]);
+  assert.deepEqual(
+    tags.filter((t) => t.category !== 'Keyword'),
+    [
+      { category: 'Group', name: 'smileys-emotion' },
+      { category: 'Subgroup', name: 'face-smiling' },
+    ],
+  );
   // tags: 11 words; openmoji_tags "smile, happy" repeat two of them.
-  assert.deepEqual(keywordsOf(manifest, '1F600'), ['cheerful', 'cheery', 'face', 'grin', 'grinning', 'happy', 'laugh', 'nice', 'smile', 'smiling', 'teeth']);
+  assert.deepEqual(keywordsOf(manifest, '1F600'), [
+    'cheerful',
+    'cheery',
+    'face',
+    'grin',
+    'grinning',
+    'happy',
+    'laugh',
+    'nice',
+    'smile',
+    'smiling',
+    'teeth',
+  ]);
 });
 
 test('openmoji: both renderings decode to 72 x 72 RGB on white; the black one is grey, the colour one yellow', async () => {
-  const decode = (style: string) => sharp(join(smileys, 'images', `1F600-${style}.png`)).raw().toBuffer({ resolveWithObject: true });
+  const decode = (style: string) =>
+    sharp(join(smileys, 'images', `1F600-${style}.png`))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   const [color, black] = await Promise.all([decode('color'), decode('black')]);
   for (const { info, data } of [color, black]) {
     assert.deepEqual([info.width, info.height, info.channels], [72, 72, 3]);
     assert.deepEqual([...data.subarray(0, 3)], [255, 255, 255], 'corner on white');
   }
-  const channelMeans = (data: Buffer) => [0, 1, 2].map((c) => data.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (data.length / 3));
+  const channelMeans = (data: Buffer) =>
+    [0, 1, 2].map((c) => data.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (data.length / 3));
   const [r, g, b] = channelMeans(color.data);
   assert.ok(r - b > 30 && g - b > 30, `colour 1F600 is yellow: mean RGB ${r}, ${g}, ${b}`);
-  assert.ok(black.data.every((v, i) => i % 3 !== 0 || (v === black.data[i + 1] && v === black.data[i + 2])), 'black 1F600 has only greys');
+  assert.ok(
+    black.data.every((v, i) => i % 3 !== 0 || (v === black.data[i + 1] && v === black.data[i + 2])),
+    'black 1F600 has only greys',
+  );
 });
 
 test('openmoji: the same arguments give a byte-identical manifest and images', () => {
   const again = join(dir, 'smileys-again');
   assert.equal(cli('--out', again, '--groups', 'smileys-emotion', '--limit', String(LIMIT)).code, 0);
   assert.ok(readFileSync(join(again, 'manifest.json')).equals(readFileSync(join(smileys, 'manifest.json'))));
-  for (const image of manifest.images) assert.ok(readFileSync(join(again, image.uri!)).equals(readFileSync(join(smileys, image.uri!))), image.id);
+  for (const image of manifest.images)
+    assert.ok(readFileSync(join(again, image.uri!)).equals(readFileSync(join(smileys, image.uri!))), image.id);
 });
 
 test('openmoji: the attribution and the CC BY-SA 4.0 licence lie beside the images', () => {
@@ -127,7 +161,10 @@ test('openmoji: rows without an SVG are skipped and counted; skin tones become e
   const plain = await importOpenmoji({ source, out: join(dir, 'plain'), size: 32 });
   assert.deepEqual(plain.skipped, ['1F603']);
   const plainManifest = await loadManifest(plain.manifestPath);
-  assert.deepEqual(plainManifest.items.map((i) => i.id), ['1F600', '270C']);
+  assert.deepEqual(
+    plainManifest.items.map((i) => i.id),
+    ['1F600', '270C'],
+  );
   assert.equal(plainManifest.images.length, 4);
   // 270C: tags "hand, peace, v, victory"; openmoji_tags add four more (one is "V sign", lower-cased).
   assert.deepEqual(keywordsOf(plainManifest, '270C'), ['hand', 'peace', 'v', 'victory', 'air quotes', 'quotes', 'peace sign', 'v sign']);
@@ -148,7 +185,10 @@ test('openmoji: rows without an SVG are skipped and counted; skin tones become e
 test('openmoji: bad arguments are one-line errors; unknown groups list the valid ones', async () => {
   const out = join(dir, 'never');
   const cases: [string[], RegExp][] = [
-    [['--out', out, '--groups', 'animals-nature,plants'], /^corrembed import-openmoji: unknown group "plants" \(groups: smileys-emotion, people-body, .*animals-nature, food-drink, .*extras-unicode\)$/],
+    [
+      ['--out', out, '--groups', 'animals-nature,plants'],
+      /^corrembed import-openmoji: unknown group "plants" \(groups: smileys-emotion, people-body, .*animals-nature, food-drink, .*extras-unicode\)$/,
+    ],
     [['--out', out, '--size', '7'], /--size must be an integer from 8 to 2048 \(got "7"\)$/],
     [['--out', out, '--limit', '1.5'], /--limit must be an integer >= 1 \(got "1\.5"\)$/],
     [['--groups', 'flags'], /--out <dir> is required$/],
@@ -173,22 +213,39 @@ test('openmoji: the platform imports the dataset into PostgreSQL and a real ONNX
   const datasets = new DatasetService(db.prisma, [dir]);
   const dataset = await datasets.importDataset({ manifestPath: join(smileys, 'manifest.json') });
   const categories = await db.prisma.tagCategory.findMany({ where: { datasetId: dataset.id }, orderBy: { name: 'asc' } });
-  assert.deepEqual(categories.map((c) => [c.name, c.weight]), [['Group', 0.5], ['Keyword', 0.3], ['Subgroup', 0.8]]);
+  assert.deepEqual(
+    categories.map((c) => [c.name, c.weight]),
+    [
+      ['Group', 0.5],
+      ['Keyword', 0.3],
+      ['Subgroup', 0.8],
+    ],
+  );
   const stored = await datasets.loadForScoring(dataset.id);
   assert.deepEqual(stored.manifest.items, manifest.items);
   assert.ok(stored.images.every((image) => image.contentHash !== null));
 
   const model = await EmbeddingModel.load(await loadModelManifest((await writeTinyModel(join(dir, 'models'), 'conv')).manifest));
   try {
-    const { vectors, failed } = await embedImages(model, stored.manifest.images.map((i) => ({ id: i.id, uri: i.uri! })), stored.rootDir);
+    const { vectors, failed } = await embedImages(
+      model,
+      stored.manifest.images.map((i) => ({ id: i.id, uri: i.uri! })),
+      stored.rootDir,
+    );
     assert.deepEqual(failed, []);
     const data = new Float32Array(manifest.images.length * model.dim);
     stored.manifest.images.forEach((image, i) => data.set(vectors.get(image.id)!, i * model.dim));
-    const report = await scoreCorrEmbed(stored.manifest, { rows: manifest.images.length, dim: model.dim, data }, parseScoreOptions(undefined));
+    const report = await scoreCorrEmbed(
+      stored.manifest,
+      { rows: manifest.images.length, dim: model.dim, data },
+      parseScoreOptions(undefined),
+    );
     assert.equal(report.queriesUsed, 2 * LIMIT);
     assert.ok(Number.isFinite(report.score) && report.score! > -1 && report.score! < 1, String(report.score));
     assert.deepEqual(Object.keys(report.perCategory!).sort(), ['Group', 'Keyword', 'Subgroup']);
-    console.log(`tiny conv model on ${manifest.name}: CorrEmbed ${report.score!.toFixed(4)} (95% CI ${report.ci95!.map((v) => v.toFixed(4)).join('..')})`);
+    console.log(
+      `tiny conv model on ${manifest.name}: CorrEmbed ${report.score!.toFixed(4)} (95% CI ${report.ci95!.map((v) => v.toFixed(4)).join('..')})`,
+    );
   } finally {
     await model.release();
   }

@@ -20,7 +20,12 @@ const CREDENTIAL = 'hunter2';
 /** Everything a caller without the admin scope received, for the final scan. */
 const received: { attack: string; text: string }[] = [];
 
-async function attack<T = Record<string, any>>(name: string, query: string, variables: Record<string, unknown> = {}, key?: string): Promise<RawResponse<T>> {
+async function attack<T = Record<string, any>>(
+  name: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key?: string,
+): Promise<RawResponse<T>> {
   const response = await request<T>(t.url, query, variables, key);
   received.push({ attack: name, text: JSON.stringify(response.body) });
   return response;
@@ -43,10 +48,16 @@ before(async () => {
   const manifest = await writeToneDataset(join(t.dir, 'tones'), 8);
   // Two more images: one a URL with credentials (to a private address, so refused), one to become a symlink out.
   const parsed = JSON.parse(readFileSync(manifest, 'utf8'));
-  parsed.images.push({ id: 'url', item: 'i0', uri: `http://user:${CREDENTIAL}@127.0.0.1:9/x.png` }, { id: 'link', item: 'i1', uri: 'images/link.png' });
-  await sharp({ create: { width: 9, height: 9, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toFile(join(t.dir, 'tones', 'images', 'link.png'));
+  parsed.images.push(
+    { id: 'url', item: 'i0', uri: `http://user:${CREDENTIAL}@127.0.0.1:9/x.png` },
+    { id: 'link', item: 'i1', uri: 'images/link.png' },
+  );
+  await sharp({ create: { width: 9, height: 9, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+    .png()
+    .toFile(join(t.dir, 'tones', 'images', 'link.png'));
   writeFileSync(manifest, JSON.stringify(parsed));
-  datasetId = (await mutate('mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: manifest })).body.data!.importDataset.id;
+  datasetId = (await mutate('mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: manifest })).body.data!
+    .importDataset.id;
   // After the import, the image becomes a symlink out of the dataset's folder.
   unlinkSync(join(t.dir, 'tones', 'images', 'link.png'));
   symlinkSync('/etc/hostname', join(t.dir, 'tones', 'images', 'link.png'));
@@ -61,17 +72,34 @@ test('a model file that vanishes, a symlinked image and a URL with credentials: 
   const models = [];
   for (const name of ['kept', 'gone']) {
     const written = await writeTinyModel(join(t.dir, 'models'), 'conv', { name, seed: name.length });
-    models.push((await mutate('mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: written.manifest })).body.data!.registerModel.id);
+    models.push(
+      (await mutate('mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: written.manifest })).body.data!
+        .registerModel.id,
+    );
     if (name === 'gone') rmSync(written.onnx);
   }
-  const runId = (await mutate('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }', { i: { datasetId, modelIds: models } })).body.data!.startEvaluation.id;
-  const RUN = 'query ($id: ID!) { run(id: $id) { status error evaluations { model { name } status error failedImages { edges { node { imageId error } } } } } }';
-  const ended = await until(() => request<{ run: { status: string } }>(t.url, RUN, { id: runId }, ADMIN_KEY), (r) => !['QUEUED', 'RUNNING'].includes(r.body.data!.run.status));
+  const runId = (
+    await mutate('mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }', { i: { datasetId, modelIds: models } })
+  ).body.data!.startEvaluation.id;
+  const RUN =
+    'query ($id: ID!) { run(id: $id) { status error evaluations { model { name } status error failedImages { edges { node { imageId error } } } } } }';
+  const ended = await until(
+    () => request<{ run: { status: string } }>(t.url, RUN, { id: runId }, ADMIN_KEY),
+    (r) => !['QUEUED', 'RUNNING'].includes(r.body.data!.run.status),
+  );
   const asAdmin = JSON.stringify(ended.body);
   // The admin, who registers the files, sees the details as they are.
   assert.ok(asAdmin.includes(join(t.dir, 'models', 'gone.onnx')), asAdmin);
   assert.ok(asAdmin.includes(CREDENTIAL), 'the admin sees the URL as given');
-  const seen = await attack<{ run: { evaluations: { model: { name: string }; error: string | null; failedImages: { edges: { node: { imageId: string; error: string } }[] } }[] } }>('run details as a reader', RUN, { id: runId }, reader);
+  const seen = await attack<{
+    run: {
+      evaluations: {
+        model: { name: string };
+        error: string | null;
+        failedImages: { edges: { node: { imageId: string; error: string } }[] };
+      }[];
+    };
+  }>('run details as a reader', RUN, { id: runId }, reader);
   const byModel = Object.fromEntries(seen.body.data!.run.evaluations.map((e) => [e.model.name, e]));
   assert.match(byModel.gone.error ?? '', /cannot read …\/gone\.onnx \(ENOENT\)/);
   const failed = Object.fromEntries(byModel.kept.failedImages.edges.map(({ node: f }) => [f.imageId, f.error]));
@@ -89,7 +117,8 @@ test('a model file that vanishes, a symlinked image and a URL with credentials: 
 });
 
 test('without a key (queries are not public) or with a revoked key, nothing answers: not __typename, not introspection, on HTTP or WebSocket', async () => {
-  const revoked = (await mutate('mutation { createApiKey(name: "gone", scopes: [READ]) { key apiKey { id } } }', {})).body.data!.createApiKey;
+  const revoked = (await mutate('mutation { createApiKey(name: "gone", scopes: [READ]) { key apiKey { id } } }', {})).body.data!
+    .createApiKey;
   await mutate('mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: revoked.apiKey.id });
   for (const key of [undefined, revoked.key, 'ce_made-up']) {
     for (const query of ['{ __typename }', '{ __schema { queryType { name } } }', 'mutation { __typename }']) {
@@ -132,16 +161,30 @@ test('a NUL in an id, a search string or a manifest tag is BAD_USER_INPUT, logs 
     assert.match(response.body.errors![0].message, /NUL/);
   }
   const manifest = join(t.dir, 'nul.json');
-  writeFileSync(manifest, JSON.stringify({ name: 'nul', items: [{ id: 'x', tags: [{ category: 'Tone', name: 'da\u0000rk' }] }], images: [{ id: 'p', item: 'x', uri: 'a.png' }] }));
+  writeFileSync(
+    manifest,
+    JSON.stringify({
+      name: 'nul',
+      items: [{ id: 'x', tags: [{ category: 'Tone', name: 'da\u0000rk' }] }],
+      images: [{ id: 'p', item: 'x', uri: 'a.png' }],
+    }),
+  );
   const imported = await mutate('mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: manifest });
   assert.equal(code(imported.body), 'BAD_USER_INPUT', JSON.stringify(imported.body));
   assert.equal(await t.platform.db.prisma.dataset.count({ where: { name: 'nul' } }), 0);
-  assert.deepEqual(t.logged.slice(loggedBefore).filter((line) => /internal error|\bat\s/.test(line)), []);
+  assert.deepEqual(
+    t.logged.slice(loggedBefore).filter((line) => /internal error|\bat\s/.test(line)),
+    [],
+  );
 });
 
 test('a persisted query whose hash does not match is a coded client error, not an internal one', async () => {
   const body = JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } });
-  const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` }, body });
+  const response = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` },
+    body,
+  });
   const text = await response.text();
   received.push({ attack: 'persisted query hash mismatch', text });
   const parsed = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
@@ -151,7 +194,11 @@ test('a persisted query whose hash does not match is a coded client error, not a
 
 test('a body in a charset the server does not decode is a coded client error (415), not an internal one', async () => {
   for (const charset of ['latin9', 'utf-16', 'koi8-r']) {
-    const response = await fetch(t.url, { method: 'POST', headers: { 'content-type': `application/json; charset=${charset}`, authorization: `Bearer ${reader}` }, body: '{"query":"{ __typename }"}' });
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': `application/json; charset=${charset}`, authorization: `Bearer ${reader}` },
+      body: '{"query":"{ __typename }"}',
+    });
     const text = await response.text();
     received.push({ attack: `charset ${charset}`, text });
     assert.ok(response.status >= 400 && response.status < 500, `${charset}: ${response.status} ${text}`);
@@ -191,7 +238,9 @@ test('a model whose weights point at a server file (external data) is refused', 
       }),
     );
     writeFileSync(join(folder, 'thief.json'), JSON.stringify({ name: `thief ${location}`, file: 'thief.onnx', preprocess: TINY_RECIPE }));
-    const registered = await mutate('mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: join(folder, 'thief.json') });
+    const registered = await mutate('mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', {
+      p: join(folder, 'thief.json'),
+    });
     assert.ok(['BAD_USER_INPUT', 'NOT_FOUND'].includes(code(registered.body) ?? ''), `${location}: ${JSON.stringify(registered.body)}`);
     assert.match(registered.body.errors![0].message, /external data/);
   }
@@ -221,9 +270,13 @@ test('the redaction itself: paths to their last segment, URL users, passwords an
   assert.equal(redactText('file:///etc/passwd and "/var/lib/x"'), '…/passwd and "…/x"');
   assert.equal(redactText('failed: password=hunter2; token: abc'), 'failed: password=redacted; token: redacted');
   assert.equal(redactText('boom\\u000a    at f (/app/dist/x.js:1:2)'), 'boom');
-  for (const kept of ['images/a.png', 'a/b and 1/2', 'data:image/png;base64,/9j/4AAQ+/x==', 'rank 3 / 4', 'https://example.com/a/b.png']) assert.equal(redactText(kept), kept);
+  for (const kept of ['images/a.png', 'a/b and 1/2', 'data:image/png;base64,/9j/4AAQ+/x==', 'rank 3 / 4', 'https://example.com/a/b.png'])
+    assert.equal(redactText(kept), kept);
   // Log lines keep paths and stacks (operators need them), never credentials.
-  assert.equal(redactCredentials('run r1: image http://u:hunter2@h/x.png failed at /srv/a.png, password=hunter2'), 'run r1: image http://redacted@h/x.png failed at /srv/a.png, password=redacted');
+  assert.equal(
+    redactCredentials('run r1: image http://u:hunter2@h/x.png failed at /srv/a.png, password=hunter2'),
+    'run r1: image http://redacted@h/x.png failed at /srv/a.png, password=redacted',
+  );
   // A result's strings are redacted at any depth; what a scalar serialised to (DateTime's Date) reaches JSON as it is.
   const createdAt = new Date('2026-01-02T03:04:05Z');
   const result = redactValue({ data: { models: [{ error: 'cannot read /srv/m.onnx', createdAt }] } });

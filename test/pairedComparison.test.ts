@@ -56,6 +56,13 @@ test('a consistent gap is significant, a symmetric one is not; too few shared qu
   assert.ok(Math.abs(none.meanDifference!) < 1e-12);
   assert.equal(none.pValue, 1, 'every flip reaches a mean difference of 0');
   assert.ok(none.ci95![0] < 0 && none.ci95![1] > 0);
-  assert.deepEqual(await comparePaired({ q1: 0.5 }, { q1: 0.2 }), { sharedQueries: 1, meanDifference: 0.3, ci95: null, pValue: null, resamples: 2000, seed: 0 });
+  assert.deepEqual(await comparePaired({ q1: 0.5 }, { q1: 0.2 }), {
+    sharedQueries: 1,
+    meanDifference: 0.3,
+    ci95: null,
+    pValue: null,
+    resamples: 2000,
+    seed: 0,
+  });
   assert.equal((await comparePaired({ q1: 0.5 }, { q2: 0.2 })).meanDifference, null);
 });

@@ -76,7 +76,9 @@ for (const name of Object.keys(INDEX.recipes)) {
         const ours = await preprocessImage(await readFile(join(DIR, image)), model.recipe, model.layout);
         const { mad, max } = differences(ours, row(tensors, i));
         const cos = cosine(vectors.get(image)!, row(torchVectors, i));
-        console.log(`parity ${name.padEnd(8)} ${image.padEnd(18)} MAD ${mad.toExponential(2)}  max ${max.toExponential(2)}  1 - cosine ${(1 - cos).toExponential(2)}`);
+        console.log(
+          `parity ${name.padEnd(8)} ${image.padEnd(18)} MAD ${mad.toExponential(2)}  max ${max.toExponential(2)}  1 - cosine ${(1 - cos).toExponential(2)}`,
+        );
         assert.ok(mad <= MAX_MAD, `${image}: MAD ${mad}`);
         assert.ok(cos >= MIN_COSINE, `${image}: cosine ${cos}`);
         worstMad = Math.max(worstMad, mad);
@@ -90,11 +92,24 @@ for (const name of Object.keys(INDEX.recipes)) {
 test('parity: `corrembed embed --json` on the golden images gives vectors matching torch and the library', async () => {
   const name = 'bicubic';
   const images = INDEX.images.map((image) => join(DIR, image));
-  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'embed', '--manifest', join(DIR, `model_${name}.json`), '--json', ...images]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    CLI,
+    'embed',
+    '--manifest',
+    join(DIR, `model_${name}.json`),
+    '--json',
+    ...images,
+  ]);
   const out = JSON.parse(stdout) as { dim: number; embeddings: { image: string; vector: number[] }[] };
   const torchVectors = npy(`embeddings_${name}.npy`);
   assert.equal(out.dim, torchVectors.dim);
-  const library = await withModel(name, (model) => embedImages(model, images.map((uri, i) => ({ id: String(i), uri })), '/'));
+  const library = await withModel(name, (model) =>
+    embedImages(
+      model,
+      images.map((uri, i) => ({ id: String(i), uri })),
+      '/',
+    ),
+  );
   out.embeddings.forEach((e, i) => {
     assert.equal(e.image, images[i]);
     assert.deepEqual(Float32Array.from(e.vector), library.vectors.get(String(i)));

@@ -21,7 +21,11 @@ const outside = join(dir, 'outside');
 let db: Database;
 
 async function rejectsWith(promise: Promise<unknown>, pattern: RegExp, code = 'BAD_USER_INPUT'): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => error instanceof UserInputError && error.code === code && pattern.test(error.message) && !error.message.includes('\n'));
+  await assert.rejects(
+    promise,
+    (error: unknown) =>
+      error instanceof UserInputError && error.code === code && pattern.test(error.message) && !error.message.includes('\n'),
+  );
 }
 
 before(async () => {
@@ -42,7 +46,10 @@ after(async () => {
 test('confinement: inside a root passes; `..`, absolute paths elsewhere and symlinks out are refused', async () => {
   const roots = [root];
   assert.equal(await confineManifestPath(join(root, 'data', 'manifest.json'), roots, 'manifest'), join(root, 'data', 'manifest.json'));
-  assert.equal(await confineManifestPath(join(root, 'data', '..', 'data', 'manifest.json'), roots, 'manifest'), join(root, 'data', 'manifest.json'));
+  assert.equal(
+    await confineManifestPath(join(root, 'data', '..', 'data', 'manifest.json'), roots, 'manifest'),
+    join(root, 'data', 'manifest.json'),
+  );
   const refused = /outside the folders this server reads manifests from \(CORREMBED_DATA_ROOTS\)$/;
   await rejectsWith(confineManifestPath(join(root, '..', 'outside', 'manifest.json'), roots, 'manifest'), refused);
   await rejectsWith(confineManifestPath('/etc/passwd', roots, 'manifest'), /^manifest \/etc\/passwd: outside the folders/);
@@ -59,7 +66,10 @@ test('confinement: inside a root passes; `..`, absolute paths elsewhere and syml
 
 test('confinement: s3:// manifests must lie under an s3:// root, without dot segments', async () => {
   const roots = ['s3://catalogue/public/', root];
-  assert.equal(await confineManifestPath('s3://catalogue/public/a/manifest.json', roots, 'manifest'), 's3://catalogue/public/a/manifest.json');
+  assert.equal(
+    await confineManifestPath('s3://catalogue/public/a/manifest.json', roots, 'manifest'),
+    's3://catalogue/public/a/manifest.json',
+  );
   await rejectsWith(confineManifestPath('s3://catalogue/private/manifest.json', roots, 'manifest'), /outside the folders/);
   await rejectsWith(confineManifestPath('s3://catalogue/publicity/manifest.json', roots, 'manifest'), /outside the folders/);
   await rejectsWith(confineManifestPath('s3://catalogue/public/../private/manifest.json', roots, 'manifest'), /outside the folders/);
@@ -69,8 +79,15 @@ test('confinement: s3:// manifests must lie under an s3:// root, without dot seg
 test('config: CORREMBED_DATA_ROOTS defaults to the data dir, demo and models; entries are checked', () => {
   const defaults = loadConfig({ CORREMBED_DATA_DIR: join(dir, 'state') }).inputSafety.manifestRoots;
   assert.deepEqual(defaults, [join(dir, 'state'), resolve('demo'), resolve('models')]);
-  assert.deepEqual(loadConfig({ CORREMBED_DATA_ROOTS: `${root}, s3://bucket/prefix ,data` }).inputSafety.manifestRoots, [root, 's3://bucket/prefix/', resolve('data')]);
-  assert.throws(() => loadConfig({ CORREMBED_DATA_ROOTS: 's3://Bad_Bucket/' }), (e: Error) => e instanceof ConfigError && /CORREMBED_DATA_ROOTS has a malformed S3 root/.test(e.message));
+  assert.deepEqual(loadConfig({ CORREMBED_DATA_ROOTS: `${root}, s3://bucket/prefix ,data` }).inputSafety.manifestRoots, [
+    root,
+    's3://bucket/prefix/',
+    resolve('data'),
+  ]);
+  assert.throws(
+    () => loadConfig({ CORREMBED_DATA_ROOTS: 's3://Bad_Bucket/' }),
+    (e: Error) => e instanceof ConfigError && /CORREMBED_DATA_ROOTS has a malformed S3 root/.test(e.message),
+  );
 });
 
 test('services: importDataset and registerModel refuse manifests outside the roots and store nothing', async () => {
@@ -89,13 +106,34 @@ test('services: importDataset and registerModel refuse manifests outside the roo
 
 test('services: s3:// images and model files named by a manifest must lie under an s3:// root too', async () => {
   const manifest = join(root, 'data', 's3-images.json');
-  const image = (uri: string) => ({ name: 's3', categoryWeights: {}, items: [{ id: 'A', tags: [] }], images: [{ id: 'p1', item: 'A', uri }] });
+  const image = (uri: string) => ({
+    name: 's3',
+    categoryWeights: {},
+    items: [{ id: 'A', tags: [] }],
+    images: [{ id: 'p1', item: 'A', uri }],
+  });
   writeFileSync(manifest, JSON.stringify(image('s3://private-bucket/secret.png')));
-  await rejectsWith(new DatasetService(db.prisma, [root]).importDataset({ manifestPath: manifest }), /^manifest: image "p1" s3:\/\/private-bucket\/secret\.png: outside the folders/);
-  await rejectsWith(new DatasetService(db.prisma, [root, 's3://public-bucket/']).importDataset({ manifestPath: manifest }), /outside the folders/);
+  await rejectsWith(
+    new DatasetService(db.prisma, [root]).importDataset({ manifestPath: manifest }),
+    /^manifest: image "p1" s3:\/\/private-bucket\/secret\.png: outside the folders/,
+  );
+  await rejectsWith(
+    new DatasetService(db.prisma, [root, 's3://public-bucket/']).importDataset({ manifestPath: manifest }),
+    /outside the folders/,
+  );
   const model = join(root, 'data', 's3-model.json');
-  writeFileSync(model, JSON.stringify({ name: 's3-model', file: 's3://private-bucket/model.onnx', preprocess: { resize: 20, crop: 16, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] } }));
-  await rejectsWith(new ModelService(db.prisma, [root]).register(model), /^model manifest .*s3-model\.json: file s3:\/\/private-bucket\/model\.onnx: outside the folders/);
+  writeFileSync(
+    model,
+    JSON.stringify({
+      name: 's3-model',
+      file: 's3://private-bucket/model.onnx',
+      preprocess: { resize: 20, crop: 16, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] },
+    }),
+  );
+  await rejectsWith(
+    new ModelService(db.prisma, [root]).register(model),
+    /^model manifest .*s3-model\.json: file s3:\/\/private-bucket\/model\.onnx: outside the folders/,
+  );
   assert.equal(await db.prisma.dataset.count({ where: { name: 's3' } }), 0);
 });
 
@@ -106,7 +144,10 @@ test('inside a manifest: the ONNX file and image paths stay in the manifest fold
   symlinkSync(join(outside, 'models', 'outsider.onnx'), join(folder, 'escape.onnx'));
   const manifest = (file: string) => {
     const path = join(folder, `with-${file.replace(/\W/g, '_')}.json`);
-    writeFileSync(path, JSON.stringify({ name: 'm', file, preprocess: { resize: 20, crop: 16, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] } }));
+    writeFileSync(
+      path,
+      JSON.stringify({ name: 'm', file, preprocess: { resize: 20, crop: 16, interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1] } }),
+    );
     return path;
   };
   assert.equal((await loadModelManifest(manifest('alias.onnx'))).file, written.onnx);

@@ -14,7 +14,9 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'
   return Promise.race([promise, sleep(ms, 'still waiting' as const, { ref: false })]);
 }
 
-test('a pool whose every client was in a transaction when PostgreSQL stopped answers again once it is back', { timeout: 120_000 }, async () => {
+test('a pool whose every client was in a transaction when PostgreSQL stopped answers again once it is back', {
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'corrembed-pool-'));
   let server = await startEmbeddedServer(join(dir, 'pg'));
   const port = Number(new URL(server.url).port);
@@ -26,7 +28,12 @@ test('a pool whose every client was in a transaction when PostgreSQL stopped ans
         await sleep(1500);
         await tx.$queryRaw`SELECT 2`;
       });
-    const transactions = [inTransaction(), inTransaction()].map((t) => t.then(() => 'committed', (error: Error) => error.message));
+    const transactions = [inTransaction(), inTransaction()].map((t) =>
+      t.then(
+        () => 'committed',
+        (error: Error) => error.message,
+      ),
+    );
     await sleep(500);
     await server.stop(); // both transactions lose their connections mid-way, so their ROLLBACKs fail too
     for (const outcome of await Promise.all(transactions)) assert.match(outcome, /connection|terminat/i);

@@ -9,7 +9,9 @@ function pearson(a: number[], b: number[]): number {
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
   const ma = mean(a);
   const mb = mean(b);
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   a.forEach((x, i) => {
     ab += (x - ma) * (b[i] - mb);
     aa += (x - ma) ** 2;

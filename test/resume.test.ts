@@ -44,7 +44,11 @@ function serve(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
 }
 
 async function runView(id: string): Promise<RunView> {
-  const result = await gql<{ run: RunView }>(API, 'query ($id: ID!) { run(id: $id) { status progress { done total } evaluations { model { name } status score } } }', { id });
+  const result = await gql<{ run: RunView }>(
+    API,
+    'query ($id: ID!) { run(id: $id) { status progress { done total } evaluations { model { name } status score } } }',
+    { id },
+  );
   assert.equal(result.errors, undefined, JSON.stringify(result.errors));
   return result.data!.run;
 }
@@ -82,10 +86,24 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
   };
   let child = await serve(env);
   try {
-    const dataset = await gql<{ importDataset: { id: string } }>(API, 'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }', { p: DEMO_MANIFEST }, KEY);
+    const dataset = await gql<{ importDataset: { id: string } }>(
+      API,
+      'mutation ($p: String!) { importDataset(input: { manifestPath: $p }) { id } }',
+      { p: DEMO_MANIFEST },
+      KEY,
+    );
     const modelIds: string[] = [];
     for (const path of (await writeDemoModels(join(dir, 'models'))).slice(0, 2)) {
-      modelIds.push((await gql<{ registerModel: { id: string } }>(API, 'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }', { p: path }, KEY)).data!.registerModel.id);
+      modelIds.push(
+        (
+          await gql<{ registerModel: { id: string } }>(
+            API,
+            'mutation ($p: String!) { registerModel(input: { manifestPath: $p }) { id } }',
+            { p: path },
+            KEY,
+          )
+        ).data!.registerModel.id,
+      );
     }
     const start = 'mutation ($i: StartEvaluationInput!) { startEvaluation(input: $i) { id } }';
     const input = { datasetId: dataset.data!.importDataset.id, modelIds };
@@ -101,7 +119,10 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     await client.query('DELETE FROM "EmbeddingCacheEntry"');
-    const batches = await client.query<{ status: string; n: number }>('SELECT status::text, count(*)::int AS n FROM "RunBatch" WHERE "runId" = $1 GROUP BY status', [runId]);
+    const batches = await client.query<{ status: string; n: number }>(
+      'SELECT status::text, count(*)::int AS n FROM "RunBatch" WHERE "runId" = $1 GROUP BY status',
+      [runId],
+    );
     await client.end();
     const clean = (await gql<{ startEvaluation: { id: string } }>(API, start, { i: input }, KEY)).data!.startEvaluation.id;
     const reference = await until(clean, (run) => run.status === 'SUCCEEDED');

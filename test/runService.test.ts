@@ -69,7 +69,10 @@ test('a second evaluation of the same model on the same images runs no inference
 /** Another "process" on the same database: its own executor, lease owner and settings. */
 function secondProcess(leaseSeconds: number): { runs: RunService; executor: CountingExecutor } {
   const other = new CountingExecutor(cache);
-  return { executor: other, runs: new RunService(db.prisma, datasets, cache, other, new RunEvents(), { batchSize: 2, concurrency: 2, leaseSeconds }) };
+  return {
+    executor: other,
+    runs: new RunService(db.prisma, datasets, cache, other, new RunEvents(), { batchSize: 2, concurrency: 2, leaseSeconds }),
+  };
 }
 
 test('two processes share one run: every batch is embedded once, progress is counted once', async () => {
@@ -91,9 +94,18 @@ test('two processes share one run: every batch is embedded once, progress is cou
 });
 
 test('a batch leased by a process that died is taken over once its lease runs out', async () => {
-  const recorder = new RunService(db.prisma, datasets, cache, null, new RunEvents(), { batchSize: 4, concurrency: 1, leaseSeconds: 30, driveRuns: false });
+  const recorder = new RunService(db.prisma, datasets, cache, null, new RunEvents(), {
+    batchSize: 4,
+    concurrency: 1,
+    leaseSeconds: 30,
+    driveRuns: false,
+  });
   const run = await recorder.start({ datasetId, modelIds: [otherModelIds[1]] });
-  assert.equal((await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status, 'queued', 'a process that does not drive runs only records them');
+  assert.equal(
+    (await db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status,
+    'queued',
+    'a process that does not drive runs only records them',
+  );
   const evaluation = await db.prisma.evaluation.findFirstOrThrow({ where: { runId: run.id } });
   const images = await db.prisma.image.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true } });
   // The "dead" process planned the run and claimed its first batch with a one-second lease, then vanished.
@@ -122,7 +134,12 @@ test('a run recorded by a process that does not drive runs is joined at once by 
   const events = new RunEvents();
   const b = new CountingExecutor(cache);
   const driver = new RunService(db.prisma, datasets, cache, b, events, { batchSize: 3, concurrency: 2, leaseSeconds: 30 });
-  const recorder = new RunService(db.prisma, datasets, cache, null, events, { batchSize: 3, concurrency: 1, leaseSeconds: 30, driveRuns: false });
+  const recorder = new RunService(db.prisma, datasets, cache, null, events, {
+    batchSize: 3,
+    concurrency: 1,
+    leaseSeconds: 30,
+    driveRuns: false,
+  });
   try {
     const run = await recorder.start({ datasetId, modelIds: [modelId], options: { correlation: 'spearman' } });
     await driver.drain();

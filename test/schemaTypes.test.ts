@@ -7,7 +7,11 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { introspectionFromSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 
 const SCHEMA_DIR = join(process.cwd(), 'schema');
-const schema: GraphQLSchema = makeExecutableSchema({ typeDefs: readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.graphql')).map((f) => readFileSync(join(SCHEMA_DIR, f), 'utf8')) });
+const schema: GraphQLSchema = makeExecutableSchema({
+  typeDefs: readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .map((f) => readFileSync(join(SCHEMA_DIR, f), 'utf8')),
+});
 /** The one field whose value is free-form by nature: each mutation's own arguments, as it was called. */
 const FREE_FORM = new Set(['AuditLogEntry.arguments']);
 
@@ -21,12 +25,13 @@ test('introspection: every type, field, argument, input field and enum value has
       if (!field.description) missing.push(`${type.name}.${field.name}`);
       for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
     }
-    for (const value of 'enumValues' in type ? (type.enumValues ?? []) : []) if (!value.description) missing.push(`${type.name}.${value.name}`);
+    for (const value of 'enumValues' in type ? (type.enumValues ?? []) : [])
+      if (!value.description) missing.push(`${type.name}.${value.name}`);
   }
   assert.deepEqual(missing, []);
 });
 
-test('no untyped values: JSON only on deprecated fields and the audit log\'s arguments; timestamps are DateTime; enums ALL_CAPS', () => {
+test("no untyped values: JSON only on deprecated fields and the audit log's arguments; timestamps are DateTime; enums ALL_CAPS", () => {
   const untyped: string[] = [];
   const stringTimes: string[] = [];
   for (const type of Object.values(schema.getTypeMap())) {

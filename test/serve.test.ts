@@ -11,7 +11,12 @@ const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
 
 /** Starts `corrembed serve` on a free port; resolves once it prints "Ready". */
 function serve(dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CORREMBED_DATA_DIR: dataDir, PORT: '0', CORREMBED_ADMIN_KEY: 'serve-test-key-0123456789' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CORREMBED_DATA_DIR: dataDir,
+    PORT: '0',
+    CORREMBED_ADMIN_KEY: 'serve-test-key-0123456789',
+  };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [CLI, 'serve'], { env });
   let text = '';

@@ -65,18 +65,29 @@ for (const double of [false, true]) {
 }
 
 for (const rows of [ROWS, FEW_ROWS]) {
-  test(`native kernel over ${rows} targets: a query's products do not depend on its block, and a result outlives the next multiply`, native, async () => {
-    const targets = randomMatrix(false, rows * DIM, 3);
-    const queries = randomMatrix(false, COUNT * DIM, 4);
-    const kernel = blasKernel(gemm!, targets, rows, DIM, 2);
-    const whole = await kernel.multiply(queries, COUNT);
-    const copy = whole.slice();
-    for (const [first, count] of [[5, 11], [36, 1], [2, 3], [13, 100], [48, 96], [148, 1]]) {
-      const part = await kernel.multiply(queries.subarray(first * DIM), count, first);
-      assert.deepEqual(part, copy.subarray(first * rows, (first + count) * rows), `rows ${first}..${first + count - 1}`);
-      if (first === 5) assert.deepEqual(whole, copy, 'the first result outlives the next multiply');
-    }
-  });
+  test(
+    `native kernel over ${rows} targets: a query's products do not depend on its block, and a result outlives the next multiply`,
+    native,
+    async () => {
+      const targets = randomMatrix(false, rows * DIM, 3);
+      const queries = randomMatrix(false, COUNT * DIM, 4);
+      const kernel = blasKernel(gemm!, targets, rows, DIM, 2);
+      const whole = await kernel.multiply(queries, COUNT);
+      const copy = whole.slice();
+      for (const [first, count] of [
+        [5, 11],
+        [36, 1],
+        [2, 3],
+        [13, 100],
+        [48, 96],
+        [148, 1],
+      ]) {
+        const part = await kernel.multiply(queries.subarray(first * DIM), count, first);
+        assert.deepEqual(part, copy.subarray(first * rows, (first + count) * rows), `rows ${first}..${first + count - 1}`);
+        if (first === 5) assert.deepEqual(whole, copy, 'the first result outlives the next multiply');
+      }
+    },
+  );
 }
 
 test('native addon refuses arrays that are too short or of mixed precision', native, () => {

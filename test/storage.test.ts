@@ -35,7 +35,9 @@ before(async () => {
     CORREMBED_MODEL_CACHE_DIR: cacheDir,
   });
   resetS3Client();
-  png = await sharp({ create: { width: 12, height: 8, channels: 3, background: { r: 200, g: 30, b: 40 } } }).png().toBuffer();
+  png = await sharp({ create: { width: 12, height: 8, channels: 3, background: { r: 200, g: 30, b: 40 } } })
+    .png()
+    .toBuffer();
   host.put('images', 'photos/red dot.png', png);
 });
 after(async () => {
@@ -58,7 +60,11 @@ async function rejectsWith(promise: Promise<unknown>, pattern: RegExp, code: Err
 const gets = (path: string) => host.requests.filter((r) => r === `GET ${path}`).length;
 
 test('s3:// URIs: bucket and key, malformed ones refused', async () => {
-  assert.deepEqual(parseS3Uri('s3://my-bucket.eu/a/b c.png'), { bucket: 'my-bucket.eu', key: 'a/b c.png', uri: 's3://my-bucket.eu/a/b c.png' });
+  assert.deepEqual(parseS3Uri('s3://my-bucket.eu/a/b c.png'), {
+    bucket: 'my-bucket.eu',
+    key: 'a/b c.png',
+    uri: 's3://my-bucket.eu/a/b c.png',
+  });
   const cases: [string, RegExp][] = [
     ['s3://', /no bucket/],
     ['s3:///key.png', /no bucket/],
@@ -72,7 +78,11 @@ test('s3:// URIs: bucket and key, malformed ones refused', async () => {
     [`s3://bucket/${'k'.repeat(1025)}`, /key longer than 1024 bytes/],
   ];
   for (const [uri, pattern] of cases) {
-    assert.throws(() => parseS3Uri(uri), (error: unknown) => error instanceof UserInputError && pattern.test(error.message) && error.message.includes('expected s3://bucket/key'));
+    assert.throws(
+      () => parseS3Uri(uri),
+      (error: unknown) =>
+        error instanceof UserInputError && pattern.test(error.message) && error.message.includes('expected s3://bucket/key'),
+    );
     await rejectsWith(readImageBytes(uri, root), pattern);
   }
 });
@@ -100,15 +110,27 @@ test('s3:// image refusals: too large (declared or streamed), missing, denied, s
   host.stall('images', 'slow.png');
   const uri = (key: string) => `s3://images/${key}`;
   const limit = png.length - 1;
-  await rejectsWith(readImageBytes(uri('photos/red dot.png'), root, { maxBytes: limit }), new RegExp(`^image s3://images/photos/red dot\\.png: larger than the limit of ${limit} bytes$`));
-  await rejectsWith(readImageBytes(uri('chunked.bin'), root, { maxBytes: 20_000 }), /^image s3:\/\/images\/chunked\.bin: larger than the limit of 20000 bytes$/);
+  await rejectsWith(
+    readImageBytes(uri('photos/red dot.png'), root, { maxBytes: limit }),
+    new RegExp(`^image s3://images/photos/red dot\\.png: larger than the limit of ${limit} bytes$`),
+  );
+  await rejectsWith(
+    readImageBytes(uri('chunked.bin'), root, { maxBytes: 20_000 }),
+    /^image s3:\/\/images\/chunked\.bin: larger than the limit of 20000 bytes$/,
+  );
   assert.equal((await readImageBytes(uri('chunked.bin'), root)).length, 50_000);
   await rejectsWith(readImageBytes(uri('missing.png'), root), /^image s3:\/\/images\/missing\.png: not found$/, 'NOT_FOUND');
   await rejectsWith(readImageBytes('s3://no-such-bucket/a.png', root), /^image s3:\/\/no-such-bucket\/a\.png: not found$/, 'NOT_FOUND');
   await rejectsWith(readImageBytes(uri('secret.png'), root), /^image s3:\/\/images\/secret\.png: access denied$/);
-  await rejectsWith(readImageBytes(uri('odd.png'), root), /^image s3:\/\/images\/odd\.png: cannot fetch \(InvalidArgument: Unsupported request from \*\*\*\)$/);
+  await rejectsWith(
+    readImageBytes(uri('odd.png'), root),
+    /^image s3:\/\/images\/odd\.png: cannot fetch \(InvalidArgument: Unsupported request from \*\*\*\)$/,
+  );
   const started = Date.now();
-  await rejectsWith(readImageBytes(uri('slow.png'), root, { timeoutMs: 300 }), /^image s3:\/\/images\/slow\.png: no complete answer within 300 ms$/);
+  await rejectsWith(
+    readImageBytes(uri('slow.png'), root, { timeoutMs: 300 }),
+    /^image s3:\/\/images\/slow\.png: no complete answer within 300 ms$/,
+  );
   assert.ok(Date.now() - started < 5000);
 });
 
@@ -131,7 +153,10 @@ test('an ONNX model loaded by s3:// URI embeds as the local file does, downloade
     await reference.release();
   }
   assert.equal(gets('/models/tiny/conv.onnx'), 1);
-  assert.deepEqual(readdirSync(cacheDir).filter((name) => !name.endsWith('.onnx')), []);
+  assert.deepEqual(
+    readdirSync(cacheDir).filter((name) => !name.endsWith('.onnx')),
+    [],
+  );
   assert.equal(await localModelFile(written.onnx), written.onnx);
 });
 

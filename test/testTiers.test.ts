@@ -17,7 +17,13 @@ test('test tiers: each file needs what it uses, directly or through test/support
 });
 
 test('test tiers: the unit tier holds the pure tests and none of the others', () => {
-  const unit = unitTestFiles(readdirSync(TEST_DIR).filter((name) => name.endsWith('.test.js')).map(at)).map((file) => file.slice(TEST_DIR.length + 1));
-  for (const name of ['cli.test.js', 'metric.workedExample.test.js', 'docLinks.test.js', 'testTiers.test.js']) assert.ok(unit.includes(name), `${name} in the unit tier`);
-  for (const name of ['db.test.js', 'dashboard.test.js', 'crossCheck.test.js', 'serve.test.js', 'poolRecovery.test.js']) assert.ok(!unit.includes(name), `${name} not in the unit tier`);
+  const unit = unitTestFiles(
+    readdirSync(TEST_DIR)
+      .filter((name) => name.endsWith('.test.js'))
+      .map(at),
+  ).map((file) => file.slice(TEST_DIR.length + 1));
+  for (const name of ['cli.test.js', 'metric.workedExample.test.js', 'docLinks.test.js', 'testTiers.test.js'])
+    assert.ok(unit.includes(name), `${name} in the unit tier`);
+  for (const name of ['db.test.js', 'dashboard.test.js', 'crossCheck.test.js', 'serve.test.js', 'poolRecovery.test.js'])
+    assert.ok(!unit.includes(name), `${name} not in the unit tier`);
 });

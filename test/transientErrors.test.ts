@@ -5,8 +5,13 @@ import { isTransientDatabaseError, retryTransient } from '../src/db/transientErr
 import { UserInputError } from '../src/errors.js';
 
 /** A Prisma known-request error as the client throws it with @prisma/adapter-pg (only the fields read). */
-const prismaError = (code: string, cause: Record<string, unknown>) => Object.assign(new Error('Invalid `prisma.run.findMany()` invocation'), { code, meta: { driverAdapterError: { name: 'DriverAdapterError', cause } } });
-const adapterError = (cause: Record<string, unknown>) => Object.assign(new Error(String(cause.message ?? cause.kind)), { name: 'DriverAdapterError', cause });
+const prismaError = (code: string, cause: Record<string, unknown>) =>
+  Object.assign(new Error('Invalid `prisma.run.findMany()` invocation'), {
+    code,
+    meta: { driverAdapterError: { name: 'DriverAdapterError', cause } },
+  });
+const adapterError = (cause: Record<string, unknown>) =>
+  Object.assign(new Error(String(cause.message ?? cause.kind)), { name: 'DriverAdapterError', cause });
 
 test('connection losses and an unreachable or restarting server are transient', () => {
   for (const error of [
@@ -40,11 +45,30 @@ test('errors about the statement or the input are not', () => {
 
 test('retryTransient retries transient failures until the work succeeds, and throws anything else or when stopped', async () => {
   let calls = 0;
-  const value = await retryTransient(async () => {
-    if (++calls < 3) throw new Error('Connection terminated unexpectedly');
-    return 'done';
-  }, { what: 'test' });
+  const value = await retryTransient(
+    async () => {
+      if (++calls < 3) throw new Error('Connection terminated unexpectedly');
+      return 'done';
+    },
+    { what: 'test' },
+  );
   assert.deepEqual([value, calls], ['done', 3]);
-  await assert.rejects(retryTransient(async () => { throw new Error('not a connection problem'); }, { what: 'test' }), /not a connection problem/);
-  await assert.rejects(retryTransient(async () => { throw new Error('Connection terminated unexpectedly'); }, { what: 'test', stopped: () => true }), /Connection terminated/);
+  await assert.rejects(
+    retryTransient(
+      async () => {
+        throw new Error('not a connection problem');
+      },
+      { what: 'test' },
+    ),
+    /not a connection problem/,
+  );
+  await assert.rejects(
+    retryTransient(
+      async () => {
+        throw new Error('Connection terminated unexpectedly');
+      },
+      { what: 'test', stopped: () => true },
+    ),
+    /Connection terminated/,
+  );
 });

@@ -51,7 +51,11 @@ after(async () => {
   }
 });
 
-async function refused(uri: string, policy: UrlPolicy = PUBLIC_ONLY, pattern = /: refused to connect: .* not a public address \(CORREMBED_ALLOW_PRIVATE_URLS or CORREMBED_URL_ALLOW_HOSTS allow it\)$/): Promise<void> {
+async function refused(
+  uri: string,
+  policy: UrlPolicy = PUBLIC_ONLY,
+  pattern = /: refused to connect: .* not a public address \(CORREMBED_ALLOW_PRIVATE_URLS or CORREMBED_URL_ALLOW_HOSTS allow it\)$/,
+): Promise<void> {
   await assert.rejects(readImageBytes(uri, '/nonexistent', { urls: policy, timeoutMs: 5000 }), (error: unknown) => {
     assert.ok(error instanceof UserInputError, String(error));
     assert.match(error.message, pattern, uri);
@@ -61,11 +65,46 @@ async function refused(uri: string, policy: UrlPolicy = PUBLIC_ONLY, pattern = /
 }
 
 test('addresses: private, loopback, link-local, unique-local, CGNAT, multicast, unspecified and mapped forms are not public', () => {
-  const nonPublic = ['127.0.0.1', '127.255.0.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '100.127.255.255',
-    '0.0.0.0', '224.0.0.251', '239.255.255.250', '255.255.255.255', '198.18.0.1', '::', '::1', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1',
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '64:ff9b::a00:1', '::127.0.0.1', 'not an address'];
+  const nonPublic = [
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '100.127.255.255',
+    '0.0.0.0',
+    '224.0.0.251',
+    '239.255.255.250',
+    '255.255.255.255',
+    '198.18.0.1',
+    '::',
+    '::1',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a00:1',
+    '::127.0.0.1',
+    'not an address',
+  ];
   for (const address of nonPublic) assert.equal(isNonPublicAddress(address), true, address);
-  for (const address of ['8.8.8.8', '1.1.1.1', '100.63.255.255', '100.128.0.0', '172.32.0.1', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
+  for (const address of [
+    '8.8.8.8',
+    '1.1.1.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.32.0.1',
+    '93.184.216.34',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+  ]) {
     assert.equal(isNonPublicAddress(address), false, address);
   }
 });
@@ -97,7 +136,10 @@ test('URL guard: loopback, private and metadata addresses are refused before any
 
 test('URL guard: the explicit allowance fetches from loopback; the default (no env) refuses', async () => {
   assert.deepEqual(await readImageBytes(`http://${b}/ok.png`, '/nonexistent', { urls: { allowPrivate: true, allowHosts: [] } }), BODY);
-  assert.deepEqual(await readImageBytes(`http://localhost:${portB}/ok.png`, '/nonexistent', { urls: { allowPrivate: true, allowHosts: [] } }), BODY);
+  assert.deepEqual(
+    await readImageBytes(`http://localhost:${portB}/ok.png`, '/nonexistent', { urls: { allowPrivate: true, allowHosts: [] } }),
+    BODY,
+  );
   assert.equal(process.env.CORREMBED_ALLOW_PRIVATE_URLS, undefined);
   await refused(`http://${b}/default.png`, undefined as unknown as UrlPolicy);
 });
@@ -115,7 +157,12 @@ test('URL guard: an allowed host may redirect only to hosts that pass on their o
   assert.deepEqual(received.b, [], 'the redirect target was never contacted');
   // Host allowances name a host (and port): the same address under another name or port is not allowed.
   await refused(`http://localhost:${a.split(':')[1]}/ok.png`, onlyA);
-  assert.deepEqual(await readImageBytes(`http://localhost:${a.split(':')[1]}/ok.png`, '/nonexistent', { urls: { allowPrivate: false, allowHosts: ['localhost'] } }), BODY);
+  assert.deepEqual(
+    await readImageBytes(`http://localhost:${a.split(':')[1]}/ok.png`, '/nonexistent', {
+      urls: { allowPrivate: false, allowHosts: ['localhost'] },
+    }),
+    BODY,
+  );
 });
 
 test('URL guard: redirects are bounded and may not leave http(s)', async () => {
@@ -141,12 +188,19 @@ test('URL guard: an https URL may redirect to https but never down to http', asy
     for (const uri of process.argv.slice(1)) console.log(await readImageBytes(uri, '/', { urls }).then((b) => b.toString(), (e) => e.message));`;
   try {
     received.b.length = 0;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, `${origin}/up`, `${origin}/down`], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tls, 'cert.pem') },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, `${origin}/up`, `${origin}/down`],
+      {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tls, 'cert.pem') },
+      },
+    );
     const [up, down] = stdout.trim().split('\n');
     assert.equal(up, BODY.toString());
-    assert.match(down, /^image https:\/\/127\.0\.0\.1:\d+\/down: redirect from https to http refused \(http:\/\/127\.0\.0\.1:\d+\/x\.png\)$/);
+    assert.match(
+      down,
+      /^image https:\/\/127\.0\.0\.1:\d+\/down: redirect from https to http refused \(http:\/\/127\.0\.0\.1:\d+\/x\.png\)$/,
+    );
     assert.deepEqual(received.b, []);
   } finally {
     server.closeAllConnections();
@@ -158,13 +212,22 @@ test('config: CORREMBED_ALLOW_PRIVATE_URLS and CORREMBED_URL_ALLOW_HOSTS', () =>
   const defaults = loadConfig({}).inputSafety;
   assert.equal(defaults.allowPrivateUrls, false);
   assert.deepEqual(defaults.urlAllowHosts, []);
-  const set = loadConfig({ CORREMBED_ALLOW_PRIVATE_URLS: 'true', CORREMBED_URL_ALLOW_HOSTS: 'Images.Internal, 10.0.0.5:8080,[fd00::1]' }).inputSafety;
+  const set = loadConfig({
+    CORREMBED_ALLOW_PRIVATE_URLS: 'true',
+    CORREMBED_URL_ALLOW_HOSTS: 'Images.Internal, 10.0.0.5:8080,[fd00::1]',
+  }).inputSafety;
   assert.equal(set.allowPrivateUrls, true);
   assert.deepEqual(set.urlAllowHosts, ['images.internal', '10.0.0.5:8080', '[fd00::1]']);
   for (const [env, message] of [
     [{ CORREMBED_ALLOW_PRIVATE_URLS: 'sometimes' }, /CORREMBED_ALLOW_PRIVATE_URLS must be true or false/],
-    [{ CORREMBED_URL_ALLOW_HOSTS: 'http://images.internal/' }, /CORREMBED_URL_ALLOW_HOSTS has a malformed host "http:\/\/images.internal\/"/],
+    [
+      { CORREMBED_URL_ALLOW_HOSTS: 'http://images.internal/' },
+      /CORREMBED_URL_ALLOW_HOSTS has a malformed host "http:\/\/images.internal\/"/,
+    ],
   ] as const) {
-    assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message));
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+    );
   }
 });

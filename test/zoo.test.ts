@@ -18,7 +18,12 @@ const zooDir = join(root, 'models/zoo');
 const demoDir = join(root, 'demo/fashion-mnist');
 
 /** Feature size of each zoo model, as tools/train_zoo.py builds it. */
-const EXPECTED_DIM: Record<string, number> = { 'fmnist-linear32': 32, 'fmnist-mlp128': 128, 'fmnist-cnn-small': 64, 'fmnist-cnn-wide': 128 };
+const EXPECTED_DIM: Record<string, number> = {
+  'fmnist-linear32': 32,
+  'fmnist-mlp128': 128,
+  'fmnist-cnn-small': 64,
+  'fmnist-cnn-wide': 128,
+};
 
 interface Result {
   manifest: ModelManifest;
@@ -35,7 +40,11 @@ before(async () => {
   for (const file of files) {
     const manifest = await loadModelManifest(join(zooDir, file));
     const model = await getModel(manifest, { threads: 1 });
-    const { vectors, failed } = await embedImages(model, dataset.images.map((i) => ({ id: i.id, uri: i.uri! })), demoDir);
+    const { vectors, failed } = await embedImages(
+      model,
+      dataset.images.map((i) => ({ id: i.id, uri: i.uri! })),
+      demoDir,
+    );
     assert.deepEqual(failed, []);
     const data = new Float32Array(dataset.images.length * model.dim);
     dataset.images.forEach((image, i) => data.set(vectors.get(image.id)!, i * model.dim));
@@ -52,13 +61,25 @@ before(async () => {
         `Category ${report.perCategory!.Category!.toFixed(4)}  nDCG@10 ${report.retrieval!.ndcgAt10!.toFixed(4)}`,
     );
   }
-  fit = accuracyFit(results.map(({ manifest, report }) => ({ modelId: manifest.name, accuracy: manifest.metadata!.imagenetAcc1!, score: report.score!, perCategory: report.perCategory })));
+  fit = accuracyFit(
+    results.map(({ manifest, report }) => ({
+      modelId: manifest.name,
+      accuracy: manifest.metadata!.imagenetAcc1!,
+      score: report.score!,
+      perCategory: report.perCategory,
+    })),
+  );
   const line = fit.fit!;
-  console.log(`accuracy fit: CorrEmbed = ${line.slope.toFixed(4)} x accuracy ${line.intercept < 0 ? '-' : '+'} ${Math.abs(line.intercept).toFixed(4)}, r ${line.r!.toFixed(3)}, R^2 ${line.rSquared!.toFixed(3)}, residual sd ${line.residualSd.toFixed(4)}, n ${line.n}`);
+  console.log(
+    `accuracy fit: CorrEmbed = ${line.slope.toFixed(4)} x accuracy ${line.intercept < 0 ? '-' : '+'} ${Math.abs(line.intercept).toFixed(4)}, r ${line.r!.toFixed(3)}, R^2 ${line.rSquared!.toFixed(3)}, residual sd ${line.residualSd.toFixed(4)}, n ${line.n}`,
+  );
   for (const m of fit.models) {
-    console.log(`  ${m.modelId.padEnd(18)} predicted ${m.predicted!.toFixed(4)}  residual ${m.residual! >= 0 ? '+' : ''}${m.residual!.toFixed(4)}  normalised ${m.normalisedScore!.toFixed(2)}${m.outlier ? '  OUTLIER' : ''}`);
+    console.log(
+      `  ${m.modelId.padEnd(18)} predicted ${m.predicted!.toFixed(4)}  residual ${m.residual! >= 0 ? '+' : ''}${m.residual!.toFixed(4)}  normalised ${m.normalisedScore!.toFixed(2)}${m.outlier ? '  OUTLIER' : ''}`,
+    );
   }
-  for (const { category, models } of fit.categories) console.log(`  ${category.padEnd(9)} ${models.map((m) => `${m.rank}. ${m.modelId} ${m.score!.toFixed(4)}`).join('  ')}`);
+  for (const { category, models } of fit.categories)
+    console.log(`  ${category.padEnd(9)} ${models.map((m) => `${m.rank}. ${m.modelId} ${m.score!.toFixed(4)}`).join('  ')}`);
 });
 
 after(() => releaseModels());
@@ -69,7 +90,13 @@ test('model zoo: every manifest loads, carries its Fashion-MNIST test accuracy a
     assert.equal(dim, EXPECTED_DIM[manifest.name], manifest.name);
     assert.match(manifest.metadata!.family!, /Fashion-MNIST test accuracy/);
     assert.ok(manifest.metadata!.imagenetAcc1! > 80 && manifest.metadata!.params! > 0, manifest.name);
-    assert.deepEqual(manifest.preprocess, { resize: 28, crop: 28, interpolation: 'bilinear', mean: [0.286, 0.286, 0.286], std: [0.353, 0.353, 0.353] });
+    assert.deepEqual(manifest.preprocess, {
+      resize: 28,
+      crop: 28,
+      interpolation: 'bilinear',
+      mean: [0.286, 0.286, 0.286],
+      std: [0.353, 0.353, 0.353],
+    });
   }
 });
 
@@ -94,5 +121,8 @@ test('model zoo: the accuracy-versus-CorrEmbed fit runs over all four models, it
   assert.ok(Math.abs(fit.models.reduce((sum, m) => sum + m.residual!, 0)) < 1e-9);
   // With n - 2 = 2 degrees of freedom no residual can exceed sqrt(2) standard deviations.
   assert.ok(fit.models.every((m) => !m.outlier && Math.abs(m.normalisedScore!) <= Math.SQRT2 + 1e-9));
-  assert.deepEqual(fit.categories.map((c) => c.category), ['Category', 'Color', 'Garment', 'Sleeve']);
+  assert.deepEqual(
+    fit.categories.map((c) => c.category),
+    ['Category', 'Color', 'Garment', 'Sleeve'],
+  );
 });

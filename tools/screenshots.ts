@@ -11,7 +11,10 @@ const SHOTS = join(process.cwd(), 'docs/screenshots');
 
 const defaults = loadConfig({});
 const manifestRoots = [tmpdir(), join(DEMO_MANIFEST, '..'), ZOO_DIR];
-const platform = await startTestPlatform({ anonymousRateLimitPerMinute: 0 }, { inputSafety: { ...defaults.inputSafety, manifestRoots }, workers: 2, batchSize: 32 });
+const platform = await startTestPlatform(
+  { anonymousRateLimitPerMinute: 0 },
+  { inputSafety: { ...defaults.inputSafety, manifestRoots }, workers: 2, batchSize: 32 },
+);
 const browser = await launchChromium();
 try {
   const demo = await seedDemo(platform.platform, (line) => console.log(line));
@@ -25,7 +28,9 @@ try {
   await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
   // The gallery on a sneaker: two models' neighbours side by side.
   await page.fill('#gallery-search', 'Sneaker');
-  await page.waitForFunction(() => [...document.querySelectorAll('#gallery .pick')].every((b) => (b.getAttribute('title') ?? '').includes('Sneaker')));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#gallery .pick')].every((b) => (b.getAttribute('title') ?? '').includes('Sneaker')),
+  );
   await page.click('#gallery .pick:nth-child(2)');
   await page.waitForFunction(() => (document.querySelector('#gallery .query-card')?.textContent ?? '').includes('Sneaker'));
   await page.waitForFunction(() => document.querySelectorAll('#gallery .gallery-column .card').length === 16);

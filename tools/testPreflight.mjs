@@ -30,13 +30,25 @@ const chromium = process.env.CORREMBED_CHROMIUM ?? '/usr/bin/chromium';
 const checks = [
   { what: `PostgreSQL at ${host}:${port}`, ok: await answers(host, port), packages: ['postgresql'] },
   { what: `chromium at ${chromium}`, ok: existsSync(chromium), packages: ['chromium'] },
-  { what: `${process.env.PYTHON ?? 'python3'} with numpy`, ok: pythonImports(process.env.PYTHON ?? 'python3', ['numpy']), packages: ['python3-numpy'] },
-  { what: '/usr/bin/python3 with torch and torchvision', ok: pythonImports('/usr/bin/python3', ['numpy', 'torch', 'torchvision', 'PIL']), packages: ['python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-pil'] },
+  {
+    what: `${process.env.PYTHON ?? 'python3'} with numpy`,
+    ok: pythonImports(process.env.PYTHON ?? 'python3', ['numpy']),
+    packages: ['python3-numpy'],
+  },
+  {
+    what: '/usr/bin/python3 with torch and torchvision',
+    ok: pythonImports('/usr/bin/python3', ['numpy', 'torch', 'torchvision', 'PIL']),
+    packages: ['python3-numpy', 'python3-torch', 'python3-torchvision', 'python3-pil'],
+  },
 ];
 const missing = checks.filter((check) => !check.ok);
 if (missing.length > 0) {
   const packages = [...new Set(missing.flatMap((check) => check.packages))].join(' ');
-  const postgres = missing.some((check) => check.packages.includes('postgresql')) ? ' (PostgreSQL: user postgres without a password, or set DATABASE_URL)' : '';
-  console.error(`npm test needs ${missing.map((check) => check.what).join(', ')}: sudo apt-get install -y ${packages}${postgres}; npm run test:unit runs the tests that need none of them`);
+  const postgres = missing.some((check) => check.packages.includes('postgresql'))
+    ? ' (PostgreSQL: user postgres without a password, or set DATABASE_URL)'
+    : '';
+  console.error(
+    `npm test needs ${missing.map((check) => check.what).join(', ')}: sudo apt-get install -y ${packages}${postgres}; npm run test:unit runs the tests that need none of them`,
+  );
   process.exit(1);
 }

@@ -80,9 +80,16 @@ function outlierCutoff(rule: OutlierRule): (residualSd: number) => number {
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** The line through (accuracy, score), or why there is none. */
-function linearFit(points: { accuracy: number; score: number }[], cutoff: (residualSd: number) => number): { fit: LinearFit | null; reason: string | null } {
+function linearFit(
+  points: { accuracy: number; score: number }[],
+  cutoff: (residualSd: number) => number,
+): { fit: LinearFit | null; reason: string | null } {
   const n = points.length;
-  if (n < MIN_FIT_MODELS) return { fit: null, reason: `a fit needs at least ${MIN_FIT_MODELS} models with an ImageNet accuracy; ${n} ha${n === 1 ? 's' : 've'} one` };
+  if (n < MIN_FIT_MODELS)
+    return {
+      fit: null,
+      reason: `a fit needs at least ${MIN_FIT_MODELS} models with an ImageNet accuracy; ${n} ha${n === 1 ? 's' : 've'} one`,
+    };
   const mx = mean(points.map((p) => p.accuracy));
   const my = mean(points.map((p) => p.score));
   let sxx = 0;
@@ -99,7 +106,10 @@ function linearFit(points: { accuracy: number; score: number }[], cutoff: (resid
   const r = syy > 0 ? Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy))) : null;
   const ssResidual = points.reduce((sum, p) => sum + (p.score - (slope * p.accuracy + intercept)) ** 2, 0);
   const residualSd = Math.sqrt(ssResidual / (n - 2));
-  return { fit: { slope, intercept, r, rSquared: r === null ? null : r * r, residualSd, n, outlierThreshold: cutoff(residualSd) }, reason: null };
+  return {
+    fit: { slope, intercept, r, rSquared: r === null ? null : r * r, residualSd, n, outlierThreshold: cutoff(residualSd) },
+    reason: null,
+  };
 }
 
 function fittedModel(point: FitPoint & { accuracy: number }, fit: LinearFit | null): FittedModel {
@@ -125,7 +135,10 @@ function categoryComparison(points: FitPoint[]): { category: string; models: Cat
     const rankOf = (score: number): number => ranked.findIndex((s) => s.score === score) + 1;
     return {
       category,
-      models: [...ranked.map((s) => ({ ...s, rank: rankOf(s.score) })), ...scored.filter((s) => s.score === null).map((s) => ({ ...s, rank: null }))],
+      models: [
+        ...ranked.map((s) => ({ ...s, rank: rankOf(s.score) })),
+        ...scored.filter((s) => s.score === null).map((s) => ({ ...s, rank: null })),
+      ],
     };
   });
 }

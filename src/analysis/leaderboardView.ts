@@ -17,10 +17,16 @@ const FIGURES: Record<LeaderboardOrderField, (row: LeaderboardRow) => number | n
 };
 
 /** The rows that pass the filter, sorted (ties keep the rank order). */
-export function leaderboardView(rows: readonly LeaderboardRow[], filter: LeaderboardFilter, order: { field: LeaderboardOrderField; direction: OrderDirection }): LeaderboardRow[] {
+export function leaderboardView(
+  rows: readonly LeaderboardRow[],
+  filter: LeaderboardFilter,
+  order: { field: LeaderboardOrderField; direction: OrderDirection },
+): LeaderboardRow[] {
   const family = filter.family?.toLowerCase();
   const name = filter.nameContains?.toLowerCase();
-  const kept = rows.filter((row) => (!family || row.model.family?.toLowerCase() === family) && (!name || row.model.name.toLowerCase().includes(name)));
+  const kept = rows.filter(
+    (row) => (!family || row.model.family?.toLowerCase() === family) && (!name || row.model.name.toLowerCase().includes(name)),
+  );
   const figure = FIGURES[order.field];
   const sign = order.direction === 'ASC' ? 1 : -1;
   return kept

@@ -55,7 +55,10 @@ export class ModelComparisons {
   }
 
   private async compute(evaluationA: string, evaluationB: string): Promise<PairedComparison> {
-    const rows = await this.prisma.evaluation.findMany({ where: { id: { in: [evaluationA, evaluationB] } }, select: { id: true, perQuery: true } });
+    const rows = await this.prisma.evaluation.findMany({
+      where: { id: { in: [evaluationA, evaluationB] } },
+      select: { id: true, perQuery: true },
+    });
     const perQuery = (id: string): Record<string, number> => {
       const row = rows.find((r) => r.id === id);
       const stored = row && perQueryCorrelations(row);

@@ -25,7 +25,13 @@ const PUBLIC_CODES = new Set([
  * An error that refuses a request as a whole, before execution: `extensions.http` sets its HTTP status and headers
  * (Apollo reads and removes it). Errors from resolvers keep status 200, as GraphQL over HTTP has it.
  */
-function httpError(message: string, code: string, status: number, extensions: Record<string, unknown> = {}, headers: [string, string][] = []): GraphQLError {
+function httpError(
+  message: string,
+  code: string,
+  status: number,
+  extensions: Record<string, unknown> = {},
+  headers: [string, string][] = [],
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions, http: { status, headers: new HeaderMap(headers) } } });
 }
 
@@ -93,7 +99,12 @@ export function formatError({ log, hideSuggestions }: FormatErrorOptions) {
     if (code !== 'INTERNAL_SERVER_ERROR') {
       const message = hideSuggestions ? formatted.message.replace(SUGGESTION, '') : formatted.message;
       const retryAfterSeconds = formatted.extensions?.retryAfterSeconds;
-      return { message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } };
+      return {
+        message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+      };
     }
     log(`internal error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { ApolloServerOptionsWithSchema } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { NoSchemaIntrospectionCustomRule, type GraphQLFormattedError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
+import {
+  NoSchemaIntrospectionCustomRule,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ParseOptions,
+  type ValidationRule,
+} from 'graphql';
 import type { ApiSecurityConfig } from '../config.js';
 import { formatError } from './apiErrors.js';
 import { callerRedactionPlugin } from './callerRedaction.js';
@@ -17,7 +23,10 @@ import { createResolvers } from './resolvers/index.js';
 const SCHEMA_DIR = new URL('../../../schema/', import.meta.url);
 
 const typeDefs = (): string[] =>
-  readdirSync(SCHEMA_DIR).filter((name) => name.endsWith('.graphql')).sort().map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8'));
+  readdirSync(SCHEMA_DIR)
+    .filter((name) => name.endsWith('.graphql'))
+    .sort()
+    .map((name) => readFileSync(new URL(name, SCHEMA_DIR), 'utf8'));
 
 export interface ApiGraphql {
   schema: GraphQLSchema;

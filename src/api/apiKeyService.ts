@@ -22,7 +22,8 @@ function expiryTime(raw: Date | string | null | undefined, now = Date.now()): Da
   const time = raw instanceof Date ? raw.getTime() : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(time)) throw new UserInputError('expiresAt must be an ISO 8601 date and time, e.g. 2030-01-31T00:00:00Z');
   if (time <= now) throw new UserInputError('expiresAt must be in the future');
-  if (time > now + MAX_EXPIRY_MS) throw new UserInputError('expiresAt must be at most ten years ahead (create the key without one to never expire)');
+  if (time > now + MAX_EXPIRY_MS)
+    throw new UserInputError('expiresAt must be at most ten years ahead (create the key without one to never expire)');
   return new Date(time);
 }
 
@@ -33,13 +34,17 @@ export class ApiKeyService {
   async create(input: NewApiKey): Promise<{ key: string; apiKey: ApiKeyRow }> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) throw new UserInputError('name must have 1 to 100 characters');
-    if (input.scopes.length === 0 || input.scopes.some((s) => !SCOPES.includes(s))) throw new UserInputError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
+    if (input.scopes.length === 0 || input.scopes.some((s) => !SCOPES.includes(s)))
+      throw new UserInputError(`scopes must be a non-empty list of ${SCOPES.join(', ')}`);
     const scopes = SCOPES.filter((s) => input.scopes.includes(s));
     const limit = input.rateLimitPerMinute ?? null;
-    if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) throw new UserInputError('rateLimitPerMinute must be an integer from 1 to 1000000');
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000))
+      throw new UserInputError('rateLimitPerMinute must be an integer from 1 to 1000000');
     const expiresAt = expiryTime(input.expiresAt);
     const key = generateKey();
-    const apiKey = await this.prisma.apiKey.create({ data: { name, keyHash: hashKey(key), prefix: keyPrefix(key), scopes, rateLimitPerMinute: limit, expiresAt } });
+    const apiKey = await this.prisma.apiKey.create({
+      data: { name, keyHash: hashKey(key), prefix: keyPrefix(key), scopes, rateLimitPerMinute: limit, expiresAt },
+    });
     return { key, apiKey };
   }
 

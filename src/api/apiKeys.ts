@@ -44,7 +44,10 @@ export async function ensureAdminKey(prisma: PrismaClient, configuredKey: string
     const keyHash = hashKey(configuredKey);
     const known = await prisma.apiKey.findUnique({ where: { keyHash } });
     if (known?.revokedAt) {
-      throw new ConfigError('CORREMBED_ADMIN_KEY', `names a key revoked at ${known.revokedAt.toISOString()}; set it to a new key (at least 16 characters) to start`);
+      throw new ConfigError(
+        'CORREMBED_ADMIN_KEY',
+        `names a key revoked at ${known.revokedAt.toISOString()}; set it to a new key (at least 16 characters) to start`,
+      );
     }
     if (!known) await prisma.apiKey.create({ data: { name: 'admin (CORREMBED_ADMIN_KEY)', keyHash, scopes: ['admin'] } });
     return null;
@@ -70,7 +73,10 @@ export async function authenticate(prisma: PrismaClient, authorization: string |
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
   }
-  return { kind: 'key', caller: { keyId: key.id, name: key.name, scopes: key.scopes as Scope[], rateLimitPerMinute: key.rateLimitPerMinute } };
+  return {
+    kind: 'key',
+    caller: { keyId: key.id, name: key.name, scopes: key.scopes as Scope[], rateLimitPerMinute: key.rateLimitPerMinute },
+  };
 }
 
 /** admin implies evaluate, evaluate implies read. */

@@ -22,7 +22,9 @@ const MAX_ARGUMENT_CHARS = 4096;
 function storedArguments(context: ApiContext, args: unknown): Prisma.InputJsonValue {
   if (context.credentials.kind !== 'key') return { omitted: 'no valid API key' };
   const json = JSON.stringify(redactSecrets(args));
-  return json.length <= MAX_ARGUMENT_CHARS ? (JSON.parse(json) as Prisma.InputJsonValue) : { omitted: `${json.length} characters, over ${MAX_ARGUMENT_CHARS}` };
+  return json.length <= MAX_ARGUMENT_CHARS
+    ? (JSON.parse(json) as Prisma.InputJsonValue)
+    : { omitted: `${json.length} characters, over ${MAX_ARGUMENT_CHARS}` };
 }
 
 type MutationResolver = (parent: unknown, args: any, context: ApiContext, info: GraphQLResolveInfo) => unknown;
@@ -60,22 +62,28 @@ export class AuditLog {
 
   /** Most recent first, a window of the list. */
   list(keyId: string | null | undefined, window: { skip: number; take: number }): Promise<AuditLogRow[]> {
-    return this.prisma.auditLogEntry.findMany({ where: { keyId: keyId ?? undefined }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window });
+    return this.prisma.auditLogEntry.findMany({
+      where: { keyId: keyId ?? undefined },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      ...window,
+    });
   }
 
   /** The same resolvers, each recording its attempt ("ok" or the error code the caller gets) before answering. */
   audited(resolvers: MutationResolvers): MutationResolvers {
-    const wrap = (resolve: MutationResolver): MutationResolver => async (parent, args, context, info) => {
-      let outcome = AUDIT_OK;
-      try {
-        return await resolve(parent, args, context, info);
-      } catch (error) {
-        outcome = errorCode(error);
-        throw error;
-      } finally {
-        await this.record(context, info, args, outcome);
-      }
-    };
+    const wrap =
+      (resolve: MutationResolver): MutationResolver =>
+      async (parent, args, context, info) => {
+        let outcome = AUDIT_OK;
+        try {
+          return await resolve(parent, args, context, info);
+        } catch (error) {
+          outcome = errorCode(error);
+          throw error;
+        } finally {
+          await this.record(context, info, args, outcome);
+        }
+      };
     return Object.fromEntries(Object.entries(resolvers).map(([field, resolve]) => [field, wrap(resolve as MutationResolver)]));
   }
 }

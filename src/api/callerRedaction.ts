@@ -8,7 +8,7 @@ import type { ApiContext } from './requestGate.js';
  * A data: URI (a thumbnail, kept as it is), a URL with a scheme, or an absolute POSIX path starting a word (so "a/b",
  * base64 and a URL's own path are left alone).
  */
-const URL_OR_PATH = /\b(data:[^\s'"<>]*)|([a-z][a-z0-9+.-]*:\/\/[^\s'"<>()]+)|(?<=^|[\s'"(\[=,:])(\/[^\s'"<>():,;]*[^\s'"<>():,;.])/gi;
+const URL_OR_PATH = /\b(data:[^\s'"<>]*)|([a-z][a-z0-9+.-]*:\/\/[^\s'"<>()]+)|(?<=^|[\s'"([=,:])(\/[^\s'"<>():,;]*[^\s'"<>():,;.])/gi;
 /** Where a stack trace starts, raw or escaped into one line (errors.ts writes a newline as \u000a). */
 const STACK = /(?:\n|\\u000a)\s*at\s[\s\S]*$/;
 /** `name=value` and `name: value` secrets in free text (connection strings, quoted configuration). */
@@ -16,7 +16,10 @@ const SECRET_PAIR = /\b(pass(?:word)?|secret|token|api[-_]?key|credentials?)(\s*
 
 /** A path shown by its last segment only: enough to recognise the file, nothing of the server's layout. */
 function lastSegment(path: string): string {
-  const name = path.split('/').filter((segment) => segment !== '').at(-1);
+  const name = path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .at(-1);
   return name === undefined ? '/' : `…/${name}`;
 }
 
@@ -41,7 +44,11 @@ export function redactText(text: string): string {
 
 /** A log line without credentials (URL users and passwords, signatures, `password=...`); paths and stacks stay for operators. */
 export function redactCredentials(line: string): string {
-  return line.replace(SECRET_PAIR, '$1$2redacted').replace(URL_OR_PATH, (match, dataUri: string | undefined, url: string | undefined) => (url === undefined || /^file:/i.test(url) ? match : redactMatch(match, dataUri, url)));
+  return line
+    .replace(SECRET_PAIR, '$1$2redacted')
+    .replace(URL_OR_PATH, (match, dataUri: string | undefined, url: string | undefined) =>
+      url === undefined || /^file:/i.test(url) ? match : redactMatch(match, dataUri, url),
+    );
 }
 
 /** A log function whose lines pass through redactCredentials: every process's logger is wrapped once. */

@@ -38,7 +38,8 @@ function offsetOf(cursor: string, argument: string): number {
 
 function pageSize(value: number | null | undefined, argument: string): number | null {
   if (value === null || value === undefined) return null;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE) throw new UserInputError(`${argument} must be an integer from 0 to ${MAX_PAGE} (got ${value})`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE)
+    throw new UserInputError(`${argument} must be an integer from 0 to ${MAX_PAGE} (got ${value})`);
   return value;
 }
 
@@ -55,13 +56,22 @@ export function pageWindow(args: PageArgs, total: number): { start: number; end:
 }
 
 /** The page of a list that is loaded a window at a time (`load(skip, take)`), given its length. */
-export async function connection<T>(args: PageArgs, total: number, load: (skip: number, take: number) => Promise<T[]>): Promise<Connection<T>> {
+export async function connection<T>(
+  args: PageArgs,
+  total: number,
+  load: (skip: number, take: number) => Promise<T[]>,
+): Promise<Connection<T>> {
   const { start, end } = pageWindow(args, total);
   const nodes = end > start ? await load(start, end - start) : [];
   const edges = nodes.map((node, i) => ({ cursor: cursorOf(start + i), node }));
   return {
     edges,
-    pageInfo: { hasNextPage: start + nodes.length < total, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: start + nodes.length < total,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     totalCount: total,
   };
 }

@@ -33,7 +33,10 @@ const fileErrors: ErrorRequestHandler = (error: { status?: number; statusCode?: 
   const status = error.status ?? error.statusCode ?? 500;
   const known = status === 400 || status === 403 || status === 404;
   secure(res);
-  res.status(known ? status : 500).type('text/plain').send(status === 404 ? 'not found' : status === 403 ? 'forbidden' : known ? 'bad request' : 'internal server error');
+  res
+    .status(known ? status : 500)
+    .type('text/plain')
+    .send(status === 404 ? 'not found' : status === 403 ? 'forbidden' : known ? 'bad request' : 'internal server error');
 };
 
 export function dashboardRoutes(): Router {

@@ -2,7 +2,10 @@
 
 /** The ALL_CAPS name the schema gives a service value. */
 export function enumName(value: string): string {
-  return value.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+  return value
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
 }
 
 /** The service value whose name is `name` (a client reading an answer back); throws for a name none of them has. */

@@ -9,12 +9,19 @@ import type { ApiContext } from './requestGate.js';
  * or none while queries are public); a mutation with a real field runs, so that its resolver refuses it and the
  * audit log records the attempt, but one asking only for introspection fields is refused here like a query.
  */
-export function operationRefusal(operation: OperationDefinitionNode | null | undefined, credentials: Credentials, publicQueries: boolean): GraphQLError | null {
+export function operationRefusal(
+  operation: OperationDefinitionNode | null | undefined,
+  credentials: Credentials,
+  publicQueries: boolean,
+): GraphQLError | null {
   if (!operation || credentials.kind === 'key') return null;
   if (credentials.kind === 'anonymous' && publicQueries) return null;
   const onlyIntrospection = operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'));
   if (operation.operation === 'mutation' && !onlyIntrospection) return null;
-  const message = credentials.kind === 'rejected' ? 'this API key is unknown or revoked, or has expired' : 'this operation needs an API key: send Authorization: Bearer <key>';
+  const message =
+    credentials.kind === 'rejected'
+      ? 'this API key is unknown or revoked, or has expired'
+      : 'this operation needs an API key: send Authorization: Bearer <key>';
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 

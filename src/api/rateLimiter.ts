@@ -37,7 +37,11 @@ export class RateLimiter {
     if (!this.buckets.has(id)) this.remember(id, bucket, now);
     const ok = bucket.tokens >= 1;
     if (ok) bucket.tokens -= 1;
-    const state = { limit: perMinute, remaining: Math.floor(bucket.tokens), resetSeconds: Math.ceil((perMinute - bucket.tokens) / perMs / 1000) };
+    const state = {
+      limit: perMinute,
+      remaining: Math.floor(bucket.tokens),
+      resetSeconds: Math.ceil((perMinute - bucket.tokens) / perMs / 1000),
+    };
     return ok ? { ok, state } : { ok, state, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
   }
 

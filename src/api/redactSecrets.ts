@@ -27,7 +27,9 @@ export function redactUrl(text: string): string {
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, SECRET_NAME.test(name) ? REDACTED : redactSecrets(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([name, inner]) => [name, SECRET_NAME.test(name) ? REDACTED : redactSecrets(inner)]),
+    );
   }
   return typeof value === 'string' ? redactUrl(value) : value;
 }

@@ -34,7 +34,8 @@ export class RequestGate {
    * the resolvers, so that a mutation tried with one is audited.
    */
   async admit(request: OperationRequest): Promise<ApiContext> {
-    if (typeof request.query === 'string' && request.query.length > this.limits.maxDocumentChars) throw documentTooLarge(this.limits.maxDocumentChars);
+    if (typeof request.query === 'string' && request.query.length > this.limits.maxDocumentChars)
+      throw documentTooLarge(this.limits.maxDocumentChars);
     const credentials = await authenticate(this.prisma, request.authorization);
     const admission =
       credentials.kind === 'key'

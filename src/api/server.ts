@@ -38,11 +38,20 @@ function bodyErrors(maxBodyBytes: number, log: (line: string) => void): ErrorReq
     // body-parser's refusals are the client's (a 415 for a charset or encoding it does not decode, among them).
     const client = status >= 400 && status < 500;
     const refusal =
-      status === 413 ? payloadTooLarge(maxBodyBytes)
-      : status === 415 ? new GraphQLError('the request body has an unsupported charset or encoding (send UTF-8 JSON)', { extensions: { code: 'BAD_REQUEST' } })
-      : client ? new GraphQLError('the request body is not valid JSON', { extensions: { code: 'BAD_REQUEST' } })
-      : (log(`internal error: ${error.message}`), new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
-    res.status(client ? status : 500).type('application/json').send(errorBody(refusal));
+      status === 413
+        ? payloadTooLarge(maxBodyBytes)
+        : status === 415
+          ? new GraphQLError('the request body has an unsupported charset or encoding (send UTF-8 JSON)', {
+              extensions: { code: 'BAD_REQUEST' },
+            })
+          : client
+            ? new GraphQLError('the request body is not valid JSON', { extensions: { code: 'BAD_REQUEST' } })
+            : (log(`internal error: ${error.message}`),
+              new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+    res
+      .status(client ? status : 500)
+      .type('application/json')
+      .send(errorBody(refusal));
   };
 }
 

@@ -13,7 +13,12 @@ import { originAllowed } from './cors.js';
 
 /** The code Apollo gives the same failure over HTTP (graphql's own parse and validation errors carry none). */
 function coded(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /** Parses and validates as Apollo does for HTTP: the token limit, then GraphQL's rules and ours. */
@@ -29,13 +34,21 @@ function checkDocument(api: ApiGraphql, query: string): { document: ExecutionArg
   return { document };
 }
 
-export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSecurityConfig, log: (line: string) => void): { dispose(): void | Promise<void> } {
+export function startWsServer(
+  httpServer: Server,
+  api: ApiGraphql,
+  limits: ApiSecurityConfig,
+  log: (line: string) => void,
+): { dispose(): void | Promise<void> } {
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
     maxPayload: limits.maxBodyBytes,
     // A browser page from an origin that may not call the API over HTTP may not subscribe either (403).
-    verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, done: (ok: boolean, status?: number, reason?: string) => void) =>
+    verifyClient: (
+      { origin, req }: { origin?: string; req: IncomingMessage },
+      done: (ok: boolean, status?: number, reason?: string) => void,
+    ) =>
       originAllowed(origin, req.headers.host, limits.corsOrigins) ? done(true) : done(false, 403, 'origin not in CORREMBED_CORS_ORIGINS'),
   });
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => api.formatError(error.toJSON(), error));
@@ -54,16 +67,29 @@ export function startWsServer(httpServer: Server, api: ApiGraphql, limits: ApiSe
           });
           const checked = checkDocument(api, payload.query);
           if (Array.isArray(checked)) return checked;
-          const refusal = operationRefusal(getOperationAST(checked.document, payload.operationName), contextValue.credentials, api.publicQueries);
+          const refusal = operationRefusal(
+            getOperationAST(checked.document, payload.operationName),
+            contextValue.credentials,
+            api.publicQueries,
+          );
           if (refusal) return [refusal];
-          return { schema: api.schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+          return {
+            schema: api.schema,
+            document: checked.document,
+            variableValues: payload.variables,
+            operationName: payload.operationName,
+            contextValue,
+          };
         } catch (error) {
           // The gate's own errors are coded; anything else is unexpected, and formatError logs and masks it.
           return [error instanceof GraphQLError ? error : new GraphQLError('unexpected error', { originalError: error as Error })];
         }
       },
       onNext: (_ctx, _id, _payload, args, result) =>
-        resultForCaller(result.errors ? { ...result, errors: format(result.errors) } : result, (args.contextValue as ApiContext | undefined)?.credentials),
+        resultForCaller(
+          result.errors ? { ...result, errors: format(result.errors) } : result,
+          (args.contextValue as ApiContext | undefined)?.credentials,
+        ),
       onError: (_ctx, _id, _payload, errors) => redactValue(format(errors)),
     },
     wsServer,

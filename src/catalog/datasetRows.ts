@@ -42,7 +42,13 @@ export async function createTaxonomy(tx: Prisma.TransactionClient, datasetId: st
 }
 
 /** Stores items (positions from `firstPosition`) with their tags; returns each item's database id by its id. */
-export async function insertItems(tx: Prisma.TransactionClient, datasetId: string, tagIds: Map<string, string>, items: ItemSpec[], firstPosition: number): Promise<Map<string, string>> {
+export async function insertItems(
+  tx: Prisma.TransactionClient,
+  datasetId: string,
+  tagIds: Map<string, string>,
+  items: ItemSpec[],
+  firstPosition: number,
+): Promise<Map<string, string>> {
   const itemIds = new Map<string, string>();
   let position = firstPosition;
   for (const part of chunks(items)) {
@@ -52,7 +58,9 @@ export async function insertItems(tx: Prisma.TransactionClient, datasetId: strin
     await tx.$executeRaw`INSERT INTO "Item" ("id", "datasetId", "externalId", "position")
       SELECT id, ${datasetId}, external, position FROM unnest(${ids}::text[], ${part.map((item) => item.id)}::text[], ${positions}::int[]) AS t(id, external, position)`;
     part.forEach((item, i) => itemIds.set(item.id, ids[i]));
-    const links = part.flatMap((item) => item.tags.map((tag, i) => ({ itemId: itemIds.get(item.id)!, tagId: tagIds.get(tagKey(tag.category, tag.name))!, position: i })));
+    const links = part.flatMap((item) =>
+      item.tags.map((tag, i) => ({ itemId: itemIds.get(item.id)!, tagId: tagIds.get(tagKey(tag.category, tag.name))!, position: i })),
+    );
     for (const batch of chunks(links)) {
       await tx.$executeRaw`INSERT INTO "ItemTag" ("itemId", "tagId", "position")
         SELECT * FROM unnest(${batch.map((l) => l.itemId)}::text[], ${batch.map((l) => l.tagId)}::text[], ${batch.map((l) => l.position)}::int[])`;
@@ -62,7 +70,13 @@ export async function insertItems(tx: Prisma.TransactionClient, datasetId: strin
 }
 
 /** Stores images (positions from `firstPosition`) of items stored before. */
-export async function insertImages(tx: Prisma.TransactionClient, datasetId: string, itemIds: Map<string, string>, images: ImageRow[], firstPosition: number): Promise<void> {
+export async function insertImages(
+  tx: Prisma.TransactionClient,
+  datasetId: string,
+  itemIds: Map<string, string>,
+  images: ImageRow[],
+  firstPosition: number,
+): Promise<void> {
   let position = firstPosition;
   for (const part of chunks(images)) {
     const positions = part.map(() => position++);

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { UserInputError } from '../errors.js';
 import type { Dataset, PrismaClient } from '../generated/prisma/client.js';
 import { loadManifest } from '../io/datasetFiles.js';
-import { type DatasetManifest, type ItemSpec } from '../metric/dataset.js';
+import type { DatasetManifest, ItemSpec } from '../metric/dataset.js';
 import { isS3Uri, parseS3Uri, resolveS3Relative } from '../storage/s3Uri.js';
 import { createTaxonomy, insertImages, insertItems } from './datasetRows.js';
 import { hashImageSources, isRemoteUri } from './imageSources.js';
@@ -49,9 +49,14 @@ export class DatasetService {
     const rootDir = inS3 ? manifestPath.slice(0, manifestPath.lastIndexOf('/') + 1) : dirname(manifestPath);
     const manifest = await loadManifest(manifestPath);
     // A manifest in S3 names its images relative to its own folder there: they are stored as s3:// URIs.
-    if (inS3) for (const image of manifest.images) if (image.uri !== undefined && !isRemoteUri(image.uri)) image.uri = resolveS3Relative(manifestPath, image.uri);
+    if (inS3)
+      for (const image of manifest.images)
+        if (image.uri !== undefined && !isRemoteUri(image.uri)) image.uri = resolveS3Relative(manifestPath, image.uri);
     const sources = manifest.images.map((image) => {
-      if (image.uri === undefined) throw new UserInputError(`manifest: image "${image.id}" has no "uri" (a file relative to the manifest's folder, or an http(s) URL)`);
+      if (image.uri === undefined)
+        throw new UserInputError(
+          `manifest: image "${image.id}" has no "uri" (a file relative to the manifest's folder, or an http(s) URL)`,
+        );
       if (isS3Uri(image.uri)) confineS3Uri(image.uri, this.manifestRoots, `manifest: image "${image.id}"`);
       return { id: image.id, uri: image.uri };
     });
@@ -100,7 +105,11 @@ export class DatasetService {
           tx.dataset.findUnique({ where: { id: datasetId } }),
           tx.tag.findMany({ where: { category: { datasetId } }, select: { id: true, name: true, category: { select: { name: true } } } }),
           tx.item.findMany({ where: { datasetId }, orderBy: { position: 'asc' }, select: { id: true, externalId: true } }),
-          tx.itemTag.findMany({ where: { item: { datasetId } }, orderBy: [{ itemId: 'asc' }, { position: 'asc' }], select: { itemId: true, tagId: true } }),
+          tx.itemTag.findMany({
+            where: { item: { datasetId } },
+            orderBy: [{ itemId: 'asc' }, { position: 'asc' }],
+            select: { itemId: true, tagId: true },
+          }),
           tx.image.findMany({
             where: { datasetId },
             orderBy: { position: 'asc' },

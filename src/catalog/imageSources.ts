@@ -43,7 +43,10 @@ export async function hashImageSources(rootDir: string, images: ImageSource[]): 
       if (!URL.canParse(uri)) throw new UserInputError(`image "${id}": malformed URL ${uri}`);
       return;
     }
-    if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be a path relative to the manifest's folder, an http(s) URL or an s3://bucket/key URI`);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(uri))
+      throw new UserInputError(
+        `image "${id}": uri ${uri} must be a path relative to the manifest's folder, an http(s) URL or an s3://bucket/key URI`,
+      );
     if (isAbsolute(uri)) throw new UserInputError(`image "${id}": uri ${uri} must be relative to the manifest's folder`);
     const root = await (rootPath ??= realpath(rootDir));
     const path = resolve(root, uri);
@@ -52,15 +55,19 @@ export async function hashImageSources(rootDir: string, images: ImageSource[]): 
     try {
       file = await realpath(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserInputError(`image "${id}": cannot read ${uri} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new UserInputError(`image "${id}": cannot read ${uri} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       missing.push(i);
       return;
     }
     if (!inside(root, file)) throw new UserInputError(`image "${id}": ${uri} links outside the manifest's folder`);
     try {
       // Larger files would be refused when embedded; reading them whole to hash them could exhaust memory.
-      if ((await stat(file)).size > DEFAULT_MAX_BYTES) throw new UserInputError(`image "${id}": ${uri} is larger than the limit of ${DEFAULT_MAX_BYTES} bytes`);
-      hashes[i] = createHash('sha256').update(await readFile(file)).digest('hex');
+      if ((await stat(file)).size > DEFAULT_MAX_BYTES)
+        throw new UserInputError(`image "${id}": ${uri} is larger than the limit of ${DEFAULT_MAX_BYTES} bytes`);
+      hashes[i] = createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     } catch (error) {
       if (error instanceof UserInputError) throw error;
       throw new UserInputError(`image "${id}": cannot read ${uri} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
@@ -78,7 +85,10 @@ export async function hashImageSources(rootDir: string, images: ImageSource[]): 
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, images.length) }, worker));
   if (missing.length > 0) {
-    const named = missing.sort((a, b) => a - b).slice(0, 3).map((i) => `${images[i].uri} (image "${images[i].id}")`);
+    const named = missing
+      .sort((a, b) => a - b)
+      .slice(0, 3)
+      .map((i) => `${images[i].uri} (image "${images[i].id}")`);
     const more = missing.length > 3 ? ` and ${missing.length - 3} more` : '';
     throw new UserInputError(`image file${missing.length > 1 ? 's' : ''} not found: ${named.join(', ')}${more}`);
   }

@@ -20,7 +20,10 @@ export function taxonomyOf(manifest: DatasetManifest): Taxonomy {
   }
   for (const category of Object.keys(manifest.categoryWeights)) categories.add(category);
   return {
-    categories: [...categories].map((name) => ({ name, weight: Object.hasOwn(manifest.categoryWeights, name) ? manifest.categoryWeights[name] : null })),
+    categories: [...categories].map((name) => ({
+      name,
+      weight: Object.hasOwn(manifest.categoryWeights, name) ? manifest.categoryWeights[name] : null,
+    })),
     tags: [...tags.values()],
   };
 }

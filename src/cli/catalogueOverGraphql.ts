@@ -1,6 +1,10 @@
 // import-catalogue against a running platform: the importCatalogue mutation, its typed report turned back into the command's.
 import { enumName, enumValue } from '../api/enumNames.js';
-import { CATALOGUE_IMPORT_STATUSES, type CatalogueImportOptions, type CatalogueImportStatus } from '../importers/catalogue/catalogueImport.js';
+import {
+  CATALOGUE_IMPORT_STATUSES,
+  type CatalogueImportOptions,
+  type CatalogueImportStatus,
+} from '../importers/catalogue/catalogueImport.js';
 import { IMAGE_CHECK_MODES, type CatalogueReport } from '../importers/catalogue/catalogueReport.js';
 import { formatOf, TABLE_FORMATS } from '../importers/catalogue/tableReader.js';
 import { QUIRKS } from '../metric/quirkNotices.js';
@@ -46,7 +50,10 @@ export interface RemoteImport {
 }
 
 /** Sends the import to the platform at `endpoint`; the files must lie under its data roots. */
-export async function importCatalogueOverGraphql(endpoint: Endpoint, options: Omit<CatalogueImportOptions, 'onProgress' | 's3Roots'>): Promise<RemoteImport> {
+export async function importCatalogueOverGraphql(
+  endpoint: Endpoint,
+  options: Omit<CatalogueImportOptions, 'onProgress' | 's3Roots'>,
+): Promise<RemoteImport> {
   const { mapping } = options;
   const input = {
     path: options.catalogue,
@@ -61,7 +68,11 @@ export async function importCatalogueOverGraphql(endpoint: Endpoint, options: Om
     skipInvalid: options.skipInvalid,
     dryRun: options.dryRun,
   };
-  const data = await graphql<{ importCatalogue: { status: string; dataset: RemoteImport['dataset']; report: Shaped } }>(endpoint, MUTATION, { input });
+  const data = await graphql<{ importCatalogue: { status: string; dataset: RemoteImport['dataset']; report: Shaped } }>(
+    endpoint,
+    MUTATION,
+    { input },
+  );
   const { status, dataset, report } = data.importCatalogue;
   const weights = report.weights && {
     ordersFile: report.weights.ordersFile,

@@ -30,14 +30,22 @@ export async function importCommand(argv: string[]): Promise<void> {
   }
 }
 
-const RUN_FIELDS = 'id status error progress { done total } evaluations { model { name } status score ci95 { low high } queriesUsed queriesDropped failedImages(first: 0) { totalCount } error }';
+const RUN_FIELDS =
+  'id status error progress { done total } evaluations { model { name } status score ci95 { low high } queriesUsed queriesDropped failedImages(first: 0) { totalCount } error }';
 
 interface RunView {
   id: string;
   status: string;
   error: string | null;
   progress: { done: number; total: number };
-  evaluations: { model: { name: string }; status: string; score: number | null; ci95: { low: number; high: number } | null; failedImages: { totalCount: number }; error: string | null }[];
+  evaluations: {
+    model: { name: string };
+    status: string;
+    score: number | null;
+    ci95: { low: number; high: number } | null;
+    failedImages: { totalCount: number };
+    error: string | null;
+  }[];
 }
 
 function progressBar(run: RunView): string {
@@ -52,16 +60,25 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   if (!values.dataset || !values.model?.length) throw new UserInputError('--dataset <id> and at least one --model <id> are required');
   const endpoint = endpointFrom(values);
   const options = values.options ? await readJsonFile(values.options, 'options') : undefined;
-  const started = await graphql<{ startEvaluation: { id: string } }>(endpoint, 'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }', {
-    // The options file is the engine's options.json (as `corrembed score --options` reads it).
-    input: { datasetId: values.dataset, modelIds: values.model, optionsJson: options },
-  });
+  const started = await graphql<{ startEvaluation: { id: string } }>(
+    endpoint,
+    'mutation ($input: StartEvaluationInput!) { startEvaluation(input: $input) { id } }',
+    {
+      // The options file is the engine's options.json (as `corrembed score --options` reads it).
+      input: { datasetId: values.dataset, modelIds: values.model, optionsJson: options },
+    },
+  );
   const runId = started.startEvaluation.id;
   let last: RunView | null = null;
-  await subscribe<{ runProgress: RunView }>(endpoint, `subscription ($runId: ID!) { runProgress(runId: $runId) { ${RUN_FIELDS} } }`, { runId }, (data) => {
-    last = data.runProgress;
-    if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(data.runProgress)}`);
-  });
+  await subscribe<{ runProgress: RunView }>(
+    endpoint,
+    `subscription ($runId: ID!) { runProgress(runId: $runId) { ${RUN_FIELDS} } }`,
+    { runId },
+    (data) => {
+      last = data.runProgress;
+      if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(data.runProgress)}`);
+    },
+  );
   if (process.stderr.isTTY) process.stderr.write('\n');
   const run = last as RunView | null;
   if (!run) throw new UserInputError(`run ${runId}: no progress received`);
@@ -70,14 +87,19 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   for (const e of run.evaluations) {
     const ci = e.ci95 ? `  95% CI [${e.ci95.low.toFixed(4)}, ${e.ci95.high.toFixed(4)}]` : '';
     const failed = e.failedImages.totalCount ? `  ${e.failedImages.totalCount} image(s) failed` : '';
-    console.log(`  ${e.model.name.padEnd(24)} ${e.status.toLowerCase().padEnd(9)} ${e.score === null ? 'n/a' : e.score.toFixed(4)}${ci}${failed}${e.error ? `  ${e.error}` : ''}`);
+    console.log(
+      `  ${e.model.name.padEnd(24)} ${e.status.toLowerCase().padEnd(9)} ${e.score === null ? 'n/a' : e.score.toFixed(4)}${ci}${failed}${e.error ? `  ${e.error}` : ''}`,
+    );
   }
 }
 
 export async function leaderboardCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(LEADERBOARD, argv);
   if (!values.dataset) throw new UserInputError('--dataset <id> is required');
-  const data = await graphql<{ leaderboard: { edges: { node: LeaderboardRow }[] } }>(endpointFrom(values), LEADERBOARD_QUERY, { datasetId: values.dataset, first: 1000 });
+  const data = await graphql<{ leaderboard: { edges: { node: LeaderboardRow }[] } }>(endpointFrom(values), LEADERBOARD_QUERY, {
+    datasetId: values.dataset,
+    first: 1000,
+  });
   const rows = data.leaderboard.edges.map((edge) => edge.node);
   console.log(values.json ? JSON.stringify(rows) : renderLeaderboard(rows));
 }

@@ -14,7 +14,10 @@ interface Command {
 const commands: Record<string, Command> = {
   score: { spec: specs.SCORE, load: async () => (await import('./scoreCommand.js')).scoreCommand },
   weights: { spec: specs.WEIGHTS, load: async () => (await import('./weightsCommand.js')).weightsCommand },
-  'import-catalogue': { spec: specs.IMPORT_CATALOGUE, load: async () => (await import('./importCatalogueCommand.js')).importCatalogueCommand },
+  'import-catalogue': {
+    spec: specs.IMPORT_CATALOGUE,
+    load: async () => (await import('./importCatalogueCommand.js')).importCatalogueCommand,
+  },
   'import-openmoji': { spec: specs.IMPORT_OPENMOJI, load: async () => (await import('./importOpenmojiCommand.js')).importOpenmojiCommand },
   embed: { spec: specs.EMBED, load: async () => (await import('./embedCommand.js')).embedCommand },
   serve: { spec: specs.SERVE, load: async () => (await import('./serveCommand.js')).serveCommand },

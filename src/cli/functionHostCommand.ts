@@ -8,7 +8,8 @@ const log = (line: string): void => console.error(`[corrembed] ${line}`);
 export async function functionHostCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(FUNCTION_HOST, argv);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserInputError(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UserInputError(`--port must be an integer from 0 to 65535 (got "${values.port}")`);
   // The handlers (onnxruntime, Prisma, the AWS SDK) load once the arguments are checked: a usage error answers at once.
   const [{ handleAggregate }, { handleEmbed }, { closeFunctionRuntime }, { startInvokeHost }] = await Promise.all([
     import('../serverless/aggregateFunction.js'),
@@ -27,5 +28,7 @@ export async function functionHostCommand(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  console.log(`Lambda Invoke endpoint: ${host.endpoint.replace('127.0.0.1', values.host)} (functions: ${Object.keys(functions).join(', ')})`);
+  console.log(
+    `Lambda Invoke endpoint: ${host.endpoint.replace('127.0.0.1', values.host)} (functions: ${Object.keys(functions).join(', ')})`,
+  );
 }

@@ -25,7 +25,10 @@ export async function graphql<T>(endpoint: Endpoint, query: string, variables: R
   } catch (error) {
     throw new UserInputError(`cannot reach ${endpoint.url} (${(error as Error).message}); is \`corrembed serve\` running?`);
   }
-  const body = (await response.json().catch(() => null)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  const body = (await response.json().catch(() => null)) as {
+    data?: T;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  } | null;
   if (!body) throw new UserInputError(`${endpoint.url} answered ${response.status} without a GraphQL body`);
   if (body.errors?.length) {
     const [first] = body.errors;
@@ -35,7 +38,12 @@ export async function graphql<T>(endpoint: Endpoint, query: string, variables: R
 }
 
 /** Calls `onData` for each subscription event until the server completes it. */
-export async function subscribe<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Promise<void> {
+export async function subscribe<T>(
+  endpoint: Endpoint,
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+): Promise<void> {
   // The WebSocket client loads only for a subscription: plain queries and usage errors do without it.
   const [{ createClient }, { default: WebSocket }] = await Promise.all([import('graphql-ws'), import('ws')]);
   const client = createClient({
@@ -52,7 +60,8 @@ export async function subscribe<T>(endpoint: Endpoint, query: string, variables:
           if (message.errors?.length) reject(new UserInputError(message.errors[0].message));
           else if (message.data) onData(message.data);
         },
-        error: (error) => reject(new UserInputError(`subscription failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`)),
+        error: (error) =>
+          reject(new UserInputError(`subscription failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`)),
         complete: () => resolve(),
       },
     );

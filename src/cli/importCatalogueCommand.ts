@@ -46,7 +46,12 @@ async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
   if (options.dryRun) return importCatalogue(null, options);
   const config = loadConfig(process.env);
   const databaseUrl = await resolveDatabaseUrl(config);
-  const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), poolSize: 2, log: (line) => process.stderr.write(`${line}\n`) });
+  const db = await openDatabase({
+    databaseUrl,
+    dataDir: join(config.dataDir, 'pg'),
+    poolSize: 2,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   try {
     return await importCatalogue(db.prisma, options);
   } finally {
@@ -58,7 +63,8 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(IMPORT_CATALOGUE, argv);
   if (!values.catalogue) throw new UserInputError('--catalogue <file> is required');
   const minOrders = values['min-orders'] === undefined ? undefined : Number(values['min-orders']);
-  if (minOrders !== undefined && (!Number.isInteger(minOrders) || minOrders < 0)) throw new UserInputError('--min-orders must be a non-negative integer');
+  if (minOrders !== undefined && (!Number.isInteger(minOrders) || minOrders < 0))
+    throw new UserInputError('--min-orders must be a non-negative integer');
   const fromFile: PartialMapping = values.mapping ? parseMappingJson(await readJsonFile(values.mapping, 'mapping')) : {};
   const fromFlags: PartialMapping = {
     id: values.id,
@@ -88,8 +94,14 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
   const { report, dataset, status } = result;
   console.log(values.json ? JSON.stringify({ status, datasetId: dataset?.id ?? null, report }) : renderReport(report));
   if (status === 'rejected') {
-    const why = report.ordersError ?? (report.items === 0 ? 'no good rows' : `${report.badRowCount} bad row${report.badRowCount > 1 ? 's' : ''}`);
-    throw new UserInputError(`${why}: nothing stored${report.ordersError || report.items === 0 ? '' : ' (fix them, or pass --skip-invalid to store the good rows)'}`);
+    const why =
+      report.ordersError ?? (report.items === 0 ? 'no good rows' : `${report.badRowCount} bad row${report.badRowCount > 1 ? 's' : ''}`);
+    throw new UserInputError(
+      `${why}: nothing stored${report.ordersError || report.items === 0 ? '' : ' (fix them, or pass --skip-invalid to store the good rows)'}`,
+    );
   }
-  if (!values.json && dataset) console.log(`${status === 'reused' ? 'already imported' : 'stored'}: dataset ${dataset.id}  ${dataset.name} (version ${dataset.version})`);
+  if (!values.json && dataset)
+    console.log(
+      `${status === 'reused' ? 'already imported' : 'stored'}: dataset ${dataset.id}  ${dataset.name} (version ${dataset.version})`,
+    );
 }

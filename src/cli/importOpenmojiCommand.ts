@@ -39,5 +39,7 @@ export async function importOpenmojiCommand(argv: string[]): Promise<void> {
       if (done % PROGRESS_EVERY === 0 || done === total) process.stderr.write(`import-openmoji: ${done}/${total} emoji rasterised\n`);
     },
   });
-  console.log(`wrote ${result.items} emoji (${result.images} images) of OpenMoji ${result.version} to ${result.manifestPath}; skipped ${result.skipped.length} rows without an SVG`);
+  console.log(
+    `wrote ${result.items} emoji (${result.images} images) of OpenMoji ${result.version} to ${result.manifestPath}; skipped ${result.skipped.length} rows without an SVG`,
+  );
 }

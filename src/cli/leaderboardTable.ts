@@ -28,7 +28,11 @@ export function renderLeaderboard(rows: LeaderboardRow[]): string {
   ]);
   const header = ['rank', 'model', 'CorrEmbed', '95% CI', 'dim', 'family', 'acc@1', 'params'];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const format = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...lines.map(format)].join('\n');
 }
 

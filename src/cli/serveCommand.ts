@@ -39,7 +39,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     console.log(`\nDemo dataset ${seed.datasetId}, run ${seed.runId}. Leaderboard:\n`);
     const entries = await leaderboard(platform.db.prisma, seed.datasetId);
     console.log(renderLeaderboard(entries.map((e) => ({ ...e, model: { name: e.model.name, dim: e.model.dim, metadata: e.model } }))));
-    console.log(`\nTry: curl -s ${platform.server.url} -H 'content-type: application/json' -d '{"query":"{ leaderboard(datasetId: \\"${seed.datasetId}\\") { edges { node { rank score model { name } } } } }"}'`);
+    console.log(
+      `\nTry: curl -s ${platform.server.url} -H 'content-type: application/json' -d '{"query":"{ leaderboard(datasetId: \\"${seed.datasetId}\\") { edges { node { rank score model { name } } } } }"}'`,
+    );
   }
   console.log('\nReady. Ctrl-C to stop.');
 }

@@ -9,7 +9,9 @@ const f4 = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
 function describeOptions(report: ScoreReport): string {
   const o = report.options;
   const parts = [
-    o.tagWeighting === 'weighted' ? `weighted tags${o.roundWeights === null ? '' : ` (weights rounded to ${o.roundWeights}, ${o.weightRounding === 'python' ? "Python's round" : 'half even'})`}` : 'binary tags',
+    o.tagWeighting === 'weighted'
+      ? `weighted tags${o.roundWeights === null ? '' : ` (weights rounded to ${o.roundWeights}, ${o.weightRounding === 'python' ? "Python's round" : 'half even'})`}`
+      : 'binary tags',
     o.tagIdentity === 'name' ? 'tags told apart by name' : 'tags told apart by category and name',
     o.dropCategories.length === 0 ? 'no category dropped' : `dropping ${o.dropCategories.join(', ')}`,
     `${o.representative} image per item`,
@@ -44,7 +46,9 @@ export function renderScoreSummary(report: ScoreReport): string {
   }
   if (report.baselines) {
     const b = report.baselines;
-    lines.push(`  baselines   random embeddings ${f4(b.randomEmbeddings.score)}   shuffled embeddings ${f4(b.shuffledEmbeddings.score)}   shuffled tags ${f4(b.shuffledTags.score)}`);
+    lines.push(
+      `  baselines   random embeddings ${f4(b.randomEmbeddings.score)}   shuffled embeddings ${f4(b.shuffledEmbeddings.score)}   shuffled tags ${f4(b.shuffledTags.score)}`,
+    );
   }
   lines.push(`  took        ${report.seconds.toFixed(2)} s`);
   return lines.join('\n');

@@ -36,7 +36,9 @@ export async function weightsCommand(argv: string[]): Promise<void> {
   const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
   if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('--min-orders must be a non-negative integer');
   const preset = choice('--preset', values.preset, OPTION_PRESETS) ?? 'notebook';
-  const noneTag = choice('--none-tag', values['none-tag'], ['merge', 'separate'] as const) ?? (preset === 'corrected' ? 'separate' : DEFAULT_WEIGHT_OPTIONS.noneTag);
+  const noneTag =
+    choice('--none-tag', values['none-tag'], ['merge', 'separate'] as const) ??
+    (preset === 'corrected' ? 'separate' : DEFAULT_WEIGHT_OPTIONS.noneTag);
   const manifest = await loadManifest(values.dataset);
   const result = categoryWeightsFromOrders(manifest, await readOrders(values.orders), {
     minOrders,

@@ -1,6 +1,6 @@
 // Opens the platform's database: DATABASE_URL's server or an embedded PostgreSQL, migrated, behind a Prisma client.
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { DeadClientPool } from './deadClientPool.js';
 import { startEmbeddedServer } from './embeddedServer.js';
@@ -31,7 +31,13 @@ export interface OpenDatabaseOptions {
 const EMBEDDED_DATABASE = 'corrembed';
 
 /** Connects to a URL's database (creating it when missing and allowed), applies pending migrations, and wraps it in Prisma. */
-async function connect(url: string, embedded: boolean, log: (line: string) => void, poolSize: number, stop: () => Promise<void>): Promise<Database> {
+async function connect(
+  url: string,
+  embedded: boolean,
+  log: (line: string) => void,
+  poolSize: number,
+  stop: () => Promise<void>,
+): Promise<Database> {
   if (await ensureDatabase(url)) log(`database: created ${describeDatabase(url)}`);
   const pool: pg.Pool = new DeadClientPool({ connectionString: url, max: poolSize });
   pool.on('error', (error) => log(`database: idle connection error: ${error.message}`));

@@ -28,7 +28,11 @@ export function urlFromSecret(secret: RdsSecret, host?: string): string {
  * DATABASE_URL when set, else the URL from DATABASE_SECRET_ARN's secret (its host replaced by DATABASE_HOST when set:
  * an RDS Proxy endpoint in front of the database), else undefined (embedded PostgreSQL).
  */
-export async function resolveDatabaseUrl(config: { databaseUrl: string | undefined; databaseSecretArn: string | undefined; databaseHost?: string }): Promise<string | undefined> {
+export async function resolveDatabaseUrl(config: {
+  databaseUrl: string | undefined;
+  databaseSecretArn: string | undefined;
+  databaseHost?: string;
+}): Promise<string | undefined> {
   if (config.databaseUrl !== undefined || config.databaseSecretArn === undefined) return config.databaseUrl;
   const client = new SecretsManagerClient({});
   try {

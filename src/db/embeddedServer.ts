@@ -97,7 +97,11 @@ async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
 }
 
 /** Starts the cluster in `<dataDir>/cluster`, initialising it on first use, on `port` (default: a free one). */
-export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => undefined, options: { port?: number } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  dataDir: string,
+  log: (line: string) => void = () => undefined,
+  options: { port?: number } = {},
+): Promise<EmbeddedServer> {
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true });
   if (asRoot) {
@@ -136,7 +140,10 @@ export async function startEmbeddedServer(dataDir: string, log: (line: string) =
     await server.start();
   } catch (error) {
     const detail = error instanceof Error ? error.message : recent.join(' | ');
-    const hint = asRoot && /permission denied/i.test(detail) ? ' (as root the cluster runs as user postgres, which needs search permission on every parent folder)' : '';
+    const hint =
+      asRoot && /permission denied/i.test(detail)
+        ? ' (as root the cluster runs as user postgres, which needs search permission on every parent folder)'
+        : '';
     throw new Error(`embedded PostgreSQL in ${clusterDir} did not start: ${detail.trim()}${hint}`, { cause: error });
   }
   log(`database: embedded PostgreSQL on 127.0.0.1:${port} (data in ${clusterDir})`);

@@ -19,7 +19,10 @@ export interface Migration {
 
 export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(join(dir, name, 'migration.sql'), 'utf8');
@@ -42,7 +45,8 @@ export async function applyMigrations(pool: pg.Pool, options: { dir?: string; lo
     for (const migration of migrations) {
       const checksum = applied.get(migration.name);
       if (checksum !== undefined) {
-        if (checksum !== migration.checksum) throw new Error(`migration ${migration.name} was edited after it was applied to this database`);
+        if (checksum !== migration.checksum)
+          throw new Error(`migration ${migration.name} was edited after it was applied to this database`);
         continue;
       }
       await applyOne(client, migration);
@@ -51,7 +55,10 @@ export async function applyMigrations(pool: pg.Pool, options: { dir?: string; lo
     }
     return done;
   } finally {
-    const unlocked = await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).then(() => true, () => false);
+    const unlocked = await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).then(
+      () => true,
+      () => false,
+    );
     client.release(!unlocked); // a connection that cannot unlock is destroyed, which releases the lock
   }
 }

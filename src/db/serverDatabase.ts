@@ -55,5 +55,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 /** Drops the URL's database, closing other sessions on it (PostgreSQL 13+). */
 export async function dropDatabase(url: string): Promise<void> {
   const name = databaseName(url);
-  await withClient(withDatabase(url, 'postgres'), (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(withDatabase(url, 'postgres'), (client) =>
+    client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+  );
 }

@@ -41,7 +41,15 @@ function pixels(): DemoModel {
     name: 'demo-pixels-8x8',
     family: 'raw pixels',
     nodes: [
-      { opType: 'AveragePool', inputs: ['image'], outputs: ['pooled'], attributes: [{ name: 'kernel_shape', ints: [4, 4] }, { name: 'strides', ints: [4, 4] }] },
+      {
+        opType: 'AveragePool',
+        inputs: ['image'],
+        outputs: ['pooled'],
+        attributes: [
+          { name: 'kernel_shape', ints: [4, 4] },
+          { name: 'strides', ints: [4, 4] },
+        ],
+      },
       { opType: 'Flatten', inputs: ['pooled'], outputs: ['embedding'], attributes: [{ name: 'axis', int: 1 }] },
     ],
     initializers: [],
@@ -65,7 +73,15 @@ function edges(): DemoModel {
     nodes: [
       conv('sobel', 'image', 'gradients', weights, 1),
       { opType: 'Abs', inputs: ['gradients'], outputs: ['magnitude'] },
-      { opType: 'AveragePool', inputs: ['magnitude'], outputs: ['pooled'], attributes: [{ name: 'kernel_shape', ints: [8, 8] }, { name: 'strides', ints: [8, 8] }] },
+      {
+        opType: 'AveragePool',
+        inputs: ['magnitude'],
+        outputs: ['pooled'],
+        attributes: [
+          { name: 'kernel_shape', ints: [8, 8] },
+          { name: 'strides', ints: [8, 8] },
+        ],
+      },
       { opType: 'Flatten', inputs: ['pooled'], outputs: ['embedding'], attributes: [{ name: 'axis', int: 1 }] },
     ],
     initializers: [weights],
@@ -84,7 +100,15 @@ function randomCnn(): DemoModel {
     nodes: [
       conv('conv1', 'image', 'c1', w1, 2),
       { opType: 'Relu', inputs: ['c1'], outputs: ['r1'] },
-      { opType: 'MaxPool', inputs: ['r1'], outputs: ['p1'], attributes: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }] },
+      {
+        opType: 'MaxPool',
+        inputs: ['r1'],
+        outputs: ['p1'],
+        attributes: [
+          { name: 'kernel_shape', ints: [2, 2] },
+          { name: 'strides', ints: [2, 2] },
+        ],
+      },
       conv('conv2', 'p1', 'c2', w2, 1),
       { opType: 'Relu', inputs: ['c2'], outputs: ['r2'] },
       { opType: 'GlobalAveragePool', inputs: ['r2'], outputs: ['g'] },
@@ -109,7 +133,12 @@ export async function writeDemoModels(dir: string): Promise<string[]> {
       initializers: model.initializers,
     });
     await writeFile(join(dir, `${model.name}.onnx`), onnx);
-    const manifest = { name: model.name, file: `${model.name}.onnx`, preprocess: RECIPE, metadata: { family: model.family, params: model.params, gflops: model.gflops } };
+    const manifest = {
+      name: model.name,
+      file: `${model.name}.onnx`,
+      preprocess: RECIPE,
+      metadata: { family: model.family, params: model.params, gflops: model.gflops },
+    };
     const path = join(dir, `${model.name}.json`);
     await writeFile(path, JSON.stringify(manifest, null, 2));
     paths.push(path);

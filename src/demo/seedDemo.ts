@@ -18,17 +18,25 @@ export interface DemoSeed {
 export const ZOO_DIR = fileURLToPath(new URL('../../../models/zoo/', import.meta.url));
 
 async function demoModelManifests(dataDir: string): Promise<string[]> {
-  const zoo = (await readdir(ZOO_DIR)).filter((f) => f.endsWith('.json')).sort().map((f) => join(ZOO_DIR, f));
+  const zoo = (await readdir(ZOO_DIR))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(ZOO_DIR, f));
   return [...(await writeDemoModels(join(dataDir, 'demo-models'))), ...zoo];
 }
 
 /** Idempotent: reuses the dataset and models of an earlier start, and evaluates only the models without a finished evaluation. */
 export async function seedDemo(platform: Platform, log: (line: string) => void): Promise<DemoSeed> {
   const { prisma } = platform.db;
-  const dataset = (await prisma.dataset.findFirst({ where: { manifestPath: DEMO_MANIFEST } })) ?? (await platform.datasets.importDataset({ manifestPath: DEMO_MANIFEST }));
+  const dataset =
+    (await prisma.dataset.findFirst({ where: { manifestPath: DEMO_MANIFEST } })) ??
+    (await platform.datasets.importDataset({ manifestPath: DEMO_MANIFEST }));
   const modelIds: string[] = [];
   for (const manifestPath of await demoModelManifests(platform.config.dataDir)) {
-    const name = manifestPath.split('/').pop()!.replace(/\.json$/, '');
+    const name = manifestPath
+      .split('/')
+      .pop()!
+      .replace(/\.json$/, '');
     const model = (await prisma.model.findFirst({ where: { name } })) ?? (await platform.models.register(manifestPath));
     modelIds.push(model.id);
   }

@@ -99,7 +99,8 @@ export async function embedImages(
   options: EmbedImagesOptions = {},
 ): Promise<EmbedImagesResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`embedImages: batchSize must be a positive integer (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`embedImages: batchSize must be a positive integer (got ${batchSize})`);
   const result: EmbedImagesResult = { vectors: new Map(), hashes: new Map(), failed: [] };
   const batches: ImageSource[][] = [];
   for (let i = 0; i < sources.length; i += batchSize) batches.push(sources.slice(i, i + batchSize));

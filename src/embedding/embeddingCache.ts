@@ -26,7 +26,11 @@ export class EmbeddingCache {
     const unique = [...new Set(imageHashes)];
     const found = new Map<string, Float32Array>();
     for (let i = 0; i < unique.length; i += READ_CHUNK) {
-      const { rows } = await this.pool.query<{ imageHash: string; vector: Buffer }>(SELECT, [modelHash, preprocessHash, unique.slice(i, i + READ_CHUNK)]);
+      const { rows } = await this.pool.query<{ imageHash: string; vector: Buffer }>(SELECT, [
+        modelHash,
+        preprocessHash,
+        unique.slice(i, i + READ_CHUNK),
+      ]);
       for (const row of rows) found.set(row.imageHash, decodeFloat16(row.vector));
     }
     return found;

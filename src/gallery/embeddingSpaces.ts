@@ -35,7 +35,12 @@ export const DEFAULT_SPACE_BYTES = 256 * 1024 * 1024;
 function spaceBytes(space: EmbeddingSpace): number {
   const { prepared } = space;
   const items = prepared.itemIds.length;
-  return prepared.vectors.byteLength + prepared.imageIds.length * 200 + items * (200 + prepared.tags.categories.length * 24) + prepared.tags.postings.length * 8;
+  return (
+    prepared.vectors.byteLength +
+    prepared.imageIds.length * 200 +
+    items * (200 + prepared.tags.categories.length * 24) +
+    prepared.tags.postings.length * 8
+  );
 }
 
 function unitRows(prepared: PreparedDataset): void {
@@ -64,7 +69,9 @@ export class EmbeddingSpaces {
   /** The space of a dataset (which must exist) under a model; NOT_EMBEDDED when the cache holds none of its images' vectors. */
   async get(dataset: { id: string; name: string }, model: SpaceModel): Promise<EmbeddingSpace> {
     const key = `${dataset.id}\0${model.onnxHash}\0${model.preprocessHash}`;
-    const vectors = await this.prisma.embeddingCacheEntry.count({ where: { modelHash: model.onnxHash, preprocessHash: model.preprocessHash } });
+    const vectors = await this.prisma.embeddingCacheEntry.count({
+      where: { modelHash: model.onnxHash, preprocessHash: model.preprocessHash },
+    });
     const hit = this.spaces.get(key);
     if (hit && hit.vectors === vectors) return hit.space;
     const flight = `${key}\0${vectors}`;
@@ -86,7 +93,10 @@ export class EmbeddingSpaces {
   private async load(dataset: { id: string; name: string }, model: SpaceModel): Promise<EmbeddingSpace> {
     const input = await loadCachedEmbeddings(this.datasets, this.cache, dataset.id, model);
     if (input.embeddings.rows === 0) {
-      throw new UserInputError(`model "${model.name}" has no embeddings of dataset "${dataset.name}" yet: run an evaluation with it first`, 'NOT_EMBEDDED');
+      throw new UserInputError(
+        `model "${model.name}" has no embeddings of dataset "${dataset.name}" yet: run an evaluation with it first`,
+        'NOT_EMBEDDED',
+      );
     }
     const prepared = prepareDataset(input.manifest, input.embeddings, DEFAULT_OPTIONS, 'float32');
     unitRows(prepared);

@@ -71,7 +71,11 @@ export class GalleryService {
     const space = await this.spaces.get(dataset, model);
     const row = space.imageIds.indexOf(imageId);
     const [query] = await this.catalog.byIds([imageId]);
-    if (row < 0) throw new UserInputError(`image "${query.name}" has no embedding under model "${model.name}" (it could not be embedded, or no evaluation reached it yet)`, 'NOT_EMBEDDED');
+    if (row < 0)
+      throw new UserInputError(
+        `image "${query.name}" has no embedding under model "${model.name}" (it could not be embedded, or no evaluation reached it yet)`,
+        'NOT_EMBEDDED',
+      );
     const found = nearestNeighbours(space, row, k);
     const images = new Map((await this.catalog.byIds(found.map((n) => space.imageIds[n.row]))).map((i) => [i.id, i]));
     const neighbours = found.map(({ row: r, ...n }) => ({ ...n, image: images.get(space.imageIds[r])! }));
@@ -83,8 +87,11 @@ export class GalleryService {
     integerInRange('limit', limit, 1, MAX_PROJECTED);
     const [dataset, model] = await Promise.all([this.datasets.get(datasetId), this.models.get(modelId)]);
     if (category !== null) {
-      const categories = (await this.prisma.tagCategory.findMany({ where: { datasetId }, orderBy: { name: 'asc' }, select: { name: true } })).map((c) => c.name);
-      if (!categories.includes(category)) throw new UserInputError(`dataset "${dataset.name}" has no tag category "${category}" (it has: ${categories.join(', ')})`);
+      const categories = (
+        await this.prisma.tagCategory.findMany({ where: { datasetId }, orderBy: { name: 'asc' }, select: { name: true } })
+      ).map((c) => c.name);
+      if (!categories.includes(category))
+        throw new UserInputError(`dataset "${dataset.name}" has no tag category "${category}" (it has: ${categories.join(', ')})`);
     }
     const space = await this.spaces.get(dataset, model);
     const projected = projectSpace(space, category, limit);

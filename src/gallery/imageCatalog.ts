@@ -24,7 +24,12 @@ const SELECT = {
   uri: true,
   contentHash: true,
   dataset: { select: { rootDir: true } },
-  item: { select: { externalId: true, tags: { orderBy: { position: 'asc' }, select: { tag: { select: { name: true, category: { select: { name: true } } } } } } } },
+  item: {
+    select: {
+      externalId: true,
+      tags: { orderBy: { position: 'asc' }, select: { tag: { select: { name: true, category: { select: { name: true } } } } } },
+    },
+  },
 } satisfies Prisma.ImageSelect;
 
 type ImageRow = Prisma.ImageGetPayload<{ select: typeof SELECT }>;
@@ -50,7 +55,10 @@ export class ImageCatalog {
     if (!text) return { datasetId };
     // Prisma passes `contains` to ILIKE as it is: its wildcards (and the escape character) are escaped to be taken literally.
     const contains = { contains: text.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as const;
-    return { datasetId, OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }] };
+    return {
+      datasetId,
+      OR: [{ externalId: contains }, { item: { externalId: contains } }, { item: { tags: { some: { tag: { name: contains } } } } }],
+    };
   }
 
   /** How many images match. */
@@ -60,7 +68,12 @@ export class ImageCatalog {
 
   /** A window of the matching images in dataset order. */
   async page(datasetId: string, search: string | null | undefined, window: { skip: number; take: number }): Promise<GalleryImage[]> {
-    const rows = await this.prisma.image.findMany({ where: this.where(datasetId, search), orderBy: { position: 'asc' }, ...window, select: SELECT });
+    const rows = await this.prisma.image.findMany({
+      where: this.where(datasetId, search),
+      orderBy: { position: 'asc' },
+      ...window,
+      select: SELECT,
+    });
     return rows.map(galleryImage);
   }
 

@@ -33,5 +33,11 @@ export function nearestNeighbours(space: EmbeddingSpace, row: number, k: number)
   const item = imageItem[row];
   space.tagSimilarity.compute(item);
   const x = space.tagSimilarity.x;
-  return best.map((b, i) => ({ rank: i + 1, row: b.row, similarity: b.similarity, tagSimilarity: x[imageItem[b.row]], sameItem: imageItem[b.row] === item }));
+  return best.map((b, i) => ({
+    rank: i + 1,
+    row: b.row,
+    similarity: b.similarity,
+    tagSimilarity: x[imageItem[b.row]],
+    sameItem: imageItem[b.row] === item,
+  }));
 }

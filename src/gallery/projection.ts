@@ -44,7 +44,8 @@ export function projectSpace(space: EmbeddingSpace, category: string | null, lim
         row,
         x: coordinate(i, 0),
         y: coordinate(i, 1),
-        tags: category === null ? tags.map((t) => `${t.category}:${t.name}`) : tags.filter((t) => t.category === category).map((t) => t.name),
+        tags:
+          category === null ? tags.map((t) => `${t.category}:${t.name}`) : tags.filter((t) => t.category === category).map((t) => t.name),
       };
     }),
   };

@@ -49,5 +49,7 @@ export function isNonPublicAddress(address: string): boolean {
 
 /** Whether the policy lets a URL's host connect to any address (allowPrivate, or the host or host:port is allowed). */
 export function hostAllowed(url: URL, policy: UrlPolicy): boolean {
-  return policy.allowPrivate || policy.allowHosts.includes(url.hostname.toLowerCase()) || policy.allowHosts.includes(url.host.toLowerCase());
+  return (
+    policy.allowPrivate || policy.allowHosts.includes(url.hostname.toLowerCase()) || policy.allowHosts.includes(url.host.toLowerCase())
+  );
 }

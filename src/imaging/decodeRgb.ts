@@ -11,7 +11,8 @@ export interface RgbImage {
 
 function decodeError(name: string, error: unknown, maxPixels: number): UserInputError {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  if (/exceeds pixel limit/i.test(reason)) return new UserInputError(`image ${name}: cannot decode (larger than the limit of ${maxPixels} pixels)`);
+  if (/exceeds pixel limit/i.test(reason))
+    return new UserInputError(`image ${name}: cannot decode (larger than the limit of ${maxPixels} pixels)`);
   return new UserInputError(`image ${name}: cannot decode (${reason})`);
 }
 
@@ -41,7 +42,11 @@ export async function decodeRgb(bytes: Buffer, name: string, maxPixels: number):
     const cmyk = components === undefined ? (await input().metadata()).space === 'cmyk' : components === 4;
     if (cmyk) {
       // libvips would convert CMYK through a built-in ICC profile; PIL's arithmetic needs the raw inks.
-      const { data, info } = await input().pipelineColourspace('cmyk').toColourspace('cmyk').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      const { data, info } = await input()
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
       return { data: cmykToRgb(data), width: info.width, height: info.height };
     }
     const { data, info } = await input().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -84,6 +84,7 @@ export async function readImageBytes(uri: string, baseDir: string, limits: Image
   if (isS3Uri(uri)) return readS3Object(uri, { maxBytes, timeoutMs, what: 'image' });
   if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? configuredUrlPolicy() });
   if (uri.trim() === '') throw new UserInputError('image "": empty path');
-  if (OTHER_URL_PATTERN.test(uri)) throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);
+  if (OTHER_URL_PATTERN.test(uri))
+    throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);
   return readConfined(uri, baseDir, maxBytes, scratch);
 }

@@ -72,6 +72,7 @@ export function preprocessingPathName(): string {
   const { imaging, error, vectorCode } = loadPilImaging();
   if (imaging === null) return `JavaScript resampling, sharp decoding: native addon not used (${error})`;
   const resampling = vectorCode ? 'C resampling (AVX2)' : 'C resampling (portable)';
-  if (imaging.decodeJpegTensor === undefined) return `native ${resampling} (native/pil-imaging, built without libjpeg: JPEGs decoded by sharp)`;
+  if (imaging.decodeJpegTensor === undefined)
+    return `native ${resampling} (native/pil-imaging, built without libjpeg: JPEGs decoded by sharp)`;
   return `native (native/pil-imaging): libjpeg decodes grey and YCbCr JPEGs, ${resampling}; other images decoded by sharp`;
 }

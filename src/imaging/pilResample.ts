@@ -88,7 +88,16 @@ function nearestIndex(inSize: number, outSize: number, first: number, count: num
   return index;
 }
 
-function resampleNearest(src: Uint8Array, width: number, height: number, outW: number, outH: number, left: number, top: number, crop: number): Uint8Array {
+function resampleNearest(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  left: number,
+  top: number,
+  crop: number,
+): Uint8Array {
   const xs = nearestIndex(width, outW, left, crop);
   const ys = nearestIndex(height, outH, top, crop);
   const out = new Uint8Array(crop * crop * 3);

@@ -46,7 +46,17 @@ export async function preprocessImage(
   }
   const image = await decodeRgb(bytes, name, maxPixels);
   const g = cropGeometry(image.width, image.height, recipe.resize, recipe.crop);
-  const pixels = resizeAndCropRgb(image.data, image.width, image.height, g.width, g.height, recipe.interpolation, g.left, g.top, recipe.crop);
+  const pixels = resizeAndCropRgb(
+    image.data,
+    image.width,
+    image.height,
+    g.width,
+    g.height,
+    recipe.interpolation,
+    g.left,
+    g.top,
+    recipe.crop,
+  );
   writeTensor(pixels, recipe, layout, target, offset);
   return target;
 }
@@ -55,10 +65,32 @@ export async function preprocessImage(
  * The same bits as the JavaScript passes, at a fraction of their CPU time (native/pil-imaging): clean grey and YCbCr
  * JPEGs are decoded by libjpeg in the addon; other images, and JPEGs it turns down, are decoded by sharp.
  */
-async function nativePreprocess(imaging: PilImaging, bytes: Buffer, recipe: PreprocessRecipe, layout: Layout, out: Float32Array, offset: number, name: string, maxPixels: number): Promise<void> {
+async function nativePreprocess(
+  imaging: PilImaging,
+  bytes: Buffer,
+  recipe: PreprocessRecipe,
+  layout: Layout,
+  out: Float32Array,
+  offset: number,
+  name: string,
+  maxPixels: number,
+): Promise<void> {
   const frame = imaging.decodeJpegTensor === undefined ? undefined : jpegFrame(bytes);
-  if (frame !== undefined && (frame.components === 1 || frame.components === 3) && frame.height > 0 && frame.width * frame.height <= maxPixels) {
-    if (await imaging.decodeJpegTensor!(bytes, frame.width, frame.height, ...tensorPlan(frame.width, frame.height, recipe, layout, out, offset))) return;
+  if (
+    frame !== undefined &&
+    (frame.components === 1 || frame.components === 3) &&
+    frame.height > 0 &&
+    frame.width * frame.height <= maxPixels
+  ) {
+    if (
+      await imaging.decodeJpegTensor!(
+        bytes,
+        frame.width,
+        frame.height,
+        ...tensorPlan(frame.width, frame.height, recipe, layout, out, offset),
+      )
+    )
+      return;
   }
   const image = await decodeRgb(bytes, name, maxPixels);
   imaging.resizeCropTensor(image.data, image.width, ...tensorPlan(image.width, image.height, recipe, layout, out, offset));

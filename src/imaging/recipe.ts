@@ -40,16 +40,16 @@ function side(value: unknown, key: string): number {
 
 function triple(value: unknown, key: string, positive: boolean): [number, number, number] {
   const ok =
-    Array.isArray(value) &&
-    value.length === 3 &&
-    value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
-  if (!ok) fail(`"${key}" must be an array of 3 finite${positive ? ' positive' : ''} numbers, one per RGB channel (got ${JSON.stringify(value)})`);
+    Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
+  if (!ok)
+    fail(`"${key}" must be an array of 3 finite${positive ? ' positive' : ''} numbers, one per RGB channel (got ${JSON.stringify(value)})`);
   return [value[0], value[1], value[2]];
 }
 
 /** Validates a recipe from JSON; unknown fields are refused so that typos do not pass silently. */
 export function parsePreprocessRecipe(json: unknown): PreprocessRecipe {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('must be an object { resize, crop, interpolation, mean, std }');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    fail('must be an object { resize, crop, interpolation, mean, std }');
   const input = json as Record<string, unknown>;
   const unknown = Object.keys(input).filter((key) => !FIELDS.has(key));
   if (unknown.length > 0) fail(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')} (fields: ${[...FIELDS].join(', ')})`);
@@ -77,5 +77,7 @@ export function canonicalRecipe(recipe: PreprocessRecipe): string {
 
 /** sha256 of the canonical recipe and the layout: everything that shapes the input tensor, an embedding cache key. */
 export function preprocessHash(recipe: PreprocessRecipe, layout: Layout): string {
-  return createHash('sha256').update(`${canonicalRecipe(recipe)}|${layout}`).digest('hex');
+  return createHash('sha256')
+    .update(`${canonicalRecipe(recipe)}|${layout}`)
+    .digest('hex');
 }

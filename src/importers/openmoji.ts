@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { UserInputError } from '../errors.js';
 import { rasteriseSvg } from '../imaging/rasteriseSvg.js';
 import type { DatasetManifest, ImageSpec, ItemSpec } from '../metric/dataset.js';
-import { DEFAULT_OPENMOJI_SIZE, installedOpenmojiDir, readOpenmojiPackage, svgPath, type OpenmojiRow, type OpenmojiStyle } from './openmojiPackage.js';
+import {
+  DEFAULT_OPENMOJI_SIZE,
+  installedOpenmojiDir,
+  readOpenmojiPackage,
+  svgPath,
+  type OpenmojiRow,
+  type OpenmojiStyle,
+} from './openmojiPackage.js';
 
 /**
  * A tag counts the square of its weight in a tag cosine: a shared Subgroup 0.64, a shared Group 0.25, each shared
@@ -77,11 +84,18 @@ function tagsOf(row: OpenmojiRow): ItemSpec['tags'] {
 function checkGroups(rows: OpenmojiRow[], groups: string[] | undefined): void {
   const known = [...new Set(rows.map((row) => row.group))];
   const unknown = groups?.filter((group) => !known.includes(group)) ?? [];
-  if (unknown.length > 0) throw new UserInputError(`unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} (groups: ${known.join(', ')})`);
+  if (unknown.length > 0)
+    throw new UserInputError(
+      `unknown group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} (groups: ${known.join(', ')})`,
+    );
 }
 
 /** The chosen items with their images, in CSV order, and the rows skipped for a missing SVG. */
-async function plan(dir: string, rows: OpenmojiRow[], options: OpenmojiImportOptions): Promise<{ planned: PlannedItem[]; skipped: string[] }> {
+async function plan(
+  dir: string,
+  rows: OpenmojiRow[],
+  options: OpenmojiImportOptions,
+): Promise<{ planned: PlannedItem[]; skipped: string[] }> {
   checkGroups(rows, options.groups);
   const variants = new Map<string, OpenmojiRow[]>();
   if (options.includeSkinTones) {
@@ -95,7 +109,10 @@ async function plan(dir: string, rows: OpenmojiRow[], options: OpenmojiImportOpt
       skipped.push(row.hexcode);
       return null;
     }
-    return found.map(({ style, svg }) => ({ svg, image: { id: `${row.hexcode}-${style}`, item, uri: `images/${row.hexcode}-${style}.png` } }));
+    return found.map(({ style, svg }) => ({
+      svg,
+      image: { id: `${row.hexcode}-${style}`, item, uri: `images/${row.hexcode}-${style}.png` },
+    }));
   };
   const planned: PlannedItem[] = [];
   for (const row of rows) {
@@ -134,11 +151,15 @@ export async function importOpenmoji(options: OpenmojiImportOptions): Promise<Op
   const { planned, skipped } = await plan(source.dir, source.rows, options);
   if (planned.length === 0) throw new UserInputError(`no emoji selected (${skipped.length} rows skipped for a missing SVG)`);
   await mkdir(join(options.out, 'images'), { recursive: true }).catch(failed(`cannot create ${join(options.out, 'images')}`));
-  await copyFile(join(source.dir, 'LICENSE.txt'), join(options.out, 'LICENSE')).catch(failed(`cannot copy the licence ${join(source.dir, 'LICENSE.txt')}`));
+  await copyFile(join(source.dir, 'LICENSE.txt'), join(options.out, 'LICENSE')).catch(
+    failed(`cannot copy the licence ${join(source.dir, 'LICENSE.txt')}`),
+  );
   let done = 0;
   for (const { renderings } of planned) {
     await Promise.all(
-      renderings.map(async ({ svg, image }) => writeFile(join(options.out, image.uri!), await rasteriseSvg(svg, size).catch(failed(`cannot rasterise ${svg}`)))),
+      renderings.map(async ({ svg, image }) =>
+        writeFile(join(options.out, image.uri!), await rasteriseSvg(svg, size).catch(failed(`cannot rasterise ${svg}`))),
+      ),
     );
     options.onProgress?.(++done, planned.length);
   }

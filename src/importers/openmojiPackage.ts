@@ -38,13 +38,18 @@ export function installedOpenmojiDir(): string {
   try {
     return dirname(createRequire(import.meta.url).resolve('openmoji/package.json'));
   } catch {
-    throw new UserInputError('the openmoji package is not installed: run `npm install openmoji` or give --source <folder of the openmoji package>', 'NOT_FOUND');
+    throw new UserInputError(
+      'the openmoji package is not installed: run `npm install openmoji` or give --source <folder of the openmoji package>',
+      'NOT_FOUND',
+    );
   }
 }
 
 /** Comma-separated words of all fields, trimmed and lower-cased, without empties and repeats, in first-seen order. */
 export function splitWords(...fields: string[]): string[] {
-  return [...new Set(fields.flatMap((field) => field.split(',')).map((word) => word.trim().toLowerCase()))].filter((word) => word.length > 0);
+  return [...new Set(fields.flatMap((field) => field.split(',')).map((word) => word.trim().toLowerCase()))].filter(
+    (word) => word.length > 0,
+  );
 }
 
 export function svgPath(dir: string, style: OpenmojiStyle, hexcode: string): string {
@@ -55,7 +60,10 @@ async function readCsvText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new UserInputError(`openmoji: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); --source must be the openmoji package folder`, 'NOT_FOUND');
+    throw new UserInputError(
+      `openmoji: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}); --source must be the openmoji package folder`,
+      'NOT_FOUND',
+    );
   }
 }
 

@@ -66,7 +66,8 @@ async function probeDim(model: string, graph: Graph, count: number): Promise<num
         `expected one vector per image ([${count}, d] or [${count}, d, 1, 1])`,
     );
   }
-  if (output.type !== 'float32') throw new UserInputError(`model ${model}: output '${graph.outputName}' is ${output.type}, expected float32`);
+  if (output.type !== 'float32')
+    throw new UserInputError(`model ${model}: output '${graph.outputName}' is ${output.type}, expected float32`);
   return dim;
 }
 
@@ -119,21 +120,23 @@ export class EmbeddingModel {
     let session: ort.InferenceSession;
     let loadBytes: number;
     try {
-      ({ value: session, bytes: loadBytes } = await residentGrowth(() => ort.InferenceSession.create(bytes, {
-        executionProviders: providers,
-        intraOpNumThreads: options.threads ?? 0,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        logSeverityLevel: 3,
-        extra: {
-          session: {
-            // Spinning pool threads would steal the cores that decode the next batch.
-            intra_op: { allow_spinning: '0' },
-            // Loaded from bytes, external data would otherwise be looked up in the working folder.
-            model_external_initializers_file_folder_path: external.folder,
+      ({ value: session, bytes: loadBytes } = await residentGrowth(() =>
+        ort.InferenceSession.create(bytes, {
+          executionProviders: providers,
+          intraOpNumThreads: options.threads ?? 0,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: 'all',
+          logSeverityLevel: 3,
+          extra: {
+            session: {
+              // Spinning pool threads would steal the cores that decode the next batch.
+              intra_op: { allow_spinning: '0' },
+              // Loaded from bytes, external data would otherwise be looked up in the working folder.
+              model_external_initializers_file_folder_path: external.folder,
+            },
           },
-        },
-      })));
+        }),
+      ));
     } catch (error) {
       throw new UserInputError(`model ${name}: not a loadable ONNX model (${firstLine(error)})`);
     }
@@ -151,7 +154,16 @@ export class EmbeddingModel {
       checkEmbeddingWidth(name, probe.value, caps);
       const runLimit = imagesPerRun(name, probe.bytes, probed, input.fixedBatch, caps);
       const onnxHash = await modelContentHash(bytes, external.files);
-      return new EmbeddingModel(name, graph, probe.value, onnxHash, preprocessHash(recipe, input.layout), recipe, input.fixedBatch, runLimit);
+      return new EmbeddingModel(
+        name,
+        graph,
+        probe.value,
+        onnxHash,
+        preprocessHash(recipe, input.layout),
+        recipe,
+        input.fixedBatch,
+        runLimit,
+      );
     } catch (error) {
       await session.release();
       throw error;

@@ -11,6 +11,7 @@ const CHOICES: Record<string, string[]> = {
 export function executionProviders(env: NodeJS.ProcessEnv = process.env): string[] {
   const name = env.CORREMBED_EXECUTION_PROVIDER || 'cpu';
   const providers = CHOICES[name];
-  if (!providers) throw new ConfigError('CORREMBED_EXECUTION_PROVIDER', `must be one of ${Object.keys(CHOICES).join(', ')} (got "${name}")`);
+  if (!providers)
+    throw new ConfigError('CORREMBED_EXECUTION_PROVIDER', `must be one of ${Object.keys(CHOICES).join(', ')} (got "${name}")`);
   return providers;
 }

@@ -91,22 +91,32 @@ export function externalDataLocations(bytes: Uint8Array, model: string): string[
  * resolved. Returns the total size of those files, which counts against CORREMBED_MAX_ONNX_BYTES with the model, and
  * the files by location (in location order).
  */
-export async function confineExternalData(onnxPath: string, bytes: Uint8Array, model: string): Promise<{ folder: string; bytes: number; files: { location: string; path: string }[] }> {
+export async function confineExternalData(
+  onnxPath: string,
+  bytes: Uint8Array,
+  model: string,
+): Promise<{ folder: string; bytes: number; files: { location: string; path: string }[] }> {
   const folder = await realpath(dirname(onnxPath));
   let total = 0;
   const files: { location: string; path: string }[] = [];
   for (const location of externalDataLocations(bytes, model).sort()) {
     const segments = location.split(/[\\/]/);
     if (location === '' || isAbsolute(location) || location.includes('\0') || segments.includes('..')) {
-      throw new UserInputError(`model ${model}: external data "${location}" must be a file beside the model (a relative path without "..")`);
+      throw new UserInputError(
+        `model ${model}: external data "${location}" must be a file beside the model (a relative path without "..")`,
+      );
     }
     let file: string;
     try {
       file = await realpath(join(folder, location));
     } catch (error) {
-      throw new UserInputError(`model ${model}: cannot read external data "${location}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'NOT_FOUND');
+      throw new UserInputError(
+        `model ${model}: cannot read external data "${location}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        'NOT_FOUND',
+      );
     }
-    if (!file.startsWith(folder + sep)) throw new UserInputError(`model ${model}: external data "${location}" leads outside the model's folder`);
+    if (!file.startsWith(folder + sep))
+      throw new UserInputError(`model ${model}: external data "${location}" leads outside the model's folder`);
     const info = await stat(file);
     if (!info.isFile()) throw new UserInputError(`model ${model}: external data "${location}" is not a file`);
     total += info.size;

@@ -31,7 +31,9 @@ export function inputSignature(model: string, session: InferenceSession, crop: n
   if (shape[1] === 3) layout = 'NCHW';
   else if (shape[3] === 3) layout = 'NHWC';
   else {
-    throw new UserInputError(`model ${model}: input '${input.name}' has shape ${describe(shape)}, expected 3 colour channels (N x 3 x H x W, or N x H x W x 3)`);
+    throw new UserInputError(
+      `model ${model}: input '${input.name}' has shape ${describe(shape)}, expected 3 colour channels (N x 3 x H x W, or N x H x W x 3)`,
+    );
   }
   const [h, w] = layout === 'NCHW' ? [shape[2], shape[3]] : [shape[1], shape[2]];
   if ((typeof h === 'number' && h !== crop) || (typeof w === 'number' && w !== crop)) {

@@ -15,14 +15,18 @@ export async function residentGrowth<T>(work: () => Promise<T>): Promise<{ value
 /** Refuses a declared or measured output wider than the cap (checked from the graph's metadata before any run, again after the test run). */
 export function checkEmbeddingWidth(model: string, width: number, caps: ModelCaps): void {
   if (width > caps.maxEmbeddingDim) {
-    throw new UserInputError(`model ${model}: its output has ${width} floats per image, over the cap of ${caps.maxEmbeddingDim} (CORREMBED_MAX_EMBEDDING_DIM)`);
+    throw new UserInputError(
+      `model ${model}: its output has ${width} floats per image, over the cap of ${caps.maxEmbeddingDim} (CORREMBED_MAX_EMBEDDING_DIM)`,
+    );
   }
 }
 
 /** Refuses a session whose creation took more memory than the cap. */
 export function checkLoadMemory(model: string, bytes: number, caps: ModelCaps): void {
   if (bytes > caps.maxLoadBytes) {
-    throw new UserInputError(`model ${model}: loading it took ${mib(bytes)}, over the cap of ${mib(caps.maxLoadBytes)} (CORREMBED_MAX_MODEL_LOAD_BYTES)`);
+    throw new UserInputError(
+      `model ${model}: loading it took ${mib(bytes)}, over the cap of ${mib(caps.maxLoadBytes)} (CORREMBED_MAX_MODEL_LOAD_BYTES)`,
+    );
   }
 }
 

@@ -72,7 +72,8 @@ export async function loadModelManifest(path: string): Promise<ModelManifest> {
   const input = json as Record<string, unknown>;
   refuseUnknown(input, FIELDS, '', fail);
   if (typeof input.name !== 'string' || input.name.trim() === '') fail('"name" must be a non-empty string');
-  if (typeof input.file !== 'string' || input.file.trim() === '') fail('"file" must be the path of the .onnx file, relative to the manifest, or an s3://bucket/key URI');
+  if (typeof input.file !== 'string' || input.file.trim() === '')
+    fail('"file" must be the path of the .onnx file, relative to the manifest, or an s3://bucket/key URI');
   if (input.preprocess === undefined) fail('"preprocess" is required: { resize, crop, interpolation, mean, std }');
   let preprocess: PreprocessRecipe;
   try {
@@ -80,7 +81,8 @@ export async function loadModelManifest(path: string): Promise<ModelManifest> {
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (input.output !== undefined && (typeof input.output !== 'string' || input.output === '')) fail('"output" must be the name of a graph output');
+  if (input.output !== undefined && (typeof input.output !== 'string' || input.output === ''))
+    fail('"output" must be the name of a graph output');
   // An s3:// file is fetched when the model is loaded; a path is resolved inside the manifest's folder (in S3 too).
   const given = input.file as string;
   const file = isS3Uri(given)

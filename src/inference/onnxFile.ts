@@ -79,7 +79,8 @@ export function isOrtFormat(bytes: Uint8Array): boolean {
 /** Refuses a model file larger than CORREMBED_MAX_ONNX_BYTES. */
 export function checkOnnxSize(size: number, model: string, path: string): void {
   const { maxOnnxBytes } = inputSafety();
-  if (size > maxOnnxBytes) throw new UserInputError(`model ${model}: ${path} is larger than the limit of ${maxOnnxBytes} bytes (CORREMBED_MAX_ONNX_BYTES)`);
+  if (size > maxOnnxBytes)
+    throw new UserInputError(`model ${model}: ${path} is larger than the limit of ${maxOnnxBytes} bytes (CORREMBED_MAX_ONNX_BYTES)`);
 }
 
 /** The bytes of a model file: size checked before reading, ModelProto structure checked after; every refusal a UserInputError. */
@@ -89,7 +90,10 @@ export async function readOnnxFile(path: string, model: string): Promise<Buffer>
     handle = await open(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserInputError(`model ${model}: cannot read ${path} (${code ?? 'error'})`, code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_USER_INPUT');
+    throw new UserInputError(
+      `model ${model}: cannot read ${path} (${code ?? 'error'})`,
+      code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_USER_INPUT',
+    );
   }
   let bytes: Buffer;
   try {

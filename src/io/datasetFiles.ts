@@ -59,14 +59,19 @@ async function readNpy(npyPath: string): Promise<Buffer> {
  * The manifest and its embeddings: from `npyPath` when given (rows must match the manifest's images), else the
  * inline arrays. The .npy file is read while the manifest is parsed.
  */
-export async function loadDatasetWithEmbeddings(manifestPath: string, npyPath?: string): Promise<{ manifest: DatasetManifest; embeddings: EmbeddingMatrix }> {
+export async function loadDatasetWithEmbeddings(
+  manifestPath: string,
+  npyPath?: string,
+): Promise<{ manifest: DatasetManifest; embeddings: EmbeddingMatrix }> {
   const reading = npyPath === undefined ? null : readNpy(npyPath);
   reading?.catch(() => undefined);
   const manifest = await loadManifest(manifestPath);
   if (reading === null || npyPath === undefined) return { manifest, embeddings: inlineEmbeddings(manifest.images) };
   const matrix = parseNpyMatrix(await reading, `embeddings ${npyPath}`);
   if (matrix.rows !== manifest.images.length) {
-    throw new UserInputError(`embeddings ${npyPath}: ${matrix.rows} rows but the manifest lists ${manifest.images.length} images (one row per image, in manifest order)`);
+    throw new UserInputError(
+      `embeddings ${npyPath}: ${matrix.rows} rows but the manifest lists ${manifest.images.length} images (one row per image, in manifest order)`,
+    );
   }
   return { manifest, embeddings: matrix };
 }

@@ -12,7 +12,16 @@ export interface BlasGemm {
    * out[0, count x rows) = queries x targets^T, on `threads` threads; all three arrays of one float type. `lane`: the
    * first query's position in its pass, which places the rows where OpenBLAS gives each the same bits (blas_gemm.c).
    */
-  multiply(queries: FloatArray, count: number, targets: FloatArray, rows: number, dim: number, out: FloatArray, threads: number, lane: number): Promise<void>;
+  multiply(
+    queries: FloatArray,
+    count: number,
+    targets: FloatArray,
+    rows: number,
+    dim: number,
+    out: FloatArray,
+    threads: number,
+    lane: number,
+  ): Promise<void>;
   /** The OpenBLAS build and the CPU kernels it chose. */
   describe(): string;
   /** madvise(MADV_HUGEPAGE) over the array's memory; whether the kernel took it (see hugePages.ts). */
@@ -83,4 +92,3 @@ if (isMainThread) {
   if (process.env.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = String(availableParallelism());
   if (nativeBlasAllowed()) loadBlasGemm();
 }
-

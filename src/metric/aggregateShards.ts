@@ -31,7 +31,12 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 const BYTES_PER_VALUE = 25;
 
 /** At least `minShards`, and enough that no shard's answer outgrows MAX_ANSWER_BYTES. */
-export function shardsForAnswers(minShards: number, queries: number, categories: number, options: Pick<PassOptions, 'perCategory' | 'retrievalK'>): number {
+export function shardsForAnswers(
+  minShards: number,
+  queries: number,
+  categories: number,
+  options: Pick<PassOptions, 'perCategory' | 'retrievalK'>,
+): number {
   const valuesPerQuery = 1 + (options.perCategory ? categories : 0) + (options.retrievalK ? options.retrievalK.length + 1 : 0);
   const needed = Math.ceil((queries * valuesPerQuery * BYTES_PER_VALUE) / MAX_ANSWER_BYTES);
   return Math.min(MAX_SHARDS, Math.max(minShards, needed));
@@ -48,7 +53,8 @@ function integerIn(name: string, value: unknown, min: number, max: number): numb
 export function parseShardRequest(input: unknown): ShardRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new UserInputError('shard request: must be a JSON object');
   const { baseline, shard, shards } = input as Record<string, unknown>;
-  if (baseline !== null && typeof baseline !== 'string') throw new UserInputError('shard request: "baseline" must be null or a baseline name');
+  if (baseline !== null && typeof baseline !== 'string')
+    throw new UserInputError('shard request: "baseline" must be null or a baseline name');
   const count = integerIn('shards', shards, 1, MAX_SHARDS);
   return { baseline: baseline as BaselineName | null, shard: integerIn('shard', shard, 0, count - 1), shards: count };
 }
@@ -80,7 +86,14 @@ export async function computeShard(
   const data = pass.prepare();
   const positions = shardQueries(data, queries, shards)[shard];
   const position = positions.byteOffset / Int32Array.BYTES_PER_ELEMENT;
-  return encodePassResult(await runScorePass(data, Int32Array.from(positions, (p) => queries[p]), pass.options, { ...passContext, position }));
+  return encodePassResult(
+    await runScorePass(
+      data,
+      Int32Array.from(positions, (p) => queries[p]),
+      pass.options,
+      { ...passContext, position },
+    ),
+  );
 }
 
 /** Refuses an answer that does not fit its shard: `queries` queries, `categories` categories, `options`. */
@@ -90,11 +103,15 @@ function checkAnswer(answer: EncodedPassResult, queries: number, categories: num
   };
   if (!Array.isArray(answer?.r) || answer.r.length !== queries) fail(`answered ${answer?.r?.length} r values for ${queries} queries`);
   const categoryValues = options.perCategory ? queries * categories : null;
-  if ((answer.categoryR?.length ?? null) !== categoryValues) fail(`answered ${answer.categoryR?.length ?? 'no'} per-category values, not ${categoryValues ?? 'none'}`);
+  if ((answer.categoryR?.length ?? null) !== categoryValues)
+    fail(`answered ${answer.categoryR?.length ?? 'no'} per-category values, not ${categoryValues ?? 'none'}`);
   const K = options.retrievalK?.length ?? 0;
   const retrieval = answer.retrieval;
   const fits = retrieval
-    ? K > 0 && retrieval.topMeans.length % K === 0 && retrieval.topMeans.length <= queries * K && retrieval.ndcg.length <= retrieval.topMeans.length / K
+    ? K > 0 &&
+      retrieval.topMeans.length % K === 0 &&
+      retrieval.topMeans.length <= queries * K &&
+      retrieval.ndcg.length <= retrieval.topMeans.length / K
     : K === 0;
   if (!fits) fail(`answered retrieval values that do not fit ${queries} queries`);
 }

@@ -66,14 +66,22 @@ export class OrderTagIndex {
 }
 
 /** Computes w_c = 1 - mean_u(H_u(c) / ln(buckets_c)) as docs/metric.md describes (Tag_Weighting_Calc.ipynb). */
-export function categoryWeightsFromOrders(manifest: DatasetManifest, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
+export function categoryWeightsFromOrders(
+  manifest: DatasetManifest,
+  orders: Order[],
+  options: WeightOptions = DEFAULT_WEIGHT_OPTIONS,
+): CategoryWeightsResult {
   const index = new OrderTagIndex(options.dropCategories);
   for (const item of manifest.items) index.add(item);
   return categoryWeightsFromIndex(index, orders, options);
 }
 
 /** The weights over an index of the dataset's tags (categoryWeightsFromOrders, for callers that stream their items). */
-export function categoryWeightsFromIndex(index: OrderTagIndex, orders: Order[], options: WeightOptions = DEFAULT_WEIGHT_OPTIONS): CategoryWeightsResult {
+export function categoryWeightsFromIndex(
+  index: OrderTagIndex,
+  orders: Order[],
+  options: WeightOptions = DEFAULT_WEIGHT_OPTIONS,
+): CategoryWeightsResult {
   const { tagsByCategory, itemTags } = index;
   const categories = [...tagsByCategory.keys()];
   if (categories.length === 0) throw new UserInputError('weights: the dataset has no tags to weigh');
@@ -95,10 +103,14 @@ export function categoryWeightsFromIndex(index: OrderTagIndex, orders: Order[], 
 
   const merge = options.noneTag === 'merge';
   const missing = merge ? MISSING_BUCKET : '\u0000missing';
-  const buckets = new Map(categories.map((c) => [c, tagsByCategory.get(c)!.size + (merge && tagsByCategory.get(c)!.has(MISSING_BUCKET) ? 0 : 1)]));
+  const buckets = new Map(
+    categories.map((c) => [c, tagsByCategory.get(c)!.size + (merge && tagsByCategory.get(c)!.has(MISSING_BUCKET) ? 0 : 1)]),
+  );
   const unweighable = categories.find((c) => buckets.get(c)! < 2);
   if (unweighable !== undefined) {
-    throw new UserInputError(`weights: category "${unweighable}" has only the tag "None", which the notebook's weighting merges with "no tag": its entropy cannot be normalised (use --none-tag separate or --drop "${unweighable}")`);
+    throw new UserInputError(
+      `weights: category "${unweighable}" has only the tag "None", which the notebook's weighting merges with "no tag": its entropy cannot be normalised (use --none-tag separate or --drop "${unweighable}")`,
+    );
   }
   const recurring = [...ordersByUser.values()].filter((items) => items.length > options.minOrders);
   if (recurring.length === 0) {
@@ -127,6 +139,9 @@ export function categoryWeightsFromIndex(index: OrderTagIndex, orders: Order[], 
     ordersUsed: recurring.reduce((n, items) => n + items.length, 0),
     ordersSkipped,
     distinctTags: Object.fromEntries(categories.map((c) => [c, tagsByCategory.get(c)!.size])),
-    notices: weightNotices(categories.filter((c) => merge && tagsByCategory.get(c)!.has(MISSING_BUCKET)), categoryWeights),
+    notices: weightNotices(
+      categories.filter((c) => merge && tagsByCategory.get(c)!.has(MISSING_BUCKET)),
+      categoryWeights,
+    ),
   };
 }

@@ -57,7 +57,12 @@ export interface ScoreContext {
 }
 
 /** Scores `queries` (image indices) of one pass; r and categoryR in the order of `queries`. */
-export type PassRunner = (pass: { baseline: BaselineName | null; data: PreparedDataset; queries: Int32Array; options: PassOptions }) => Promise<PassResult>;
+export type PassRunner = (pass: {
+  baseline: BaselineName | null;
+  data: PreparedDataset;
+  queries: Int32Array;
+  options: PassOptions;
+}) => Promise<PassResult>;
 
 /** Multiply-adds below which double precision costs well under a second. */
 const SMALL_PRODUCT_WORK = 5e9;
@@ -102,8 +107,16 @@ export interface PreparedPasses {
 }
 
 /** Everything a score report needs before any similarity is computed; the same for every process given the same input. */
-export function preparePasses(manifest: DatasetManifest, embeddings: EmbeddingMatrix, options: ScoreOptions, blockSize?: number): PreparedPasses {
-  const queries = selectQueries(options.queries, manifest.images.map((i) => i.id));
+export function preparePasses(
+  manifest: DatasetManifest,
+  embeddings: EmbeddingMatrix,
+  options: ScoreOptions,
+  blockSize?: number,
+): PreparedPasses {
+  const queries = selectQueries(
+    options.queries,
+    manifest.images.map((i) => i.id),
+  );
   const targetRows = options.representative === 'nearest' ? manifest.images.length : new Set(manifest.images.map((i) => i.item)).size;
   const precision = resolvePrecision(options, queries.length, targetRows, embeddings.dim);
   const passOptions: PassOptions = {
@@ -122,7 +135,11 @@ export function preparePasses(manifest: DatasetManifest, embeddings: EmbeddingMa
     precision,
     passes: [
       { baseline: null, options: passOptions, prepare: () => prepareDataset(manifest, embeddings, options, precision) },
-      ...baselines.map((b) => ({ baseline: b.name, options: bareOptions, prepare: () => prepareDataset(b.manifest, b.embeddings, options, precision) })),
+      ...baselines.map((b) => ({
+        baseline: b.name,
+        options: bareOptions,
+        prepare: () => prepareDataset(b.manifest, b.embeddings, options, precision),
+      })),
     ],
   };
 }
@@ -137,12 +154,19 @@ export async function scoreCorrEmbed(
   const started = performance.now();
   const imageIds = manifest.images.map((i) => i.id);
   const { queries, precision, passes } = preparePasses(manifest, embeddings, options, context.blockSize);
-  const passContext = { kernelFactory: context.kernelFactory, threads: context.threads, parallelWork: context.parallelWork, callingThread: context.callingThread };
+  const passContext = {
+    kernelFactory: context.kernelFactory,
+    threads: context.threads,
+    parallelWork: context.parallelWork,
+    callingThread: context.callingThread,
+  };
   const runPass: PassRunner =
     context.passRunner ??
     ((pass) => {
       const stage = pass.baseline === null ? 'scoring' : `baseline ${pass.baseline}`;
-      const onProgress: ProgressListener | undefined = context.onProgress ? (done, total) => context.onProgress!(stage, done, total) : undefined;
+      const onProgress: ProgressListener | undefined = context.onProgress
+        ? (done, total) => context.onProgress!(stage, done, total)
+        : undefined;
       return runScorePass(pass.data, pass.queries, pass.options, { ...passContext, onProgress });
     });
   const [main, ...baselines] = passes;

@@ -38,7 +38,11 @@ export function averageRanks(values: Float64Array, skip: number, out: Float64Arr
   else if (integers) sortedRanks(values, skip, out);
   else {
     const scale = 10 ** RANK_TIE_DECIMALS;
-    sortedRanks(values.map((v) => Math.round(v * scale)), skip, out);
+    sortedRanks(
+      values.map((v) => Math.round(v * scale)),
+      skip,
+      out,
+    );
   }
 }
 

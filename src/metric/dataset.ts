@@ -69,7 +69,9 @@ function parseTags(v: unknown, itemId: string): Tag[] {
     const category = nonEmptyString(t.category, () => `item "${itemId}": tag ${i} "category"`);
     const name = nonEmptyString(t.name, () => `item "${itemId}": tag ${i} "name"`);
     // Items usually hold a handful of tags: a scan finds repeats faster than hashing every pair.
-    const repeated = seen ? seen.size === seen.add(tagKey(category, name)).size : tags.some((t) => t.category === category && t.name === name);
+    const repeated = seen
+      ? seen.size === seen.add(tagKey(category, name)).size
+      : tags.some((t) => t.category === category && t.name === name);
     if (!repeated) tags.push({ category, name });
   }
   return tags;

@@ -28,7 +28,8 @@ export function inverseRowNorms(matrix: EmbeddingMatrix, imageIds: string[]): Fl
     if (!Number.isFinite(sumSq)) {
       for (let k = 0; k < dim; k++) {
         const v = data[base + k];
-        if (!Number.isFinite(v)) throw new UserInputError(`embedding of image "${imageIds[i]}" has a non-finite value (${v}) at dimension ${k}`);
+        if (!Number.isFinite(v))
+          throw new UserInputError(`embedding of image "${imageIds[i]}" has a non-finite value (${v}) at dimension ${k}`);
       }
     }
     if (sumSq === 0) throw new UserInputError(`embedding of image "${imageIds[i]}" is all zeros: its cosine similarity is undefined`);
@@ -40,7 +41,8 @@ export function inverseRowNorms(matrix: EmbeddingMatrix, imageIds: string[]): Fl
 /** Builds a matrix from the manifest's inline `embedding` arrays. */
 export function inlineEmbeddings(images: { id: string; embedding?: number[] }[]): EmbeddingMatrix {
   const first = images[0]?.embedding;
-  if (!first) throw new UserInputError(`image "${images[0]?.id}" has no embedding: give --embeddings <file.npy> or an "embedding" for every image`);
+  if (!first)
+    throw new UserInputError(`image "${images[0]?.id}" has no embedding: give --embeddings <file.npy> or an "embedding" for every image`);
   const dim = first.length;
   const data = new Float32Array(images.length * dim);
   images.forEach((image, i) => {

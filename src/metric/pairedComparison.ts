@@ -67,8 +67,15 @@ async function collect(items: Generator<number>, count: number, n: number): Prom
 }
 
 /** Pairs the two models' per-query correlations (by image id) and tests their mean difference (a minus b). */
-export async function comparePaired(a: Record<string, number>, b: Record<string, number>, resamples = COMPARISON_RESAMPLES, seed = 0): Promise<PairedComparison> {
-  const shared = Object.keys(a).filter((id) => Object.hasOwn(b, id)).sort();
+export async function comparePaired(
+  a: Record<string, number>,
+  b: Record<string, number>,
+  resamples = COMPARISON_RESAMPLES,
+  seed = 0,
+): Promise<PairedComparison> {
+  const shared = Object.keys(a)
+    .filter((id) => Object.hasOwn(b, id))
+    .sort();
   const differences = Float64Array.from(shared, (id) => a[id] - b[id]);
   const n = differences.length;
   const meanDifference = n === 0 ? null : differences.reduce((sum, d) => sum + d, 0) / n;

@@ -49,7 +49,9 @@ export function callingThreadScores(threads: number, callingThread: boolean): bo
  * tells where it starts in that order.
  */
 export function shardQueries(data: PreparedDataset, queries: Int32Array, count: number): Int32Array[] {
-  const positions = Int32Array.from({ length: queries.length }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
+  const positions = Int32Array.from({ length: queries.length }, (_, p) => p).sort(
+    (a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b,
+  );
   const n = positions.length;
   return Array.from({ length: count }, (_, i) => positions.subarray(Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)));
 }
@@ -71,7 +73,12 @@ export function mergeShardResults(
       if (categoryR) categoryR.set(results[i].categoryR!.subarray(k * C, (k + 1) * C), p * C);
     });
   });
-  const retrieval = options.retrievalK ? mergeRetrievalStates(options.retrievalK, results.map((result) => result.retrieval!)) : null;
+  const retrieval = options.retrievalK
+    ? mergeRetrievalStates(
+        options.retrievalK,
+        results.map((result) => result.retrieval!),
+      )
+    : null;
   return { r, categoryR, retrieval };
 }
 
@@ -150,17 +157,24 @@ function runWorker(worker: Worker, job: ShardJob, results: PassResult[], onChunk
 }
 
 /** Per-query results in the order of `queries`, whichever way they were computed. */
-export async function runScorePass(data: PreparedDataset, queries: Int32Array, options: PassOptions, context: PassContext = {}): Promise<PassResult> {
+export async function runScorePass(
+  data: PreparedDataset,
+  queries: Int32Array,
+  options: PassOptions,
+  context: PassContext = {},
+): Promise<PassResult> {
   const rows = options.representative === 'nearest' ? data.imageIds.length : data.itemIds.length;
   const threads = Math.max(1, context.threads ?? availableParallelism());
   const work = queries.length * rows * data.dim;
   const small = work < (context.parallelWork ?? DEFAULT_PARALLEL_WORK);
   const native = !context.kernelFactory && !small && callingThreadScores(threads, context.callingThread ?? false);
   if (context.kernelFactory || threads === 1 || small || native) {
-    const kernelFactory = context.kernelFactory ?? (await openSimilarityKernelFactory(data.dim, data.vectors instanceof Float64Array, threads));
+    const kernelFactory =
+      context.kernelFactory ?? (await openSimilarityKernelFactory(data.dim, data.vectors instanceof Float64Array, threads));
     const { targets } = representativeTargets(data, options.representative);
     // The native kernel reuses its outputs: each GEMM thread gets rows for up to 64 MiB of products.
-    const passOptions = native && options.blockSize === undefined ? { ...options, blockSize: blockSizeFor(rows, threads, 2 ** 24) } : options;
+    const passOptions =
+      native && options.blockSize === undefined ? { ...options, blockSize: blockSizeFor(rows, threads, 2 ** 24) } : options;
     return scoreShard(data, targets, queries, passOptions, kernelFactory, context.onProgress, context.position ?? 0);
   }
   // The queries in scoring order (grouped by item), cut into chunks that the workers claim one at a time.

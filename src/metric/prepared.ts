@@ -188,7 +188,11 @@ function buildTagIndex(manifest: DatasetManifest, itemIds: string[], options: Ta
 export type Precision = 'float32' | 'float64' | 'torch';
 
 /** The embeddings in the precision the similarities are computed in, and 1 / norm of each row. */
-function scoringVectors(embeddings: EmbeddingMatrix, imageIds: string[], precision: Precision): { vectors: FloatArray; inverseNorm: Float64Array } {
+function scoringVectors(
+  embeddings: EmbeddingMatrix,
+  imageIds: string[],
+  precision: Precision,
+): { vectors: FloatArray; inverseNorm: Float64Array } {
   const inverseNorm = inverseRowNorms(embeddings, imageIds);
   if (precision === 'torch') return { vectors: torchUnitRows(embeddings), inverseNorm: inverseNorm.fill(1) };
   const reusable = precision === 'float32' && embeddings.data.buffer instanceof SharedArrayBuffer;

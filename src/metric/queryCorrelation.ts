@@ -29,8 +29,12 @@ function accumulateRange(
   to: number,
   out: YSums,
 ): void {
-  let sy0 = 0, syy0 = 0, sxy0 = 0;
-  let sy1 = 0, syy1 = 0, sxy1 = 0;
+  let sy0 = 0,
+    syy0 = 0,
+    sxy0 = 0;
+  let sy1 = 0,
+    syy1 = 0,
+    sxy1 = 0;
   let o = from;
   for (; o + 1 < to; o += 2) {
     const a = rounded ? similarities[o] * scale + RINT_MAGIC - RINT_MAGIC - y0 : similarities[o] * scale - y0;
@@ -61,7 +65,15 @@ function accumulateRange(
  * (scale = 10^digits / |query|), shifted by y of the first pair so a constant side sums to exactly zero. Writes each
  * shifted y into `dy` (used by the per-category sums; 0 at `skip`) and leaves out item `skip` (-1: none).
  */
-export function roundedPearsonSums(similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, dy: Float64Array, out: YSums): void {
+export function roundedPearsonSums(
+  similarities: FloatArray,
+  scale: number,
+  rounded: boolean,
+  xv: Float64Array,
+  skip: number,
+  dy: Float64Array,
+  out: YSums,
+): void {
   const n = xv.length;
   const first = skip === 0 ? 1 : 0;
   const y0 = rounded ? similarities[first] * scale + RINT_MAGIC - RINT_MAGIC : similarities[first] * scale;
@@ -77,7 +89,14 @@ export function roundedPearsonSums(similarities: FloatArray, scale: number, roun
 }
 
 /** Pearson sums of one query into `out` (sy, syy, sxy), as roundedPearsonSums computes them but without its `dy`. */
-export type PearsonSums = (similarities: FloatArray, scale: number, rounded: boolean, xv: Float64Array, skip: number, out: Float64Array) => void;
+export type PearsonSums = (
+  similarities: FloatArray,
+  scale: number,
+  rounded: boolean,
+  xv: Float64Array,
+  skip: number,
+  out: Float64Array,
+) => void;
 
 /**
  * The native addon's vector version of roundedPearsonSums (8 times faster: 20,000 rows of 8,000 in 31 ms instead of

@@ -62,7 +62,9 @@ export function scoreNotices(manifest: DatasetManifest, itemIds: string[], optio
   if (options.tagWeighting === 'weighted' && options.roundWeights !== null && options.weightRounding === 'python') {
     const digits = options.roundWeights;
     const used = new Set(kept.flatMap((item) => item.tags.map((tag) => tag.category)));
-    const differing = Object.entries(manifest.categoryWeights).filter(([c, w]) => used.has(c) && pythonRound(w, digits) !== roundTo(w, digits));
+    const differing = Object.entries(manifest.categoryWeights).filter(
+      ([c, w]) => used.has(c) && pythonRound(w, digits) !== roundTo(w, digits),
+    );
     if (differing.length > 0) {
       const [category, w] = differing[0];
       notices.push({

@@ -53,11 +53,23 @@ function itemMeans(data: PreparedDataset): FloatArray {
 export function representativeTargets(data: PreparedDataset, rule: Representative): { targets: FloatArray; rows: number } {
   switch (rule) {
     case 'first':
-      return { targets: unitRows(data, Int32Array.from({ length: data.itemIds.length }, (_, o) => data.itemImages[data.itemImageOffsets[o]])), rows: data.itemIds.length };
+      return {
+        targets: unitRows(
+          data,
+          Int32Array.from({ length: data.itemIds.length }, (_, o) => data.itemImages[data.itemImageOffsets[o]]),
+        ),
+        rows: data.itemIds.length,
+      };
     case 'mean':
       return { targets: itemMeans(data), rows: data.itemIds.length };
     case 'nearest':
-      return { targets: unitRows(data, Int32Array.from({ length: data.imageIds.length }, (_, i) => i)), rows: data.imageIds.length };
+      return {
+        targets: unitRows(
+          data,
+          Int32Array.from({ length: data.imageIds.length }, (_, i) => i),
+        ),
+        rows: data.imageIds.length,
+      };
   }
 }
 

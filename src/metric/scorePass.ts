@@ -9,7 +9,11 @@ import { representativePlan } from './representatives.js';
 import { RetrievalAccumulator, type RetrievalState } from './retrieval.js';
 import { TagSimilarity } from './tagSimilarity.js';
 
-export interface PassOptions extends Omit<MetricOptions, 'queries' | 'tagWeighting' | 'roundWeights' | 'weightRounding' | 'tagIdentity' | 'dropCategories' | 'precision'> {
+export interface PassOptions
+  extends Omit<
+    MetricOptions,
+    'queries' | 'tagWeighting' | 'roundWeights' | 'weightRounding' | 'tagIdentity' | 'dropCategories' | 'precision'
+  > {
   perCategory: boolean;
   retrievalK: number[] | null;
   /** Queries per similarity block (default: sized from the target count). */
@@ -111,7 +115,10 @@ class QueryScorer {
   private skip = -1;
   private pairCount = 0;
 
-  constructor(private readonly data: PreparedDataset, private readonly options: PassOptions) {
+  constructor(
+    private readonly data: PreparedDataset,
+    private readonly options: PassOptions,
+  ) {
     const R = data.itemIds.length;
     this.categoryCount = data.tags.categories.length;
     this.spearman = options.correlation === 'spearman';
@@ -243,7 +250,9 @@ export async function openQueryRunScorer(
       const Q = queries.length;
       scorer.begin(Q);
       // Queries grouped by item, so each item's tag cosines are computed once.
-      const order = Int32Array.from({ length: Q }, (_, p) => p).sort((a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b);
+      const order = Int32Array.from({ length: Q }, (_, p) => p).sort(
+        (a, b) => data.imageItem[queries[a]] - data.imageItem[queries[b]] || a - b,
+      );
       // Blocks start at multiples of blockSize in the pass (so the first may be shorter): the same ones as a whole pass.
       const head = Math.min(Q, blockSize - (position % blockSize));
       const bounds = [0];

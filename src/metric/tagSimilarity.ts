@@ -57,7 +57,10 @@ export class TagSimilarity {
     this.postingValues = new Float64Array(tags.postings.length);
     this.tagStats = new Float64Array(tags.tagCategory.length * 4);
     tags.tagCategory.forEach((c, t) => {
-      let sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
+      let sum = 0,
+        sumSq = 0,
+        min = Infinity,
+        max = -Infinity;
       for (let q = tags.postingOffsets[t]; q < tags.postingOffsets[t + 1]; q++) {
         const v = this.inverseSqrtCount[tags.postings[q] * C + c];
         this.postingValues[q] = v;
@@ -107,7 +110,20 @@ export class TagSimilarity {
   computeSide(u: number, skip: number, values: Float64Array, out: Float64Array): boolean {
     if (!this.native || this.perCategory || this.itemCount < 2) return false;
     const v = this.tags.vectors;
-    this.native.tagSide(v.itemSlotOffsets, v.itemSlots, v.slotWeight2!, v.postingOffsets, v.postings, this.inverseNorm, u, skip, this.dot, this.x, values, out);
+    this.native.tagSide(
+      v.itemSlotOffsets,
+      v.itemSlots,
+      v.slotWeight2!,
+      v.postingOffsets,
+      v.postings,
+      this.inverseNorm,
+      u,
+      skip,
+      this.dot,
+      this.x,
+      values,
+      out,
+    );
     return true;
   }
 

@@ -80,7 +80,12 @@ export class BatchStore {
   /** Whether the run still has work not done, in evaluations still going (leased elsewhere, or pending). */
   async hasUnfinished(runId: string): Promise<boolean> {
     const count = await this.prisma.runBatch.count({
-      where: { runId, status: { not: 'done' }, evaluation: { status: { in: ['queued', 'running'] } }, run: { status: { in: ['queued', 'running'] } } },
+      where: {
+        runId,
+        status: { not: 'done' },
+        evaluation: { status: { in: ['queued', 'running'] } },
+        run: { status: { in: ['queued', 'running'] } },
+      },
     });
     return count > 0;
   }
@@ -100,7 +105,8 @@ export class BatchStore {
         data: { status: 'done', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, failed: outcome.failed ?? undefined },
       });
       if (done.count === 0) return false;
-      if (outcome.progress > 0) await tx.run.update({ where: { id: batch.runId }, data: { progressDone: { increment: outcome.progress } } });
+      if (outcome.progress > 0)
+        await tx.run.update({ where: { id: batch.runId }, data: { progressDone: { increment: outcome.progress } } });
       await outcome.also?.(tx);
       return true;
     });
@@ -115,7 +121,13 @@ export class BatchStore {
   async release(batch: ClaimedBatch, error: string | null, options: { uncounted?: boolean } = {}): Promise<void> {
     await this.prisma.runBatch.updateMany({
       where: { id: batch.id, leaseOwner: this.owner, status: 'leased', attempts: batch.attempts },
-      data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null, lastError: error, ...(options.uncounted ? { attempts: { decrement: 1 } } : {}) },
+      data: {
+        status: 'pending',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        lastError: error,
+        ...(options.uncounted ? { attempts: { decrement: 1 } } : {}),
+      },
     });
     this.held.delete(batch.id);
   }
@@ -135,15 +147,22 @@ export class BatchStore {
 
   /** Hands back every lease of this process, so another process can go on at once (shutdown). */
   async releaseAll(): Promise<void> {
-    await this.prisma.runBatch.updateMany({ where: { leaseOwner: this.owner, status: 'leased' }, data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null } });
+    await this.prisma.runBatch.updateMany({
+      where: { leaseOwner: this.owner, status: 'leased' },
+      data: { status: 'pending', leaseOwner: null, leaseExpiresAt: null },
+    });
     this.held.clear();
   }
 
   /** The images an evaluation's embed batches could not embed. */
   async failedImages(evaluationId: string): Promise<Map<string, string>> {
-    const batches = await this.prisma.runBatch.findMany({ where: { evaluationId, kind: 'embed', status: 'done' }, select: { failed: true } });
+    const batches = await this.prisma.runBatch.findMany({
+      where: { evaluationId, kind: 'embed', status: 'done' },
+      select: { failed: true },
+    });
     const failed = new Map<string, string>();
-    for (const batch of batches) for (const f of (batch.failed ?? []) as { imageId: string; error: string }[]) failed.set(f.imageId, f.error);
+    for (const batch of batches)
+      for (const f of (batch.failed ?? []) as { imageId: string; error: string }[]) failed.set(f.imageId, f.error);
     return failed;
   }
 }

@@ -36,7 +36,11 @@ export async function storeEmbeddings(cache: EmbeddingCache, model: ModelReferen
     model.preprocessHash,
     result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) })),
   );
-  return { embedded: result.embedded.map(({ id, contentHash }) => ({ id, contentHash })), failed: result.failed, computeSeconds: result.computeSeconds };
+  return {
+    embedded: result.embedded.map(({ id, contentHash }) => ({ id, contentHash })),
+    failed: result.failed,
+    computeSeconds: result.computeSeconds,
+  };
 }
 
 /**

@@ -33,7 +33,10 @@ port.on('message', ({ taskId, task }: WorkerRequest) => {
   computeEmbeddings(task, 1).then(
     (result) => {
       crashIfAsked();
-      port.postMessage({ taskId, result } satisfies WorkerReply, result.embedded.map((e) => e.vector.buffer as ArrayBuffer));
+      port.postMessage(
+        { taskId, result } satisfies WorkerReply,
+        result.embedded.map((e) => e.vector.buffer as ArrayBuffer),
+      );
     },
     (error: unknown) => port.postMessage({ taskId, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
   );

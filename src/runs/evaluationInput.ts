@@ -42,7 +42,9 @@ export async function loadCachedEmbeddings(
   const vectors = await cache.get(model.onnxHash, model.preprocessHash, hashes);
   const kept: number[] = [];
   const missing: string[] = [];
-  scoring.images.forEach((image, i) => (image.contentHash && vectors.has(image.contentHash) ? kept.push(i) : missing.push(image.externalId)));
+  scoring.images.forEach((image, i) =>
+    image.contentHash && vectors.has(image.contentHash) ? kept.push(i) : missing.push(image.externalId),
+  );
   const dim = kept.length === 0 ? 0 : vectors.get(scoring.images[kept[0]].contentHash!)!.length;
   const data = new Float32Array(kept.length * dim);
   kept.forEach((i, row) => data.set(vectors.get(scoring.images[i].contentHash!)!, row * dim));

@@ -21,7 +21,9 @@ export interface EvaluationResults {
 }
 
 /** The columns as written (Prisma types JSON columns as any JSON value; these hold only what the service wrote). */
-export function evaluationResults(row: Pick<Evaluation, 'perCategory' | 'retrieval' | 'baselines' | 'failedImages' | 'notices'>): EvaluationResults {
+export function evaluationResults(
+  row: Pick<Evaluation, 'perCategory' | 'retrieval' | 'baselines' | 'failedImages' | 'notices'>,
+): EvaluationResults {
   return {
     perCategory: row.perCategory as EvaluationResults['perCategory'],
     retrieval: row.retrieval as unknown as EvaluationResults['retrieval'],

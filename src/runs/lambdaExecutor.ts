@@ -51,9 +51,14 @@ export class LambdaExecutor implements Executor {
   ) {
     // The SDK's own retries are off: this class retries, so throttling and function errors share one policy.
     this.client = new LambdaClient({ region: config.region, endpoint: config.endpoint, maxAttempts: 1 });
-    this.embedClient = config.embedEndpoint ? new LambdaClient({ region: config.region, endpoint: config.embedEndpoint, maxAttempts: 1 }) : this.client;
+    this.embedClient = config.embedEndpoint
+      ? new LambdaClient({ region: config.region, endpoint: config.embedEndpoint, maxAttempts: 1 })
+      : this.client;
     this.slots = new Semaphore(config.concurrency);
-    this.aggregate = { shards: config.shards, run: (task: AggregateTask) => this.invoke<EncodedPassResult>(this.client, config.aggregateFunction, task) };
+    this.aggregate = {
+      shards: config.shards,
+      run: (task: AggregateTask) => this.invoke<EncodedPassResult>(this.client, config.aggregateFunction, task),
+    };
   }
 
   embed(task: EmbedTask): Promise<EmbedResult> {
@@ -105,8 +110,12 @@ export class LambdaExecutor implements Executor {
       if (name === 'TimeoutError' || name === 'AbortError') this.stats.timeouts++;
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       const network = !status && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes((error as NodeJS.ErrnoException).code ?? '');
-      if (RETRYABLE.has(name) || (status !== undefined && status >= 500) || network) throw new RetryableInvokeError(`${name}: ${(error as Error).message}`);
-      if (name === 'ResourceNotFoundException') throw new UserInputError(`lambda function "${functionName}" not found (check CORREMBED_EMBED_FUNCTION / CORREMBED_AGGREGATE_FUNCTION)`);
+      if (RETRYABLE.has(name) || (status !== undefined && status >= 500) || network)
+        throw new RetryableInvokeError(`${name}: ${(error as Error).message}`);
+      if (name === 'ResourceNotFoundException')
+        throw new UserInputError(
+          `lambda function "${functionName}" not found (check CORREMBED_EMBED_FUNCTION / CORREMBED_AGGREGATE_FUNCTION)`,
+        );
       throw error;
     }
     const text = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');

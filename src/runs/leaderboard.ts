@@ -2,7 +2,18 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { parseScoreOptions, type MetricOptions } from '../metric/options.js';
 
-const METRIC_KEYS: (keyof MetricOptions)[] = ['tagWeighting', 'roundWeights', 'weightRounding', 'tagIdentity', 'dropCategories', 'representative', 'includeSelf', 'roundSimilarity', 'correlation', 'queries'];
+const METRIC_KEYS: (keyof MetricOptions)[] = [
+  'tagWeighting',
+  'roundWeights',
+  'weightRounding',
+  'tagIdentity',
+  'dropCategories',
+  'representative',
+  'includeSelf',
+  'roundSimilarity',
+  'correlation',
+  'queries',
+];
 
 /** True when the stored options compute the paper's default metric (extras such as bootstrap do not matter). */
 export function usesDefaultMetric(options: unknown): boolean {

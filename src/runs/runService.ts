@@ -85,7 +85,10 @@ export class RunService {
     const options = parseScoreOptions(input.options ?? undefined);
     if (input.modelIds.length === 0) throw new UserInputError('startEvaluation: modelIds is empty');
     const modelIds = [...new Set(input.modelIds)];
-    const dataset = await this.prisma.dataset.findUnique({ where: { id: input.datasetId }, select: { id: true, _count: { select: { images: true } } } });
+    const dataset = await this.prisma.dataset.findUnique({
+      where: { id: input.datasetId },
+      select: { id: true, _count: { select: { images: true } } },
+    });
     if (!dataset) throw new UserInputError(`dataset "${input.datasetId}" not found`, 'NOT_FOUND');
     const models = await this.prisma.model.findMany({ where: { id: { in: modelIds } }, select: { id: true } });
     const missing = modelIds.filter((id) => !models.some((m) => m.id === id));
@@ -110,7 +113,10 @@ export class RunService {
     if (isTerminalStatus(run.status)) return run;
     const now = new Date();
     const [, cancelled] = await this.prisma.$transaction([
-      this.prisma.evaluation.updateMany({ where: { runId, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled', finishedAt: now } }),
+      this.prisma.evaluation.updateMany({
+        where: { runId, status: { in: ['queued', 'running'] } },
+        data: { status: 'cancelled', finishedAt: now },
+      }),
       this.prisma.run.update({ where: { id: runId }, data: { status: 'cancelled', finishedAt: now } }),
     ]);
     this.events.publish({ kind: 'progress', runId });
@@ -121,7 +127,11 @@ export class RunService {
   /** Joins every queued or running run this process is not working on yet (after a restart, or another process's). */
   async resumePending(): Promise<number> {
     if (this.settings.driveRuns === false || this.stopping) return 0;
-    const pending = await this.prisma.run.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+    const pending = await this.prisma.run.findMany({
+      where: { status: { in: ['queued', 'running'] } },
+      select: { id: true },
+      orderBy: { createdAt: 'asc' },
+    });
     const joined = pending.filter((run) => !this.active.has(run.id));
     for (const run of joined) this.launch(run.id);
     return joined.length;
@@ -165,9 +175,12 @@ export class RunService {
         }
       });
     this.active.set(runId, work);
-    this.heartbeat ??= setInterval(() => {
-      this.store.renewLeases().catch((error) => this.settings.log?.(`lease renewal: ${(error as Error).message}`));
-    }, (this.settings.leaseSeconds * 1000) / 3).unref();
+    this.heartbeat ??= setInterval(
+      () => {
+        this.store.renewLeases().catch((error) => this.settings.log?.(`lease renewal: ${(error as Error).message}`));
+      },
+      (this.settings.leaseSeconds * 1000) / 3,
+    ).unref();
   }
 
   /**
@@ -187,7 +200,10 @@ export class RunService {
 
   /** Marks the run running and plans its evaluations not planned yet (idempotent); null when the run is over. */
   private async prepare(runId: string): Promise<RunContext | null> {
-    const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { dataset: { select: { rootDir: true } }, evaluations: { include: { model: true }, orderBy: { id: 'asc' } } } });
+    const run = await this.prisma.run.findUnique({
+      where: { id: runId },
+      include: { dataset: { select: { rootDir: true } }, evaluations: { include: { model: true }, orderBy: { id: 'asc' } } },
+    });
     if (!run || isTerminalStatus(run.status)) return null;
     await this.prisma.run.updateMany({ where: { id: runId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
     this.events.publish({ kind: 'progress', runId });
@@ -214,7 +230,8 @@ export class RunService {
     const todo = images.filter((i) => !(i.contentHash && cached.has(i.contentHash))).map((i) => i.id);
     const batches: string[][] = [];
     for (let i = 0; i < todo.length; i += this.settings.batchSize) batches.push(todo.slice(i, i + this.settings.batchSize));
-    if (await this.store.plan(context.runId, evaluationId, batches, images.length - todo.length)) this.events.publish({ kind: 'progress', runId: context.runId });
+    if (await this.store.plan(context.runId, evaluationId, batches, images.length - todo.length))
+      this.events.publish({ kind: 'progress', runId: context.runId });
   }
 
   /** Claims and works batches until the run has none left that this process could take. */
@@ -244,26 +261,47 @@ export class RunService {
   }
 
   private async embedBatch(context: RunContext, batch: ClaimedBatch): Promise<void> {
-    const rows = await this.prisma.image.findMany({ where: { id: { in: batch.imageIds } }, select: { id: true, externalId: true, uri: true, contentHash: true } });
+    const rows = await this.prisma.image.findMany({
+      where: { id: { in: batch.imageIds } },
+      select: { id: true, externalId: true, uri: true, contentHash: true },
+    });
     const byId = new Map(rows.map((row) => [row.id, row]));
     const images = batch.imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     const model = context.models.get(batch.evaluationId)!;
-    const result = await this.flights.run(`${model.onnxHash}:${model.preprocessHash}`, images, (todo) => this.embedUncached(context.rootDir, model, todo));
+    const result = await this.flights.run(`${model.onnxHash}:${model.preprocessHash}`, images, (todo) =>
+      this.embedUncached(context.rootDir, model, todo),
+    );
     for (const embedded of result.embedded) {
-      if (byId.get(embedded.id)?.contentHash === null) await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
+      if (byId.get(embedded.id)?.contentHash === null)
+        await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
     }
     const failed = result.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
-    if (await this.store.complete(batch, { progress: batch.imageIds.length, failed })) this.events.publish({ kind: 'progress', runId: context.runId });
+    if (await this.store.complete(batch, { progress: batch.imageIds.length, failed }))
+      this.events.publish({ kind: 'progress', runId: context.runId });
   }
 
   /** Embeds the images whose vectors are not in the cache (another run may have put them there since this one was planned). */
-  private async embedUncached(baseDir: string, model: ModelReference, images: { id: string; uri: string; contentHash: string | null }[]): Promise<EmbedResult> {
-    const cached = await this.cache.get(model.onnxHash, model.preprocessHash, images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])));
+  private async embedUncached(
+    baseDir: string,
+    model: ModelReference,
+    images: { id: string; uri: string; contentHash: string | null }[],
+  ): Promise<EmbedResult> {
+    const cached = await this.cache.get(
+      model.onnxHash,
+      model.preprocessHash,
+      images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])),
+    );
     const hit = (i: (typeof images)[number]) => i.contentHash !== null && cached.has(i.contentHash);
     const misses = images.filter((i) => !hit(i));
-    const result = misses.length > 0 ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) }) : { embedded: [], failed: [] };
+    const result =
+      misses.length > 0
+        ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) })
+        : { embedded: [], failed: [] };
     if (misses.length > 0) await this.recordThroughput(model, result);
-    return { embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded], failed: result.failed };
+    return {
+      embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded],
+      failed: result.failed,
+    };
   }
 
   /**
@@ -301,7 +339,10 @@ export class RunService {
         }
       : {};
     const report = await scoreCorrEmbed(input.manifest, input.embeddings, context.options, scoreContext);
-    const failedImages: FailedImage[] = input.missing.map((imageId) => ({ imageId, error: failures.get(imageId) ?? 'no embedding in the cache' }));
+    const failedImages: FailedImage[] = input.missing.map((imageId) => ({
+      imageId,
+      error: failures.get(imageId) ?? 'no embedding in the cache',
+    }));
     const completed = await this.store.complete(batch, {
       progress: 0,
       also: (tx) =>
@@ -349,10 +390,16 @@ export class RunService {
       await this.retry(what, () => this.store.release(batch, message));
       return;
     }
-    const failed = await this.retry(what, () => this.store.complete(batch, {
-      progress: 0,
-      also: (tx) => tx.evaluation.updateMany({ where: { id: batch.evaluationId, status: 'running' }, data: { status: 'failed', finishedAt: new Date(), error: message } }),
-    }));
+    const failed = await this.retry(what, () =>
+      this.store.complete(batch, {
+        progress: 0,
+        also: (tx) =>
+          tx.evaluation.updateMany({
+            where: { id: batch.evaluationId, status: 'running' },
+            data: { status: 'failed', finishedAt: new Date(), error: message },
+          }),
+      }),
+    );
     if (failed) this.events.publish({ kind: 'progress', runId: context.runId });
   }
 
@@ -365,7 +412,11 @@ export class RunService {
 
   /** Ends the run once every evaluation is final; of several processes, only one records it. */
   private async finishIfDone(runId: string): Promise<void> {
-    const evaluations = await this.prisma.evaluation.findMany({ where: { runId }, orderBy: { id: 'asc' }, select: { status: true, error: true, model: { select: { name: true } } } });
+    const evaluations = await this.prisma.evaluation.findMany({
+      where: { runId },
+      orderBy: { id: 'asc' },
+      select: { status: true, error: true, model: { select: { name: true } } },
+    });
     if (evaluations.some((e) => !isTerminalStatus(e.status))) return;
     const failed = evaluations.find((e) => e.status === 'failed');
     const run = await this.prisma.run.findUnique({ where: { id: runId }, select: { progressTotal: true } });
@@ -385,7 +436,14 @@ export class RunService {
   }
 }
 
-function modelReference(model: { name: string; onnxPath: string; onnxHash: string; preprocess: unknown; preprocessHash: string; outputName: string }): ModelReference {
+function modelReference(model: {
+  name: string;
+  onnxPath: string;
+  onnxHash: string;
+  preprocess: unknown;
+  preprocessHash: string;
+  outputName: string;
+}): ModelReference {
   return {
     name: model.name,
     onnxPath: model.onnxPath,

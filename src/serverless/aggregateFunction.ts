@@ -41,7 +41,9 @@ async function evaluationInput(task: AggregateTask): Promise<EvaluationInput> {
   if (remembered.embeddings.rows === task.scoredImages) return remembered;
   const input = await load(task, true);
   if (input.embeddings.rows !== task.scoredImages) {
-    throw new Error(`aggregate: the cache holds vectors for ${input.embeddings.rows} images of this dataset and model, the caller scored ${task.scoredImages}`);
+    throw new Error(
+      `aggregate: the cache holds vectors for ${input.embeddings.rows} images of this dataset and model, the caller scored ${task.scoredImages}`,
+    );
   }
   return input;
 }

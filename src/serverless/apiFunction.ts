@@ -46,7 +46,11 @@ async function build(): Promise<Handler> {
     log,
   });
   const limits = config.api;
-  const api = createApiGraphql({ prisma: db.prisma, datasets, models, runs, events, cache, publicQueries: config.publicQueries }, limits, log);
+  const api = createApiGraphql(
+    { prisma: db.prisma, datasets, models, runs, events, cache, publicQueries: config.publicQueries },
+    limits,
+    log,
+  );
   const apollo = new ApolloServer<ApiContext>(api.apollo);
   // The integration is CommonJS and types Apollo's CommonJS build; the ESM instance behaves the same.
   const server = apollo as unknown as Parameters<typeof startServerAndCreateLambdaHandler>[0];

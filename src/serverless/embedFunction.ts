@@ -16,7 +16,15 @@ function isString(value: unknown): value is string {
 export function parseEmbedTask(event: unknown): EmbedTask {
   const task = event as Partial<EmbedTask> | null;
   const model = task?.model;
-  if (!model || !isString(model.name) || !isString(model.onnxPath) || !isString(model.onnxHash) || !isString(model.preprocessHash) || !isString(model.outputName) || typeof model.preprocess !== 'object') {
+  if (
+    !model ||
+    !isString(model.name) ||
+    !isString(model.onnxPath) ||
+    !isString(model.onnxHash) ||
+    !isString(model.preprocessHash) ||
+    !isString(model.outputName) ||
+    typeof model.preprocess !== 'object'
+  ) {
     throw new UserInputError('embed task: "model" must name the model file, recipe, output and cache hashes');
   }
   if (!isString(task.baseDir)) throw new UserInputError('embed task: "baseDir" must be a folder');

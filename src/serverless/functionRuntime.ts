@@ -27,7 +27,13 @@ async function open(): Promise<FunctionRuntime> {
   const databaseUrl = await resolveDatabaseUrl(config);
   if (databaseUrl === undefined) throw new ConfigError('DATABASE_URL', 'must be set for functions (or DATABASE_SECRET_ARN)');
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, log, poolSize: config.poolSize ?? FUNCTION_POOL_SIZE });
-  return { config, db, datasets: new DatasetService(db.prisma, config.inputSafety.manifestRoots), models: new ModelService(db.prisma, config.inputSafety.manifestRoots), cache: new EmbeddingCache(db.pool) };
+  return {
+    config,
+    db,
+    datasets: new DatasetService(db.prisma, config.inputSafety.manifestRoots),
+    models: new ModelService(db.prisma, config.inputSafety.manifestRoots),
+    cache: new EmbeddingCache(db.pool),
+  };
 }
 
 /** The container's runtime, opened by the first invocation (a failed open is retried by the next one). */

@@ -46,7 +46,10 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
 }
 
 function functionError(res: ServerResponse, error: unknown): void {
-  const body = { errorType: error instanceof Error ? error.name : 'Error', errorMessage: error instanceof Error ? error.message : String(error) };
+  const body = {
+    errorType: error instanceof Error ? error.name : 'Error',
+    errorMessage: error instanceof Error ? error.message : String(error),
+  };
   send(res, 200, body, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
 }
 
@@ -74,7 +77,8 @@ export async function startInvokeHost(options: InvokeHostOptions): Promise<Invok
     const handler = options.functions[name];
     if (!handler) return awsError(res, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
     const body = await readBody(req);
-    if (body === null) return awsError(res, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+    if (body === null)
+      return awsError(res, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
     let event: unknown;
     try {
       event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));

@@ -22,7 +22,8 @@ export function isS3Uri(value: string): boolean {
 
 function bucketProblem(bucket: string): string | null {
   if (bucket === '') return 'no bucket';
-  if (!BUCKET_PATTERN.test(bucket)) return `bad bucket name "${bucket}" (3 to 63 lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit)`;
+  if (!BUCKET_PATTERN.test(bucket))
+    return `bad bucket name "${bucket}" (3 to 63 lowercase letters, digits, dots and hyphens; starts and ends with a letter or digit)`;
   if (bucket.includes('..')) return `bad bucket name "${bucket}" (two dots in a row)`;
   if (IP_ADDRESS.test(bucket)) return `bad bucket name "${bucket}" (looks like an IP address)`;
   return null;

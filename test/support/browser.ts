@@ -5,7 +5,8 @@ import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 const CHROMIUM = process.env.CORREMBED_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CORREMBED_CHROMIUM`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CORREMBED_CHROMIUM`);
   // As root chromium refuses its sandbox; the pages it opens here are the test's own.
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 }
@@ -16,7 +17,11 @@ export function unlabelledControls(page: Page): Promise<string[]> {
     controls
       .filter((c) => {
         const control = c as HTMLInputElement;
-        const named = (control.labels?.length ?? 0) > 0 || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || control.getAttribute('title');
+        const named =
+          (control.labels?.length ?? 0) > 0 ||
+          control.getAttribute('aria-label') ||
+          control.getAttribute('aria-labelledby') ||
+          control.getAttribute('title');
         const text = c.tagName === 'BUTTON' && (c.textContent ?? '').trim() !== '';
         return !named && !text;
       })
@@ -33,7 +38,10 @@ export function lowContrastText(page: Page): Promise<string[]> {
     const rgb = (colour: string): number[] | null => {
       const m = /rgba?\(([^)]+)\)/.exec(colour);
       if (!m) return null;
-      const parts = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      const parts = m[1]
+        .split(/[ ,/]+/)
+        .filter(Boolean)
+        .map(Number);
       return parts.length === 4 && parts[3] < 1 ? null : parts.slice(0, 3);
     };
     const luminance = (c: number[]) => {
@@ -59,7 +67,10 @@ export function lowContrastText(page: Page): Promise<string[]> {
       const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
       const size = parseFloat(style.fontSize);
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5)) failures.push(`${element.tagName.toLowerCase()}.${element.className} "${(element.textContent ?? '').trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+      if (ratio < (large ? 3 : 4.5))
+        failures.push(
+          `${element.tagName.toLowerCase()}.${element.className} "${(element.textContent ?? '').trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`,
+        );
     }
     return failures;
   });
@@ -82,7 +93,11 @@ export function elementsOutside(page: Page, width: number): Promise<string[]> {
       return parent;
     };
     const clipped = (element: Element): boolean => {
-      for (let block = containingBlock(element); block && block !== document.body && block !== document.documentElement; block = containingBlock(block)) {
+      for (
+        let block = containingBlock(element);
+        block && block !== document.body && block !== document.documentElement;
+        block = containingBlock(block)
+      ) {
         if (clipping(block)) return true;
       }
       return false;
@@ -93,7 +108,9 @@ export function elementsOutside(page: Page, width: number): Promise<string[]> {
       if (box.width === 0 && box.height === 0) continue;
       const [left, right] = [box.left + window.scrollX, box.right + window.scrollX];
       if ((left < -1 || right > viewport + 1) && !clipped(element)) {
-        outside.push(`${element.tagName.toLowerCase()}.${element.getAttribute('class') ?? ''} "${(element.textContent ?? '').trim().slice(0, 30)}" ${Math.round(left)}-${Math.round(right)}px`);
+        outside.push(
+          `${element.tagName.toLowerCase()}.${element.getAttribute('class') ?? ''} "${(element.textContent ?? '').trim().slice(0, 30)}" ${Math.round(left)}-${Math.round(right)}px`,
+        );
       }
     }
     return outside;

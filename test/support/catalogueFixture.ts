@@ -7,7 +7,12 @@ import type { DatasetManifest, Tag } from '../../src/metric/dataset.js';
 import { createRng } from '../../src/metric/random.js';
 
 export const CATALOGUE_ROWS = 1000;
-const COLOURS: Record<string, [number, number, number]> = { Navy: [20, 30, 110], Red: [200, 30, 40], White: [240, 240, 240], Green: [40, 160, 60] };
+const COLOURS: Record<string, [number, number, number]> = {
+  Navy: [20, 30, 110],
+  Red: [200, 30, 40],
+  White: [240, 240, 240],
+  Green: [40, 160, 60],
+};
 const CATEGORIES = ['Shirts, casual', 'Trousers', 'Kjoler', 'Jackets'];
 const BRANDS = ['Acme', 'Björk & Søn', '日本製', 'Zeta'];
 const NAMES = ['Chemise, rouge', 'Øl "classic" tee', 'Пальто', 'Plain item'];
@@ -49,7 +54,9 @@ async function writePng(path: string, rgb: [number, number, number], seed: numbe
   const rng = createRng(seed);
   const pixels = Buffer.alloc(16 * 16 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, rgb[i % 3] + rng.int(61) - 30));
-  await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path);
+  await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 /** Writes images/ and catalogue.csv, orders.csv into dir. */
@@ -66,11 +73,25 @@ export async function writeCatalogueFixture(dir: string): Promise<CatalogueFixtu
     const category = CATEGORIES[rng.int(4)];
     const brand = row % 11 === 3 ? '' : BRANDS[rng.int(4)];
     const untagged = (PLANTED.untagged as readonly number[]).includes(row);
-    const images = row === PLANTED.sharedImage ? ['images/p699.png'] : row % 7 === 0 ? [`images/p${row}.png`, `images/p${row}b.png`] : [`images/p${row}.png`];
-    if (row !== PLANTED.missingImage && row !== PLANTED.corruptImage && row !== PLANTED.sharedImage) images.forEach((uri, k) => writes.push(writePng(join(dir, uri), COLOURS[colours[0]], row * 2 + k)));
+    const images =
+      row === PLANTED.sharedImage
+        ? ['images/p699.png']
+        : row % 7 === 0
+          ? [`images/p${row}.png`, `images/p${row}b.png`]
+          : [`images/p${row}.png`];
+    if (row !== PLANTED.missingImage && row !== PLANTED.corruptImage && row !== PLANTED.sharedImage)
+      images.forEach((uri, k) => writes.push(writePng(join(dir, uri), COLOURS[colours[0]], row * 2 + k)));
     if (row === PLANTED.corruptImage) writes.push(writeFile(join(dir, images[0]), 'not an image'));
     const colourCell = untagged ? '' : row === PLANTED.nearDuplicate ? 'navy ' : colours.join('|');
-    const cells = [id, `${NAMES[row % 4]} ${row}`, row === PLANTED.noImage ? '' : images.join('|'), colourCell, untagged ? '' : category, untagged ? '' : brand, (row * 1.25).toFixed(2)];
+    const cells = [
+      id,
+      `${NAMES[row % 4]} ${row}`,
+      row === PLANTED.noImage ? '' : images.join('|'),
+      colourCell,
+      untagged ? '' : category,
+      untagged ? '' : brand,
+      (row * 1.25).toFixed(2),
+    ];
     lines.push(cells.map(csvField).join(','));
     const bad = row === PLANTED.duplicateId || row === PLANTED.missingImage || row === PLANTED.noImage || row === PLANTED.corruptImage;
     if (bad) continue;
@@ -87,7 +108,8 @@ export async function writeCatalogueFixture(dir: string): Promise<CatalogueFixtu
   await Promise.all(writes);
   const ordersList: Order[] = [];
   for (let user = 0; user < 30; user++) {
-    for (let n = 0; n < 12 + (user % 5); n++) ordersList.push({ user: `u${user}`, item: manifest.items[(user * 37 + n * (user % 3 === 0 ? 4 : 97)) % manifest.items.length].id });
+    for (let n = 0; n < 12 + (user % 5); n++)
+      ordersList.push({ user: `u${user}`, item: manifest.items[(user * 37 + n * (user % 3 === 0 ? 4 : 97)) % manifest.items.length].id });
   }
   manifest.categoryWeights = categoryWeightsFromOrders(manifest, ordersList).categoryWeights;
   const csv = join(dir, 'catalogue.csv');

@@ -9,10 +9,35 @@ export const WORKED_EXAMPLE: DatasetManifest = {
   name: 'worked example',
   categoryWeights: { Category: 0.59, Color: 0.34, Material: 0.45 },
   items: [
-    { id: 'A', tags: [{ category: 'Category', name: 'Dresses' }, { category: 'Color', name: 'Black' }] },
-    { id: 'B', tags: [{ category: 'Category', name: 'Dresses' }, { category: 'Color', name: 'Blue' }] },
-    { id: 'C', tags: [{ category: 'Category', name: 'Pants' }, { category: 'Color', name: 'Black' }] },
-    { id: 'D', tags: [{ category: 'Category', name: 'Dresses' }, { category: 'Color', name: 'Black' }, { category: 'Material', name: 'Silk' }] },
+    {
+      id: 'A',
+      tags: [
+        { category: 'Category', name: 'Dresses' },
+        { category: 'Color', name: 'Black' },
+      ],
+    },
+    {
+      id: 'B',
+      tags: [
+        { category: 'Category', name: 'Dresses' },
+        { category: 'Color', name: 'Blue' },
+      ],
+    },
+    {
+      id: 'C',
+      tags: [
+        { category: 'Category', name: 'Pants' },
+        { category: 'Color', name: 'Black' },
+      ],
+    },
+    {
+      id: 'D',
+      tags: [
+        { category: 'Category', name: 'Dresses' },
+        { category: 'Color', name: 'Black' },
+        { category: 'Material', name: 'Silk' },
+      ],
+    },
   ],
   images: [
     { id: 'p1', item: 'A', embedding: [1, 0, 0] },
@@ -59,7 +84,8 @@ export function syntheticDataset(opts: SyntheticOptions): { manifest: DatasetMan
       direction.get(key)!.forEach((v, k) => (base[k] += v));
     }
     const count = 1 + rng.int(opts.maxImagesPerItem);
-    for (let j = 0; j < count; j++) images.push({ id: `img${i}_${j}`, item: `item${i}`, vec: base.map((v) => v + (rng.next() - 0.5) * 0.8) });
+    for (let j = 0; j < count; j++)
+      images.push({ id: `img${i}_${j}`, item: `item${i}`, vec: base.map((v) => v + (rng.next() - 0.5) * 0.8) });
   }
   for (let i = images.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
@@ -87,8 +113,21 @@ export const WEIGHTS_DATASET: DatasetManifest = {
   name: 'weights',
   categoryWeights: {},
   items: [
-    { id: 'i1', tags: [{ category: 'Color', name: 'Black' }, { category: 'Category', name: 'Dress' }, { category: 'Size', name: 'M' }] },
-    { id: 'i2', tags: [{ category: 'Color', name: 'Blue' }, { category: 'Category', name: 'Dress' }] },
+    {
+      id: 'i1',
+      tags: [
+        { category: 'Color', name: 'Black' },
+        { category: 'Category', name: 'Dress' },
+        { category: 'Size', name: 'M' },
+      ],
+    },
+    {
+      id: 'i2',
+      tags: [
+        { category: 'Color', name: 'Blue' },
+        { category: 'Category', name: 'Dress' },
+      ],
+    },
     { id: 'i3', tags: [{ category: 'Color', name: 'Black' }] },
   ],
   images: [{ id: 'p1', item: 'i1' }],

@@ -17,7 +17,8 @@ export async function valueOrUserError<T>(work: () => Promise<T> | T, valid: (va
   try {
     value = await work();
   } catch (error) {
-    if (!(error instanceof UserInputError)) throw new Error(`expected a UserInputError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    if (!(error instanceof UserInputError))
+      throw new Error(`expected a UserInputError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     assert.ok(error.message.length > 0 && !error.message.includes('\n'), `one-line message: ${JSON.stringify(error.message)}`);
     return;
   }
@@ -50,7 +51,8 @@ export function mutatedBytes(original: Uint8Array, max = 4): fc.Arbitrary<Buffer
 /** Every (container, key) pair of a JSON value, in a fixed order. */
 function slots(value: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []): typeof out {
   if (Array.isArray(value)) value.forEach((v, i) => (out.push([value, i]), slots(v, out)));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) out.push([value as Record<string, unknown>, k]), slots(v, out);
+  else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) out.push([value as Record<string, unknown>, k]), slots(v, out);
   return out;
 }
 

@@ -89,7 +89,10 @@ export async function writeTestImages(dir: string): Promise<TestImages> {
     avif = null;
   }
   const svg = join(dir, 'solid.svg');
-  await writeFile(svg, `<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"><rect width="30" height="20" fill="rgb(${SOLID.join(',')})"/></svg>`);
+  await writeFile(
+    svg,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"><rect width="30" height="20" fill="rgb(${SOLID.join(',')})"/></svg>`,
+  );
   const corrupt = join(dir, 'corrupt.png');
   await writeFile(corrupt, Buffer.from('this is not an image, whatever its name says'));
   const truncated = join(dir, 'truncated.jpg');
@@ -107,7 +110,10 @@ export async function writeTestImages(dir: string): Promise<TestImages> {
     grey: await save('grey.png', fromRaw(grey, w, h, 1).png()),
     greyAlpha: await save('grey-alpha.png', fromRaw(greyAlpha, w, h, 2).png()),
     svg,
-    solid: await save('solid.png', sharp({ create: { width: 33, height: 21, channels: 3, background: { r: SOLID[0], g: SOLID[1], b: SOLID[2] } } }).png()),
+    solid: await save(
+      'solid.png',
+      sharp({ create: { width: 33, height: 21, channels: 3, background: { r: SOLID[0], g: SOLID[1], b: SOLID[2] } } }).png(),
+    ),
     tall: await save('tall.png', fromRaw(blockPattern(7, 31), 7, 31).png()),
     wide: await save('wide.webp', fromRaw(blockPattern(45, 9), 45, 9).webp({ lossless: true })),
     tiny: await save('tiny.png', fromRaw(blockPattern(3, 2), 3, 2).png()),
@@ -148,7 +154,10 @@ export async function writePhotoJpegs(dir: string, count: number, seed = 1): Pro
     const short = 300 + Math.floor(random() * 301);
     const long = Math.round(short * (1.33 + random() * 0.45));
     const [width, height] = random() < 0.7 ? [long, short] : [short, long];
-    const coarse = await fromRaw(noise(8, 6, random), 8, 6).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+    const coarse = await fromRaw(noise(8, 6, random), 8, 6)
+      .resize(width, height, { kernel: 'cubic', fit: 'fill' })
+      .raw()
+      .toBuffer();
     const grain = noise(width, height, random);
     for (let p = 0; p < coarse.length; p++) coarse[p] = Math.max(0, Math.min(255, coarse[p] + ((grain[p] - 128) >> 3)));
     const name = `photo-${String(i).padStart(5, '0')}.jpg`;

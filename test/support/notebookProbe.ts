@@ -19,7 +19,14 @@ const VOCABULARY: Record<string, string[]> = {
 };
 
 /** Weights whose Python rounding differs from half-even (.355, .015, .445) and one below 0 (a tie too). */
-export const PROBE_WEIGHTS: Record<string, number> = { Color: 0.355, Brand: 0.015, Material: 0.445, Pattern: -0.425, Size: 0.3, 'Shoe Size': 0.2 };
+export const PROBE_WEIGHTS: Record<string, number> = {
+  Color: 0.355,
+  Brand: 0.015,
+  Material: 0.445,
+  Pattern: -0.425,
+  Size: 0.3,
+  'Shoe Size': 0.2,
+};
 
 const pick = <T>(rng: Rng, list: T[]): T => list[rng.int(list.length)];
 
@@ -42,7 +49,11 @@ export function notebookProbe(seed: number, items = 48): NotebookProbe {
   const dim = 12;
   const direction = new Map<string, number[]>();
   const vectorOf = (name: string): number[] => {
-    if (!direction.has(name)) direction.set(name, Array.from({ length: dim }, () => rng.next() - 0.5));
+    if (!direction.has(name))
+      direction.set(
+        name,
+        Array.from({ length: dim }, () => rng.next() - 0.5),
+      );
     return direction.get(name)!;
   };
   const manifest: DatasetManifest = { name: `notebook-probe-${seed}`, categoryWeights: { ...PROBE_WEIGHTS }, items: [], images: [] };
@@ -50,7 +61,10 @@ export function notebookProbe(seed: number, items = 48): NotebookProbe {
     const id = `item${o}`;
     const tags = o === 5 ? [] : itemTags(rng);
     manifest.items.push({ id, tags });
-    const base = tags.reduce((sum, tag) => sum.map((v, k) => v + vectorOf(tag.name)[k]), Array.from({ length: dim }, () => rng.next() * 0.6));
+    const base = tags.reduce(
+      (sum, tag) => sum.map((v, k) => v + vectorOf(tag.name)[k]),
+      Array.from({ length: dim }, () => rng.next() * 0.6),
+    );
     const images = 1 + rng.int(3);
     for (let i = 0; i < images; i++) {
       manifest.images.push({ id: `${id}-p${i}`, item: id, embedding: base.map((v) => Math.fround(v + (rng.next() - 0.5) * 0.8)) });

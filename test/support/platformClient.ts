@@ -7,7 +7,12 @@ export interface GraphqlResponse<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-export async function gql<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, key?: string): Promise<GraphqlResponse<T>> {
+export async function gql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key?: string,
+): Promise<GraphqlResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
@@ -21,10 +26,13 @@ export function collectSubscription<T>(wsUrl: string, query: string, variables: 
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
   const events: T[] = [];
   return new Promise<T[]>((resolve, reject) => {
-    client.subscribe<T>({ query, variables }, {
-      next: (message) => (message.errors ? reject(new Error(message.errors[0].message)) : events.push(message.data as T)),
-      error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
-      complete: () => resolve(events),
-    });
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (message) => (message.errors ? reject(new Error(message.errors[0].message)) : events.push(message.data as T)),
+        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        complete: () => resolve(events),
+      },
+    );
   }).finally(() => client.dispose());
 }

@@ -47,12 +47,23 @@ export async function startS3Host(): Promise<S3Host> {
     const name = path.slice(1);
     const object = objects.get(name);
     const failure = failures.get(name);
-    if (req.method !== 'GET' && !head) return sendError(res, head, { status: 405, code: 'MethodNotAllowed', message: 'Only GET and HEAD' }, path);
+    if (req.method !== 'GET' && !head)
+      return sendError(res, head, { status: 405, code: 'MethodNotAllowed', message: 'Only GET and HEAD' }, path);
     if (failure) return sendError(res, head, failure, path);
     if (!object) return sendError(res, head, { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' }, path);
     const ifMatch = req.headers['if-match'];
-    if (ifMatch && ifMatch !== object.etag) return sendError(res, head, { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' }, path);
-    const headers = { etag: object.etag, 'content-type': 'application/octet-stream', ...(object.chunked ? {} : { 'content-length': String(object.bytes.length) }) };
+    if (ifMatch && ifMatch !== object.etag)
+      return sendError(
+        res,
+        head,
+        { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' },
+        path,
+      );
+    const headers = {
+      etag: object.etag,
+      'content-type': 'application/octet-stream',
+      ...(object.chunked ? {} : { 'content-length': String(object.bytes.length) }),
+    };
     res.writeHead(200, headers);
     if (head) res.end();
     else if (stalled.has(name)) res.write(object.bytes.subarray(0, 1));
@@ -63,7 +74,11 @@ export async function startS3Host(): Promise<S3Host> {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     put(bucket, key, bytes, options = {}) {
       const copy = Buffer.from(bytes);
-      objects.set(`${bucket}/${key}`, { bytes: copy, etag: `"${createHash('md5').update(copy).digest('hex')}"`, chunked: options.chunked ?? false });
+      objects.set(`${bucket}/${key}`, {
+        bytes: copy,
+        etag: `"${createHash('md5').update(copy).digest('hex')}"`,
+        chunked: options.chunked ?? false,
+      });
     },
     fail(bucket, key, status, code, message = code) {
       failures.set(`${bucket}/${key}`, { status, code, message });

@@ -29,7 +29,17 @@ export async function startTestPlatform(api: Partial<ApiSecurityConfig> = {}, co
   const defaults = loadConfig({ CORREMBED_DATA_ROOTS: dir });
   const logged: string[] = [];
   const platform = await startPlatform(
-    { ...defaults, port: 0, databaseUrl, dataDir: join(dir, 'state'), adminKey: ADMIN_KEY, workers: 1, batchSize: 4, ...config, api: { ...defaults.api, ...api } },
+    {
+      ...defaults,
+      port: 0,
+      databaseUrl,
+      dataDir: join(dir, 'state'),
+      adminKey: ADMIN_KEY,
+      workers: 1,
+      batchSize: 4,
+      ...config,
+      api: { ...defaults.api, ...api },
+    },
     (line) => logged.push(line),
   );
   return {
@@ -53,13 +63,23 @@ export interface RawResponse<T> {
 }
 
 /** A POST with any body and headers; the answer's status, headers and JSON body. */
-export async function post<T = Record<string, any>>(url: string, body: string, headers: Record<string, string> = {}): Promise<RawResponse<T>> {
+export async function post<T = Record<string, any>>(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse<T>> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphqlResponse<T> };
 }
 
 /** A GraphQL request with an optional key and extra headers (e.g. X-Forwarded-For). */
-export function request<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, key?: string, headers: Record<string, string> = {}): Promise<RawResponse<T>> {
+export function request<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key?: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse<T>> {
   return post<T>(url, JSON.stringify({ query, variables }), { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers });
 }
 
@@ -84,12 +104,15 @@ export class WsSession {
   run<T>(query: string, variables: Record<string, unknown> = {}): Promise<GraphqlResponse<T>[]> {
     const results: GraphqlResponse<T>[] = [];
     return new Promise((resolve, reject) => {
-      this.client.subscribe<T>({ query, variables }, {
-        next: (message) => void results.push(message as GraphqlResponse<T>),
-        // An array: the operation's errors; anything else ends the connection (a CloseEvent carries its code).
-        error: (error) => (Array.isArray(error) ? resolve([...results, { errors: error }]) : reject(error)),
-        complete: () => resolve(results),
-      });
+      this.client.subscribe<T>(
+        { query, variables },
+        {
+          next: (message) => void results.push(message as GraphqlResponse<T>),
+          // An array: the operation's errors; anything else ends the connection (a CloseEvent carries its code).
+          error: (error) => (Array.isArray(error) ? resolve([...results, { errors: error }]) : reject(error)),
+          complete: () => resolve(results),
+        },
+      );
     });
   }
 

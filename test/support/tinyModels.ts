@@ -62,7 +62,11 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
     case 'nhwc':
       return spec(
         [f('image', ['batch', c, c, 3])],
-        [{ opType: 'Transpose', inputs: ['image'], outputs: ['chw'], attributes: [{ name: 'perm', ints: [0, 3, 1, 2] }] }, ...convNodes('chw'), ...poolNodes],
+        [
+          { opType: 'Transpose', inputs: ['image'], outputs: ['chw'], attributes: [{ name: 'perm', ints: [0, 3, 1, 2] }] },
+          ...convNodes('chw'),
+          ...poolNodes,
+        ],
         [f('embedding', ['batch', TINY_DIM])],
       );
     case 'fixedBatch1':
@@ -72,7 +76,17 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
     case 'rank3':
       return spec(
         [f('pixels', ['batch', 3, c * c])],
-        [{ opType: 'ReduceMean', inputs: ['pixels'], outputs: ['embedding'], attributes: [{ name: 'axes', ints: [2] }, { name: 'keepdims', int: 0 }] }],
+        [
+          {
+            opType: 'ReduceMean',
+            inputs: ['pixels'],
+            outputs: ['embedding'],
+            attributes: [
+              { name: 'axes', ints: [2] },
+              { name: 'keepdims', int: 0 },
+            ],
+          },
+        ],
         [f('embedding', ['batch', 3])],
         [],
       );
@@ -85,7 +99,11 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
     case 'batchNotFirst':
       return spec(
         [f('image', nchw)],
-        [...convNodes('image'), ...poolNodes, { opType: 'Transpose', inputs: ['embedding'], outputs: ['transposed'], attributes: [{ name: 'perm', ints: [1, 0] }] }],
+        [
+          ...convNodes('image'),
+          ...poolNodes,
+          { opType: 'Transpose', inputs: ['embedding'], outputs: ['transposed'], attributes: [{ name: 'perm', ints: [1, 0] }] },
+        ],
         [f('transposed', [TINY_DIM, 'batch'])],
       );
   }
@@ -107,7 +125,12 @@ export async function writeTinyModel(
   const onnx = join(dir, `${name}.onnx`);
   await writeFile(onnx, tinyModel(kind, manifest.seed));
   const path = join(dir, `${name}.json`);
-  const json = { name, file: `${name}.onnx`, preprocess: manifest.preprocess ?? TINY_RECIPE, ...(manifest.output ? { output: manifest.output } : {}) };
+  const json = {
+    name,
+    file: `${name}.onnx`,
+    preprocess: manifest.preprocess ?? TINY_RECIPE,
+    ...(manifest.output ? { output: manifest.output } : {}),
+  };
   await writeFile(path, JSON.stringify(json, null, 2));
   return { onnx, manifest: path };
 }

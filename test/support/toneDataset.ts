@@ -11,8 +11,16 @@ export async function writeToneDataset(dir: string, count: number): Promise<stri
   const images = [];
   for (let i = 0; i < count; i++) {
     const rgb = { r: (i * 40) % 256, g: (i * 90) % 256, b: (i * 150) % 256 };
-    await sharp({ create: { width: 20 + i, height: 24, channels: 3, background: rgb } }).png().toFile(join(dir, 'images', `${i}.png`));
-    items.push({ id: `i${i}`, tags: [{ category: 'Tone', name: i % 3 === 0 ? 'dark' : 'light' }, { category: 'Group', name: `g${i % 4}` }] });
+    await sharp({ create: { width: 20 + i, height: 24, channels: 3, background: rgb } })
+      .png()
+      .toFile(join(dir, 'images', `${i}.png`));
+    items.push({
+      id: `i${i}`,
+      tags: [
+        { category: 'Tone', name: i % 3 === 0 ? 'dark' : 'light' },
+        { category: 'Group', name: `g${i % 4}` },
+      ],
+    });
     images.push({ id: `p${i}`, item: `i${i}`, uri: `images/${i}.png` });
   }
   const manifestPath = join(dir, 'manifest.json');

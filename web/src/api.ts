@@ -1,7 +1,10 @@
 // The dashboard's API client: GraphQL over HTTP and graphql-ws subscriptions, the same API any frontend uses.
 
 export class ApiError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }

@@ -1,7 +1,20 @@
 // Colours for the dashboard: a colour-blind-safe categorical palette and a sequential scale with readable text on it.
 
 /** Okabe & Ito's eight colours, then four more distinguishable ones; later categories share "other" grey. */
-export const CATEGORICAL = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#8C564B', '#7F3C8D', '#11A579', '#3969AC'];
+export const CATEGORICAL = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+  '#8C564B',
+  '#7F3C8D',
+  '#11A579',
+  '#3969AC',
+];
 export const OTHER = '#B0B0B0';
 
 /** Viridis stops, dark to light. */

@@ -20,7 +20,8 @@ const COMPARE_QUERY = `query Compare($datasetId: ID!, $a: ID!, $b: ID!) { compar
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${fixed(Math.abs(value))}`;
 
 function describe(c: Comparison): string {
-  if (c.pValue === null || c.meanDifference === null) return `${c.a.name} and ${c.b.name} share ${c.sharedQueries} queries: too few to test.`;
+  if (c.pValue === null || c.meanDifference === null)
+    return `${c.a.name} and ${c.b.name} share ${c.sharedQueries} queries: too few to test.`;
   const interval = c.ci95 ? ` (95% interval ${signed(c.ci95.low)} to ${signed(c.ci95.high)})` : '';
   const verdict = c.significant ? 'a real gap (p < 0.05)' : 'not significant: it could be noise';
   return `${c.a.name} minus ${c.b.name}: ${signed(c.meanDifference)} mean per-query correlation${interval} over ${c.sharedQueries} queries; p = ${fixed(c.pValue)}, ${verdict}.`;

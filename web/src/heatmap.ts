@@ -9,7 +9,12 @@ export function renderHeatmap(container: HTMLElement, entries: BoardEntry[]): vo
   const scores = entries.flatMap((e) => e.evaluation.perCategory.flatMap((c) => (c.score === null ? [] : [c.score])));
   const [lo, hi] = [Math.min(...scores), Math.max(...scores)];
   const t = (score: number) => (hi === lo ? 0.5 : (score - lo) / (hi - lo));
-  const best = new Map(categories.map((category) => [category, Math.max(...entries.map((e) => e.evaluation.perCategory.find((c) => c.category === category)?.score ?? -Infinity))]));
+  const best = new Map(
+    categories.map((category) => [
+      category,
+      Math.max(...entries.map((e) => e.evaluation.perCategory.find((c) => c.category === category)?.score ?? -Infinity)),
+    ]),
+  );
   const rows = entries.map((entry) =>
     h(
       'tr',
@@ -21,7 +26,11 @@ export function renderHeatmap(container: HTMLElement, entries: BoardEntry[]): vo
         const isBest = score === best.get(category);
         return h(
           'td',
-          { class: isBest ? 'cell best' : 'cell', style: `background:${sequential(t(score))};color:${textOn(t(score))}`, title: `${entry.model.name} on ${category}: ${fixed(score)}${isBest ? ' (best)' : ''}` },
+          {
+            class: isBest ? 'cell best' : 'cell',
+            style: `background:${sequential(t(score))};color:${textOn(t(score))}`,
+            title: `${entry.model.name} on ${category}: ${fixed(score)}${isBest ? ' (best)' : ''}`,
+          },
           fixed(score),
           isBest ? h('span', { class: 'visually-hidden' }, ' (best)') : null,
         );
@@ -36,7 +45,11 @@ export function renderHeatmap(container: HTMLElement, entries: BoardEntry[]): vo
       h(
         'table',
         { class: 'heatmap', id: 'heatmap-table' },
-        h('caption', {}, `CorrEmbed within each tag category (tag vectors restricted to the category); darker is lower, lighter is higher (${fixed(lo)} to ${fixed(hi)}); the best model per category is outlined.`),
+        h(
+          'caption',
+          {},
+          `CorrEmbed within each tag category (tag vectors restricted to the category); darker is lower, lighter is higher (${fixed(lo)} to ${fixed(hi)}); the best model per category is outlined.`,
+        ),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), ...categories.map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...rows),
       ),

@@ -22,15 +22,57 @@ function scoreCell(entry: BoardEntry): Node {
 
 const COLUMNS: Column[] = [
   { label: 'Rank', title: 'Rank by CorrEmbed', value: (e) => e.rank, cell: (e) => String(e.rank), numeric: true },
-  { label: 'Model', title: 'Model name and family', value: (e) => e.model.name, cell: (e) => h('span', {}, e.model.name, e.model.metadata.family ? h('small', { class: 'family' }, e.model.metadata.family) : null), numeric: false },
+  {
+    label: 'Model',
+    title: 'Model name and family',
+    value: (e) => e.model.name,
+    cell: (e) => h('span', {}, e.model.name, e.model.metadata.family ? h('small', { class: 'family' }, e.model.metadata.family) : null),
+    numeric: false,
+  },
   { label: 'CorrEmbed', title: 'CorrEmbed score with its 95% interval', value: (e) => e.score, cell: scoreCell, numeric: true },
-  { label: 'nDCG@10', title: 'Retrieval quality of the ranking the model induces', value: (e) => e.evaluation.retrieval?.ndcgAt10 ?? null, cell: (e) => fixed(e.evaluation.retrieval?.ndcgAt10), numeric: true },
-  { label: 'Acc@1', title: 'Top-1 accuracy from the model metadata (%): ImageNet unless the model names another metric', value: (e) => e.model.metadata.imagenetAcc1, cell: (e) => fixed(e.model.metadata.imagenetAcc1, 2), numeric: true },
-  { label: 'Params', title: 'Parameters', value: (e) => e.model.metadata.params, cell: (e) => compact(e.model.metadata.params), numeric: true },
-  { label: 'GFLOPs', title: 'Giga floating-point operations per image', value: (e) => e.model.metadata.gflops, cell: (e) => fixed(e.model.metadata.gflops, 3), numeric: true },
-  { label: 'Images/s', title: 'Measured images per second of one embedding worker (decode, preprocess, infer)', value: (e) => e.model.metadata.imagesPerSecond, cell: (e) => compact(e.model.metadata.imagesPerSecond), numeric: true },
+  {
+    label: 'nDCG@10',
+    title: 'Retrieval quality of the ranking the model induces',
+    value: (e) => e.evaluation.retrieval?.ndcgAt10 ?? null,
+    cell: (e) => fixed(e.evaluation.retrieval?.ndcgAt10),
+    numeric: true,
+  },
+  {
+    label: 'Acc@1',
+    title: 'Top-1 accuracy from the model metadata (%): ImageNet unless the model names another metric',
+    value: (e) => e.model.metadata.imagenetAcc1,
+    cell: (e) => fixed(e.model.metadata.imagenetAcc1, 2),
+    numeric: true,
+  },
+  {
+    label: 'Params',
+    title: 'Parameters',
+    value: (e) => e.model.metadata.params,
+    cell: (e) => compact(e.model.metadata.params),
+    numeric: true,
+  },
+  {
+    label: 'GFLOPs',
+    title: 'Giga floating-point operations per image',
+    value: (e) => e.model.metadata.gflops,
+    cell: (e) => fixed(e.model.metadata.gflops, 3),
+    numeric: true,
+  },
+  {
+    label: 'Images/s',
+    title: 'Measured images per second of one embedding worker (decode, preprocess, infer)',
+    value: (e) => e.model.metadata.imagesPerSecond,
+    cell: (e) => compact(e.model.metadata.imagesPerSecond),
+    numeric: true,
+  },
   { label: 'Dim', title: 'Embedding dimension', value: (e) => e.model.dim, cell: (e) => String(e.model.dim), numeric: true },
-  { label: 'vs best', title: 'p-value of the paired test of the best model against this one (compareModels)', value: (e) => (e.rank === 1 ? -1 : e.comparedWithBest?.pValue ?? null), cell: versusBest, numeric: true },
+  {
+    label: 'vs best',
+    title: 'p-value of the paired test of the best model against this one (compareModels)',
+    value: (e) => (e.rank === 1 ? -1 : (e.comparedWithBest?.pValue ?? null)),
+    cell: versusBest,
+    numeric: true,
+  },
 ];
 
 /** Leading: the best model and those not significantly worse than it (their gap could be noise). */
@@ -77,9 +119,29 @@ export function renderLeaderboard(container: HTMLElement, entries: BoardEntry[])
       ),
     ),
   );
-  const rows = sorted.map((entry) => h('tr', { 'data-model': entry.model.name, class: leading(entry) ? 'leading' : null }, ...COLUMNS.map((c) => h(c.numeric ? 'td' : 'th', c.numeric ? { class: 'num' } : { scope: 'row' }, c.cell(entry)))));
+  const rows = sorted.map((entry) =>
+    h(
+      'tr',
+      { 'data-model': entry.model.name, class: leading(entry) ? 'leading' : null },
+      ...COLUMNS.map((c) => h(c.numeric ? 'td' : 'th', c.numeric ? { class: 'num' } : { scope: 'row' }, c.cell(entry))),
+    ),
+  );
   show(
     container,
-    h('div', { class: 'table-scroll' }, h('table', { id: 'leaderboard-table' }, h('caption', {}, 'Models ranked by CorrEmbed (latest evaluation with the paper\'s default options). Highlighted: the best model and those not significantly worse than it (paired test, p ≥ 0.05). Select a column header to sort.'), h('thead', {}, h('tr', {}, ...header)), h('tbody', {}, ...rows))),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { id: 'leaderboard-table' },
+        h(
+          'caption',
+          {},
+          "Models ranked by CorrEmbed (latest evaluation with the paper's default options). Highlighted: the best model and those not significantly worse than it (paired test, p ≥ 0.05). Select a column header to sort.",
+        ),
+        h('thead', {}, h('tr', {}, ...header)),
+        h('tbody', {}, ...rows),
+      ),
+    ),
   );
 }

@@ -55,7 +55,11 @@ async function drawBoard(datasetId: string): Promise<Board> {
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
   show(panel('dataset-summary'), describeDataset(board.dataset));
   renderLeaderboard(panel('leaderboard'), board.leaderboard);
-  renderComparison(panel('comparison'), datasetId, board.leaderboard.map((e) => e.model));
+  renderComparison(
+    panel('comparison'),
+    datasetId,
+    board.leaderboard.map((e) => e.model),
+  );
   renderScatter(panel('scatter'), datasetId, board.accuracyFit);
   renderHeatmap(panel('heatmap'), board.leaderboard);
   return board;
@@ -89,11 +93,20 @@ async function drawDataset(datasetId: string, isCurrent: () => boolean): Promise
 async function start(): Promise<void> {
   const select = document.getElementById('dataset') as HTMLSelectElement;
   try {
-    const datasets = nodes((await gql<{ datasets: Connection<{ id: string; name: string }> }>('query Datasets($all: Int!) { datasets(first: $all) { edges { node { id name } } } }', { all: ALL })).datasets);
+    const datasets = nodes(
+      (
+        await gql<{ datasets: Connection<{ id: string; name: string }> }>(
+          'query Datasets($all: Int!) { datasets(first: $all) { edges { node { id name } } } }',
+          { all: ALL },
+        )
+      ).datasets,
+    );
     if (datasets.length === 0) {
       show(select, h('option', {}, 'No dataset yet'));
       select.disabled = true;
-      return showEverywhere(() => notice('No dataset yet: import one (corrembed import or the importDataset mutation), then reload this page.'));
+      return showEverywhere(() =>
+        notice('No dataset yet: import one (corrembed import or the importDataset mutation), then reload this page.'),
+      );
     }
     const wanted = new URLSearchParams(location.search).get('dataset');
     show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, d.name)));

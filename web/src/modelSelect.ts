@@ -3,5 +3,10 @@ import { h } from './dom.js';
 import type { ModelInfo } from './types.js';
 
 export function modelSelect(id: string, label: string, models: ModelInfo[], selected: number): HTMLElement {
-  return h('label', { for: id }, label, h('select', { id }, ...models.map((m, i) => h('option', { value: m.id, selected: i === selected }, m.name))));
+  return h(
+    'label',
+    { for: id },
+    label,
+    h('select', { id }, ...models.map((m, i) => h('option', { value: m.id, selected: i === selected }, m.name))),
+  );
 }

@@ -19,7 +19,11 @@ export function renderScatter(container: HTMLElement, datasetId: string, analysi
   sigmas.addEventListener('change', () => {
     const value = Number(sigmas.value);
     if (!(value > 0)) return;
-    request.send<{ accuracyFit: AccuracyFit }>(`query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`, { datasetId, sigmas: value })
+    request
+      .send<{ accuracyFit: AccuracyFit }>(
+        `query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`,
+        { datasetId, sigmas: value },
+      )
       .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
       .catch((error: Error) => show(chart, notice(error.message, 'error')));
   });
@@ -35,8 +39,26 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   const x = linearScale(extent(models.map((m) => m.accuracy)), [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale(extent(models.map((m) => m.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
   const [x0, x1] = [MARGIN.left, WIDTH - MARGIN.right];
-  const axisX = x.ticks(6).map((t) => s('g', { class: 'tick' }, s('line', { x1: x(t), x2: x(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 5 }), s('text', { x: x(t), y: HEIGHT - MARGIN.bottom + 18, 'text-anchor': 'middle' }, String(t))));
-  const axisY = y.ticks(5).map((t) => s('g', { class: 'tick' }, s('line', { x1: MARGIN.left - 5, x2: WIDTH - MARGIN.right, y1: y(t), y2: y(t), class: 'grid' }), s('text', { x: MARGIN.left - 8, y: y(t) + 4, 'text-anchor': 'end' }, String(t))));
+  const axisX = x
+    .ticks(6)
+    .map((t) =>
+      s(
+        'g',
+        { class: 'tick' },
+        s('line', { x1: x(t), x2: x(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 5 }),
+        s('text', { x: x(t), y: HEIGHT - MARGIN.bottom + 18, 'text-anchor': 'middle' }, String(t)),
+      ),
+    );
+  const axisY = y
+    .ticks(5)
+    .map((t) =>
+      s(
+        'g',
+        { class: 'tick' },
+        s('line', { x1: MARGIN.left - 5, x2: WIDTH - MARGIN.right, y1: y(t), y2: y(t), class: 'grid' }),
+        s('text', { x: MARGIN.left - 8, y: y(t) + 4, 'text-anchor': 'end' }, String(t)),
+      ),
+    );
   // The fitted line over the accuracies seen.
   const lineAt = (accuracy: number) => fit!.slope * accuracy + fit!.intercept;
   const accuracies = models.map((m) => m.accuracy);
@@ -46,7 +68,11 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
       'g',
       { class: m.outlier ? 'point outlier' : 'point', 'data-model': m.model.name },
       s('circle', { cx: x(m.accuracy), cy: y(m.score), r: m.outlier ? 7 : 5 }),
-      s('title', {}, `${m.model.name}: accuracy ${fixed(m.accuracy, 2)}%, CorrEmbed ${fixed(m.score)}${m.residual === null ? '' : `, residual ${m.residual >= 0 ? '+' : ''}${fixed(m.residual)}`}${m.outlier ? ' (outlier)' : ''}`),
+      s(
+        'title',
+        {},
+        `${m.model.name}: accuracy ${fixed(m.accuracy, 2)}%, CorrEmbed ${fixed(m.score)}${m.residual === null ? '' : `, residual ${m.residual >= 0 ? '+' : ''}${fixed(m.residual)}`}${m.outlier ? ' (outlier)' : ''}`,
+      ),
       m.outlier || models.length <= 8 ? label(x(m.accuracy), y(m.score), m.model.name, m.outlier) : null,
     ),
   );
@@ -57,7 +83,17 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
     s('desc', { id: 'scatter-desc' }, describe(analysis)),
     s('g', { class: 'axis' }, ...axisX, ...axisY),
     s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, `${analysis.accuracyMetric} (%)`),
-    s('text', { x: 14, y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})` }, 'CorrEmbed'),
+    s(
+      'text',
+      {
+        x: 14,
+        y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2,
+        'text-anchor': 'middle',
+        class: 'axis-label',
+        transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})`,
+      },
+      'CorrEmbed',
+    ),
     fit ? s('line', { class: 'fit', x1: x(aLo), y1: y(lineAt(aLo)), x2: x(aHi), y2: y(lineAt(aHi)) }) : null,
     ...points,
   );
@@ -66,16 +102,33 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
     container,
     h('figure', {}, chart, h('figcaption', {}, describe(analysis))),
     outliers.length
-      ? h('ul', { class: 'outliers', 'aria-label': 'Outliers' }, ...outliers.map((m) => h('li', {}, h('strong', {}, m.model.name), ` lies ${fixed(Math.abs(m.normalisedScore ?? 0), 1)} residual SDs ${m.residual! > 0 ? 'above' : 'below'} the line`)))
+      ? h(
+          'ul',
+          { class: 'outliers', 'aria-label': 'Outliers' },
+          ...outliers.map((m) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, m.model.name),
+              ` lies ${fixed(Math.abs(m.normalisedScore ?? 0), 1)} residual SDs ${m.residual! > 0 ? 'above' : 'below'} the line`,
+            ),
+          ),
+        )
       : null,
-    analysis.modelsWithoutAccuracy.length ? h('p', { class: 'muted' }, `Without an accuracy (left out): ${analysis.modelsWithoutAccuracy.map((m) => m.model.name).join(', ')}.`) : null,
+    analysis.modelsWithoutAccuracy.length
+      ? h('p', { class: 'muted' }, `Without an accuracy (left out): ${analysis.modelsWithoutAccuracy.map((m) => m.model.name).join(', ')}.`)
+      : null,
   );
 }
 
 /** A point's name beside it: to its left in the right third of the plot, so it stays inside. */
 function label(px: number, py: number, name: string, outlier: boolean): SVGTextElement {
   const left = px > WIDTH * 0.66;
-  return s('text', { x: left ? px - 9 : px + 9, y: py - 8, 'text-anchor': left ? 'end' : 'start', class: outlier ? 'label outlier-label' : 'label' }, name);
+  return s(
+    'text',
+    { x: left ? px - 9 : px + 9, y: py - 8, 'text-anchor': left ? 'end' : 'start', class: outlier ? 'label outlier-label' : 'label' },
+    name,
+  );
 }
 
 function describe({ fit, reason, models }: AccuracyFit): string {

@@ -4,7 +4,13 @@ export interface ModelInfo {
   id: string;
   name: string;
   dim: number;
-  metadata: { family: string | null; imagenetAcc1: number | null; params: number | null; gflops: number | null; imagesPerSecond: number | null };
+  metadata: {
+    family: string | null;
+    imagenetAcc1: number | null;
+    params: number | null;
+    gflops: number | null;
+    imagesPerSecond: number | null;
+  };
 }
 
 export interface CategoryScore {
@@ -35,7 +41,15 @@ export interface FitModel {
 export interface AccuracyFit {
   /** The name of the accuracy on the x axis (the models' metadata.accuracyMetric, else ImageNet top-1). */
   accuracyMetric: string;
-  fit: { slope: number; intercept: number; r: number | null; rSquared: number | null; residualSd: number; n: number; outlierThreshold: number } | null;
+  fit: {
+    slope: number;
+    intercept: number;
+    r: number | null;
+    rSquared: number | null;
+    residualSd: number;
+    n: number;
+    outlierThreshold: number;
+  } | null;
   reason: string | null;
   models: FitModel[];
   modelsWithoutAccuracy: { model: { name: string } }[];

@@ -25,7 +25,10 @@ function shape(result: CatalogueImportResult) {
       mapping: { ...report.mapping, rename: Object.entries(report.mapping.rename).map(([column, category]) => ({ column, category })) },
       weights: report.weights && {
         ...report.weights,
-        categories: weightList(report.weights.categoryWeights).map((w) => ({ ...w, distinctTags: report.weights!.distinctTags[w.category]! })),
+        categories: weightList(report.weights.categoryWeights).map((w) => ({
+          ...w,
+          distinctTags: report.weights!.distinctTags[w.category]!,
+        })),
       },
       dataset: { ...report.dataset, categoryWeights: weightList(report.dataset.categoryWeights) },
     },
@@ -38,7 +41,10 @@ export function catalogueResolvers({ services, auditLog, guard }: DomainContext)
     Mutation: auditLog.audited({
       importCatalogue: async (_, { input }, context) => {
         guard.require(context, 'admin');
-        for (const [field, value] of [['checkImages', input.checkImages], ['minOrders', input.minOrders]] as const) {
+        for (const [field, value] of [
+          ['checkImages', input.checkImages],
+          ['minOrders', input.minOrders],
+        ] as const) {
           if (value !== null && value !== undefined && value < 0) throw new UserInputError(`${field} must not be negative (got ${value})`);
         }
         const catalogue = await confined(input.path, dataRoots, 'catalogue');

@@ -30,7 +30,11 @@ export function datasetResolvers({ services, gallery, auditLog, guard }: DomainC
       imageCount: (d) => prisma.image.count({ where: { datasetId: d.id } }),
       itemCount: (d) => prisma.item.count({ where: { datasetId: d.id } }),
       categories: async (d) => {
-        const categories = await prisma.tagCategory.findMany({ where: { datasetId: d.id }, include: { _count: { select: { tags: true } } }, orderBy: { name: 'asc' } });
+        const categories = await prisma.tagCategory.findMany({
+          where: { datasetId: d.id },
+          include: { _count: { select: { tags: true } } },
+          orderBy: { name: 'asc' },
+        });
         return categories.map((c) => ({ name: c.name, weight: c.weight, tagCount: c._count.tags }));
       },
     },

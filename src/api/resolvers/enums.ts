@@ -3,7 +3,16 @@
 import type { Resolvers } from '../../generated/graphql.js';
 import { RunStatus } from '../../generated/prisma/client.js';
 import { INTERPOLATIONS, LAYOUTS } from '../../imaging/recipe.js';
-import { CORRELATIONS, OPTION_PRESETS, PRECISIONS, QUERY_SAMPLERS, REPRESENTATIVES, TAG_IDENTITIES, TAG_WEIGHTINGS, WEIGHT_ROUNDINGS } from '../../metric/options.js';
+import {
+  CORRELATIONS,
+  OPTION_PRESETS,
+  PRECISIONS,
+  QUERY_SAMPLERS,
+  REPRESENTATIVES,
+  TAG_IDENTITIES,
+  TAG_WEIGHTINGS,
+  WEIGHT_ROUNDINGS,
+} from '../../metric/options.js';
 import { QUIRKS } from '../../metric/quirkNotices.js';
 import { CATALOGUE_IMPORT_STATUSES } from '../../importers/catalogue/catalogueImport.js';
 import { IMAGE_CHECK_MODES } from '../../importers/catalogue/catalogueReport.js';

@@ -4,9 +4,11 @@ import { UserInputError } from '../../errors.js';
 import type { QuerySelection, ScoreOptions } from '../../metric/options.js';
 
 function querySelection(queries: QuerySelectionInput): QuerySelection {
-  if (queries.imageIds && queries.sample !== null && queries.sample !== undefined) throw new UserInputError('options.queries: give imageIds or sample, not both');
+  if (queries.imageIds && queries.sample !== null && queries.sample !== undefined)
+    throw new UserInputError('options.queries: give imageIds or sample, not both');
   if (queries.imageIds) return queries.imageIds;
-  if (queries.sample !== null && queries.sample !== undefined) return { sample: queries.sample, seed: queries.seed ?? 0, sampler: queries.sampler ?? 'sfc32' };
+  if (queries.sample !== null && queries.sample !== undefined)
+    return { sample: queries.sample, seed: queries.seed ?? 0, sampler: queries.sampler ?? 'sfc32' };
   return 'all';
 }
 
@@ -15,7 +17,9 @@ export function engineOptions(input: EvaluationOptionsInput): Record<string, unk
   const { queries, bootstrap, retrieval, baselines, ...plain } = input;
   const options: Record<string, unknown> = Object.fromEntries(Object.entries(plain).filter(([, value]) => value !== undefined));
   if (queries) options.queries = querySelection(queries);
-  if (bootstrap) options.bootstrap = bootstrap.enabled === false ? false : { resamples: bootstrap.resamples ?? undefined, seed: bootstrap.seed ?? undefined };
+  if (bootstrap)
+    options.bootstrap =
+      bootstrap.enabled === false ? false : { resamples: bootstrap.resamples ?? undefined, seed: bootstrap.seed ?? undefined };
   if (retrieval) options.retrieval = retrieval.enabled === false ? false : { k: retrieval.k ?? undefined };
   if (baselines) options.baselines = baselines.enabled === false ? false : { seed: baselines.seed ?? undefined };
   return options;

@@ -8,10 +8,14 @@ export function galleryResolvers({ gallery, guard }: DomainContext): Resolvers {
     Query: {
       images: async (_, { datasetId, search, ...args }, context) => {
         guard.read(context);
-        return connection(args, await gallery.imageCount(datasetId, search), (skip, take) => gallery.images(datasetId, search, { skip, take }));
+        return connection(args, await gallery.imageCount(datasetId, search), (skip, take) =>
+          gallery.images(datasetId, search, { skip, take }),
+        );
       },
       neighbours: (_, { imageId, modelId, k }, context) => (guard.read(context), gallery.neighbours(imageId, modelId, k)),
-      projection: (_, args, context) => (guard.read(context), gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit)),
+      projection: (_, args, context) => (
+        guard.read(context), gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit)
+      ),
     },
     Image: {
       thumbnail: (image, { size }) => gallery.thumbnail(image, size),

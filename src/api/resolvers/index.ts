@@ -46,6 +46,15 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
     guard: new ScopeGuard(services.publicQueries),
     runById,
   };
-  const domains = [nodeResolvers, datasetResolvers, catalogueResolvers, modelResolvers, runResolvers, analysisResolvers, galleryResolvers, accessResolvers];
+  const domains = [
+    nodeResolvers,
+    datasetResolvers,
+    catalogueResolvers,
+    modelResolvers,
+    runResolvers,
+    analysisResolvers,
+    galleryResolvers,
+    accessResolvers,
+  ];
   return [scalarResolvers, enumResolvers, ...domains.map((resolvers) => resolvers(domain))];
 }

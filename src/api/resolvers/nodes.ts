@@ -10,7 +10,10 @@ type Tagged = NodeRow & { __typename: NodeTypename };
 
 export function nodeResolvers({ services, gallery, guard }: DomainContext): Resolvers {
   const { prisma } = services;
-  const tag = (typename: NodeTypename) => (row: NodeRow | null | undefined): Tagged | null => (row ? Object.assign(row, { __typename: typename }) : null);
+  const tag =
+    (typename: NodeTypename) =>
+    (row: NodeRow | null | undefined): Tagged | null =>
+      row ? Object.assign(row, { __typename: typename }) : null;
   return {
     Query: {
       node: async (_, { id }, context) => {
@@ -28,7 +31,10 @@ export function nodeResolvers({ services, gallery, guard }: DomainContext): Reso
         // API keys and the audit log are for admins only: looked up only for them.
         const admin = context.credentials.kind === 'key' && hasScope(context.credentials.caller, 'admin');
         if (!admin) return null;
-        const [key, entry] = await Promise.all([prisma.apiKey.findUnique({ where: { id } }), prisma.auditLogEntry.findUnique({ where: { id } })]);
+        const [key, entry] = await Promise.all([
+          prisma.apiKey.findUnique({ where: { id } }),
+          prisma.auditLogEntry.findUnique({ where: { id } }),
+        ]);
         return tag('ApiKey')(key) ?? tag('AuditLogEntry')(entry);
       },
     },

@@ -75,11 +75,22 @@ export function runResolvers({ services, auditLog, guard, runById }: DomainConte
       perCategory: (e) => Object.entries(evaluationResults(e).perCategory ?? {}).map(([category, score]) => ({ category, score })),
       retrieval: (e) => {
         const r = evaluationResults(e).retrieval;
-        return r && { meanTagSimilarityAt: Object.entries(r.meanTagSimilarityAt).map(([k, value]) => ({ k: Number(k), value })), ndcgAt10: r.ndcgAt10 };
+        return (
+          r && {
+            meanTagSimilarityAt: Object.entries(r.meanTagSimilarityAt).map(([k, value]) => ({ k: Number(k), value })),
+            ndcgAt10: r.ndcgAt10,
+          }
+        );
       },
       baselines: (e) => {
         const b = evaluationResults(e).baselines;
-        return b && { randomEmbeddings: b.randomEmbeddings.score, shuffledEmbeddings: b.shuffledEmbeddings.score, shuffledTags: b.shuffledTags.score };
+        return (
+          b && {
+            randomEmbeddings: b.randomEmbeddings.score,
+            shuffledEmbeddings: b.shuffledEmbeddings.score,
+            shuffledTags: b.shuffledTags.score,
+          }
+        );
       },
       failedImages: (e, args) => connectionOf(args, evaluationResults(e).failedImages),
       notices: (e) => evaluationResults(e).notices,

@@ -64,7 +64,9 @@ async function fileDigest(path: string): Promise<string> {
 }
 
 /** The mapping, completed from the first rows. */
-async function resolveMapping(options: CatalogueImportOptions): Promise<{ mapping: ColumnMapping; inferred: string[]; format: TableFormat }> {
+async function resolveMapping(
+  options: CatalogueImportOptions,
+): Promise<{ mapping: ColumnMapping; inferred: string[]; format: TableFormat }> {
   const table = await openTable(options.catalogue, options.format);
   const sample: TableRow[] = [];
   for await (const row of table.rows) if (sample.push(row) >= INFERENCE_ROWS) break;
@@ -92,7 +94,8 @@ async function screenCatalogue(options: CatalogueImportOptions, context: RowCont
   const sample = new ImageSample(options.checkImages === 'all' ? 'all' : options.checkImages);
   for await (const row of catalogueRows(options, context)) {
     screen.add(row);
-    if (!screen.badLines.has(row.line) && options.checkImages !== 0) for (const uri of row.images) sample.add({ line: row.line, item: row.id, uri });
+    if (!screen.badLines.has(row.line) && options.checkImages !== 0)
+      for (const uri of row.images) sample.add({ line: row.line, item: row.id, uri });
   }
   const unreadable = await checkImages(sample.refs, context.rootDir, (done, total) => options.onProgress?.('images', done, total));
   for (const image of unreadable) screen.reject(image.line, `image ${image.uri} cannot be read: ${image.reason}`);
@@ -114,7 +117,10 @@ async function tallyCatalogue(options: CatalogueImportOptions, context: RowConte
     tally.add(row);
     index.add({ id: row.id, tags: row.tags }, ordered.has(row.id));
   }
-  const weighing = orders === null || options.orders === undefined ? { weights: null, ordersError: null } : weighOrders(options.orders, orders, index, skippedItems, options);
+  const weighing =
+    orders === null || options.orders === undefined
+      ? { weights: null, ordersError: null }
+      : weighOrders(options.orders, orders, index, skippedItems, options);
   return { tally, ...weighing };
 }
 
@@ -132,7 +138,16 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
   const { screen, imageCheck } = await screenCatalogue(options, context);
   const { tally, weights, ordersError } = await tallyCatalogue(options, context, screen, orders);
   // What the stored dataset depends on; whether bad rows may be skipped does not change what is stored.
-  const hash = sourceHash([digest, format, mapping, ordersDigest, options.ordersFormat ?? null, options.minOrders ?? null, options.ignoreUnknownItems === true, name]);
+  const hash = sourceHash([
+    digest,
+    format,
+    mapping,
+    ordersDigest,
+    options.ordersFormat ?? null,
+    options.minOrders ?? null,
+    options.ignoreUnknownItems === true,
+    name,
+  ]);
   const existing = prisma === null ? null : await prisma.dataset.findFirst({ where: { sourceHash: hash }, orderBy: { createdAt: 'asc' } });
   const latest = prisma === null ? null : await prisma.dataset.aggregate({ where: { name }, _max: { version: true } });
   const report: CatalogueReport = {
@@ -166,7 +181,8 @@ export async function importCatalogue(prisma: PrismaClient | null, options: Cata
     },
   };
   if (options.dryRun) return { status: 'dry-run', report, dataset: null };
-  if (ordersError !== null || (report.badRowCount > 0 && !options.skipInvalid) || tally.items === 0) return { status: 'rejected', report, dataset: null };
+  if (ordersError !== null || (report.badRowCount > 0 && !options.skipInvalid) || tally.items === 0)
+    return { status: 'rejected', report, dataset: null };
   if (existing) return { status: 'reused', report, dataset: existing };
   const { dataset, reused } = await storeCatalogue(prisma!, {
     hash,

@@ -1,6 +1,12 @@
 // Reads an orders export (user id and item id columns of a CSV, TSV, JSON Lines or Parquet file) for the category weights.
 import { UserInputError } from '../../errors.js';
-import { categoryWeightsFromIndex, DEFAULT_WEIGHT_OPTIONS, type CategoryWeightsResult, type Order, type OrderTagIndex } from '../../metric/categoryWeights.js';
+import {
+  categoryWeightsFromIndex,
+  DEFAULT_WEIGHT_OPTIONS,
+  type CategoryWeightsResult,
+  type Order,
+  type OrderTagIndex,
+} from '../../metric/categoryWeights.js';
 import { openTable, type Cell } from './tableReader.js';
 
 export interface NumberedOrder extends Order {
@@ -26,7 +32,8 @@ function text(cell: Cell | undefined): string {
  */
 export async function readOrders(path: string, format?: string): Promise<NumberedOrder[]> {
   const table = await openTable(path, format);
-  if (table.columns.length < 2) throw new UserInputError(`orders ${path}: expected two columns, user id and item id (found ${table.columns.length})`);
+  if (table.columns.length < 2)
+    throw new UserInputError(`orders ${path}: expected two columns, user id and item id (found ${table.columns.length})`);
   const userColumn = table.columns.find((c) => USER_NAMES.test(c)) ?? table.columns[0];
   const itemColumn = table.columns.find((c) => c !== userColumn && ITEM_NAMES.test(c)) ?? table.columns.find((c) => c !== userColumn)!;
   const orders: NumberedOrder[] = [];
@@ -34,7 +41,9 @@ export async function readOrders(path: string, format?: string): Promise<Numbere
     const user = text(row.cells[userColumn]);
     const item = text(row.cells[itemColumn]);
     if (row.problem !== undefined || user === '' || item === '') {
-      throw new UserInputError(`orders ${path} line ${row.line}: ${row.problem ?? `expected a user id ("${userColumn}") and an item id ("${itemColumn}")`}`);
+      throw new UserInputError(
+        `orders ${path} line ${row.line}: ${row.problem ?? `expected a user id ("${userColumn}") and an item id ("${itemColumn}")`}`,
+      );
     }
     orders.push({ user, item, line: row.line });
   }
@@ -57,10 +66,16 @@ export function weighOrders(
   const known = orders.filter((order) => index.itemTags.has(order.item));
   const unknown = orders.find((order) => !index.itemTags.has(order.item) && !skippedItems.has(order.item));
   if (unknown && !options.ignoreUnknownItems) {
-    return { weights: null, ordersError: `orders ${path} line ${unknown.line}: unknown item id "${unknown.item}" (pass --ignore-unknown-items to skip such orders)` };
+    return {
+      weights: null,
+      ordersError: `orders ${path} line ${unknown.line}: unknown item id "${unknown.item}" (pass --ignore-unknown-items to skip such orders)`,
+    };
   }
   try {
-    const result = categoryWeightsFromIndex(index, known, { ...DEFAULT_WEIGHT_OPTIONS, minOrders: options.minOrders ?? DEFAULT_WEIGHT_OPTIONS.minOrders });
+    const result = categoryWeightsFromIndex(index, known, {
+      ...DEFAULT_WEIGHT_OPTIONS,
+      minOrders: options.minOrders ?? DEFAULT_WEIGHT_OPTIONS.minOrders,
+    });
     return { weights: { ...result, ordersSkipped: orders.length - known.length, ordersFile: path }, ordersError: null };
   } catch (error) {
     if (error instanceof UserInputError) return { weights: null, ordersError: error.message };

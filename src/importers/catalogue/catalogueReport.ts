@@ -96,7 +96,14 @@ export interface CatalogueReport {
   weights: (CategoryWeightsResult & { ordersFile: string }) | null;
   /** Why the orders gave no weights (an unknown item, too few recurring users); the import then stores nothing. */
   ordersError: string | null;
-  dataset: { name: string; version: number; items: number; images: number; categoryWeights: Record<string, number>; existingId: string | null };
+  dataset: {
+    name: string;
+    version: number;
+    items: number;
+    images: number;
+    categoryWeights: Record<string, number>;
+    existingId: string | null;
+  };
 }
 
 function keep<T>(list: T[], entry: T): void {
@@ -159,7 +166,11 @@ export class RowScreen {
 }
 
 function nearDuplicateKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
 }
 
 /** The good rows' items, images and tags. */
@@ -221,7 +232,9 @@ export class RowTally {
     return this.mapping.tags.map((column) => {
       const name = this.mapping.rename[column] ?? column;
       const counts = this.tagCounts.get(name)!;
-      const tags = [...counts].map(([tag, count]) => ({ name: tag, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+      const tags = [...counts]
+        .map(([tag, count]) => ({ name: tag, count }))
+        .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
       return { name, column, distinctTags: counts.size, taggedItems: this.taggedItems.get(name) ?? 0, tags: tags.slice(0, TAGS_LISTED) };
     });
   }

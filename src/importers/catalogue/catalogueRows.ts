@@ -56,9 +56,11 @@ function imageUri(value: string, context: RowContext): { uri: string } | { probl
       return { problem: `image ${value}: ${(error as Error).message}` };
     }
   }
-  if (OTHER_SCHEME.test(value) && !isAbsolute(value)) return { problem: `image ${value}: only paths, http(s) URLs and s3://bucket/key are supported` };
+  if (OTHER_SCHEME.test(value) && !isAbsolute(value))
+    return { problem: `image ${value}: only paths, http(s) URLs and s3://bucket/key are supported` };
   const rel = isAbsolute(value) ? relative(context.rootDir, value) : normalize(value);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { problem: `image ${value}: outside the catalogue's folder` };
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    return { problem: `image ${value}: outside the catalogue's folder` };
   return { uri: rel.split(sep).join('/') };
 }
 
@@ -67,7 +69,8 @@ export function catalogueRow(row: TableRow, context: RowContext): CatalogueRow {
   const problems = row.problem === undefined ? [] : [row.problem];
   const ids = split(row.cells[mapping.id], null);
   const id = ids.length === 1 ? ids[0] : '';
-  if (row.problem === undefined && ids.length !== 1) problems.push(ids.length === 0 ? `no item id (column "${mapping.id}" is empty)` : `several item ids in column "${mapping.id}"`);
+  if (row.problem === undefined && ids.length !== 1)
+    problems.push(ids.length === 0 ? `no item id (column "${mapping.id}" is empty)` : `several item ids in column "${mapping.id}"`);
   const images: string[] = [];
   let badImages = 0;
   for (const column of mapping.images) {

@@ -58,11 +58,20 @@ export async function storeCatalogue(prisma: PrismaClient, catalogue: CatalogueT
         },
       });
       const weight = (c: string) => (Object.hasOwn(catalogue.categoryWeights, c) ? catalogue.categoryWeights[c] : null);
-      const tagIds = await createTaxonomy(tx, dataset.id, { categories: catalogue.categories.map((name) => ({ name, weight: weight(name) })), tags: catalogue.tags });
+      const tagIds = await createTaxonomy(tx, dataset.id, {
+        categories: catalogue.categories.map((name) => ({ name, weight: weight(name) })),
+        tags: catalogue.tags,
+      });
       let items = 0;
       let images = 0;
       for await (const batch of batches(catalogue.rows)) {
-        const itemIds = await insertItems(tx, dataset.id, tagIds, batch.map((row) => ({ id: row.id, tags: row.tags })), items);
+        const itemIds = await insertItems(
+          tx,
+          dataset.id,
+          tagIds,
+          batch.map((row) => ({ id: row.id, tags: row.tags })),
+          items,
+        );
         const sources = batch.flatMap((row) => row.images.map((uri, i) => ({ id: catalogueImageId(row.id, i + 1), item: row.id, uri })));
         const hashes = await hashImageSources(catalogue.rootDir, sources);
         const rows: ImageRow[] = sources.map((source, i) => ({ ...source, contentHash: hashes[i] }));

@@ -32,7 +32,8 @@ const ID_NAMES = /^(item[ _-]?id|product[ _-]?id|article[ _-]?(id|number)?|sku|i
 const IMAGE_NAMES = /image|img|photo|picture|thumbnail/i;
 const IMAGE_VALUES = /^(https?:\/\/|s3:\/\/)|\.(jpe?g|png|webp|gif|avif|tiff?|bmp)(\?.*)?$/i;
 /** Columns of text or numbers about an item rather than tags of it. */
-const NOT_TAG_NAMES = /^(name|title|description|desc|details?|notes?|comments?|url|link|.*price.*|cost|quantity|qty|stock|weight|created.*|updated.*)$/i;
+const NOT_TAG_NAMES =
+  /^(name|title|description|desc|details?|notes?|comments?|url|link|.*price.*|cost|quantity|qty|stock|weight|created.*|updated.*)$/i;
 const NUMBER = /^-?\d+([.,]\d+)?$/;
 const DELIMITERS = ['|', ';'];
 /** A column whose sampled values are this unique (and many) reads as free text (names, descriptions), not as tags. */
@@ -60,9 +61,16 @@ export function parseMappingJson(json: unknown): PartialMapping {
   const o = json as Record<string, unknown>;
   const known = new Set(['id', 'images', 'imageDelimiter', 'tags', 'tagDelimiter', 'rename', 'drop']);
   const unknown = Object.keys(o).filter((k) => !known.has(k));
-  if (unknown.length > 0) fail(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (fields: ${[...known].join(', ')})`);
+  if (unknown.length > 0)
+    fail(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (fields: ${[...known].join(', ')})`);
   const rename = o.rename === undefined ? undefined : o.rename;
-  if (rename !== undefined && (typeof rename !== 'object' || rename === null || Array.isArray(rename) || Object.values(rename).some((v) => typeof v !== 'string' || v === ''))) {
+  if (
+    rename !== undefined &&
+    (typeof rename !== 'object' ||
+      rename === null ||
+      Array.isArray(rename) ||
+      Object.values(rename).some((v) => typeof v !== 'string' || v === ''))
+  ) {
     fail('"rename" must be an object of column -> category name');
   }
   return {
@@ -112,7 +120,11 @@ function looksLikeFreeText(column: string, sample: string[]): boolean {
  * an id, else the first; images: columns named like images or holding paths/URLs; tags: the other columns except
  * names, descriptions, prices, numbers and other free text; delimiters: "|" or ";" where values hold one). `inferred` lists the fields that were not given.
  */
-export function completeMapping(columns: string[], sample: TableRow[], given: PartialMapping): { mapping: ColumnMapping; inferred: string[] } {
+export function completeMapping(
+  columns: string[],
+  sample: TableRow[],
+  given: PartialMapping,
+): { mapping: ColumnMapping; inferred: string[] } {
   const inferred: string[] = [];
   const has = new Set(columns);
   const check = (column: string, field: string) => {
@@ -124,16 +136,25 @@ export function completeMapping(columns: string[], sample: TableRow[], given: Pa
   for (const c of [...(given.drop ?? []), ...Object.keys(given.rename ?? {})]) check(c, 'tag');
   const id = given.id ?? (inferred.push('id'), columns.find((c) => ID_NAMES.test(c.trim())) ?? columns[0]);
   const images =
-    given.images ?? (inferred.push('images'), columns.filter((c) => c !== id && (IMAGE_NAMES.test(c) || looksLikeImages(values(sample, c)))));
+    given.images ??
+    (inferred.push('images'), columns.filter((c) => c !== id && (IMAGE_NAMES.test(c) || looksLikeImages(values(sample, c)))));
   if (images.length === 0) fail(`no image column${given.images ? '' : ' found'} (name it with --image <column>)`);
   if (images.includes(id)) fail(`column "${id}" cannot be both the id and an image column`);
-  const imageDelimiter = given.imageDelimiter !== undefined ? given.imageDelimiter : (inferred.push('imageDelimiter'), delimiterIn(images.flatMap((c) => values(sample, c))));
+  const imageDelimiter =
+    given.imageDelimiter !== undefined
+      ? given.imageDelimiter
+      : (inferred.push('imageDelimiter'), delimiterIn(images.flatMap((c) => values(sample, c))));
   const dropped = new Set(given.drop ?? []);
-  const candidates = given.tags ?? (inferred.push('tags'), columns.filter((c) => c !== id && !images.includes(c) && !looksLikeFreeText(c, values(sample, c))));
+  const candidates =
+    given.tags ??
+    (inferred.push('tags'), columns.filter((c) => c !== id && !images.includes(c) && !looksLikeFreeText(c, values(sample, c))));
   const tags = candidates.filter((c) => !dropped.has(c));
   const overlap = tags.find((c) => c === id || images.includes(c));
   if (overlap !== undefined) fail(`column "${overlap}" cannot be both a tag column and the ${overlap === id ? 'id' : 'image'} column`);
-  const tagDelimiter = given.tagDelimiter !== undefined ? given.tagDelimiter : (inferred.push('tagDelimiter'), delimiterIn(tags.flatMap((c) => values(sample, c))));
+  const tagDelimiter =
+    given.tagDelimiter !== undefined
+      ? given.tagDelimiter
+      : (inferred.push('tagDelimiter'), delimiterIn(tags.flatMap((c) => values(sample, c))));
   const rename = Object.fromEntries(Object.entries(given.rename ?? {}).filter(([column]) => tags.includes(column)));
   const categories = tags.map((c) => rename[c] ?? c);
   const twice = categories.find((c, i) => categories.indexOf(c) !== i);

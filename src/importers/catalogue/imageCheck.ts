@@ -46,7 +46,11 @@ async function probe(ref: ImageRef, rootDir: string): Promise<string | null> {
 }
 
 /** The images that cannot be read or decoded, in line order; onProgress after each image. */
-export async function checkImages(refs: ImageRef[], rootDir: string, onProgress?: (done: number, total: number) => void): Promise<UnreadableImage[]> {
+export async function checkImages(
+  refs: ImageRef[],
+  rootDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<UnreadableImage[]> {
   const unreadable: UnreadableImage[] = [];
   let next = 0;
   let done = 0;

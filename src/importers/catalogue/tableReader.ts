@@ -4,7 +4,14 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+  type FileMetaData,
+} from 'hyparquet';
 import { UserInputError } from '../../errors.js';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
@@ -39,7 +46,9 @@ export function formatOf(path: string, given?: string): TableFormat {
   const format = (given ?? extname(path).slice(1)).toLowerCase();
   const known = format === 'tab' ? 'tsv' : format === 'ndjson' || format === 'json' ? 'jsonl' : format;
   if (!TABLE_FORMATS.includes(known as TableFormat)) {
-    throw new UserInputError(`${path}: cannot tell the format from "${format}" (use .csv, .tsv, .jsonl or .parquet, or give the format: ${TABLE_FORMATS.join(', ')})`);
+    throw new UserInputError(
+      `${path}: cannot tell the format from "${format}" (use .csv, .tsv, .jsonl or .parquet, or give the format: ${TABLE_FORMATS.join(', ')})`,
+    );
   }
   return known as TableFormat;
 }
@@ -55,7 +64,8 @@ function cellOf(value: unknown): Cell {
 
 function unreadable(path: string, error: unknown): UserInputError {
   const e = error as NodeJS.ErrnoException & { lines?: number };
-  if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') return new UserInputError(`${path}: cannot read (${e.code})`, 'NOT_FOUND');
+  if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR')
+    return new UserInputError(`${path}: cannot read (${e.code})`, 'NOT_FOUND');
   return new UserInputError(`${path}${e.lines ? ` line ${e.lines}` : ''}: ${e.message}`);
 }
 
@@ -96,7 +106,11 @@ async function csvSeparator(path: string): Promise<string> {
   });
   try {
     const { buffer, bytesRead } = await file.read(Buffer.alloc(HEADER_PEEK_BYTES), 0, HEADER_PEEK_BYTES, 0);
-    const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0].replace(/"[^"]*"/g, '');
+    const header = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .split(/\r?\n/)[0]
+      .replace(/"[^"]*"/g, '');
     const counts = [',', ';', '\t'].map((separator) => ({ separator, count: header.split(separator).length - 1 }));
     return counts.reduce((best, c) => (c.count > best.count ? c : best)).separator;
   } finally {
@@ -113,7 +127,11 @@ async function openDelimited(path: string, format: 'csv' | 'tsv'): Promise<Table
   async function* rows(): AsyncGenerator<TableRow> {
     for await (const { line, fields } of records) {
       if (fields.length !== columns.length) {
-        yield { line, cells: {}, problem: `${fields.length} fields where the header has ${columns.length} (an unquoted "${separator === '\t' ? 'tab' : separator}" in a value?)` };
+        yield {
+          line,
+          cells: {},
+          problem: `${fields.length} fields where the header has ${columns.length} (an unquoted "${separator === '\t' ? 'tab' : separator}" in a value?)`,
+        };
         continue;
       }
       const cells: Record<string, Cell> = {};
