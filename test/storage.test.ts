@@ -90,7 +90,7 @@ test('s3:// URIs: bucket and key, malformed ones refused', async () => {
 test('paths relative to a manifest in S3 resolve inside its bucket', () => {
   assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', 'images/0.png'), 's3://data/sets/tones/images/0.png');
   assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', './a/../b.png'), 's3://data/sets/tones/b.png');
-  assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', '../../shared/m.onnx'), 's3://data/shared/m.onnx');
+  assert.equal(resolveS3Relative('s3://data/sets/tones/manifest.json', '../../common/m.onnx'), 's3://data/common/m.onnx');
   assert.throws(() => resolveS3Relative('s3://data/manifest.json', '../x.png'), /climbs above the root of bucket data/);
 });
 
