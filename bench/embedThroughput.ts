@@ -20,9 +20,9 @@ import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { preprocessImage } from '../src/imaging/preprocess.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
-import type { Executor } from '../src/runs/executor.js';
-import { LocalExecutor } from '../src/runs/localExecutor.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import type { Executor } from '../src/executors/executor.js';
+import { LocalExecutor } from '../src/executors/localExecutor.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import {
   BENCH_MODELS,

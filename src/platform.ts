@@ -8,12 +8,12 @@ import { resolveDatabaseUrl } from './db/databaseSecret.js';
 import { EmbeddingCache } from './embedding/embeddingCache.js';
 import { ensureAdminKey } from './api/apiKeys.js';
 import { startApiServer, type ApiServer } from './api/server.js';
-import type { Executor } from './runs/executor.js';
-import { LambdaExecutor } from './runs/lambdaExecutor.js';
-import { LeaderboardCache } from './runs/leaderboardCache.js';
-import { LocalExecutor } from './runs/localExecutor.js';
-import { PgEventBus } from './runs/pgEventBus.js';
-import { RunEvents } from './runs/runEvents.js';
+import type { Executor } from './executors/executor.js';
+import { LambdaExecutor } from './executors/lambdaExecutor.js';
+import { LeaderboardCache } from './analysis/leaderboardCache.js';
+import { LocalExecutor } from './executors/localExecutor.js';
+import { PgEventBus } from './events/pgEventBus.js';
+import { RunEvents } from './events/runEvents.js';
 import { RunService } from './runs/runService.js';
 import { credentialFreeLog } from './api/callerRedaction.js';
 

@@ -3,8 +3,8 @@ import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { LeaderboardCache } from '../runs/leaderboardCache.js';
-import type { RunEvents } from '../runs/runEvents.js';
+import type { LeaderboardCache } from '../analysis/leaderboardCache.js';
+import type { RunEvents } from '../events/runEvents.js';
 import type { RunService } from '../runs/runService.js';
 
 export interface ApiServices {

@@ -1,6 +1,6 @@
 // `corrembed function-host`: serves the Lambda Invoke route with the real embed and aggregate handlers (local dev, GPU pools).
 import { UserInputError } from '../errors.js';
-import type { FunctionHandler } from '../serverless/invokeHost.js';
+import type { FunctionHandler } from '../executors/invokeHost.js';
 import { FUNCTION_HOST, parseCommand } from './commandSpecs.js';
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
@@ -15,7 +15,7 @@ export async function functionHostCommand(argv: string[]): Promise<void> {
     import('../serverless/aggregateFunction.js'),
     import('../serverless/embedFunction.js'),
     import('../serverless/functionRuntime.js'),
-    import('../serverless/invokeHost.js'),
+    import('../executors/invokeHost.js'),
   ]);
   const functions: Record<string, FunctionHandler> = { embed: handleEmbed, aggregate: handleAggregate };
   if (process.env.CORREMBED_EMBED_FUNCTION) functions[process.env.CORREMBED_EMBED_FUNCTION.split(':').pop()!] = handleEmbed;

@@ -3,9 +3,9 @@ import { availableParallelism } from 'node:os';
 import { confineManifestPath } from '../catalog/manifestRoots.js';
 import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
-import { computeEmbeddings, storeEmbeddings } from '../runs/embedTask.js';
-import type { EmbedResult, EmbedTask } from '../runs/executor.js';
-import { answer, type InvocationAnswer } from '../runs/invocationEnvelope.js';
+import { computeEmbeddings, storeEmbeddings } from '../executors/embedTask.js';
+import type { EmbedResult, EmbedTask } from '../executors/executor.js';
+import { answer, type InvocationAnswer } from '../executors/invocationEnvelope.js';
 import { functionRuntime } from './functionRuntime.js';
 
 function isString(value: unknown): value is string {

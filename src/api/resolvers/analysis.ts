@@ -3,7 +3,7 @@ import { datasetAccuracyFit } from '../../analysis/accuracyFitService.js';
 import { leaderboardView, ndcgAt10 } from '../../analysis/leaderboardView.js';
 import { ModelComparisons, NoPerQueryCorrelations } from '../../analysis/modelComparisons.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { leaderboard, type LeaderboardRow } from '../../runs/leaderboard.js';
+import { leaderboard, type LeaderboardRow } from '../../analysis/leaderboard.js';
 import { connectionOf } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 

@@ -3,7 +3,7 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { parseScoreOptions } from '../../metric/options.js';
 import type { Run } from '../../generated/prisma/client.js';
 import { evaluationResults } from '../../runs/evaluationResults.js';
-import type { RunEventKind } from '../../runs/runEvents.js';
+import type { RunEventKind } from '../../events/runEvents.js';
 import { isTerminalStatus } from '../../runs/runService.js';
 import { connection, connectionOf } from '../connection.js';
 import { engineOptions, metricOptions } from './evaluationOptions.js';
