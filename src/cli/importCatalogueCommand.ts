@@ -1,8 +1,6 @@
 // `corrembed import-catalogue`: a product catalogue (CSV, TSV, JSON Lines, Parquet) validated, reported and stored as a dataset.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { resolveDatabaseUrl } from '../db/databaseSecret.js';
 import { UserInputError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import { importCatalogue, type CatalogueImportOptions } from '../importers/catalogue/catalogueImport.js';
@@ -44,18 +42,13 @@ function progress(stage: string, done: number, total: number | null): void {
 
 async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
   if (options.dryRun) return importCatalogue(null, options);
-  const config = loadConfig(process.env);
-  const databaseUrl = await resolveDatabaseUrl(config);
-  const db = await openDatabase({
-    databaseUrl,
-    dataDir: join(config.dataDir, 'pg'),
-    poolSize: 2,
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+  // The services (Prisma among them) load once the arguments are checked: a usage error answers at once.
+  const { composeServices } = await import('../services.js');
+  const services = await composeServices(loadConfig(process.env), 'command', (line) => process.stderr.write(`${line}\n`));
   try {
-    return await importCatalogue(db.prisma, options);
+    return await importCatalogue(services.prisma, options);
   } finally {
-    await db.close();
+    await services.close();
   }
 }
 

@@ -9,7 +9,8 @@ import { connection, connectionOf } from '../connection.js';
 import { engineOptions, metricOptions } from './evaluationOptions.js';
 import type { DomainContext } from './domainContext.js';
 
-export function runResolvers({ services, auditLog, guard, runById }: DomainContext): Resolvers {
+export function runResolvers({ services, guard, runById }: DomainContext): Resolvers {
+  const { auditLog } = services;
   const { prisma, runs, events } = services;
   /**
    * The run now and after each `kind` event, up to and with its first final status (ends early when the events stop).
