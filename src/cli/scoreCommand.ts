@@ -7,7 +7,7 @@ import { readJsonFile } from '../io/jsonFile.js';
 import { scoreCorrEmbed } from '../metric/corrEmbed.js';
 import { parseScoreOptions } from '../metric/options.js';
 import { parseCommand, SCORE } from './commandSpecs.js';
-import { renderScoreSummary } from './summary.js';
+import { renderScoreSummary } from '../metric/reportSummary.js';
 
 export async function scoreCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(SCORE, argv);

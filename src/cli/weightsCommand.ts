@@ -6,7 +6,7 @@ import { loadManifest } from '../io/datasetFiles.js';
 import { categoryWeightsFromOrders, DEFAULT_WEIGHT_OPTIONS, type Order } from '../metric/categoryWeights.js';
 import { OPTION_PRESETS } from '../metric/options.js';
 import { parseCommand, WEIGHTS } from './commandSpecs.js';
-import { renderWeightsSummary } from './summary.js';
+import { renderWeightsSummary } from '../metric/reportSummary.js';
 
 async function readOrders(path: string): Promise<Order[]> {
   let text: string;
