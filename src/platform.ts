@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DatasetService } from './catalog/datasetService.js';
 import { ModelService } from './catalog/modelService.js';
 import type { PlatformConfig } from './config.js';
+import { applyConfig, embedSettings } from './config/applyConfig.js';
 import { openDatabase, type Database } from './db/database.js';
 import { resolveDatabaseUrl } from './db/databaseSecret.js';
 import { EmbeddingCache } from './embedding/embeddingCache.js';
@@ -31,11 +32,14 @@ export interface Platform {
 }
 
 function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (line: string) => void): Executor {
-  return config.lambda ? new LambdaExecutor(config.lambda, log) : new LocalExecutor(config.workers, cache);
+  return config.lambda
+    ? new LambdaExecutor(config.lambda, log)
+    : new LocalExecutor(config.workers, cache, { settings: embedSettings(config) });
 }
 
 export async function startPlatform(config: PlatformConfig, rawLog: (line: string) => void): Promise<Platform> {
   const log = credentialFreeLog(rawLog);
+  applyConfig(config);
   const databaseUrl = await resolveDatabaseUrl(config);
   const db = await openDatabase({ databaseUrl, dataDir: join(config.dataDir, 'pg'), log, poolSize: config.poolSize });
   // First: a revoked CORREMBED_ADMIN_KEY stops the start before anything else is running.

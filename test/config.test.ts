@@ -1,6 +1,11 @@
 // Configuration from the environment: defaults, the Lambda executor's settings, and one clear error per bad value.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { configurationDoc, REGENERATE_COMMAND } from '../src/config/configurationDoc.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { urlFromSecret } from '../src/db/databaseSecret.js';
 import { executionProviders } from '../src/inference/executionProviders.js';
@@ -103,11 +108,69 @@ test('the database URL of an RDS secret: credentials encoded, TLS required', () 
   );
 });
 
-test('execution providers: cpu by default, cuda and webgpu fall back to cpu, anything else refused', () => {
-  assert.deepEqual(executionProviders({}), ['cpu']);
-  assert.deepEqual(executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'cuda' }), ['cuda', 'cpu']);
+test('execution providers: cpu by default, cuda and webgpu fall back to cpu, anything else refused at start', () => {
+  assert.deepEqual(executionProviders(loadConfig({}).inference.executionProvider), ['cpu']);
+  assert.deepEqual(executionProviders(loadConfig({ CORREMBED_EXECUTION_PROVIDER: 'cuda' }).inference.executionProvider), ['cuda', 'cpu']);
   assert.throws(
-    () => executionProviders({ CORREMBED_EXECUTION_PROVIDER: 'tpu' }),
-    /CORREMBED_EXECUTION_PROVIDER must be one of cpu, cuda, webgpu/,
+    () => loadConfig({ CORREMBED_EXECUTION_PROVIDER: 'tpu' }),
+    /CORREMBED_EXECUTION_PROVIDER must be "cpu" or "cuda" or "webgpu" \(got "tpu"\)/,
   );
+});
+
+test('settings the lower layers once read for themselves are parsed and refused at start, one line each', () => {
+  const config = loadConfig({
+    CORREMBED_NATIVE_BLAS: 'false',
+    CORREMBED_S3_ENDPOINT: 'http://127.0.0.1:9000',
+    AWS_DEFAULT_REGION: 'eu-west-3',
+  });
+  assert.deepEqual(config.native.blas, { allowed: false, coreType: 'auto' });
+  assert.deepEqual(config.storage.s3, { region: 'eu-west-3', endpoint: 'http://127.0.0.1:9000' });
+  const bad: [Record<string, string>, string][] = [
+    [{ CORREMBED_NATIVE_BLAS: 'maybe' }, 'configuration: CORREMBED_NATIVE_BLAS must be true or false (got "maybe")'],
+    [{ CORREMBED_NATIVE_SIMD: '2' }, 'configuration: CORREMBED_NATIVE_SIMD must be true or false (got "2")'],
+    [
+      { CORREMBED_OPENBLAS_CORETYPE: 'Has well' },
+      'configuration: CORREMBED_OPENBLAS_CORETYPE must be auto, inherit or an OpenBLAS core name (got "Has well")',
+    ],
+    [{ CORREMBED_S3_ENDPOINT: 'minio:9000' }, 'configuration: CORREMBED_S3_ENDPOINT must be an http(s):// URL (got "minio:9000")'],
+    [{ CORREMBED_WORKERS: 'x' }, 'configuration: CORREMBED_WORKERS must be an integer from 1 to 256 (got "x")'],
+  ];
+  for (const [env, message] of bad)
+    assert.throws(
+      () => loadConfig(env),
+      (error: Error) => error instanceof ConfigError && error.message === message,
+    );
+  // Secrets are never echoed.
+  assert.throws(
+    () => loadConfig({ CORREMBED_ADMIN_KEY: 'short-secret' }),
+    (error: Error) => !error.message.includes('short-secret'),
+  );
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@db' }),
+    (error: Error) => !error.message.includes('hunter2'),
+  );
+});
+
+test('corrembed serve with a bad value exits at start with one line, before opening anything', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'corrembed-config-'));
+  try {
+    const result = spawnSync(process.execPath, [join(process.cwd(), 'dist/src/cli/corrembed.js'), 'serve'], {
+      env: { ...process.env, CORREMBED_EXECUTION_PROVIDER: 'bogus', CORREMBED_DATA_DIR: dataDir, DATABASE_URL: '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.notEqual(result.status, 0);
+    assert.equal(
+      result.stderr.trim(),
+      'corrembed serve: configuration: CORREMBED_EXECUTION_PROVIDER must be "cpu" or "cuda" or "webgpu" (got "bogus")',
+    );
+    assert.deepEqual(readdirSync(dataDir), [], 'nothing was opened or created');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('docs/configuration.md is what the schema generates', () => {
+  const committed = readFileSync(join(process.cwd(), 'docs/configuration.md'), 'utf8');
+  assert.ok(committed === configurationDoc(), `docs/configuration.md is stale: run ${REGENERATE_COMMAND}`);
 });

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadInputSafety, type ModelCaps } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import type { ModelCaps } from '../src/inference/modelCaps.js';
 import { UserInputError } from '../src/errors.js';
 import type { PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { EmbeddingModel } from '../src/inference/embeddingModel.js';
@@ -15,7 +16,7 @@ import { createRng } from '../src/metric/random.js';
 import { TINY_RECIPE } from './support/tinyModels.js';
 
 const root = mkdtempSync(join(tmpdir(), 'corrembed-model-limits-'));
-const DEFAULT_CAPS = loadInputSafety({}).modelCaps;
+const DEFAULT_CAPS = loadConfig({}).inputSafety.modelCaps;
 const MIB = 1024 ** 2;
 after(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 // Reads an image's bytes from a path confined to a base folder, or from an http(s) URL (public addresses only) or s3:// object with size and time limits.
 import { open, type FileHandle } from 'node:fs/promises';
-import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { readS3Object } from '../storage/s3Objects.js';
 import { isS3Uri } from '../storage/s3Uri.js';
@@ -66,9 +65,12 @@ async function readConfined(uri: string, baseDir: string, maxBytes: number, scra
   }
 }
 
-function configuredUrlPolicy(): UrlPolicy {
-  const { allowPrivateUrls, urlAllowHosts } = inputSafety();
-  return { allowPrivate: allowPrivateUrls, allowHosts: urlAllowHosts };
+/** This thread's URL policy (CORREMBED_ALLOW_PRIVATE_URLS, CORREMBED_URL_ALLOW_HOSTS); public addresses only until set. */
+let urlPolicy: UrlPolicy = { allowPrivate: false, allowHosts: [] };
+
+/** Sets which addresses image URLs may reach when a read names no policy (the process's start; each embed worker). */
+export function useUrlPolicy(policy: UrlPolicy): void {
+  urlPolicy = policy;
 }
 
 /**
@@ -82,7 +84,7 @@ export async function readImageBytes(uri: string, baseDir: string, limits: Image
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (isS3Uri(uri)) return readS3Object(uri, { maxBytes, timeoutMs, what: 'image' });
-  if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? configuredUrlPolicy() });
+  if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? urlPolicy });
   if (uri.trim() === '') throw new UserInputError('image "": empty path');
   if (OTHER_URL_PATTERN.test(uri))
     throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);

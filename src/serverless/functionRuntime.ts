@@ -2,6 +2,7 @@
 import { DatasetService } from '../catalog/datasetService.js';
 import { ModelService } from '../catalog/modelService.js';
 import { ConfigError, loadConfig, type PlatformConfig } from '../config.js';
+import { applyConfig } from '../config/applyConfig.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { resolveDatabaseUrl } from '../db/databaseSecret.js';
 import { EmbeddingCache } from '../embedding/embeddingCache.js';
@@ -24,6 +25,7 @@ let runtime: Promise<FunctionRuntime> | null = null;
 
 async function open(): Promise<FunctionRuntime> {
   const config = loadConfig();
+  applyConfig(config);
   const databaseUrl = await resolveDatabaseUrl(config);
   if (databaseUrl === undefined) throw new ConfigError('DATABASE_URL', 'must be set for functions (or DATABASE_SECRET_ARN)');
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, log, poolSize: config.poolSize ?? FUNCTION_POOL_SIZE });

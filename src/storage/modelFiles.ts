@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inputSafety } from '../config.js';
+import { fileLimits } from '../io/fileLimits.js';
 import { headS3Object, pipeS3Object, type S3ReadLimits } from './s3Objects.js';
 import { isS3Uri } from './s3Uri.js';
 
@@ -12,14 +12,17 @@ const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 
 /** Largest download: CORREMBED_MAX_ONNX_BYTES. */
 function limits(): S3ReadLimits {
-  return { maxBytes: inputSafety().maxOnnxBytes, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
+  return { maxBytes: fileLimits().maxOnnxBytes, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
 }
 
 const downloads = new Map<string, Promise<string>>();
 
-/** The cache folder: CORREMBED_MODEL_CACHE_DIR, else corrembed-models in the system's temporary folder. */
-function modelCacheDir(): string {
-  return process.env.CORREMBED_MODEL_CACHE_DIR || join(tmpdir(), 'corrembed-models');
+/** The cache folder (CORREMBED_MODEL_CACHE_DIR): corrembed-models in the system's temporary folder until set. */
+let modelCacheDir = join(tmpdir(), 'corrembed-models');
+
+/** Sets where s3:// model files are downloaded (the process's start; each embed worker from its worker data). */
+export function useModelCacheDir(dir: string): void {
+  modelCacheDir = dir;
 }
 
 async function exists(path: string, size: number): Promise<boolean> {
@@ -33,7 +36,7 @@ async function exists(path: string, size: number): Promise<boolean> {
 /** Downloads this version (ETag) of the object unless the cache holds it, through a temporary file renamed into place. */
 async function download(uri: string): Promise<string> {
   const { etag, size } = await headS3Object(uri, limits());
-  const dir = modelCacheDir();
+  const dir = modelCacheDir;
   const path = join(dir, `${createHash('sha256').update(`${uri}\n${etag}`).digest('hex')}.onnx`);
   if (await exists(path, size)) return path;
   await mkdir(dir, { recursive: true });

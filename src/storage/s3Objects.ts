@@ -4,21 +4,32 @@ import type { Readable } from 'node:stream';
 import { UserInputError } from '../errors.js';
 import { parseS3Uri } from './s3Uri.js';
 
+/** Where s3:// objects are read: the region (AWS_REGION) and, for S3-compatible stores, another endpoint (CORREMBED_S3_ENDPOINT). */
+export interface S3Settings {
+  region: string;
+  /** Path-style addressing against this endpoint instead of AWS's. */
+  endpoint: string | undefined;
+}
+
+let settings: S3Settings = { region: 'us-east-1', endpoint: undefined };
 let client: S3Client | undefined;
 
-/**
- * The process's S3 client, created at first use from the environment: AWS_REGION (default us-east-1) and, for
- * S3-compatible stores, CORREMBED_S3_ENDPOINT (path-style addressing). Credentials come from the SDK's default chain.
- */
+/** Sets where the thread's S3 client connects (the process's start; each embed worker); the next use creates it. */
+export function useS3Settings(chosen: S3Settings): void {
+  resetS3Client();
+  settings = chosen;
+}
+
+/** The thread's S3 client, created at first use from its settings; credentials come from the SDK's default chain. */
 export function s3Client(): S3Client {
   if (!client) {
-    const endpoint = process.env.CORREMBED_S3_ENDPOINT;
-    client = new S3Client({ region: process.env.AWS_REGION || 'us-east-1', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+    const { region, endpoint } = settings;
+    client = new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
   }
   return client;
 }
 
-/** Replaces the process's client (tests); without one, the next use creates a fresh client from the environment. */
+/** Replaces the thread's client (tests); without one, the next use creates a fresh client from the settings. */
 export function resetS3Client(replacement?: S3Client): void {
   client?.destroy();
   client = replacement;
