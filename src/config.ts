@@ -8,7 +8,7 @@ import type { NativeImagingSettings } from './imaging/nativeImaging.js';
 import type { ExecutionProviderName } from './inference/executionProviders.js';
 import type { ModelCaps } from './inference/modelCaps.js';
 import type { NativeBlasSettings } from './linalg/nativeAddon.js';
-import type { S3Settings } from './storage/s3Objects.js';
+import type { S3Settings } from './storage/storageSettings.js';
 
 export type ExecutorKind = 'local' | 'lambda';
 

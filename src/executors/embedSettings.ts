@@ -5,8 +5,7 @@ import { type NativeImagingSettings, useNativeImaging } from '../imaging/nativeI
 import { type ExecutionProviderName, useExecutionProvider } from '../inference/executionProviders.js';
 import { type ModelCaps, useModelCaps } from '../inference/modelCaps.js';
 import { type FileLimits, useFileLimits } from '../io/fileLimits.js';
-import { useModelCacheDir } from '../storage/modelFiles.js';
-import { type S3Settings, useS3Settings } from '../storage/s3Objects.js';
+import { type S3Settings, useModelCacheDir, useS3Settings } from '../storage/storageSettings.js';
 
 /** Plain data (it crosses into worker threads as their workerData). */
 export interface EmbedSettings {

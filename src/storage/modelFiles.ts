@@ -1,11 +1,11 @@
 // Local files for ONNX models: a path as is, an s3:// object downloaded once per process into a cache folder.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileLimits } from '../io/fileLimits.js';
 import { headS3Object, pipeS3Object, type S3ReadLimits } from './s3Objects.js';
 import { isS3Uri } from './s3Uri.js';
+import { modelCacheDir } from './storageSettings.js';
 
 /** Longest wait for one model download. */
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
@@ -16,14 +16,6 @@ function limits(): S3ReadLimits {
 }
 
 const downloads = new Map<string, Promise<string>>();
-
-/** The cache folder (CORREMBED_MODEL_CACHE_DIR): corrembed-models in the system's temporary folder until set. */
-let modelCacheDir = join(tmpdir(), 'corrembed-models');
-
-/** Sets where s3:// model files are downloaded (the process's start; each embed worker from its worker data). */
-export function useModelCacheDir(dir: string): void {
-  modelCacheDir = dir;
-}
 
 async function exists(path: string, size: number): Promise<boolean> {
   try {
@@ -36,7 +28,7 @@ async function exists(path: string, size: number): Promise<boolean> {
 /** Downloads this version (ETag) of the object unless the cache holds it, through a temporary file renamed into place. */
 async function download(uri: string): Promise<string> {
   const { etag, size } = await headS3Object(uri, limits());
-  const dir = modelCacheDir;
+  const dir = modelCacheDir();
   const path = join(dir, `${createHash('sha256').update(`${uri}\n${etag}`).digest('hex')}.onnx`);
   if (await exists(path, size)) return path;
   await mkdir(dir, { recursive: true });

@@ -2,28 +2,18 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../errors.js';
+import { type S3Settings, s3Settings } from './storageSettings.js';
 import { parseS3Uri } from './s3Uri.js';
 
-/** Where s3:// objects are read: the region (AWS_REGION) and, for S3-compatible stores, another endpoint (CORREMBED_S3_ENDPOINT). */
-export interface S3Settings {
-  region: string;
-  /** Path-style addressing against this endpoint instead of AWS's. */
-  endpoint: string | undefined;
-}
-
-let settings: S3Settings = { region: 'us-east-1', endpoint: undefined };
 let client: S3Client | undefined;
-
-/** Sets where the thread's S3 client connects (the process's start; each embed worker); the next use creates it. */
-export function useS3Settings(chosen: S3Settings): void {
-  resetS3Client();
-  settings = chosen;
-}
+let clientSettings: S3Settings | undefined;
 
 /** The thread's S3 client, created at first use from its settings; credentials come from the SDK's default chain. */
 export function s3Client(): S3Client {
+  if (client && clientSettings !== s3Settings()) resetS3Client();
   if (!client) {
-    const { region, endpoint } = settings;
+    clientSettings = s3Settings();
+    const { region, endpoint } = clientSettings;
     client = new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
   }
   return client;
@@ -33,6 +23,7 @@ export function s3Client(): S3Client {
 export function resetS3Client(replacement?: S3Client): void {
   client?.destroy();
   client = replacement;
+  clientSettings = s3Settings();
 }
 
 export interface S3ReadLimits {
