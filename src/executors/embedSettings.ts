@@ -1,6 +1,5 @@
 // What embedding in a thread needs from the configuration (limits, URL policy, model caps, provider, S3, native imaging), applied once per thread.
-import type { UrlPolicy } from '../imaging/addressPolicy.js';
-import { useUrlPolicy } from '../imaging/imageSource.js';
+import { type UrlPolicy, useUrlPolicy } from '../imaging/addressPolicy.js';
 import { type NativeImagingSettings, useNativeImaging } from '../imaging/nativeImaging.js';
 import { type ExecutionProviderName, useExecutionProvider } from '../inference/executionProviders.js';
 import { type ModelCaps, useModelCaps } from '../inference/modelCaps.js';

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { readS3Object } from '../storage/s3Objects.js';
 import { isS3Uri } from '../storage/s3Uri.js';
-import type { UrlPolicy } from './addressPolicy.js';
+import { configuredUrlPolicy, type UrlPolicy } from './addressPolicy.js';
 import { resolveInside } from './confinedPath.js';
 import type { ReadBuffer } from './readBuffer.js';
 import { fetchUrl } from './urlFetch.js';
@@ -65,14 +65,6 @@ async function readConfined(uri: string, baseDir: string, maxBytes: number, scra
   }
 }
 
-/** This thread's URL policy (CORREMBED_ALLOW_PRIVATE_URLS, CORREMBED_URL_ALLOW_HOSTS); public addresses only until set. */
-let urlPolicy: UrlPolicy = { allowPrivate: false, allowHosts: [] };
-
-/** Sets which addresses image URLs may reach when a read names no policy (the process's start; each embed worker). */
-export function useUrlPolicy(policy: UrlPolicy): void {
-  urlPolicy = policy;
-}
-
 /**
  * The bytes of an image: an s3://bucket/key object is read with the process's S3 client and an http(s) URL is
  * fetched (public addresses only unless the policy allows more, every redirect re-checked), both within the limits;
@@ -84,7 +76,7 @@ export async function readImageBytes(uri: string, baseDir: string, limits: Image
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (isS3Uri(uri)) return readS3Object(uri, { maxBytes, timeoutMs, what: 'image' });
-  if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? urlPolicy });
+  if (isImageUrl(uri)) return fetchUrl(uri, `image ${uri}`, { maxBytes, timeoutMs, policy: limits.urls ?? configuredUrlPolicy() });
   if (uri.trim() === '') throw new UserInputError('image "": empty path');
   if (OTHER_URL_PATTERN.test(uri))
     throw new UserInputError(`image ${uri}: only relative paths and http(s) URLs or s3://bucket/key are supported`);
