@@ -149,6 +149,21 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Settings {
   throw new ConfigError(String(issue.path[0]), issue.message);
 }
 
+/** What the client commands read (CORREMBED_URL, CORREMBED_API_KEY, CORREMBED_ADMIN_KEY, PORT), checked by the same schema. */
+export interface ClientConfig {
+  url: string;
+  key: string | undefined;
+}
+
+/** The client commands' settings alone: a server-side setting they never use cannot stop them. */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const names = ['CORREMBED_URL', 'CORREMBED_API_KEY', 'CORREMBED_ADMIN_KEY', 'PORT'] as const;
+  const { CORREMBED_URL, CORREMBED_API_KEY, CORREMBED_ADMIN_KEY, PORT } = parseEnvironment(
+    Object.fromEntries(names.map((name) => [name, env[name]])),
+  );
+  return { url: CORREMBED_URL ?? `http://localhost:${PORT}/graphql`, key: CORREMBED_API_KEY ?? CORREMBED_ADMIN_KEY };
+}
+
 function required(value: string | undefined, name: string, reason: string): string {
   if (value === undefined || value.trim() === '') throw new ConfigError(name, `must be set ${reason}`);
   return value.trim();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configurationDoc, REGENERATE_COMMAND } from '../src/config/configurationDoc.js';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadClientConfig, loadConfig } from '../src/config.js';
 import { urlFromSecret } from '../src/db/databaseSecret.js';
 import { executionProviders } from '../src/inference/executionProviders.js';
 
@@ -173,4 +173,19 @@ test('corrembed serve with a bad value exits at start with one line, before open
 test('docs/configuration.md is what the schema generates', () => {
   const committed = readFileSync(join(process.cwd(), 'docs/configuration.md'), 'utf8');
   assert.ok(committed === configurationDoc(), `docs/configuration.md is stale: run ${REGENERATE_COMMAND}`);
+});
+
+test('the client commands read their section alone: URL and key, defaults from PORT and the admin key', () => {
+  assert.deepEqual(loadClientConfig({ PORT: '5000', CORREMBED_ADMIN_KEY: 'a'.repeat(16), CORREMBED_WORKERS: 'x' }), {
+    url: 'http://localhost:5000/graphql',
+    key: 'a'.repeat(16),
+  });
+  assert.deepEqual(loadClientConfig({ CORREMBED_URL: 'https://corrembed.example.com/graphql', CORREMBED_API_KEY: 'k' }), {
+    url: 'https://corrembed.example.com/graphql',
+    key: 'k',
+  });
+  assert.throws(
+    () => loadClientConfig({ CORREMBED_URL: 'corrembed.example.com' }),
+    /^ConfigError: configuration: CORREMBED_URL must be an http\(s\):\/\/ URL/,
+  );
 });
