@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environmentSchema, type Settings } from './config/schema.js';
 import { UserInputError } from './errors.js';
+import type { LambdaConfig } from './executors/lambdaExecutor.js';
 import type { NativeImagingSettings } from './imaging/nativeImaging.js';
 import type { ExecutionProviderName } from './inference/executionProviders.js';
 import type { ModelCaps } from './inference/modelCaps.js';
@@ -11,25 +12,7 @@ import type { NativeBlasSettings } from './linalg/nativeAddon.js';
 import type { S3Settings } from './storage/storageSettings.js';
 
 export type ExecutorKind = 'local' | 'lambda';
-
-/** The Lambda executor's settings (CORREMBED_EXECUTOR=lambda). */
-export interface LambdaConfig {
-  embedFunction: string;
-  aggregateFunction: string;
-  region: string;
-  /** Another Invoke endpoint than AWS's (a local function host), for both functions. */
-  endpoint: string | undefined;
-  /** An Invoke endpoint for embed calls only (a GPU pool serving the same contract); aggregation stays on `endpoint`. */
-  embedEndpoint: string | undefined;
-  /** Invocations in flight at once. */
-  concurrency: number;
-  /** Aggregate invocations per scoring pass. */
-  shards: number;
-  /** Longest wait for one invocation before it is retried. */
-  timeoutMs: number;
-  /** Tries per invocation (throttling, function errors, timeouts). */
-  maxAttempts: number;
-}
+export type { LambdaConfig };
 
 /** The API's protections (see README, The GraphQL API). Rate limits are token buckets kept in each process. */
 export interface ApiSecurityConfig {
