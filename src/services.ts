@@ -8,10 +8,12 @@ import { AuditLog } from './api/auditLog.js';
 import { credentialFreeLog } from './api/callerRedaction.js';
 import { DatasetService } from './catalog/datasetService.js';
 import { ModelService } from './catalog/modelService.js';
-import { ConfigError, type PlatformConfig } from './config.js';
+import type { PlatformConfig } from './config.js';
+import { applyConfig, embedSettings } from './config/applyConfig.js';
 import { openDatabase, type Database } from './db/database.js';
 import { resolveDatabaseUrl } from './db/databaseSecret.js';
 import { EmbeddingCache } from './embedding/embeddingCache.js';
+import { ConfigError } from './errors.js';
 import { notifyTransport, PgEventBus } from './events/pgEventBus.js';
 import { RunEvents } from './events/runEvents.js';
 import type { Executor } from './executors/executor.js';
@@ -56,8 +58,9 @@ async function openDatabaseFor(config: PlatformConfig, role: ProcessRole, log: (
 function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (line: string) => void): Executor {
   switch (config.executor) {
     case 'local':
-      return new LocalExecutor(config.workers, cache);
+      return new LocalExecutor(config.workers, cache, { settings: embedSettings(config) });
     case 'lambda':
+    case 'gpu': // the Lambda executor with its embed calls sent to the GPU pool's endpoint
       return new LambdaExecutor(config.lambda!, log);
   }
 }
@@ -65,6 +68,7 @@ function createExecutor(config: PlatformConfig, cache: EmbeddingCache, log: (lin
 /** Opens the database and builds the services over it, as `role` needs them. */
 export async function composeServices(config: PlatformConfig, role: ProcessRole, rawLog: (line: string) => void): Promise<Services> {
   const log = credentialFreeLog(rawLog);
+  applyConfig(config);
   const db = await openDatabaseFor(config, role, log);
   let generatedAdminKey: string | null = null;
   let bus: PgEventBus | null = null;

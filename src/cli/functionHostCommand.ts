@@ -2,6 +2,7 @@
 import { UserInputError } from '../errors.js';
 import type { FunctionHandler } from '../executors/invokeHost.js';
 import { FUNCTION_HOST, parseCommand } from './commandSpecs.js';
+import { parseEnvironment } from '../config.js';
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
@@ -18,8 +19,9 @@ export async function functionHostCommand(argv: string[]): Promise<void> {
     import('../executors/invokeHost.js'),
   ]);
   const functions: Record<string, FunctionHandler> = { embed: handleEmbed, aggregate: handleAggregate };
-  if (process.env.CORREMBED_EMBED_FUNCTION) functions[process.env.CORREMBED_EMBED_FUNCTION.split(':').pop()!] = handleEmbed;
-  if (process.env.CORREMBED_AGGREGATE_FUNCTION) functions[process.env.CORREMBED_AGGREGATE_FUNCTION.split(':').pop()!] = handleAggregate;
+  const { CORREMBED_EMBED_FUNCTION: embed, CORREMBED_AGGREGATE_FUNCTION: aggregate } = parseEnvironment(process.env);
+  if (embed) functions[embed.split(':').pop()!] = handleEmbed;
+  if (aggregate) functions[aggregate.split(':').pop()!] = handleAggregate;
   const host = await startInvokeHost({ functions, port, host: values.host, log });
   const shutdown = async (): Promise<void> => {
     await host.close();

@@ -1,6 +1,7 @@
 // `corrembed import-catalogue`: a product catalogue (CSV, TSV, JSON Lines, Parquet) validated, reported and stored as a dataset.
 import { resolve } from 'node:path';
-import { loadConfig } from '../config.js';
+import type { PlatformConfig } from '../config.js';
+import { configureProcess } from '../config/applyConfig.js';
 import { UserInputError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import { importCatalogue, type CatalogueImportOptions } from '../importers/catalogue/catalogueImport.js';
@@ -40,11 +41,11 @@ function progress(stage: string, done: number, total: number | null): void {
   else if (done === total || Math.floor((done * 10) / total) > Math.floor(((done - 1) * 10) / total)) process.stderr.write(`${bar}\n`);
 }
 
-async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
+async function run(options: CatalogueImportOptions, config: PlatformConfig): Promise<RemoteImport> {
   if (options.dryRun) return importCatalogue(null, options);
   // The services (Prisma among them) load once the arguments are checked: a usage error answers at once.
   const { composeServices } = await import('../services.js');
-  const services = await composeServices(loadConfig(process.env), 'command', (line) => process.stderr.write(`${line}\n`));
+  const services = await composeServices(config, 'command', (line) => process.stderr.write(`${line}\n`));
   try {
     return await importCatalogue(services.prisma, options);
   } finally {
@@ -54,6 +55,7 @@ async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
 
 export async function importCatalogueCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(IMPORT_CATALOGUE, argv);
+  const config = configureProcess();
   if (!values.catalogue) throw new UserInputError('--catalogue <file> is required');
   const minOrders = values['min-orders'] === undefined ? undefined : Number(values['min-orders']);
   if (minOrders !== undefined && (!Number.isInteger(minOrders) || minOrders < 0))
@@ -83,7 +85,7 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
     s3Roots: null,
     onProgress: (stage, done, total) => progress(stage === 'images' ? 'checking images' : 'reading', done, total),
   };
-  const result = values.url === undefined ? await run(options) : await importCatalogueOverGraphql(endpointFrom(values), options);
+  const result = values.url === undefined ? await run(options, config) : await importCatalogueOverGraphql(endpointFrom(values), options);
   const { report, dataset, status } = result;
   console.log(values.json ? JSON.stringify({ status, datasetId: dataset?.id ?? null, report }) : renderReport(report));
   if (status === 'rejected') {

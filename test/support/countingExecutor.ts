@@ -7,8 +7,9 @@ export class CountingExecutor implements Executor {
   embedded = 0;
   private readonly inner: LocalExecutor;
 
-  constructor(cache: EmbeddingCache, workers = 2) {
-    this.inner = new LocalExecutor(workers, cache);
+  /** `crashHook`: see embedWorker.ts's crashIfAsked. */
+  constructor(cache: EmbeddingCache, workers = 2, crashHook?: string) {
+    this.inner = new LocalExecutor(workers, cache, { crashHook });
   }
 
   embed(task: EmbedTask) {
