@@ -54,7 +54,8 @@ export async function startPlatform(config: PlatformConfig, rawLog: (line: strin
   const models = new ModelService(db.prisma, config.inputSafety.manifestRoots);
   const runs = new RunService(db.prisma, datasets, cache, executor, events, {
     batchSize: config.batchSize,
-    concurrency: config.lambda?.concurrency ?? config.workers,
+    // Two batches per worker: one is decoded while the other is inferred (executors/localExecutor.ts).
+    concurrency: config.lambda?.concurrency ?? 2 * config.workers,
     leaseSeconds: config.leaseSeconds,
     driveRuns: config.driveRuns,
     log,

@@ -187,7 +187,7 @@ test('a model the function cannot load is a user error: not retried, reported on
 
 test('the embed handler reads no model file or image folder outside the data roots, whatever its payload says', async () => {
   const task = (onnxPath: string, baseDir: string) => ({
-    model: { name: 'thief', onnxPath, onnxHash: 'h', preprocessHash: 'p', outputName: 'embedding', preprocess: {} },
+    models: [{ name: 'thief', onnxPath, onnxHash: 'h', preprocessHash: 'p', outputName: 'embedding', preprocess: {} }],
     baseDir,
     images: [{ id: 'a', uri: 'hostname' }],
   });

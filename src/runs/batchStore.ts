@@ -77,6 +77,35 @@ export class BatchStore {
     return rows[0] ?? null;
   }
 
+  /**
+   * With an embed batch just claimed, leases up to `max` more embed batches of the same run over the same images whose
+   * models preprocess as the claimed one's does (one preprocessing hash), so one executor call embeds them together.
+   * Each stays a batch of its own: completed, released and counted as it would be alone.
+   */
+  async claimSiblings(first: ClaimedBatch, max: number): Promise<ClaimedBatch[]> {
+    if (first.kind !== 'embed' || max < 1) return [];
+    const rows = await this.prisma.$queryRaw<ClaimedBatch[]>`
+      UPDATE "RunBatch" b
+      SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
+          attempts = b.attempts + 1
+      WHERE b.id IN (
+        SELECT c.id FROM "RunBatch" c
+        JOIN "Evaluation" e ON e.id = c."evaluationId"
+        JOIN "Model" m ON m.id = e."modelId"
+        WHERE c."runId" = ${first.runId} AND c.kind = 'embed' AND c.id <> ${first.id}
+          AND c."imageIds" = ${first.imageIds}::text[]
+          AND m."preprocessHash" = (
+            SELECT fm."preprocessHash" FROM "Evaluation" fe JOIN "Model" fm ON fm.id = fe."modelId" WHERE fe.id = ${first.evaluationId})
+          AND e.status IN ('queued', 'running')
+          AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
+        ORDER BY e.id
+        LIMIT ${max}
+        FOR UPDATE OF c SKIP LOCKED)
+      RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts`;
+    for (const row of rows) this.held.add(row.id);
+    return rows;
+  }
+
   /** Whether the run still has work not done, in evaluations still going (leased elsewhere, or pending). */
   async hasUnfinished(runId: string): Promise<boolean> {
     const count = await this.prisma.runBatch.count({
@@ -112,6 +141,31 @@ export class BatchStore {
     });
     this.held.delete(batch.id);
     return completed;
+  }
+
+  /**
+   * Marks embed batches done, each if its claim still holds it (as complete does), in one transaction that also adds
+   * the progress of those it marked. Returns how many it marked.
+   */
+  async completeEmbeds(
+    outcomes: { batch: ClaimedBatch; progress: number; failed: { imageId: string; error: string }[] }[],
+  ): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const marked = await this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        UPDATE "RunBatch" b
+        SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
+        FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
+                    ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[]) AS u(id, attempts, failed)
+        WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts
+        RETURNING b.id`;
+      const done = new Set(rows.map((row) => row.id));
+      const progress = outcomes.reduce((sum, o) => sum + (done.has(o.batch.id) ? o.progress : 0), 0);
+      if (progress > 0) await tx.run.update({ where: { id: outcomes[0].batch.runId }, data: { progressDone: { increment: progress } } });
+      return done.size;
+    });
+    for (const outcome of outcomes) this.held.delete(outcome.batch.id);
+    return marked;
   }
 
   /**
