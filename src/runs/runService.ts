@@ -245,8 +245,11 @@ export class RunService {
     let wait = FIRST_WAIT_MS;
     for (;;) {
       if (this.stopping) return;
-      const batch = await this.retry(`run ${context.runId}: claim`, () => this.store.claim(context.runId));
-      if (batch === null) {
+      const group = await this.retry(`run ${context.runId}: claim`, () =>
+        this.store.claimGroup(context.runId, this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH),
+      );
+      const batch = group[0];
+      if (batch === undefined) {
         if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
         // Jittered, so the lanes of many processes do not poll in step.
         await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
@@ -254,11 +257,8 @@ export class RunService {
         continue;
       }
       wait = FIRST_WAIT_MS;
-      const group = [batch];
       let failures: { batch: ClaimedBatch; error: unknown }[];
       try {
-        const siblings = (this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH) - 1;
-        group.push(...(await this.retry(`run ${context.runId}: claim`, () => this.store.claimSiblings(batch, siblings))));
         if (batch.kind === 'embed') failures = await this.embedGroup(context, group);
         else {
           await this.scoreEvaluation(context, batch);
