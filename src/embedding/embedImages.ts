@@ -4,6 +4,7 @@ import { readImageBytes, type ImageReadLimits } from '../imaging/imageSource.js'
 import { preprocessImage } from '../imaging/preprocess.js';
 import { borrowReadBuffers, returnReadBuffers } from '../imaging/readBuffer.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
+import { threadCpuMs } from '../inference/threadCpu.js';
 import { Semaphore } from '../semaphore.js';
 import { returnBatchBuffer, takeBatchBuffer } from './batchBuffers.js';
 
@@ -40,8 +41,10 @@ export interface StageTimes {
   hash: number;
   /** Decode, resample and normalise into the batch tensor. */
   preprocess: number;
-  /** onnxruntime run(), every model. */
+  /** onnxruntime run(), every model: CPU time of this thread (see inference/threadCpu.ts), as run() blocks it. */
   inference: number;
+  /** Waiting for this thread's turn at inference (another call's batch is being inferred) or for decodes to be queued. */
+  waiting: number;
 }
 
 /** One model's part of a shared embedding: its vectors, or the error that stopped it (the other models go on). */
@@ -77,6 +80,8 @@ interface Preparation {
 const LAUNCH_WAIT_MS = 50;
 /** Preparations of this thread not launched yet (any embedding call's). */
 const launching = new Set<Promise<void>>();
+/** Milliseconds this thread has spent hashing images and queueing their decodes (any embedding call's). */
+let preparingMs = 0;
 /** One inference at a time on this thread: calls sharing it take turns batch by batch, in order. */
 const inferenceTurn = new Semaphore(1);
 
@@ -130,6 +135,7 @@ function prepareBatch(
         name: source.uri,
         maxPixels: options.maxPixels,
       });
+      preparingMs += performance.now() - t1;
       queued = true;
       launch();
       await preprocessed.finally(() => (stages.preprocess += performance.now() - t2));
@@ -157,21 +163,27 @@ function prepareBatch(
 
 /** Runs every model still going on a prepared batch, in this thread's turn; a model whose inference fails is stopped, the others go on. */
 async function inferBatch(models: EmbeddingModel[], ready: PreparedBatch, result: SharedEmbedResult): Promise<void> {
+  const waitStarted = performance.now();
   await inferenceTurn.acquire();
+  result.stages.waiting += performance.now() - waitStarted;
   try {
     for (let m = 0; m < models.length; m++) {
       const part = result.models[m];
       if ('error' in part) continue;
+      const launchWait = performance.now();
       await launchesQueued();
+      result.stages.waiting += performance.now() - launchWait;
       const model = models[m];
-      const started = performance.now();
+      const started = threadCpuMs();
+      const otherWork = preparingMs;
       try {
         const vectors = await model.embed(ready.data, ready.ids.length);
         ready.ids.forEach((id, k) => part.vectors.set(id, vectors.subarray(k * model.dim, (k + 1) * model.dim)));
       } catch (error) {
         result.models[m] = { error };
       }
-      const spent = performance.now() - started;
+      // Preparations of other batches run on this thread while run() waits for its turn: theirs, not inference.
+      const spent = Math.max(0, threadCpuMs() - started - (preparingMs - otherWork));
       result.stages.inference += spent;
       part.inferenceMs += spent;
     }
@@ -203,7 +215,7 @@ export async function embedWithModels(
     models: models.map(() => ({ vectors: new Map(), inferenceMs: 0 })),
     hashes: new Map(),
     failed: [],
-    stages: { read: 0, hash: 0, preprocess: 0, inference: 0 },
+    stages: { read: 0, hash: 0, preprocess: 0, inference: 0, waiting: 0 },
   };
   const batches: ImageSource[][] = [];
   for (let i = 0; i < sources.length; i += batchSize) batches.push(sources.slice(i, i + batchSize));

@@ -4,13 +4,14 @@ import { embedWithModels, type StageTimes } from '../embedding/embedImages.js';
 import { float32ToFloat16Bits } from '../embedding/float16.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
 import { getModel } from '../inference/modelCache.js';
+import { threadId } from '../inference/threadCpu.js';
 import type { EmbedResult, EmbedTask, ModelEmbedResult } from './executor.js';
 
 /** One model's vectors in the cache's form: unit length, float16, one row per id of `ids` (the task's images that were read). */
 export interface ComputedVectors {
   dim: number;
   float16: Uint8Array;
-  /** Wall-clock seconds of this model's inference and its share of reading and preprocessing. */
+  /** Seconds of this model's inference and its share of reading and preprocessing (waits for the worker's other task excluded). */
   computeSeconds: number;
 }
 
@@ -21,7 +22,7 @@ export interface ComputedEmbeddings {
   ids: string[];
   contentHashes: string[];
   failed: { id: string; error: string }[];
-  stages: StageTimes & { encode: number };
+  stages: StageTimes & { inferenceByModel: number[]; encode: number; thread: number | null };
 }
 
 /**
@@ -39,7 +40,16 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
     ids: [],
     contentHashes: [],
     failed: [],
-    stages: { read: 0, hash: 0, preprocess: 0, inference: 0, encode: 0 },
+    stages: {
+      read: 0,
+      hash: 0,
+      preprocess: 0,
+      inference: 0,
+      waiting: 0,
+      inferenceByModel: task.models.map(() => 0),
+      encode: 0,
+      thread: threadId(),
+    },
   };
   // Models whose layouts differ despite the task's grouping still each get a pass of their own.
   const groups = new Map<string, number[]>();
@@ -51,7 +61,7 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
     const started = performance.now();
     const shared = await embedWithModels(models, task.images, task.baseDir);
     const wall = performance.now() - started;
-    for (const key of ['read', 'hash', 'preprocess', 'inference'] as const) out.stages[key] += shared.stages[key];
+    for (const key of ['read', 'hash', 'preprocess', 'inference', 'waiting'] as const) out.stages[key] += shared.stages[key];
     if (out.ids.length === 0) {
       out.ids = task.images.flatMap((image) =>
         shared.hashes.has(image.id) && !shared.failed.some((f) => f.id === image.id) ? [image.id] : [],
@@ -59,7 +69,8 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
       out.contentHashes = out.ids.map((id) => shared.hashes.get(id)!);
       out.failed = shared.failed;
     }
-    const ownShare = (wall - shared.stages.inference) / models.length;
+    // The worker's other task's turns at inference are not this task's time.
+    const ownShare = Math.max(0, wall - shared.stages.inference - shared.stages.waiting) / models.length;
     const encodeStarted = performance.now();
     indices.forEach((m, k) => {
       const part = shared.models[k];
@@ -67,6 +78,7 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
         out.models[m] = { error: part.error };
         return;
       }
+      out.stages.inferenceByModel[m] = part.inferenceMs;
       const dim = models[k].dim;
       out.models[m] = {
         dim,

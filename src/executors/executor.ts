@@ -30,7 +30,7 @@ export interface ModelEmbedded {
   /** contentHash: sha256 of the image bytes, the cache's image key. */
   embedded: { id: string; contentHash: string }[];
   failed: { id: string; error: string }[];
-  /** Wall-clock seconds the worker spent on this model (its inference, and its share of read, decode, preprocess). */
+  /** Seconds the worker spent on this model: its inference, and its share of read, decode, preprocess (waits for its other task excluded). */
   computeSeconds?: number;
 }
 
@@ -47,10 +47,15 @@ export interface EmbedStages {
   hash: number;
   preprocess: number;
   inference: number;
+  /** Inference per model of the task, in its order. */
+  inferenceByModel: number[];
+  waiting: number;
   /** Unit length and float16, on the computing thread. */
   encode: number;
   /** Writing the vectors to the embedding cache. */
   store: number;
+  /** OS id of the thread that computed (Linux; see inference/threadCpu.ts), for per-thread CPU accounting. */
+  thread: number | null;
 }
 
 /** What an embed task did, model by model. */
