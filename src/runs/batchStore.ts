@@ -143,26 +143,28 @@ export class BatchStore {
   }
 
   /**
-   * Marks embed batches done, each if its claim still holds it (as complete does), in one transaction that also adds
+   * Marks embed batches done, each if its claim still holds it (as complete does), in one statement that also adds
    * the progress of those it marked. Returns how many it marked.
    */
   async completeEmbeds(
     outcomes: { batch: ClaimedBatch; progress: number; failed: { imageId: string; error: string }[] }[],
   ): Promise<number> {
     if (outcomes.length === 0) return 0;
-    const marked = await this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`
+    // One statement (one transaction): the batches this claim still holds are marked, and their progress added.
+    const [{ marked }] = await this.prisma.$queryRaw<{ marked: number }[]>`
+      WITH done AS (
         UPDATE "RunBatch" b
         SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
         FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
-                    ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[]) AS u(id, attempts, failed)
+                    ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[], ${outcomes.map((o) => o.progress)}::int[])
+             AS u(id, attempts, failed, progress)
         WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts
-        RETURNING b.id`;
-      const done = new Set(rows.map((row) => row.id));
-      const progress = outcomes.reduce((sum, o) => sum + (done.has(o.batch.id) ? o.progress : 0), 0);
-      if (progress > 0) await tx.run.update({ where: { id: outcomes[0].batch.runId }, data: { progressDone: { increment: progress } } });
-      return done.size;
-    });
+        RETURNING u.progress
+      ), counted AS (
+        UPDATE "Run" SET "progressDone" = "progressDone" + (SELECT sum(progress) FROM done), "updatedAt" = now() AT TIME ZONE 'UTC'
+        WHERE id = ${outcomes[0].batch.runId} AND EXISTS (SELECT 1 FROM done WHERE progress > 0)
+      )
+      SELECT count(*)::int AS marked FROM done`;
     for (const outcome of outcomes) this.held.delete(outcome.batch.id);
     return marked;
   }
