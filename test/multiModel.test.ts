@@ -4,12 +4,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DatasetService } from '../src/catalog/datasetService.js';
-import { ModelService } from '../src/catalog/modelService.js';
 import type { LambdaConfig } from '../src/config.js';
-import type { Database } from '../src/db/database.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { EmbedTask, Executor } from '../src/executors/executor.js';
 import { startInvokeHost, type InvokeHost } from '../src/executors/invokeHost.js';
 import { LambdaExecutor } from '../src/executors/lambdaExecutor.js';
@@ -21,8 +17,9 @@ import { handleAggregate } from '../src/serverless/aggregateFunction.js';
 import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
-import { createTestDatabase } from './support/testDatabase.js';
 import { writeTinyModel } from './support/tinyModels.js';
+import { localLambdaConfig } from './support/lambdaConfig.js';
+import { createSide, type Side } from './support/evaluationSide.js';
 import { writeToneDataset } from './support/toneDataset.js';
 
 const IMAGES = 12;
@@ -31,16 +28,6 @@ const OPTIONS = { perCategory: true, bootstrap: { resamples: 1000, seed: 3 }, re
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-multimodel-'));
 process.env.CORREMBED_DATA_ROOTS = dir;
-
-/** One database holding the dataset and the models. */
-interface Side {
-  db: Database;
-  datasets: DatasetService;
-  cache: EmbeddingCache;
-  datasetId: string;
-  /** Registered model ids, in the order of modelManifests. */
-  modelIds: string[];
-}
 
 let manifestPath: string;
 /** Three demo models (32 px, NCHW), two tiny convs (16 px of 20, NCHW) and a tiny NHWC one: three preprocessing hashes. */
@@ -52,14 +39,8 @@ let host: InvokeHost;
 /** The one-model-at-a-time reference: every stored score and cache entry. */
 let reference: { scores: Awaited<ReturnType<typeof storedScores>>; cache: string[] };
 
-async function side(): Promise<Side> {
-  const db = await createTestDatabase();
-  const datasets = new DatasetService(db.prisma, [dir]);
-  const models = new ModelService(db.prisma, [dir]);
-  const datasetId = (await datasets.importDataset({ manifestPath })).id;
-  const modelIds = [];
-  for (const path of modelManifests) modelIds.push((await models.register(path)).id);
-  return { db, datasets, cache: new EmbeddingCache(db.pool), datasetId, modelIds };
+function side(): Promise<Side> {
+  return createSide(manifestPath, modelManifests, { datasets: [dir], models: [dir] });
 }
 
 /** An executor that records every task it is given (how the tests see that models were embedded together). */
@@ -111,18 +92,7 @@ async function brokenModel(on: Side, onnx: string): Promise<string> {
 }
 
 function lambdaConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
-  return {
-    embedFunction: 'embed',
-    aggregateFunction: 'aggregate',
-    region: 'us-east-1',
-    endpoint: host.endpoint,
-    embedEndpoint: undefined,
-    concurrency: 4,
-    shards: 2,
-    timeoutMs: 1500,
-    maxAttempts: 10,
-    ...overrides,
-  };
+  return localLambdaConfig(host.endpoint, overrides);
 }
 
 before(async () => {
