@@ -45,8 +45,11 @@ test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds
 
     const run = await platform.runs.start({ datasetId, modelIds });
     const before = await until(
-      () => prisma.run.findUniqueOrThrow({ where: { id: run.id } }),
-      (r) => r.progressDone >= 20,
+      async () => {
+        const row = await prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+        return { ...row, progress: await platform.runs.progress(row) };
+      },
+      (r) => r.progress.done >= 20,
       5,
     );
     assert.equal(before.status, 'running');

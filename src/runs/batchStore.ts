@@ -30,25 +30,42 @@ export class BatchStore {
   ) {}
 
   /**
-   * Creates an evaluation's embed batches and its score batch, and counts its cache hits as progress, in one
+   * Creates an evaluation's embed batches and its score batch, and records its cache hits as progress done, in one
    * transaction that only the first of several concurrent planners gets to commit. Returns whether this call planned it.
    */
   async plan(runId: string, evaluationId: string, batches: string[][], cachedImages: number): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const marked = await tx.evaluation.updateMany({
         where: { id: evaluationId, planned: false, status: { in: ['queued', 'running'] } },
-        data: { planned: true, status: 'running', startedAt: new Date() },
+        data: { planned: true, status: 'running', startedAt: new Date(), cachedImages },
       });
       if (marked.count === 0) return false;
       await tx.runBatch.createMany({
         data: [
-          ...batches.map((imageIds, index) => ({ runId, evaluationId, kind: 'embed' as const, index, imageIds })),
+          ...batches.map((imageIds, index) => ({
+            runId,
+            evaluationId,
+            kind: 'embed' as const,
+            index,
+            imageIds,
+            progress: imageIds.length,
+          })),
           { runId, evaluationId, kind: 'score' as const, index: 0, imageIds: [] },
         ],
       });
-      if (cachedImages > 0) await tx.run.update({ where: { id: runId }, data: { progressDone: { increment: cachedImages } } });
       return true;
     });
+  }
+
+  /**
+   * The run's images done so far: its evaluations' cache hits and the images of its done batches. Counted from rows
+   * that are each written once, so completing batches never contends for one row however many processes work the run.
+   */
+  async progressDone(runId: string): Promise<number> {
+    const [{ done }] = await this.prisma.$queryRaw<{ done: number }[]>`
+      SELECT ((SELECT COALESCE(SUM("cachedImages"), 0) FROM "Evaluation" WHERE "runId" = ${runId})
+            + (SELECT COALESCE(SUM("progress"), 0) FROM "RunBatch" WHERE "runId" = ${runId} AND status = 'done'))::int AS done`;
+    return done;
   }
 
   /**
@@ -119,13 +136,13 @@ export class BatchStore {
   }
 
   /**
-   * Marks a batch done if this claim still holds it, adding its progress and running `also` in the same transaction.
+   * Marks a batch done if this claim still holds it (which counts its progress), running `also` in the same transaction.
    * False when another claim took the batch over, in another process or in this one after the lease ran out (its
    * outcome is then that claim's to record): `attempts` tells claims apart, the owner only processes.
    */
   async complete(
     batch: ClaimedBatch,
-    outcome: { progress: number; failed?: { imageId: string; error: string }[]; also?: (tx: Transaction) => Promise<unknown> },
+    outcome: { failed?: { imageId: string; error: string }[]; also?: (tx: Transaction) => Promise<unknown> },
   ): Promise<boolean> {
     const completed = await this.prisma.$transaction(async (tx) => {
       const done = await tx.runBatch.updateMany({
@@ -133,8 +150,6 @@ export class BatchStore {
         data: { status: 'done', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null, failed: outcome.failed ?? undefined },
       });
       if (done.count === 0) return false;
-      if (outcome.progress > 0)
-        await tx.run.update({ where: { id: batch.runId }, data: { progressDone: { increment: outcome.progress } } });
       await outcome.also?.(tx);
       return true;
     });
@@ -142,29 +157,15 @@ export class BatchStore {
     return completed;
   }
 
-  /**
-   * Marks embed batches done, each if its claim still holds it (as complete does), in one statement that also adds
-   * the progress of those it marked. Returns how many it marked.
-   */
-  async completeEmbeds(
-    outcomes: { batch: ClaimedBatch; progress: number; failed: { imageId: string; error: string }[] }[],
-  ): Promise<number> {
+  /** Marks embed batches done, each if its claim still holds it (as complete does), in one statement. Returns how many it marked. */
+  async completeEmbeds(outcomes: { batch: ClaimedBatch; failed: { imageId: string; error: string }[] }[]): Promise<number> {
     if (outcomes.length === 0) return 0;
-    // One statement (one transaction): the batches this claim still holds are marked, and their progress added.
-    const [{ marked }] = await this.prisma.$queryRaw<{ marked: number }[]>`
-      WITH done AS (
-        UPDATE "RunBatch" b
-        SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
-        FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
-                    ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[], ${outcomes.map((o) => o.progress)}::int[])
-             AS u(id, attempts, failed, progress)
-        WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts
-        RETURNING u.progress
-      ), counted AS (
-        UPDATE "Run" SET "progressDone" = "progressDone" + (SELECT sum(progress) FROM done), "updatedAt" = now() AT TIME ZONE 'UTC'
-        WHERE id = ${outcomes[0].batch.runId} AND EXISTS (SELECT 1 FROM done WHERE progress > 0)
-      )
-      SELECT count(*)::int AS marked FROM done`;
+    const marked = await this.prisma.$executeRaw`
+      UPDATE "RunBatch" b
+      SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
+      FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
+                  ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[]) AS u(id, attempts, failed)
+      WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts`;
     for (const outcome of outcomes) this.held.delete(outcome.batch.id);
     return marked;
   }

@@ -112,18 +112,31 @@ export class RunService {
     return run;
   }
 
+  /** A run's images done and in all: counted from its batches while it runs, as recorded once it has ended. */
+  async progress(run: {
+    id: string;
+    status: string;
+    progressDone: number;
+    progressTotal: number;
+  }): Promise<{ done: number; total: number }> {
+    const done = isTerminalStatus(run.status) ? run.progressDone : await this.store.progressDone(run.id);
+    return { done: Math.min(done, run.progressTotal), total: run.progressTotal };
+  }
+
   /** Marks a queued or running run cancelled; every process working on it stops claiming its batches. */
   async cancel(runId: string) {
     const run = await this.prisma.run.findUnique({ where: { id: runId } });
     if (!run) throw new UserInputError(`run "${runId}" not found`, 'NOT_FOUND');
     if (isTerminalStatus(run.status)) return run;
     const now = new Date();
+    // The progress it reached is recorded once, as a finished run's is.
+    const progressDone = await this.store.progressDone(runId);
     const [, cancelled] = await this.prisma.$transaction([
       this.prisma.evaluation.updateMany({
         where: { runId, status: { in: ['queued', 'running'] } },
         data: { status: 'cancelled', finishedAt: now },
       }),
-      this.prisma.run.update({ where: { id: runId }, data: { status: 'cancelled', finishedAt: now } }),
+      this.prisma.run.update({ where: { id: runId }, data: { status: 'cancelled', finishedAt: now, progressDone } }),
     ]);
     this.events.publish({ kind: 'progress', runId });
     this.events.publish({ kind: 'completed', runId });
@@ -306,7 +319,7 @@ export class RunService {
       const result = results[k];
       if (result.status === 'rejected') return [];
       const failed = result.value.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
-      return [{ batch, progress: batch.imageIds.length, failed }];
+      return [{ batch, failed }];
     });
     if ((await this.store.completeEmbeds(completions)) > 0) this.events.publish({ kind: 'progress', runId: context.runId });
     return group.flatMap((batch, k) => {
@@ -403,7 +416,6 @@ export class RunService {
       error: failures.get(imageId) ?? 'no embedding in the cache',
     }));
     const completed = await this.store.complete(batch, {
-      progress: 0,
       also: (tx) =>
         tx.evaluation.updateMany({
           where: { id: batch.evaluationId, status: 'running' },
@@ -451,7 +463,6 @@ export class RunService {
     }
     const failed = await this.retry(what, () =>
       this.store.complete(batch, {
-        progress: 0,
         also: (tx) =>
           tx.evaluation.updateMany({
             where: { id: batch.evaluationId, status: 'running' },

@@ -1,5 +1,6 @@
 // What fault tests check of a finished run: its stored scores (equal to a clean run's) and that no work was lost or counted twice.
 import assert from 'node:assert/strict';
+import { BatchStore } from '../../src/runs/batchStore.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 
 /** Every stored number of every evaluation of a run, by model name. */
@@ -25,7 +26,7 @@ export async function storedScores(prisma: PrismaClient, runId: string) {
 export async function assertCompleteOnce(prisma: PrismaClient, runId: string, batches?: number): Promise<void> {
   const run = await prisma.run.findUniqueOrThrow({ where: { id: runId } });
   assert.equal(run.status, 'succeeded', run.error ?? '');
-  assert.equal(run.progressDone, run.progressTotal, 'progress counted once per image');
+  assert.equal(await new BatchStore(prisma, 1).progressDone(runId), run.progressTotal, 'progress counted once per image');
   const rows = await prisma.runBatch.findMany({ where: { runId }, select: { status: true } });
   if (batches !== undefined) assert.equal(rows.length, batches);
   assert.deepEqual(new Set(rows.map((r) => r.status)), new Set(['done']));

@@ -66,7 +66,7 @@ export function runResolvers({ services, guard, runById }: DomainContext): Resol
     },
     Run: {
       dataset: async (r) => (await prisma.dataset.findUnique({ where: { id: r.datasetId } }))!,
-      progress: (r) => ({ done: r.progressDone, total: r.progressTotal }),
+      progress: (r) => services.runs.progress(r),
       metricOptions: (r) => metricOptions(parseScoreOptions(r.options)),
       evaluations: (r) => prisma.evaluation.findMany({ where: { runId: r.id }, orderBy: { id: 'asc' }, omit: { perQuery: true } }),
     },
