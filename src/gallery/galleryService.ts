@@ -58,6 +58,11 @@ export class GalleryService {
     return this.catalog.byIds(ids);
   }
 
+  /** The dataset's images with these manifest image ids, in the order given (ids not found are left out). */
+  imagesByNames(datasetId: string, names: string[]): Promise<GalleryImage[]> {
+    return this.catalog.byNames(datasetId, names);
+  }
+
   /** A window of the matching images in dataset order, with their items' tags. */
   images(datasetId: string, search: string | null | undefined, window: { skip: number; take: number }): Promise<GalleryImage[]> {
     return this.catalog.page(datasetId, search, window);

@@ -19,7 +19,7 @@ export interface SpaceProjection {
 }
 
 /** Most points one projection holds. */
-export const MAX_PROJECTED = 10_000;
+export const MAX_PROJECTED = 100_000;
 const SEED = 0;
 
 /** `count` rows spread evenly over 0..rows-1 (all of them when there are no more). */
