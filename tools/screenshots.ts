@@ -24,7 +24,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(home);
   await page.waitForSelector('#gallery .gallery-column .card');
-  await page.waitForSelector('#projection svg circle');
+  await page.waitForSelector('#projection canvas');
   await page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true });
   // The gallery on a sneaker: two models' neighbours side by side.
   await page.fill('#gallery-search', 'Sneaker');
@@ -39,7 +39,7 @@ try {
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   await phone.goto(home);
   await phone.waitForSelector('#heatmap-table');
-  await phone.waitForSelector('#projection svg circle');
+  await phone.waitForSelector('#projection canvas');
   await phone.screenshot({ path: join(SHOTS, 'phone.png') });
   console.log(`wrote dashboard.png, gallery.png and phone.png to ${SHOTS}`);
 } finally {

@@ -1,7 +1,9 @@
 // The paper's accuracy-versus-CorrEmbed scatter: every model, the least-squares line, and the outliers marked and named.
 import { LatestRequest } from './api.js';
-import { fixed, h, notice, s, show } from './dom.js';
+import { field, fixed, h, notice, s, show } from './dom.js';
+import { chartExports } from './exporting.js';
 import { extent, linearScale } from './scale.js';
+import { setUrlValues, urlValue } from './urlState.js';
 import type { AccuracyFit } from './types.js';
 
 const WIDTH = 640;
@@ -13,12 +15,21 @@ export const FIT_FIELDS = `accuracyMetric fit { slope intercept r rSquared resid
 
 /** The chart with a control for the outlier rule (residual standard deviations), which asks the API again. */
 export function renderScatter(container: HTMLElement, datasetId: string, analysis: AccuracyFit): void {
-  const sigmas = h('input', { id: 'scatter-sigmas', type: 'number', min: 0.5, max: 5, step: 0.25, value: 2, inputmode: 'decimal' });
+  const sigmas = h('input', {
+    id: 'scatter-sigmas',
+    type: 'number',
+    min: 0.5,
+    max: 5,
+    step: 0.25,
+    value: urlValue('sigmas') ?? 2,
+    inputmode: 'decimal',
+  });
   const chart = h('div', { class: 'scatter-chart' });
   const request = new LatestRequest();
-  sigmas.addEventListener('change', () => {
+  const refit = () => {
     const value = Number(sigmas.value);
     if (!(value > 0)) return;
+    setUrlValues({ sigmas: value === 2 ? null : value });
     request
       .send<{ accuracyFit: AccuracyFit }>(
         `query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`,
@@ -26,9 +37,16 @@ export function renderScatter(container: HTMLElement, datasetId: string, analysi
       )
       .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
       .catch((error: Error) => show(chart, notice(error.message, 'error')));
-  });
-  show(container, h('div', { class: 'controls' }, h('label', { for: 'scatter-sigmas' }, 'Outliers beyond (residual SDs)', sigmas)), chart);
-  drawScatter(chart, analysis);
+  };
+  sigmas.addEventListener('change', refit);
+  show(
+    container,
+    h('div', { class: 'controls' }, field('Outliers beyond (residual SDs)', sigmas)),
+    chart,
+    chartExports('accuracy-versus-corrembed', () => chart.querySelector('svg')),
+  );
+  if (Number(sigmas.value) === 2) drawScatter(chart, analysis);
+  else refit();
 }
 
 function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {

@@ -70,7 +70,7 @@ export interface RunInfo {
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
-  evaluations: { model: { name: string }; status: string; score: number | null }[];
+  evaluations: { model: { id: string; name: string }; status: string; score: number | null }[];
 }
 
 export interface ImageInfo {
