@@ -272,7 +272,7 @@ test('embedding map: its point count and focused point as text, keyboard focus, 
   await canvas.waitFor();
   const modelId = await map.getByLabel('Model').inputValue();
   const { projection } = await dashboard.api(
-    'query ($d: ID!, $m: ID!, $c: String) { projection(datasetId: $d, modelId: $m, category: $c, limit: 50000) { points { imageId name tags } } }',
+    'query ($d: ID!, $m: ID!, $c: String) { projection(datasetId: $d, modelId: $m, category: $c, limit: 50000) { points { imageId name x y tags } } }',
     { d: dashboard.demo.datasetId, m: modelId, c: await map.getByLabel('Colour by').inputValue() },
   );
   const status = map.getByRole('status').filter({ hasText: 'points;' });
@@ -312,6 +312,27 @@ test('embedding map: its point count and focused point as text, keyboard focus, 
   assert.deepEqual([...png.content.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   const svg = (await downloaded(map.getByRole('button', { name: 'Download SVG' }))).content.toString('utf8');
   assert.equal(svg.match(/<circle/g)?.length, projection.points.length, 'every point is in view after Reset view');
+
+  // Hover: where the map draws the first point (the reset view fits the points' bounding square), a thumbnail shows.
+  await map.getByRole('button', { name: 'Lasso select' }).click();
+  const xs = projection.points.map((p: { x: number }) => p.x);
+  const ys = projection.points.map((p: { y: number }) => p.y);
+  const span = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  const [first] = projection.points;
+  await canvas.scrollIntoViewIfNeeded(); // the download buttons scrolled the page
+  const view = (await canvas.boundingBox())!;
+  const at = {
+    x: view.x + view.width * (0.5 + (first.x - (Math.min(...xs) + Math.max(...xs)) / 2) / span / 1.06),
+    y: view.y + view.width * (0.5 - (first.y - (Math.min(...ys) + Math.max(...ys)) / 2) / span / 1.06),
+  };
+  await page.mouse.move(at.x, at.y);
+  await map.locator('.map-tooltip img').waitFor();
+
+  // UMAP beside PCA: the same points, placed by UMAP, and the choice in the address.
+  await map.getByLabel('Projection', { exact: true }).selectOption('UMAP');
+  await map.getByText(/^UMAP on the 32 leading principal components/).waitFor();
+  assert.equal(await status.textContent(), `${projection.points.length} points; focused: none`);
+  assert.equal(new URL(page.url()).searchParams.get('method'), 'UMAP');
 });
 
 test('gallery: the picker pages through the images as images() does, and any image zooms in a dialog', async () => {

@@ -1,4 +1,4 @@
-// What the dashboard reads: image pages, nearest neighbours, PCA projections and thumbnails, with their arguments checked.
+// What the dashboard reads: image pages, nearest neighbours, PCA and UMAP projections and thumbnails, with their arguments checked.
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
@@ -8,7 +8,8 @@ import { integerInRange } from './argumentRange.js';
 import { EmbeddingSpaces } from './embeddingSpaces.js';
 import { ImageCatalog, type GalleryImage } from './imageCatalog.js';
 import { MAX_NEIGHBOURS, nearestNeighbours } from './neighbours.js';
-import { MAX_PROJECTED, projectSpace } from './projection.js';
+import { MAX_PROJECTED, type ProjectionMethod, projectSpace } from './projection.js';
+import { MAX_UMAP_POINTS } from './umapLayout.js';
 import { MAX_THUMBNAIL, MIN_THUMBNAIL, Thumbnails } from './thumbnails.js';
 
 type ModelRow = Awaited<ReturnType<ModelService['get']>>;
@@ -20,8 +21,6 @@ export interface NeighboursAnswer {
   meanTagSimilarity: number | null;
 }
 
-export const PROJECTION_METHODS = ['pca'] as const;
-export type ProjectionMethod = (typeof PROJECTION_METHODS)[number];
 
 export interface ProjectionAnswer {
   model: ModelRow;
@@ -88,8 +87,14 @@ export class GalleryService {
     return { query, model, neighbours, meanTagSimilarity };
   }
 
-  async projection(datasetId: string, modelId: string, category: string | null, limit: number): Promise<ProjectionAnswer> {
-    integerInRange('limit', limit, 1, MAX_PROJECTED);
+  async projection(
+    datasetId: string,
+    modelId: string,
+    category: string | null,
+    limit: number,
+    method: ProjectionMethod,
+  ): Promise<ProjectionAnswer> {
+    integerInRange('limit', limit, 1, method === 'umap' ? MAX_UMAP_POINTS : MAX_PROJECTED);
     const [dataset, model] = await Promise.all([this.datasets.get(datasetId), this.models.get(modelId)]);
     if (category !== null) {
       const categories = (
@@ -99,10 +104,10 @@ export class GalleryService {
         throw new UserInputError(`dataset "${dataset.name}" has no tag category "${category}" (it has: ${categories.join(', ')})`);
     }
     const space = await this.spaces.get(dataset, model);
-    const projected = projectSpace(space, category, limit);
+    const projected = await projectSpace(space, category, limit, method);
     return {
       model,
-      method: 'pca',
+      method,
       explainedVariance: projected.explainedVariance,
       category,
       total: projected.total,

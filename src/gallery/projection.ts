@@ -1,6 +1,11 @@
-// A 2-D PCA map of an embedding space: an even sample of its images, their coordinates, and their tags in one category.
+// A 2-D map of an embedding space (PCA, or UMAP on its principal components): an even sample of its images, their
+// coordinates, and their tags in one category.
 import { principalComponents } from './pca.js';
 import type { EmbeddingSpace } from './embeddingSpaces.js';
+import { umapLayout } from './umapLayout.js';
+
+export const PROJECTION_METHODS = ['pca', 'umap'] as const;
+export type ProjectionMethod = (typeof PROJECTION_METHODS)[number];
 
 export interface ProjectedRow {
   /** Row in the space. */
@@ -12,6 +17,7 @@ export interface ProjectedRow {
 }
 
 export interface SpaceProjection {
+  /** PCA: each axis's share of the variance; UMAP: empty (its axes explain no variance). */
   explainedVariance: number[];
   /** Images in the space (the sample is drawn from them). */
   total: number;
@@ -28,15 +34,43 @@ function evenSample(rows: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.floor((i * rows) / count));
 }
 
-export function projectSpace(space: EmbeddingSpace, category: string | null, limit: number): SpaceProjection {
+/** UMAP layouts by space and sample size: seconds to fit, and the same every time for the same embeddings. */
+const umapLayouts = new WeakMap<EmbeddingSpace, Map<number, Promise<Float64Array>>>();
+
+function cachedUmap(space: EmbeddingSpace, sample: Float32Array, rows: number, dim: number): Promise<Float64Array> {
+  let bySize = umapLayouts.get(space);
+  if (!bySize) umapLayouts.set(space, (bySize = new Map()));
+  let layout = bySize.get(rows);
+  if (!layout) {
+    layout = umapLayout(sample, rows, dim);
+    bySize.set(rows, layout);
+    layout.catch(() => bySize.delete(rows));
+  }
+  return layout;
+}
+
+export async function projectSpace(
+  space: EmbeddingSpace,
+  category: string | null,
+  limit: number,
+  method: ProjectionMethod,
+): Promise<SpaceProjection> {
   const { vectors, dim, imageItem } = space.prepared;
   const rows = evenSample(imageItem.length, limit);
   const sample = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => sample.set(vectors.subarray(row * dim, (row + 1) * dim), i * dim));
-  const pca = principalComponents(sample, rows.length, dim, { axes: 2, seed: SEED });
-  const coordinate = (i: number, axis: number): number => (axis < pca.axes ? pca.coordinates[i * pca.axes + axis] : 0);
+  let coordinate: (i: number, axis: number) => number;
+  let explainedVariance: number[] = [];
+  if (method === 'umap') {
+    const layout = await cachedUmap(space, sample, rows.length, dim);
+    coordinate = (i, axis) => layout[2 * i + axis];
+  } else {
+    const pca = principalComponents(sample, rows.length, dim, { axes: 2, seed: SEED });
+    coordinate = (i, axis) => (axis < pca.axes ? pca.coordinates[i * pca.axes + axis] : 0);
+    explainedVariance = pca.explainedVariance;
+  }
   return {
-    explainedVariance: pca.explainedVariance,
+    explainedVariance,
     total: imageItem.length,
     points: rows.map((row, i) => {
       const tags = space.items[imageItem[row]].tags;

@@ -1,4 +1,4 @@
-// The embedding map panel: one model's embeddings projected to 2-D (projection), one point per image coloured by its
+// The embedding map panel: one model's embeddings projected to 2-D by PCA or UMAP (projection), one point per image coloured by its
 // tag in the chosen category; zoom and pan, thumbnails on hover, a lasso into a gallery, a click makes the query.
 import { LatestRequest } from './api.js';
 import { CATEGORICAL, OTHER } from './colours.js';
@@ -17,6 +17,8 @@ interface Projection {
 }
 
 const POINT_LIMITS = [2_000, 10_000, 50_000, 100_000];
+/** The API's largest UMAP sample. */
+const UMAP_LIMIT = 5_000;
 /** Thumbnails the lasso gallery shows, each a node() alias of one query (the API allows 15 aliases). */
 const LASSO_SHOWN = 12;
 const count = (n: number) => n.toLocaleString('en');
@@ -64,25 +66,41 @@ export function renderProjection(container: HTMLElement, dataset: DatasetInfo, m
     { id: 'projection-limit' },
     ...POINT_LIMITS.map((n) => h('option', { value: n, selected: n === 50_000 }, `up to ${count(n)}`)),
   );
+  const methodSelect = h(
+    'select',
+    { id: 'projection-method' },
+    h('option', { value: 'PCA' }, 'PCA'),
+    h('option', { value: 'UMAP' }, `UMAP (up to ${count(UMAP_LIMIT)} points)`),
+  );
+  restoreSelect(methodSelect, 'method');
   restoreSelect(modelSelect, 'mapModel');
   restoreSelect(categorySelect, 'colour');
   restoreSelect(limitSelect, 'points');
   const plot = h('div', { class: 'projection-plot' });
   const request = new LatestRequest();
   const redraw = () => {
-    setUrlValues({ mapModel: modelSelect.value, colour: categorySelect.value, points: limitSelect.value });
+    setUrlValues({ mapModel: modelSelect.value, colour: categorySelect.value, points: limitSelect.value, method: methodSelect.value });
+    const method = methodSelect.value as 'PCA' | 'UMAP';
     void draw(plot, request, {
       datasetId: dataset.id,
       modelId: modelSelect.value,
       category: categorySelect.value,
-      limit: Number(limitSelect.value),
+      method,
+      limit: method === 'UMAP' ? Math.min(UMAP_LIMIT, Number(limitSelect.value)) : Number(limitSelect.value),
       openQuery,
     });
   };
-  for (const select of [modelSelect, categorySelect, limitSelect]) select.addEventListener('change', redraw);
+  for (const select of [modelSelect, categorySelect, methodSelect, limitSelect]) select.addEventListener('change', redraw);
   show(
     container,
-    h('div', { class: 'controls' }, field('Model', modelSelect), field('Colour by', categorySelect), field('Points', limitSelect)),
+    h(
+      'div',
+      { class: 'controls' },
+      field('Model', modelSelect),
+      field('Colour by', categorySelect),
+      field('Projection', methodSelect),
+      field('Points', limitSelect),
+    ),
     plot,
   );
   redraw();
@@ -92,6 +110,7 @@ interface MapChoice {
   datasetId: string;
   modelId: string;
   category: string;
+  method: 'PCA' | 'UMAP';
   limit: number;
   openQuery: OpenQuery;
 }
@@ -101,9 +120,10 @@ async function draw(plot: HTMLElement, request: LatestRequest, choice: MapChoice
   try {
     const [{ projection }, { EmbeddingMap }] = await Promise.all([
       request.send<{ projection: Projection }>(
-        `query Projection($datasetId: ID!, $modelId: ID!, $category: String, $limit: Int) { projection(datasetId: $datasetId, modelId: $modelId, category: $category, limit: $limit) {
+        `query Projection($datasetId: ID!, $modelId: ID!, $category: String, $limit: Int, $method: ProjectionMethod) {
+          projection(datasetId: $datasetId, modelId: $modelId, category: $category, limit: $limit, method: $method) {
           method explainedVariance total points { imageId name x y tags } } }`,
-        { datasetId: choice.datasetId, modelId: choice.modelId, category: choice.category, limit: choice.limit },
+        { datasetId: choice.datasetId, modelId: choice.modelId, category: choice.category, limit: choice.limit, method: choice.method },
       ),
       import('./embeddingMap.js'),
     ]);
@@ -169,6 +189,10 @@ async function draw(plot: HTMLElement, request: LatestRequest, choice: MapChoice
       'Lasso select',
     );
     const [v1, v2] = projection.explainedVariance.map((v) => `${fixed(100 * v, 1)}%`);
+    const layout =
+      method === 'UMAP'
+        ? 'UMAP on the 32 leading principal components: neighbourhoods are kept, distances between clusters mean little'
+        : `PCA: axis 1 explains ${v1}, axis 2 ${v2} of the variance`;
     show(
       plot,
       h(
@@ -186,7 +210,7 @@ async function draw(plot: HTMLElement, request: LatestRequest, choice: MapChoice
         h(
           'figcaption',
           {},
-          `${method.toUpperCase()}: axis 1 explains ${v1}, axis 2 ${v2} of the variance; ${count(points.length)} of ${count(projection.total)} images. Drag to pan (or to lasso in lasso mode), scroll or +/− to zoom, hover for a thumbnail, click a point to make it the query; with the keyboard, arrow keys move the focus between points and Enter makes it the query.`,
+          `${layout}; ${count(points.length)} of ${count(projection.total)} images. Drag to pan (or to lasso in lasso mode), scroll or +/− to zoom, hover for a thumbnail, click a point to make it the query; with the keyboard, arrow keys move the focus between points and Enter makes it the query.`,
         ),
       ),
       status,

@@ -1,0 +1,28 @@
+// A seeded 2-D UMAP layout (umap-js) of an embedding sample, fitted on its leading principal components; the event
+// loop is free between optimisation epochs.
+import { UMAP } from 'umap-js';
+import { createRng } from '../metric/random.js';
+import { principalComponents } from './pca.js';
+
+/** Most points one UMAP layout holds: its neighbour search and epochs grow with the points (seconds at this size). */
+export const MAX_UMAP_POINTS = 5_000;
+/** The principal components UMAP is fitted on: they keep the neighbourhoods and make the neighbour search cheaper. */
+const COMPONENTS = 32;
+const NEIGHBOURS = 15;
+const SEED = 0;
+
+/** Row-major rows x 2 coordinates of the sample's rows (rows x dim, row-major). */
+export async function umapLayout(sample: Float32Array, rows: number, dim: number): Promise<Float64Array> {
+  const out = new Float64Array(rows * 2);
+  if (rows < 3) return out; // too few points to have neighbours: every point at the origin
+  const pca = principalComponents(sample, rows, dim, { axes: Math.min(COMPONENTS, dim), seed: SEED });
+  const data = Array.from({ length: rows }, (_, i) => Array.from(pca.coordinates.subarray(i * pca.axes, (i + 1) * pca.axes)));
+  const rng = createRng(SEED);
+  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(NEIGHBOURS, rows - 1), random: () => rng.next() });
+  const embedding = await umap.fitAsync(data);
+  embedding.forEach(([x, y], i) => {
+    out[2 * i] = x;
+    out[2 * i + 1] = y;
+  });
+  return out;
+}
