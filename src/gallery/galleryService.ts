@@ -21,7 +21,6 @@ export interface NeighboursAnswer {
   meanTagSimilarity: number | null;
 }
 
-
 export interface ProjectionAnswer {
   model: ModelRow;
   method: ProjectionMethod;
