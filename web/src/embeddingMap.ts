@@ -1,4 +1,4 @@
-// The embedding map's canvas: tens of thousands of points drawn in one pass per colour, zoom (wheel, buttons, keys),
+// The embedding map's canvas: tens of thousands of points written straight into its pixels, zoom (wheel, buttons, keys),
 // pan (drag), lasso (drag in lasso mode), hover and click hit-tests, and a keyboard-focusable point.
 
 export interface MapPoint {
@@ -22,6 +22,20 @@ export interface MapHandlers {
 
 const HIT_RADIUS = 7;
 const DRAG_THRESHOLD = 4;
+const BACKGROUND = '#f5f6f8';
+
+/** A #rrggbb colour as one pixel of an ImageData's Uint32 view (RGBA bytes on a little-endian machine). */
+function pixel(hex: string): number {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return ((255 << 24) | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
+}
+
+/** x on the canvas = unit x * k + ox (CSS pixels); the same k for y. */
+interface View {
+  k: number;
+  ox: number;
+  oy: number;
+}
 
 /** Whether (x, y) lies inside the polygon (even-odd rule). */
 export function insidePolygon(x: number, y: number, polygon: [number, number][]): boolean {
@@ -45,7 +59,10 @@ export class EmbeddingMap {
   private selected = new Set<MapPoint>();
   /** Data coordinates mapped to [0, 1] once; the view transform applies on top. */
   private readonly unit: Float32Array;
-  private readonly groups: Map<string, number[]>;
+  /** Each point's colour as a pixel. */
+  private readonly pixels: Uint32Array;
+  private image: ImageData | null = null;
+  private hovered: number | null = null;
 
   constructor(
     readonly points: MapPoint[],
@@ -66,12 +83,8 @@ export class EmbeddingMap {
       this.unit[2 * i] = 0.5 + (p.x - (x0 + x1) / 2) / span / 1.06;
       this.unit[2 * i + 1] = 0.5 - (p.y - (y0 + y1) / 2) / span / 1.06;
     });
-    this.groups = new Map();
-    points.forEach((p, i) => {
-      const group = this.groups.get(p.colour);
-      if (group) group.push(i);
-      else this.groups.set(p.colour, [i]);
-    });
+    const colours = new Map<string, number>();
+    this.pixels = Uint32Array.from(points, (p) => colours.get(p.colour) ?? colours.set(p.colour, pixel(p.colour)).get(p.colour)!);
     this.listen();
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
@@ -80,22 +93,26 @@ export class EmbeddingMap {
     return this.canvas.clientWidth || 460;
   }
 
+  private view(size = this.size): View {
+    const k = size * this.scale;
+    return { k, ox: (size / 2) * (1 - this.scale) + this.tx, oy: (size / 2) * (1 - this.scale) + this.ty };
+  }
+
   /** The point's position on the canvas, in CSS pixels. */
-  private screen(i: number): [number, number] {
-    const size = this.size;
-    return [
-      (this.unit[2 * i] * size - size / 2) * this.scale + size / 2 + this.tx,
-      (this.unit[2 * i + 1] * size - size / 2) * this.scale + size / 2 + this.ty,
-    ];
+  private screen(i: number, { k, ox, oy }: View): [number, number] {
+    return [this.unit[2 * i] * k + ox, this.unit[2 * i + 1] * k + oy];
   }
 
   /** The nearest point within the hit radius of (x, y) on the canvas. */
   private hit(x: number, y: number): number | null {
+    const { k, ox, oy } = this.view();
+    const unit = this.unit;
     let best: number | null = null;
     let bestDistance = HIT_RADIUS * HIT_RADIUS;
     for (let i = 0; i < this.points.length; i++) {
-      const [px, py] = this.screen(i);
-      const d = (px - x) ** 2 + (py - y) ** 2;
+      const dx = unit[2 * i] * k + ox - x;
+      const dy = unit[2 * i + 1] * k + oy - y;
+      const d = dx * dx + dy * dy;
       if (d <= bestDistance) [best, bestDistance] = [i, d];
     }
     return best;
@@ -121,8 +138,9 @@ export class EmbeddingMap {
   /** Points in the current view, for a picture of what is shown. */
   visible(): { point: MapPoint; x: number; y: number }[] {
     const size = this.size;
+    const view = this.view(size);
     return this.points.flatMap((point, i) => {
-      const [x, y] = this.screen(i);
+      const [x, y] = this.screen(i, view);
       return x >= 0 && y >= 0 && x <= size && y <= size ? [{ point, x, y }] : [];
     });
   }
@@ -139,41 +157,49 @@ export class EmbeddingMap {
     this.handlers.changed();
   }
 
+  /** Every point as a square of pixels (written into one ImageData: no path to rasterise), then the overlays. */
   draw(): void {
     const size = this.size;
     const ratio = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(size * ratio)) {
-      this.canvas.width = Math.round(size * ratio);
-      this.canvas.height = Math.round(size * ratio);
+    const side = Math.round(size * ratio);
+    if (this.canvas.width !== side) {
+      this.canvas.width = this.canvas.height = side;
+      this.image = null;
     }
     const context = this.canvas.getContext('2d')!;
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.fillStyle = '#f5f6f8';
-    context.fillRect(0, 0, size, size);
+    this.image ??= context.createImageData(side, side);
+    const buffer = new Uint32Array(this.image.data.buffer);
+    buffer.fill(pixel(BACKGROUND));
     const radius = this.points.length > 20_000 ? 1.5 : this.points.length > 2_000 ? 2.5 : 3.5;
-    for (const [colour, indices] of this.groups) {
-      context.fillStyle = colour;
-      context.beginPath();
-      for (const i of indices) {
-        const [x, y] = this.screen(i);
-        if (x < -4 || y < -4 || x > size + 4 || y > size + 4) continue;
-        context.rect(x - radius, y - radius, 2 * radius, 2 * radius);
+    const half = Math.max(1, Math.round(radius * ratio));
+    const view = this.view(size);
+    const [k, ox, oy] = [view.k * ratio, view.ox * ratio, view.oy * ratio];
+    const { unit, pixels } = this;
+    for (let i = 0; i < pixels.length; i++) {
+      const cx = Math.round(unit[2 * i] * k + ox);
+      const cy = Math.round(unit[2 * i + 1] * k + oy);
+      if (cx < -half || cy < -half || cx >= side + half || cy >= side + half) continue;
+      const colour = pixels[i];
+      for (let y = Math.max(0, cy - half); y < Math.min(side, cy + half); y++) {
+        const row = y * side;
+        for (let x = Math.max(0, cx - half); x < Math.min(side, cx + half); x++) buffer[row + x] = colour;
       }
-      context.fill();
     }
+    context.putImageData(this.image, 0, 0);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.lineWidth = 2;
     if (this.selected.size) {
       context.strokeStyle = '#1a1a1a';
       context.beginPath();
       this.points.forEach((p, i) => {
         if (!this.selected.has(p)) return;
-        const [x, y] = this.screen(i);
+        const [x, y] = this.screen(i, view);
         context.rect(x - radius - 1.5, y - radius - 1.5, 2 * radius + 3, 2 * radius + 3);
       });
       context.stroke();
     }
     if (this.focused) {
-      const [x, y] = this.screen(this.points.indexOf(this.focused));
+      const [x, y] = this.screen(this.points.indexOf(this.focused), view);
       context.strokeStyle = '#a4161a';
       context.beginPath();
       context.arc(x, y, radius + 6, 0, 2 * Math.PI);
@@ -215,10 +241,15 @@ export class EmbeddingMap {
         return;
       }
       const i = this.hit(at.x, at.y);
+      if (i === this.hovered) return;
+      this.hovered = i;
       canvas.style.cursor = i === null ? (this.mode === 'lasso' ? 'crosshair' : 'grab') : 'pointer';
       this.handlers.hover(i === null ? null : this.points[i], { x: event.pageX, y: event.pageY });
     });
-    canvas.addEventListener('pointerleave', () => this.handlers.hover(null, { x: 0, y: 0 }));
+    canvas.addEventListener('pointerleave', () => {
+      this.hovered = null;
+      this.handlers.hover(null, { x: 0, y: 0 });
+    });
     canvas.addEventListener('pointerup', (event) => {
       const at = local(event);
       if (!start) return;
@@ -270,7 +301,8 @@ export class EmbeddingMap {
   private closeLasso(): void {
     const path = this.lassoPath;
     this.lassoPath = [];
-    this.selected = new Set(path.length < 3 ? [] : this.points.filter((_, i) => insidePolygon(...this.screen(i), path)));
+    const view = this.view();
+    this.selected = new Set(path.length < 3 ? [] : this.points.filter((_, i) => insidePolygon(...this.screen(i, view), path)));
     this.draw();
     this.handlers.lasso([...this.selected]);
   }

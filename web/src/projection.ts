@@ -21,6 +21,7 @@ const POINT_LIMITS = [2_000, 10_000, 50_000, 100_000];
 const UMAP_LIMIT = 5_000;
 /** Thumbnails the lasso gallery shows, each a node() alias of one query (the API allows 15 aliases). */
 const LASSO_SHOWN = 12;
+const HOVER_REST_MS = 120;
 const count = (n: number) => n.toLocaleString('en');
 
 /** Thumbnails by image id, kept while the page lives (hover asks for the same images again and again). */
@@ -150,6 +151,7 @@ async function draw(plot: HTMLElement, request: LatestRequest, choice: MapChoice
         `${count(points.length)} points; focused: ${map.focused ? `image ${map.focused.name} (${(tagsOf.get(map.focused.imageId) ?? []).join(', ') || 'no tag'})` : 'none'}`,
       );
     let hovered: string | null = null;
+    let resting: ReturnType<typeof setTimeout> | undefined;
     const map: EmbeddingMap = new EmbeddingMap(
       mapPoints,
       {
@@ -159,16 +161,22 @@ async function draw(plot: HTMLElement, request: LatestRequest, choice: MapChoice
           Object.assign(tooltip.style, { left: `${at.x + 14}px`, top: `${at.y + 14}px` });
           tooltip.hidden = false;
           show(tooltip, h('span', {}, point.name));
-          void hoverImage(point.imageId)
-            .then((image) => {
-              if (hovered !== point.imageId || !image) return;
-              show(
-                tooltip,
-                image.thumbnail ? h('img', { src: image.thumbnail, alt: '', width: 96, height: 96 }) : null,
-                h('span', {}, `${image.name} · ${image.tags.map((t) => t.name).join(', ')}`),
-              );
-            })
-            .catch(() => undefined);
+          // The thumbnail once the pointer rests on a point: sweeping across thousands asks for none of them.
+          clearTimeout(resting);
+          resting = setTimeout(
+            () =>
+              void hoverImage(point.imageId)
+                .then((image) => {
+                  if (hovered !== point.imageId || !image) return;
+                  show(
+                    tooltip,
+                    image.thumbnail ? h('img', { src: image.thumbnail, alt: '', width: 96, height: 96 }) : null,
+                    h('span', {}, `${image.name} · ${image.tags.map((t) => t.name).join(', ')}`),
+                  );
+                })
+                .catch(() => undefined),
+            HOVER_REST_MS,
+          );
         },
         activate: (point) => choice.openQuery(point.imageId, choice.modelId),
         lasso: (chosen) => void showSelection(selection, chosen, choice),
