@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { type DashboardPlatform, startDashboardPlatform } from './support/dashboardPlatform.js';
-import { unlabelledControls } from './support/browser.js';
+import { holdAnswers, unlabelledControls } from './support/browser.js';
 
 let dashboard: DashboardPlatform;
 let page: Page;
@@ -394,4 +394,51 @@ test('runs: a started run is cancelled from the page (CANCELLED in the API too),
     run.evaluations.map((e: { model: { name: string }; score: number }) => [e.model.name, e.score.toFixed(4)]),
   );
   assert.deepEqual(new URL(page.url()).searchParams.get('runB'), runId);
+});
+
+test('quick clicks: the leaderboard filter, the model page and the disagreements keep only the answer to their latest choice', async () => {
+  // Leaderboard: the answer to an earlier dimension bound arrives after the one to the later bound.
+  const dims = [...new Set(board.map((e) => e.model.dim))].sort((x, y) => x - y);
+  const [low, high] = [dims[1], dims.at(-1)!];
+  const keptAbove = (bound: number) => board.filter((e) => e.model.dim >= bound).map((e) => e.model.name);
+  assert.notDeepEqual(keptAbove(low), keptAbove(high));
+  const leaderboard = region('Leaderboard');
+  let held = await holdAnswers(
+    page,
+    (sent) => sent.operation === 'LeaderboardFiltered' && (sent.variables.filter as { minDim?: number }).minDim === low,
+  );
+  await leaderboard.getByLabel('Dimension at least').fill(String(low));
+  await held.arrived;
+  await leaderboard.getByLabel('Dimension at least').fill(String(high));
+  await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, keptAbove(high).length);
+  await held.release();
+  assert.deepEqual(await rowModels(leaderboard.getByRole('table')), keptAbove(high));
+  await leaderboard.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, board.length);
+
+  // Model page: the first model's page answers after the second's.
+  const model = region('Model');
+  const [first, second] = [board[3].model, board[4].model];
+  held = await holdAnswers(page, (sent) => sent.operation === 'ModelPage' && sent.variables.id === first.id);
+  await model.getByLabel('Model', { exact: true }).selectOption(first.id);
+  await held.arrived;
+  await model.getByLabel('Model', { exact: true }).selectOption(second.id);
+  await model.getByRole('heading', { name: second.name, exact: true }).waitFor();
+  await held.release();
+  assert.equal(await model.getByRole('heading', { level: 3 }).first().textContent(), second.name);
+
+  // Disagreements: the list against an earlier second model arrives last.
+  const panel = region('Where do these models disagree?');
+  await panel.getByLabel('Model', { exact: true }).selectOption(board[0].model.id);
+  held = await holdAnswers(page, (sent) => sent.operation === 'Disagreements' && sent.variables.b === board[2].model.id);
+  await panel.getByLabel('against').selectOption(board[2].model.id);
+  await held.arrived;
+  await panel.getByLabel('against').selectOption(board[1].model.id);
+  const caption = () => panel.locator('caption').textContent();
+  await page.waitForFunction(
+    (name) => (document.querySelector('#disagreements-table caption')?.textContent ?? '').includes(`and ${name};`),
+    board[1].model.name,
+  );
+  await held.release();
+  assert.match((await caption()) ?? '', new RegExp(`and ${board[1].model.name};`));
 });

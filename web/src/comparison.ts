@@ -39,7 +39,10 @@ export function renderComparison(container: HTMLElement, datasetId: string, mode
   const request = new LatestRequest();
   const compare = async (): Promise<void> => {
     result.removeAttribute('data-p-value');
-    if (a.value === b.value) return show(result, 'Pick two different models.');
+    if (a.value === b.value) {
+      request.cancel();
+      return show(result, 'Pick two different models.');
+    }
     show(result, 'Comparing…');
     try {
       const { compareModels } = await request.send<{ compareModels: Comparison }>(COMPARE_QUERY, { datasetId, a: a.value, b: b.value });

@@ -33,7 +33,10 @@ export function renderDisagreements(container: HTMLElement, datasetId: string, m
   const request = new LatestRequest();
   const load = async (): Promise<void> => {
     setUrlValues({ disagreeA: a.value, disagreeB: b.value });
-    if (a.value === b.value) return show(result, notice('Pick two different models.'));
+    if (a.value === b.value) {
+      request.cancel();
+      return show(result, notice('Pick two different models.'));
+    }
     show(result, h('p', { class: 'muted' }, 'Loading…'));
     try {
       const { modelDisagreements: d } = await request.send<{ modelDisagreements: Disagreements }>(QUERY, {

@@ -242,6 +242,7 @@ export function renderLeaderboard(container: HTMLElement, datasetId: string, ent
     setUrlValues(current);
     const filter = apiFilter(current);
     if (!filter) {
+      request.cancel();
       shown = entries;
       show(status, `${entries.length} models.`);
       return drawTable();
