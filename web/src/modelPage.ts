@@ -56,23 +56,24 @@ function facts(title: string, rows: [string, string][]): HTMLElement {
   );
 }
 
+/** A table with its CSV and JSON downloads (named after its id). */
 function smallTable(id: string, caption: string, headers: string[], rows: (string | number)[][]): HTMLElement {
+  const table = h(
+    'table',
+    { id: `model-${id}-table` },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
+    h(
+      'tbody',
+      {},
+      ...rows.map(([first, ...rest]) => h('tr', {}, h('th', { scope: 'row' }, String(first)), ...rest.map((v) => h('td', {}, String(v))))),
+    ),
+  );
   return h(
     'div',
-    { class: 'table-scroll' },
-    h(
-      'table',
-      { id },
-      h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, ...headers.map((header) => h('th', { scope: 'col' }, header)))),
-      h(
-        'tbody',
-        {},
-        ...rows.map(([first, ...rest]) =>
-          h('tr', {}, h('th', { scope: 'row' }, String(first)), ...rest.map((v) => h('td', {}, String(v)))),
-        ),
-      ),
-    ),
+    {},
+    h('div', { class: 'table-scroll' }, table),
+    tableExports(`model-${id}`, () => table),
   );
 }
 
@@ -110,18 +111,17 @@ function details(model: ModelDetails, runs: ModelRun[], totalRuns: number, faile
     ),
     latest
       ? smallTable(
-          'model-categories-table',
+          'categories',
           `Per-category CorrEmbed of the latest finished evaluation (overall ${fixed(latest.score)} over ${latest.queriesUsed ?? '–'} queries).`,
           ['Category', 'CorrEmbed'],
           latest.perCategory.map((c) => [c.category, fixed(c.score)]),
         )
       : notice('No finished evaluation of this model on this dataset yet.'),
-    latest ? tableExports('model-categories', () => document.getElementById('model-categories-table') as HTMLTableElement | null) : null,
     failed
       ? failed.totalCount === 0
         ? h('p', { class: 'failed-images' }, 'Failed images: none (every image embedded).')
         : smallTable(
-            'model-failed-table',
+            'failed-images',
             `Failed images: ${failed.totalCount} (left out of the score)${failed.totalCount > FAILED_SHOWN ? `, the first ${FAILED_SHOWN}` : ''}.`,
             ['Image', 'Error'],
             nodes(failed).map((f) => [f.imageId, f.error]),
@@ -129,7 +129,7 @@ function details(model: ModelDetails, runs: ModelRun[], totalRuns: number, faile
       : null,
     runs.length
       ? smallTable(
-          'model-runs-table',
+          'runs',
           `Its runs on this dataset: ${runs.length} of ${totalRuns}, newest first.`,
           ['Run', 'Started', 'Status', 'CorrEmbed'],
           runs.map((run) => [
@@ -140,7 +140,6 @@ function details(model: ModelDetails, runs: ModelRun[], totalRuns: number, faile
           ]),
         )
       : h('p', { class: 'muted' }, 'No runs of this model on this dataset.'),
-    runs.length ? tableExports('model-runs', () => document.getElementById('model-runs-table') as HTMLTableElement | null) : null,
   ].filter((e): e is HTMLElement => e !== null);
 }
 
