@@ -1,14 +1,11 @@
 // The cost view: CorrEmbed against measured images/s or parameters (log scale), and the Pareto front a retailer
 // would pick from (no other model both scores higher and costs less).
+import { axes, HEIGHT, MARGIN, WIDTH } from './chartFrame.js';
 import { compact, field, fixed, h, notice, s, show } from './dom.js';
 import { chartExports, tableExports } from './exporting.js';
 import { extent, linearScale } from './scale.js';
 import type { BoardEntry } from './types.js';
 import { setUrlValues, urlChoice } from './urlState.js';
-
-const WIDTH = 640;
-const HEIGHT = 380;
-const MARGIN = { top: 16, right: 24, bottom: 44, left: 56 };
 
 const COSTS = {
   speed: {
@@ -44,7 +41,6 @@ function chart(points: CostPoint[], front: Set<CostPoint>, key: CostKey): SVGSVG
   const x = linearScale(extent(logs), [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale(extent(points.map((p) => p.entry.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
   const frontPoints = [...front].sort((p, q) => p.cost - q.cost);
-  const ticks = x.ticks(5);
   return s(
     'svg',
     {
@@ -53,38 +49,7 @@ function chart(points: CostPoint[], front: Set<CostPoint>, key: CostKey): SVGSVG
       class: 'chart cost-chart',
       'aria-label': `CorrEmbed against ${COSTS[key].label} for ${points.length} models; Pareto front: ${frontPoints.map((p) => p.entry.model.name).join(', ')}`,
     },
-    s(
-      'g',
-      { class: 'axis' },
-      ...ticks.map((t) =>
-        s(
-          'g',
-          { class: 'tick' },
-          s('line', { x1: x(t), x2: x(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 5 }),
-          s('text', { x: x(t), y: HEIGHT - MARGIN.bottom + 18, 'text-anchor': 'middle' }, compact(Number((10 ** t).toPrecision(2)))),
-        ),
-      ),
-      ...y
-        .ticks(5)
-        .map((t) =>
-          s(
-            'g',
-            { class: 'tick' },
-            s('line', { x1: MARGIN.left - 5, x2: WIDTH - MARGIN.right, y1: y(t), y2: y(t), class: 'grid' }),
-            s('text', { x: MARGIN.left - 8, y: y(t) + 4, 'text-anchor': 'end' }, String(t)),
-          ),
-        ),
-    ),
-    s(
-      'text',
-      { class: 'axis-label', x: (MARGIN.left + WIDTH - MARGIN.right) / 2, y: HEIGHT - 6, 'text-anchor': 'middle' },
-      COSTS[key].label,
-    ),
-    s(
-      'text',
-      { class: 'axis-label', transform: `translate(14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2}) rotate(-90)`, 'text-anchor': 'middle' },
-      'CorrEmbed',
-    ),
+    ...axes(x, y, { x: COSTS[key].label, y: 'CorrEmbed' }, 5, (t) => compact(Number((10 ** t).toPrecision(2)))),
     s('polyline', { class: 'front', points: frontPoints.map((p) => `${x(Math.log10(p.cost))},${y(p.entry.score)}`).join(' ') }),
     ...points.map((p) => {
       const [px, py] = [x(Math.log10(p.cost)), y(p.entry.score)];
