@@ -24,11 +24,19 @@ const HIT_RADIUS = 7;
 const DRAG_THRESHOLD = 4;
 const BACKGROUND = '#f5f6f8';
 
-/** A #rrggbb colour as one pixel of an ImageData's Uint32 view (RGBA bytes on a little-endian machine). */
-function pixel(hex: string): number {
+/** A #rrggbb colour, moved `fade` of the way to the background, as one pixel of an ImageData's Uint32 view (RGBA bytes on a little-endian machine). */
+function pixel(hex: string, fade = 0): number {
   const n = Number.parseInt(hex.slice(1), 16);
-  return ((255 << 24) | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
+  const background = Number.parseInt(BACKGROUND.slice(1), 16);
+  const [r, g, b] = [16, 8, 0].map((shift) => {
+    const [c, bg] = [(n >> shift) & 0xff, (background >> shift) & 0xff];
+    return Math.round(c + fade * (bg - c));
+  });
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
 }
+
+/** How far points outside a lasso selection fade towards the background. */
+const UNSELECTED_FADE = 0.8;
 
 /** x on the canvas = unit x * k + ox (CSS pixels); the same k for y. */
 interface View {
@@ -56,11 +64,13 @@ export class EmbeddingMap {
   private tx = 0;
   private ty = 0;
   private lassoPath: [number, number][] = [];
-  private selected = new Set<MapPoint>();
+  /** 1 for each point inside the lasso; every point counts as selected when none is. */
+  private selected: Uint8Array | null = null;
   /** Data coordinates mapped to [0, 1] once; the view transform applies on top. */
   private readonly unit: Float32Array;
-  /** Each point's colour as a pixel. */
+  /** Each point's colour as a pixel, and faded for a point outside the lasso's selection. */
   private readonly pixels: Uint32Array;
+  private readonly faded: Uint32Array;
   private image: ImageData | null = null;
   private hovered: number | null = null;
 
@@ -84,7 +94,12 @@ export class EmbeddingMap {
       this.unit[2 * i + 1] = 0.5 - (p.y - (y0 + y1) / 2) / span / 1.06;
     });
     const colours = new Map<string, number>();
+    const fadedColours = new Map<string, number>();
     this.pixels = Uint32Array.from(points, (p) => colours.get(p.colour) ?? colours.set(p.colour, pixel(p.colour)).get(p.colour)!);
+    this.faded = Uint32Array.from(
+      points,
+      (p) => fadedColours.get(p.colour) ?? fadedColours.set(p.colour, pixel(p.colour, UNSELECTED_FADE)).get(p.colour)!,
+    );
     this.listen();
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
@@ -174,30 +189,24 @@ export class EmbeddingMap {
     const half = Math.max(1, Math.round(radius * ratio));
     const view = this.view(size);
     const [k, ox, oy] = [view.k * ratio, view.ox * ratio, view.oy * ratio];
-    const { unit, pixels } = this;
-    for (let i = 0; i < pixels.length; i++) {
-      const cx = Math.round(unit[2 * i] * k + ox);
-      const cy = Math.round(unit[2 * i + 1] * k + oy);
-      if (cx < -half || cy < -half || cx >= side + half || cy >= side + half) continue;
-      const colour = pixels[i];
-      for (let y = Math.max(0, cy - half); y < Math.min(side, cy + half); y++) {
-        const row = y * side;
-        for (let x = Math.max(0, cx - half); x < Math.min(side, cx + half); x++) buffer[row + x] = colour;
+    const { unit, pixels, faded, selected } = this;
+    // With a selection, the faded points first, then the selected ones over them in their colours.
+    for (const pass of selected ? [0, 1] : [1]) {
+      for (let i = 0; i < pixels.length; i++) {
+        if (selected && selected[i] !== pass) continue;
+        const cx = Math.round(unit[2 * i] * k + ox);
+        const cy = Math.round(unit[2 * i + 1] * k + oy);
+        if (cx < -half || cy < -half || cx >= side + half || cy >= side + half) continue;
+        const colour = pass ? pixels[i] : faded[i];
+        for (let y = Math.max(0, cy - half); y < Math.min(side, cy + half); y++) {
+          const row = y * side;
+          for (let x = Math.max(0, cx - half); x < Math.min(side, cx + half); x++) buffer[row + x] = colour;
+        }
       }
     }
     context.putImageData(this.image, 0, 0);
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.lineWidth = 2;
-    if (this.selected.size) {
-      context.strokeStyle = '#1a1a1a';
-      context.beginPath();
-      this.points.forEach((p, i) => {
-        if (!this.selected.has(p)) return;
-        const [x, y] = this.screen(i, view);
-        context.rect(x - radius - 1.5, y - radius - 1.5, 2 * radius + 3, 2 * radius + 3);
-      });
-      context.stroke();
-    }
     if (this.focused) {
       const [x, y] = this.screen(this.points.indexOf(this.focused), view);
       context.strokeStyle = '#a4161a';
@@ -302,8 +311,10 @@ export class EmbeddingMap {
     const path = this.lassoPath;
     this.lassoPath = [];
     const view = this.view();
-    this.selected = new Set(path.length < 3 ? [] : this.points.filter((_, i) => insidePolygon(...this.screen(i, view), path)));
+    const selected = Uint8Array.from(this.points, (_, i) => (path.length >= 3 && insidePolygon(...this.screen(i, view), path) ? 1 : 0));
+    const chosen = this.points.filter((_, i) => selected[i]);
+    this.selected = chosen.length ? selected : null;
     this.draw();
-    this.handlers.lasso([...this.selected]);
+    this.handlers.lasso(chosen);
   }
 }
