@@ -59,12 +59,17 @@ test('leaderboard: a dimension filter asks the API, the column chooser hides a c
   const table = leaderboard.getByRole('table');
   const dims = [...new Set(board.map((e) => e.model.dim))].sort((x, y) => x - y);
   const bound = dims[Math.floor(dims.length / 2)];
-  const filtered = (
-    await dashboard.api<{ leaderboard: { edges: { node: { model: { name: string } } }[] } }>(
-      'query ($d: ID!, $m: Int) { leaderboard(datasetId: $d, filter: { minDim: $m }) { edges { node { model { name } } } } }',
+  const filteredEntries = (
+    await dashboard.api<{
+      leaderboard: {
+        edges: { node: { rank: number; score: number; ci95: { low: number; high: number }; model: { name: string; dim: number } } }[];
+      };
+    }>(
+      'query ($d: ID!, $m: Int) { leaderboard(datasetId: $d, filter: { minDim: $m }) { edges { node { rank score ci95 { low high } model { name dim } } } } }',
       { d: dashboard.demo.datasetId, m: bound },
     )
-  ).leaderboard.edges.map((e) => e.node.model.name);
+  ).leaderboard.edges.map((e) => e.node);
+  const filtered = filteredEntries.map((e) => e.model.name);
   assert.ok(filtered.length > 0 && filtered.length < board.length);
   await leaderboard.getByLabel('Dimension at least').fill(String(bound));
   await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, filtered.length);
@@ -86,15 +91,19 @@ test('leaderboard: a dimension filter asks the API, the column chooser hides a c
   const csv = await downloaded(leaderboard.getByRole('button', { name: 'Download CSV' }));
   assert.equal(csv.name, 'leaderboard.csv');
   const lines = csv.content.toString('utf8').trim().split('\n');
-  assert.equal(lines[0], (await headers()).map((t) => t.replace(/[▲▼]/g, '').trim()).join(','));
+  assert.equal(lines[0].split(',').slice(0, 6).join(','), 'rank,model,family,corrEmbed,ci95Low,ci95High');
   assert.equal(lines.length, filtered.length + 1);
+  // JSON: the rows shown, in their order, with the API's figures at full precision.
   const json = JSON.parse((await downloaded(leaderboard.getByRole('button', { name: 'Download JSON' }))).content.toString('utf8'));
   assert.deepEqual(
-    json.map((row: Record<string, string>) => row.Model),
-    await table.locator('tbody tr th').allTextContents(),
+    json.map((row: Record<string, unknown>) => [row.rank, row.model, row.corrEmbed, row.ci95Low, row.ci95High, row.dim]),
+    filteredEntries.map((e) => [e.rank, e.model.name, e.score, e.ci95.low, e.ci95.high, e.model.dim]),
   );
-  const best = board.find((e) => filtered.includes(e.model.name))!;
-  assert.equal(json[0].CorrEmbed.split(' ')[0], best.score.toFixed(4));
+  // Other tables download what they show: the heatmap's header row and one line per model.
+  const heatmap = await downloaded(region('Per-category heatmap').getByRole('button', { name: 'Download CSV' }));
+  const heatmapLines = heatmap.content.toString('utf8').trim().split('\n');
+  assert.equal(heatmapLines[0], (await region('Per-category heatmap').getByRole('columnheader').allTextContents()).join(','));
+  assert.equal(heatmapLines.length, board.length + 1);
 
   await leaderboard.getByRole('button', { name: 'Clear filters' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, board.length);

@@ -12,24 +12,31 @@ function download(fileName: string, blob: Blob): void {
 
 const cellText = (cell: Element): string => (cell.textContent ?? '').replace(/[▲▼]/g, '').replace(/\s+/g, ' ').trim();
 
+/** A table's data: column names and rows of values (numbers at full precision where a panel gives them). */
+export interface Records {
+  headers: string[];
+  rows: (string | number | boolean | null)[][];
+}
+
 /** The table's header texts and body rows as the page shows them. */
-function tableRows(table: HTMLTableElement): { headers: string[]; rows: string[][] } {
+function shownRecords(table: HTMLTableElement): Records {
   const headers = [...table.querySelectorAll('thead th')].map(cellText);
   const rows = [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map(cellText));
   return { headers, rows };
 }
 
-const csvField = (text: string): string => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+const csvField = (value: string | number | boolean | null): string => {
+  const text = value === null ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
 
-export function tableCsv(table: HTMLTableElement): string {
-  const { headers, rows } = tableRows(table);
+export function recordsCsv({ headers, rows }: Records): string {
   return `${[headers, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
 }
 
-export function tableJson(table: HTMLTableElement): string {
-  const { headers, rows } = tableRows(table);
+export function recordsJson({ headers, rows }: Records): string {
   return `${JSON.stringify(
-    rows.map((row) => Object.fromEntries(headers.map((header, i) => [header, row[i] ?? '']))),
+    rows.map((row) => Object.fromEntries(headers.map((header, i) => [header, row[i] ?? null]))),
     null,
     2,
   )}\n`;
@@ -87,17 +94,21 @@ function exportButton(label: string, action: () => Promise<void> | void): HTMLBu
   return h('button', { type: 'button', class: 'export', onclick: () => void action() }, label);
 }
 
-/** "Download CSV" and "Download JSON" of the table, under the file name given. */
-export function tableExports(name: string, table: () => HTMLTableElement | null): HTMLElement {
-  const save = (extension: string, type: string, text: (t: HTMLTableElement) => string) => () => {
-    const current = table();
-    if (current) download(`${name}.${extension}`, new Blob([text(current)], { type }));
+/**
+ * "Download CSV" and "Download JSON" of a table under the file name given: what the table shows, or the records a
+ * panel gives for it.
+ */
+export function tableExports(name: string, source: () => HTMLTableElement | Records | null): HTMLElement {
+  const save = (extension: string, type: string, text: (records: Records) => string) => () => {
+    const current = source();
+    if (!current) return;
+    download(`${name}.${extension}`, new Blob([text(current instanceof HTMLTableElement ? shownRecords(current) : current)], { type }));
   };
   return h(
     'div',
     { class: 'exports', role: 'group', 'aria-label': `Export the ${name.replace(/-/g, ' ')} table` },
-    exportButton('Download CSV', save('csv', 'text/csv', tableCsv)),
-    exportButton('Download JSON', save('json', 'application/json', tableJson)),
+    exportButton('Download CSV', save('csv', 'text/csv', recordsCsv)),
+    exportButton('Download JSON', save('json', 'application/json', recordsJson)),
   );
 }
 

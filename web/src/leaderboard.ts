@@ -2,7 +2,7 @@
 // sortable by any column, filtered through the API (family, name, dimension, size, speed), with a column chooser.
 import { LatestRequest, nodes, type Connection } from './api.js';
 import { compact, field, fixed, h, notice, show } from './dom.js';
-import { tableExports } from './exporting.js';
+import { type Records, tableExports } from './exporting.js';
 import type { BoardEntry } from './types.js';
 import { setUrlValues, urlValue } from './urlState.js';
 
@@ -109,6 +109,44 @@ function versusBest(entry: BoardEntry): string {
   return p === null || p === undefined ? '–' : `p ${fixed(p)}`;
 }
 
+/** The leaderboard's rows as the API gives them, every figure at full precision (the downloads). */
+function leaderboardRecords(entries: BoardEntry[]): Records {
+  return {
+    headers: [
+      'rank',
+      'model',
+      'family',
+      'corrEmbed',
+      'ci95Low',
+      'ci95High',
+      'ndcgAt10',
+      'accuracy',
+      'params',
+      'gflops',
+      'imagesPerSecond',
+      'dim',
+      'pValueAgainstBest',
+      'leading',
+    ],
+    rows: entries.map((e) => [
+      e.rank,
+      e.model.name,
+      e.model.metadata.family,
+      e.score,
+      e.ci95?.low ?? null,
+      e.ci95?.high ?? null,
+      e.evaluation.retrieval?.ndcgAt10 ?? null,
+      e.model.metadata.imagenetAcc1,
+      e.model.metadata.params,
+      e.model.metadata.gflops,
+      e.model.metadata.imagesPerSecond,
+      e.model.dim,
+      e.comparedWithBest?.pValue ?? null,
+      leading(e),
+    ]),
+  };
+}
+
 /** The filter fields of the API's LeaderboardFilter the page offers, with their address keys. */
 const FILTERS = [
   { key: 'family', label: 'Family', type: 'select' },
@@ -152,6 +190,8 @@ export function renderLeaderboard(container: HTMLElement, datasetId: string, ent
     (urlValue('hide') ?? '').split(',').filter((label) => COLUMNS.some((c) => c.label === label && label !== 'Model')),
   );
   let shown = entries;
+  /** The rows on screen, in their order: what the downloads hold. */
+  let sortedRows: BoardEntry[] = entries;
   const tableBox = h('div', { class: 'table-scroll' });
   const status = h('p', { class: 'muted filter-status', role: 'status', 'aria-live': 'polite' });
   const request = new LatestRequest();
@@ -185,6 +225,7 @@ export function renderLeaderboard(container: HTMLElement, datasetId: string, ent
       return ascending ? order : -order;
     };
     const sorted = [...shown].sort(compare);
+    sortedRows = sorted;
     const header = visible.map((c) => {
       const i = COLUMNS.indexOf(c);
       return h(
@@ -317,7 +358,7 @@ export function renderLeaderboard(container: HTMLElement, datasetId: string, ent
     chooser,
     status,
     tableBox,
-    tableExports('leaderboard', () => tableBox.querySelector('table')),
+    tableExports('leaderboard', () => leaderboardRecords(sortedRows)),
   );
   void applyFilters();
 }
