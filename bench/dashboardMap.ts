@@ -1,7 +1,7 @@
-// Dashboard budget benchmark: the first view's compressed script and styles, time until the demo's leaderboard shows,
-// and the embedding map at 50,000 and 100,000 points (time to first picture, redraw per zoom step, hit test per
-// pointer move), in chromium against a seeded platform.
+// Dashboard budget benchmark: first-view bytes, time to the demo's leaderboard, and the embedding map at 50,000 points and more.
 //
+// In chromium against a seeded platform: the first view's compressed script and styles, and for the map the time to
+// its first picture, the redraw per zoom step and the hit test per pointer move.
 // Usage: npm run bench:dashboard [-- --points 50000,100000 --steps 30]
 // Needs chromium (CORREMBED_CHROMIUM, else /usr/bin/chromium) and the PostgreSQL server the tests use. The map's
 // points are synthetic (clusters of a seeded Gaussian mixture) answered in place of the demo's projection, so any

@@ -1,7 +1,4 @@
-// The dashboard's exploration features in a real browser, found by their roles and names and checked against the API:
-// leaderboard filters and column chooser, exports, deep links, the model page, the cost view and its Pareto front,
-// "Where do these models disagree?", the embedding map (keyboard focus, lasso, click to query), gallery paging and
-// zoom, run cancelling and run comparison.
+// The dashboard's exploration features in chromium, found by role and name and checked against the API.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';

@@ -1,5 +1,4 @@
-// The API behind the dashboard's exploration views: modelDisagreements, the leaderboard's size, dimension and speed
-// filters, and the runs of one model, on the seeded demo over real GraphQL.
+// The API behind the dashboard's exploration views: modelDisagreements, leaderboard bounds, runs(modelId:), on the demo.
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

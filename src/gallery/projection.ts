@@ -1,5 +1,4 @@
-// A 2-D map of an embedding space (PCA, or UMAP on its principal components): an even sample of its images, their
-// coordinates, and their tags in one category.
+// A 2-D map of an embedding space (PCA, or UMAP on its principal components): an even sample, coordinates, tags in a category.
 import { principalComponents } from './pca.js';
 import type { EmbeddingSpace } from './embeddingSpaces.js';
 import { umapLayout } from './umapLayout.js';

@@ -1,5 +1,4 @@
-// A seeded 2-D UMAP layout (umap-js) of an embedding sample, fitted on its leading principal components; the event
-// loop is free between optimisation epochs.
+// A seeded 2-D UMAP layout (umap-js) of an embedding sample on its leading principal components, yielding between epochs.
 import { UMAP } from 'umap-js';
 import { createRng } from '../metric/random.js';
 import { principalComponents } from './pca.js';

@@ -1,5 +1,4 @@
-// The cost view: CorrEmbed against measured images/s or parameters (log scale), and the Pareto front a retailer
-// would pick from (no other model both scores higher and costs less).
+// The cost view: CorrEmbed against images/s or parameters (log scale) and the Pareto front a retailer would pick from.
 import { axes, HEIGHT, MARGIN, WIDTH } from './chartFrame.js';
 import { compact, field, fixed, h, notice, s, show } from './dom.js';
 import { chartExports, tableExports } from './exporting.js';

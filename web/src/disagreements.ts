@@ -1,5 +1,4 @@
-// "Where do these models disagree?": the queries whose per-query correlation differs most between two models
-// (modelDisagreements), each opening the two models' nearest neighbours side by side in the gallery.
+// "Where do these models disagree?": the queries two models' correlations differ most on, each opening both neighbour lists.
 import { LatestRequest } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
 import { tableExports } from './exporting.js';

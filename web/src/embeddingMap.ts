@@ -1,5 +1,4 @@
-// The embedding map's canvas: tens of thousands of points written straight into its pixels, zoom (wheel, buttons, keys),
-// pan (drag), lasso (drag in lasso mode), hover and click hit-tests, and a keyboard-focusable point.
+// The embedding map's canvas: points written into its pixels, zoom, pan, lasso, hover and click hit tests, keyboard focus.
 
 export interface MapPoint {
   imageId: string;

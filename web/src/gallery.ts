@@ -1,5 +1,4 @@
-// The nearest-neighbour gallery: pick a query image (searched, paged, or opened from another panel), see two models' top k
-// side by side with their tags (the paper's figures 4 and 5); any image zooms.
+// The nearest-neighbour gallery: a query image (searched, paged or opened elsewhere), two models' top k side by side, zoom.
 import { LatestRequest, nodes, type Connection } from './api.js';
 import { field, fixed, h, notice, show } from './dom.js';
 import { modelSelect } from './modelSelect.js';

@@ -1,5 +1,4 @@
-// The leaderboard: rank, score with its interval, model metadata and cost columns, the paired test against the best;
-// sortable by any column, filtered through the API (family, name, dimension, size, speed), with a column chooser.
+// The leaderboard: sortable, filtered through the API, with a column chooser, the paired test against the best and downloads.
 import { LatestRequest, nodes, type Connection } from './api.js';
 import { compact, field, fixed, h, notice, show } from './dom.js';
 import { type Records, tableExports } from './exporting.js';

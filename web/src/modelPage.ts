@@ -1,5 +1,4 @@
-// A page per model: its manifest, preprocessing and metadata, its per-category scores and failed images on the
-// dataset, and its runs (model(id) and runs(datasetId, modelId)).
+// A page per model: manifest, preprocessing, metadata, per-category scores, failed images and runs on the dataset.
 import { LatestRequest, nodes, type Connection } from './api.js';
 import { compact, field, fixed, h, notice, show } from './dom.js';
 import { tableExports } from './exporting.js';

@@ -1,5 +1,4 @@
-// The embedding map panel: one model's embeddings projected to 2-D by PCA or UMAP (projection), one point per image coloured by its
-// tag in the chosen category; zoom and pan, thumbnails on hover, a lasso into a gallery, a click makes the query.
+// The embedding map panel: PCA or UMAP of one model's embeddings by tag category, to zoom, hover, lasso and pick a query.
 import { LatestRequest } from './api.js';
 import { CATEGORICAL, OTHER } from './colours.js';
 import { field, fixed, h, notice, s, show } from './dom.js';

@@ -1,5 +1,4 @@
-// Runs: start an evaluation with an API key, watch live progress (runProgress, runCompleted), cancel a run, page
-// through the run history and compare two runs model by model.
+// Runs: start an evaluation, watch it live (runProgress, runCompleted), cancel it, page the history, compare two runs.
 import { apiKey, gql, LatestRequest, nodes, setApiKey, subscribe, type Connection } from './api.js';
 import { field, fixed, h, notice, show } from './dom.js';
 import { tableExports } from './exporting.js';

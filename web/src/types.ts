@@ -1,4 +1,4 @@
-// The shapes of the GraphQL answers the dashboard reads (a subset of schema/corrembed.graphql).
+// The shapes of the GraphQL answers the dashboard reads (a subset of schema/*.graphql).
 
 export interface ModelInfo {
   id: string;
