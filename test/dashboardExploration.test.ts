@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { type DashboardPlatform, startDashboardPlatform } from './support/dashboardPlatform.js';
-import { holdAnswers, unlabelledControls } from './support/browser.js';
+import { elementsOutside, holdAnswers, lowContrastText, unlabelledControls } from './support/browser.js';
 
 let dashboard: DashboardPlatform;
 let page: Page;
@@ -447,4 +447,55 @@ test('quick clicks: the leaderboard filter, the model page and the disagreements
   );
   await held.release();
   assert.match((await caption()) ?? '', new RegExp(`and ${board[1].model.name};`));
+});
+
+test('run history: eight runs at a time, older ones on request, as runs() pages them', async () => {
+  // Queued runs (this process takes none), so that the history has more than a page.
+  for (let i = 0; i < 8; i++)
+    await dashboard.platform.platform.runs.start({ datasetId: dashboard.demo.datasetId, modelIds: [board[0].model.id] });
+  const { runs: all } = await dashboard.api('query ($d: ID!) { runs(datasetId: $d, first: 100) { totalCount edges { node { id } } } }', {
+    d: dashboard.demo.datasetId,
+  });
+  await page.reload();
+  const runs = region('Runs');
+  await runs.getByText(`8 of ${all.totalCount} runs.`).waitFor();
+  await runs.getByRole('button', { name: 'Show older runs' }).click();
+  await runs.getByText(`${all.totalCount} of ${all.totalCount} runs.`).waitFor();
+  assert.deepEqual(
+    await runs.locator('li.run').evaluateAll((items) => items.map((li) => li.getAttribute('data-run-id'))),
+    all.edges.map((e: { node: { id: string } }) => e.node.id),
+  );
+  assert.equal(await runs.getByRole('button', { name: 'Show older runs' }).count(), 0);
+});
+
+test('phone width: with the model page, the disagreements, the lasso gallery and the zoom dialog open, nothing reaches past 390 px', async () => {
+  const phone = await dashboard.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  try {
+    await phone.goto(`${dashboard.home}?dataset=${dashboard.demo.datasetId}&model=${board.at(-1)!.model.id}&cost=params`);
+    await phone.locator('#disagreements-table tbody tr').first().waitFor();
+    await phone.locator('#model-runs-table').waitFor();
+    const canvas = phone.locator('#projection canvas');
+    await canvas.waitFor();
+    await phone.getByRole('button', { name: 'Lasso select' }).click();
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await phone.mouse.move(box.x + 3, box.y + 3);
+    await phone.mouse.down();
+    for (const [x, y] of [
+      [box.width - 3, 3],
+      [box.width - 3, box.height - 3],
+      [3, box.height - 3],
+      [3, 4],
+    ])
+      await phone.mouse.move(box.x + x, box.y + y, { steps: 3 });
+    await phone.mouse.up();
+    await phone.locator('#projection .lasso-images img').first().waitFor();
+    assert.deepEqual(await elementsOutside(phone, 390), []);
+    assert.deepEqual(await lowContrastText(phone), []);
+    await phone.locator('#gallery .gallery-column .card .zoom-button').first().click();
+    await phone.getByRole('dialog', { name: 'Zoomed image' }).locator('img[width="256"]').waitFor();
+    assert.deepEqual(await elementsOutside(phone, 390), []);
+  } finally {
+    await phone.close();
+  }
 });
