@@ -7,6 +7,7 @@
 // (1) run() on a ready-made host tensor and (2) the embed path: each batch's JPEGs are read and decoded + resized +
 // normalised by the addon on libuv's pool threads, all queued before the previous batch's run() so that host work
 // overlaps inference; inputs of a float16 graph are fed as float32 when the graph takes float32 (cast on the device).
+import { configureProcess } from '../src/config/applyConfig.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,8 @@ import { loadPilImaging } from '../src/imaging/nativeImaging.js';
 import { parsePreprocessRecipe } from '../src/imaging/recipe.js';
 import { tensorPlan } from '../src/imaging/tensorPlan.js';
 import { benchCli, machineLine } from './benchCli.js';
+
+configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const cli = benchCli('bench device-embed');
 const { values } = cli.args({

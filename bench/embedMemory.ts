@@ -5,19 +5,22 @@
 // its own bytes, so its own content hash and cache entry, and every one is read, decoded, preprocessed, inferred and
 // written. The model is the tests' tiny Conv (16x16 input, 8-d). VmRSS is sampled every 100 ms per phase; VmHWM is
 // the kernel's peak over the whole process (worker threads are threads of this process, so they are included).
+import { configureProcess, embedSettings } from '../src/config/applyConfig.js';
 import { join } from 'node:path';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../test/support/testDatabase.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
-import { LocalExecutor } from '../src/runs/localExecutor.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import { LocalExecutor } from '../src/executors/localExecutor.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { writeTinyModel } from '../test/support/tinyModels.js';
 import { DATA_DIR } from './benchData.js';
 import { benchCli, loadLine, machineLine } from './benchCli.js';
 import { ensureFanoutDataset } from './fanoutImages.js';
 import { RssSampler } from './rssSampler.js';
+
+const config = configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const LIMIT_MIB = 1536;
 const cli = benchCli('bench memory');
@@ -36,7 +39,7 @@ const manifestPath = await ensureFanoutDataset(join(DATA_DIR, `tiny-${imageCount
 
 const db = await createTestDatabase();
 const cache = new EmbeddingCache(db.pool);
-const executor = new LocalExecutor(workers, cache);
+const executor = new LocalExecutor(workers, cache, { settings: embedSettings(config) });
 try {
   const phase = <T>(name: string, work: () => Promise<T>) => rss.timed(name, work);
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);

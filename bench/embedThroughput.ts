@@ -9,6 +9,7 @@
 // (3) PyTorch eager (bench/torch_embed.py) on the same files with torch.set_num_threads(workers); (4) read + decode +
 // preprocess alone, for its CPU time per image. Medians of the per-repetition ratios are reported, with each side's
 // CPU time per image (this process, every thread) and the CPU-bound ceiling they imply.
+import { configureProcess, embedSettings } from '../src/config/applyConfig.js';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,9 +21,9 @@ import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { preprocessImage } from '../src/imaging/preprocess.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
-import type { Executor } from '../src/runs/executor.js';
-import { LocalExecutor } from '../src/runs/localExecutor.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import type { Executor } from '../src/executors/executor.js';
+import { LocalExecutor } from '../src/executors/localExecutor.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import {
   BENCH_MODELS,
@@ -37,6 +38,8 @@ import {
 } from './benchData.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
+
+const config = configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const cli = benchCli('bench embed');
 const { values } = cli.args({
@@ -75,7 +78,7 @@ console.log(`preprocessing: ${preprocessingPathName()}`);
 console.log(`start: ${loadLine()}\n`);
 
 const db = await createTestDatabase();
-const local = new LocalExecutor(workers, new EmbeddingCache(db.pool));
+const local = new LocalExecutor(workers, new EmbeddingCache(db.pool), { settings: embedSettings(config) });
 try {
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await datasets.importDataset({ manifestPath: datasetManifest });

@@ -1,6 +1,7 @@
 // GEMM throughput: the project's single-threaded SGEMM kernels (what each scoring worker runs: onnxruntime-node's MLAS and,
 // when built, the native OpenBLAS addon) against NumPy/OpenBLAS's, two copies of each running at once as in the
 // scoring benchmark; three interleaved rounds, medians. Usage: npm run build && node dist/bench/gemm.js
+import { configureProcess } from '../src/config/applyConfig.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { blasKernel } from '../src/linalg/blasSimilarityKernel.js';
@@ -22,6 +23,8 @@ a @ b.T; t = time.time(); n = 0
 while time.time() - t < ${SECONDS}: a @ b.T; n += 1
 print(${FLOP} * n / (time.time() - t) / 1e9)
 `;
+
+configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 type Kind = 'ort' | 'blas' | 'numpy';
 

@@ -5,6 +5,7 @@
 // Each figure is images/s of session.run() on a ready-made host tensor (upload, inference and the embeddings' download
 // included), after 3 warm-up runs, over at least --seconds; PyTorch (bench/torch_embed.py --infer-only) copies the
 // same host batch to the card each time and runs channels-last under torch.inference_mode.
+import { configureProcess } from '../src/config/applyConfig.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { executionProviders } from '../src/inference/executionProviders.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { DATA_DIR, REPO_ROOT, ensureModel } from './benchData.js';
 import { benchCli, machineLine } from './benchCli.js';
+
+const config = configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const cli = benchCli('bench gpu');
 const { values } = cli.args({
@@ -25,8 +28,8 @@ const { values } = cli.args({
 });
 const batches = values.batches!.split(',').map((b) => cli.positiveInt('batches', b, 1));
 const seconds = cli.positiveInt('seconds', values.seconds, 5);
-const providers = executionProviders();
-const command = `CORREMBED_EXECUTION_PROVIDER=${process.env.CORREMBED_EXECUTION_PROVIDER ?? 'cpu'} bash bench/gpu.sh --batches ${batches.join(',')} --seconds ${seconds}`;
+const providers = executionProviders(config.inference.executionProvider);
+const command = `CORREMBED_EXECUTION_PROVIDER=${config.inference.executionProvider} bash bench/gpu.sh --batches ${batches.join(',')} --seconds ${seconds}`;
 
 const fp32Manifest = ensureModel('resnet50');
 const crop = (await loadModelManifest(fp32Manifest)).preprocess.crop;

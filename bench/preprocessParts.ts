@@ -8,6 +8,7 @@
 // (native/pil-imaging), preprocessImage resamples and normalises in C; the JavaScript parts are timed regardless, and
 // where the addon runs its AVX2 horizontal pass, its portable C is timed too (the same bytes). The read part is the
 // embed path's (readImageBytes, confined to the folder, + sha256), into a new buffer per image and into one reused ReadBuffer.
+import { configureProcess } from '../src/config/applyConfig.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ import { cropGeometry } from '../src/imaging/resizeGeometry.js';
 import { tensorPlan } from '../src/imaging/tensorPlan.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { ensurePhotoDataset, photoFolder } from './benchData.js';
+
+configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const cli = benchCli('bench prep');
 const { values } = cli.args({ options: { images: { type: 'string' }, rounds: { type: 'string' } } });

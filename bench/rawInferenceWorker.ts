@@ -1,7 +1,10 @@
 // One raw-inference session in its own thread: loads the model, then runs the batches it is told to on a ready tensor.
+import { configureProcess } from '../src/config/applyConfig.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EmbeddingModel } from '../src/inference/embeddingModel.js';
 import type { ModelManifest } from '../src/inference/modelManifest.js';
+
+configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
 const { manifest, threads } = workerData as { manifest: ModelManifest; threads: number };
 const model = await EmbeddingModel.load(manifest, { threads });

@@ -10,7 +10,7 @@ export interface DataPlane {
 }
 
 /**
- * DATABASE_SECRET_ARN (and DATABASE_HOST, the proxy's endpoint), CORREMBED_BUCKET, CORREMBED_DATA_ROOTS (manifests
+ * DATABASE_SECRET_ARN (and DATABASE_HOST, the proxy's endpoint), CORREMBED_DATA_ROOTS (manifests
  * are imported from the bucket) and NODE_ENV=production (no introspection, no field suggestions), as the application
  * reads them.
  */
@@ -18,7 +18,6 @@ export function dataEnvironment(data: DataPlane): Record<string, string> {
   return {
     DATABASE_SECRET_ARN: data.database.secret.secretArn,
     ...(data.database.host === undefined ? {} : { DATABASE_HOST: data.database.host }),
-    CORREMBED_BUCKET: data.bucket.bucketName,
     CORREMBED_DATA_ROOTS: `s3://${data.bucket.bucketName}/`,
     NODE_ENV: 'production',
   };

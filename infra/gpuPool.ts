@@ -26,7 +26,7 @@ export interface GpuPoolProps {
 }
 
 export interface GpuPool {
-  /** CORREMBED_EMBED_ENDPOINT for the service. */
+  /** CORREMBED_GPU_ENDPOINT for the service (CORREMBED_EXECUTOR=gpu). */
   endpoint: string;
   /** The internal ALB; callers open its listener to their own security group. */
   loadBalancer: ec2.IConnectable;

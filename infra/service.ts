@@ -40,12 +40,12 @@ function serviceEnvironment(props: ServiceProps): Record<string, string> {
     PORT: String(SERVICE_PORT),
     // Behind the load balancer: the client IP (rate limits, audit log) is the entry it appends to X-Forwarded-For.
     CORREMBED_TRUSTED_PROXY_HOPS: '1',
-    CORREMBED_EXECUTOR: 'lambda',
+    CORREMBED_EXECUTOR: props.gpuEndpoint === undefined ? 'lambda' : 'gpu',
     CORREMBED_EMBED_FUNCTION: props.embed.functionName,
     CORREMBED_AGGREGATE_FUNCTION: props.aggregate.functionName,
     CORREMBED_LAMBDA_CONCURRENCY: String(settings.lambdaConcurrency),
     ...(settings.aggregateShards === undefined ? {} : { CORREMBED_AGGREGATE_SHARDS: String(settings.aggregateShards) }),
-    ...(props.gpuEndpoint === undefined ? {} : { CORREMBED_EMBED_ENDPOINT: props.gpuEndpoint }),
+    ...(props.gpuEndpoint === undefined ? {} : { CORREMBED_GPU_ENDPOINT: props.gpuEndpoint }),
     ...corsEnvironment(settings),
   };
 }

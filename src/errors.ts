@@ -26,6 +26,14 @@ export class UserInputError extends Error {
   }
 }
 
+/** A bad configuration value, named by its variable (the process stops at start with this one line). */
+export class ConfigError extends UserInputError {
+  constructor(variable: string, problem: string) {
+    super(`configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
 export function isUserInputError(error: unknown): error is UserInputError {
   return error instanceof UserInputError;
 }

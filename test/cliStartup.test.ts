@@ -24,7 +24,7 @@ writeFileSync(
 );
 
 const HEAVY =
-  /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|graphql-ws|node_modules[/\\]ws[/\\]|@aws-sdk/;
+  /onnxruntime-node|@prisma\/client|generated\/prisma|[/\\]sharp[/\\]|@apollo\/server|[/\\]express[/\\]|platform\.js|services\.js|graphql-ws|node_modules[/\\]ws[/\\]|@aws-sdk/;
 
 let runs = 0;
 function loadedModules(...args: string[]): { code: number | null; stdout: string; stderr: string; modules: string[] } {

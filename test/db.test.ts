@@ -12,7 +12,7 @@ import { dropDatabase, ensureDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { parseScoreOptions } from '../src/metric/options.js';
-import { usesDefaultMetric } from '../src/runs/leaderboard.js';
+import { usesDefaultMetric } from '../src/analysis/leaderboard.js';
 
 /** Runs `work` on a fresh, not yet created database URL and drops that database afterwards. */
 async function withFreshUrl(work: (url: string) => Promise<void>): Promise<void> {

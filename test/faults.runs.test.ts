@@ -10,8 +10,8 @@ import type { Database } from '../src/db/database.js';
 import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
-import type { Executor } from '../src/runs/executor.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import type { Executor } from '../src/executors/executor.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { CountingExecutor } from './support/countingExecutor.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
@@ -69,10 +69,8 @@ for (const mode of ['exit', 'throw'] as const) {
     await db.prisma.embeddingCacheEntry.deleteMany();
     const marker = join(dir, `crash-${mode}`);
     writeFileSync(marker, '');
-    // Workers read the hook when they start: only this executor's do.
-    process.env.CORREMBED_TEST_WORKER_CRASH = `${mode}:${marker}`;
-    const executor = new CountingExecutor(cache);
-    delete process.env.CORREMBED_TEST_WORKER_CRASH;
+    // Only this executor's workers get the hook.
+    const executor = new CountingExecutor(cache, 2, `${mode}:${marker}`);
     const logs: string[] = [];
     try {
       const runId = await evaluate(service(executor, (line) => logs.push(line)));

@@ -5,18 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { hashImageSources } from '../src/catalog/imageSources.js';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { UserInputError } from '../src/errors.js';
 import { EmbeddingModel } from '../src/inference/embeddingModel.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { modelProtoProblem } from '../src/inference/onnxFile.js';
 import { loadManifest } from '../src/io/datasetFiles.js';
+import { useFileLimits } from '../src/storage/fileLimits.js';
 import { jsonDepthProblem } from '../src/io/jsonDepth.js';
 import { TINY_RECIPE, tinyModel } from './support/tinyModels.js';
 
-// This process's limits, read at first use: small enough to test with sparse files.
-process.env.CORREMBED_MAX_ONNX_BYTES = String(1024 ** 2);
-process.env.CORREMBED_MAX_MANIFEST_BYTES = String(1024 ** 2);
+// This process's limits: small enough to test with sparse files.
+useFileLimits({ maxOnnxBytes: 1024 ** 2, maxManifestBytes: 1024 ** 2 });
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-limits-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { overridesFromContext } from '../infra/context.js';
 import { CorrEmbedStack } from '../infra/corrEmbedStack.js';
 import type { SettingsOverrides } from '../infra/settings.js';
+import { VARIABLES } from '../src/config/schema.js';
 
 type Json = any; // CloudFormation JSON, walked by hand
 
@@ -279,16 +280,17 @@ describe('default stack', () => {
     assert.equal(env.PORT, '4000');
     assert.equal(env.CORREMBED_TRUSTED_PROXY_HOPS, '1');
     assert.deepEqual(env.DATABASE_SECRET_ARN, secretArn);
-    assert.deepEqual(env.CORREMBED_BUCKET, { Ref: bucketId });
-    assert.equal(env.CORREMBED_EMBED_ENDPOINT, undefined);
+    assert.equal(env.CORREMBED_GPU_ENDPOINT, undefined);
     assert.equal(env.CORREMBED_AGGREGATE_SHARDS, undefined);
     const apiEnv = api.Properties.Environment.Variables;
     assert.equal(apiEnv.CORREMBED_DRIVE_RUNS, 'false');
     assert.equal(embed.Properties.Environment.Variables.CORREMBED_EXECUTION_PROVIDER, 'cpu');
     for (const fn of [embed, aggregate, api]) {
       assert.deepEqual(fn.Properties.Environment.Variables.DATABASE_SECRET_ARN, secretArn);
-      assert.deepEqual(fn.Properties.Environment.Variables.CORREMBED_BUCKET, { Ref: bucketId });
     }
+    // Every variable the stacks set is one the configuration schema reads (and so documents).
+    for (const vars of [env, ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)])
+      for (const name of Object.keys(vars)) assert.ok(name in VARIABLES, `${name} is set by infra but not in src/config/schema.ts`);
     for (const vars of [env, ...[embed, aggregate, api].map((fn) => fn.Properties.Environment.Variables)])
       assert.equal(vars.NODE_ENV, 'production');
     // Manifests named through the API are read from the bucket only (CORREMBED_DATA_ROOTS = s3://<bucket>/).
@@ -410,7 +412,9 @@ describe('GPU stack', () => {
       resources(json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').filter(([, lb]) => lb.Properties.Scheme === 'internal'),
       'internal load balancer',
     );
-    const endpoint = envOf(serviceContainer(json, 'serve')).CORREMBED_EMBED_ENDPOINT;
+    const env = envOf(serviceContainer(json, 'serve'));
+    assert.equal(env.CORREMBED_EXECUTOR, 'gpu');
+    const endpoint = env.CORREMBED_GPU_ENDPOINT;
     assert.ok(mentions(endpoint, albId));
     const albSecurityGroupId = json.Resources[albId].Properties.SecurityGroups[0]['Fn::GetAtt'][0];
     assert.equal(json.Resources[albSecurityGroupId].Properties.SecurityGroupIngress, undefined, 'listener not open to the VPC');

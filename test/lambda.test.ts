@@ -13,17 +13,18 @@ import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { ensureAdminKey } from '../src/api/apiKeys.js';
-import type { Executor } from '../src/runs/executor.js';
-import { LambdaExecutor } from '../src/runs/lambdaExecutor.js';
-import { LocalExecutor } from '../src/runs/localExecutor.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import type { Executor } from '../src/executors/executor.js';
+import { LambdaExecutor } from '../src/executors/lambdaExecutor.js';
+import { LocalExecutor } from '../src/executors/localExecutor.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { handleAggregate } from '../src/serverless/aggregateFunction.js';
 import { handleApi } from '../src/serverless/apiFunction.js';
 import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
-import { resetS3Client } from '../src/storage/s3Objects.js';
-import { startInvokeHost, type Fault, type InvokeHost } from '../src/serverless/invokeHost.js';
+import { useModelCacheDir } from '../src/storage/storageSettings.js';
+import { useS3Settings } from '../src/storage/storageSettings.js';
+import { startInvokeHost, type Fault, type InvokeHost } from '../src/executors/invokeHost.js';
 import { storedScores } from './support/runChecks.js';
 import { startS3Host } from './support/s3Host.js';
 import { writeToneDataset } from './support/toneDataset.js';
@@ -255,9 +256,8 @@ test('the api function answers GraphQL over an HTTP API event and records runs f
 
 test('images and the model in S3: the functions read them through the S3 API and score as from local files', async () => {
   const s3 = await startS3Host();
-  process.env.CORREMBED_S3_ENDPOINT = s3.endpoint;
-  process.env.CORREMBED_MODEL_CACHE_DIR = join(dir, 'model-cache');
-  resetS3Client();
+  useS3Settings({ region: 'us-east-1', endpoint: s3.endpoint });
+  useModelCacheDir(join(dir, 'model-cache'));
   try {
     // The dataset folder and the model folder as uploaded to buckets: manifests name their files relatively.
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; images: { uri: string }[] };
@@ -285,8 +285,7 @@ test('images and the model in S3: the functions read them through the S3 API and
     assert.equal(run.evaluations[0].score, fromFiles.score);
     assert.ok(s3.requests.filter((r) => r.startsWith('GET /catalogue/')).length >= IMAGES);
   } finally {
-    delete process.env.CORREMBED_S3_ENDPOINT;
-    resetS3Client();
+    useS3Settings({ region: 'us-east-1', endpoint: undefined });
     await s3.close();
   }
 });

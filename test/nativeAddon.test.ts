@@ -15,9 +15,14 @@ const { gemm, error } = loadBlasGemm();
 const native = { skip: gemm ? false : `native addon not built: ${error}` };
 const KERNEL_CHOICE = fileURLToPath(new URL('../src/linalg/kernelChoice.js', import.meta.url));
 
-/** The kernel name and the OPENBLAS_CORETYPE a fresh process sees after loading the addon, under `env`. */
+const APPLY_CONFIG = fileURLToPath(new URL('../src/config/applyConfig.js', import.meta.url));
+
+/** The kernel name and the OPENBLAS_CORETYPE a fresh process sees after configuring itself from `env` (the addon loads then). */
 function loadIn(env: Record<string, string | undefined>): { kernel: string; coreType: string } {
-  const script = `import(${JSON.stringify(KERNEL_CHOICE)}).then((m) => console.log(JSON.stringify({ kernel: m.similarityKernelName(), coreType: String(process.env.OPENBLAS_CORETYPE) })))`;
+  const script = `const c = await import(${JSON.stringify(APPLY_CONFIG)}); const m = await import(${JSON.stringify(KERNEL_CHOICE)});
+    const untouched = String(process.env.OPENBLAS_CORETYPE); c.configureProcess();
+    if (String(process.env.OPENBLAS_CORETYPE) !== untouched) throw new Error('process.env changed');
+    console.log(JSON.stringify({ kernel: m.similarityKernelName(), coreType: String(process.env.OPENBLAS_CORETYPE) }))`;
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'CORREMBED_OPENBLAS_CORETYPE']) delete childEnv[name];
   for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
@@ -37,9 +42,10 @@ test(
     assert.equal(inherited.coreType, 'Haswell', 'and put back once OpenBLAS has loaded');
     assert.match(loadIn({ OPENBLAS_CORETYPE: 'Haswell', CORREMBED_OPENBLAS_CORETYPE: 'inherit' }).kernel, /\(core Haswell\)$/);
     assert.match(loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'Haswell' }).kernel, /\(core Haswell\)$/);
-    assert.match(
-      loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'no such core!' }).kernel,
-      /^onnxruntime-node \(MLAS\): native addon not loaded \(.*CORREMBED_OPENBLAS_CORETYPE/,
+    // A malformed core name is refused with the rest of the configuration, before the addon loads.
+    assert.throws(
+      () => loadIn({ CORREMBED_OPENBLAS_CORETYPE: 'no such core!' }),
+      /CORREMBED_OPENBLAS_CORETYPE must be auto, inherit or an OpenBLAS core name/,
     );
   },
 );

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { nativeSimdAllowed } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { UserInputError } from '../src/errors.js';
 import { decodeRgb } from '../src/imaging/decodeRgb.js';
 import { jpegFrame } from '../src/imaging/jpegFrame.js';
@@ -117,7 +117,7 @@ test("native resize + crop + normalise gives the JavaScript passes' exact floats
     assert.equal(imaging!.useVectorCode(false), false);
     assert.ok(compareGeometries('portable') >= 170);
   } finally {
-    imaging!.useVectorCode(nativeSimdAllowed());
+    imaging!.useVectorCode(loadConfig().native.imaging.vectorCode);
   }
 });
 

@@ -13,7 +13,7 @@ import { DEMO_MANIFEST } from '../src/demo/seedDemo.js';
 import { handleAggregate } from '../src/serverless/aggregateFunction.js';
 import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime } from '../src/serverless/functionRuntime.js';
-import { startInvokeHost } from '../src/serverless/invokeHost.js';
+import { startInvokeHost } from '../src/executors/invokeHost.js';
 import { gql } from './support/platformClient.js';
 
 const KEY = 'resume-test-key-0123456789';

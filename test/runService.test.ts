@@ -11,7 +11,7 @@ import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { BatchStore } from '../src/runs/batchStore.js';
-import { RunEvents } from '../src/runs/runEvents.js';
+import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { CountingExecutor } from './support/countingExecutor.js';
 import { writeToneDataset } from './support/toneDataset.js';

@@ -1,9 +1,9 @@
 // The native OpenBLAS kernel (when built) gives onnxruntime's products to float rounding, and scoring falls back to onnxruntime without it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nativeBlasAllowed } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { blasKernel } from '../src/linalg/blasSimilarityKernel.js';
-import { loadBlasGemm } from '../src/linalg/nativeAddon.js';
+import { loadBlasGemm, nativeBlasSettings, useNativeBlas } from '../src/linalg/nativeAddon.js';
 import { openSimilarityKernelFactory, similarityKernelName } from '../src/linalg/kernelChoice.js';
 import { createGemmSession, kernelOnSession } from '../src/linalg/ortSimilarityKernel.js';
 import { largeFloatArray } from '../src/linalg/hugePages.js';
@@ -99,8 +99,8 @@ test('native addon refuses arrays that are too short or of mixed precision', nat
 });
 
 test('CORREMBED_NATIVE_BLAS=false falls back to onnxruntime with the same products', async () => {
-  const saved = process.env.CORREMBED_NATIVE_BLAS;
-  process.env.CORREMBED_NATIVE_BLAS = 'false';
+  const saved = nativeBlasSettings();
+  useNativeBlas({ ...saved, allowed: false });
   try {
     assert.match(similarityKernelName(), /^onnxruntime-node/);
     const targets = randomMatrix(false, ROWS * DIM, 5);
@@ -113,13 +113,15 @@ test('CORREMBED_NATIVE_BLAS=false falls back to onnxruntime with the same produc
     assert.deepEqual(await second.multiply(queries, COUNT), products);
     await Promise.all([first.close(), second.close()]);
   } finally {
-    if (saved === undefined) delete process.env.CORREMBED_NATIVE_BLAS;
-    else process.env.CORREMBED_NATIVE_BLAS = saved;
+    useNativeBlas(saved);
   }
 });
 
 test('the kernel in use is named, and the default factory multiplies', async () => {
-  assert.match(similarityKernelName(), gemm && nativeBlasAllowed() ? /^native OpenBLAS: OpenBLAS / : /^onnxruntime-node \(MLAS\)/);
+  assert.match(
+    similarityKernelName(),
+    gemm && loadConfig().native.blas.allowed ? /^native OpenBLAS: OpenBLAS / : /^onnxruntime-node \(MLAS\)/,
+  );
   const targets = randomMatrix(false, ROWS * DIM, 7);
   const queries = randomMatrix(false, COUNT * DIM, 8);
   const kernel = await (await openSimilarityKernelFactory(DIM, false))(targets, ROWS, DIM);

@@ -13,7 +13,9 @@ import { EmbeddingModel } from '../src/inference/embeddingModel.js';
 import { getModel, releaseModels } from '../src/inference/modelCache.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
 import { localModelFile } from '../src/storage/modelFiles.js';
+import { useModelCacheDir } from '../src/storage/storageSettings.js';
 import { resetS3Client } from '../src/storage/s3Objects.js';
+import { useS3Settings } from '../src/storage/storageSettings.js';
 import { parseS3Uri, resolveS3Relative } from '../src/storage/s3Uri.js';
 import { startS3Host, type S3Host } from './support/s3Host.js';
 import { writeTinyModel } from './support/tinyModels.js';
@@ -27,14 +29,9 @@ let png: Buffer;
 
 before(async () => {
   host = await startS3Host();
-  Object.assign(process.env, {
-    CORREMBED_S3_ENDPOINT: host.endpoint,
-    AWS_ACCESS_KEY_ID: ACCESS_KEY,
-    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-    AWS_REGION: 'eu-west-1',
-    CORREMBED_MODEL_CACHE_DIR: cacheDir,
-  });
-  resetS3Client();
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+  useS3Settings({ region: 'eu-west-1', endpoint: host.endpoint });
+  useModelCacheDir(cacheDir);
   png = await sharp({ create: { width: 12, height: 8, channels: 3, background: { r: 200, g: 30, b: 40 } } })
     .png()
     .toBuffer();

@@ -1,6 +1,6 @@
 // The accuracy-versus-CorrEmbed analysis of a dataset's leaderboard, with each model's row attached for the API.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { leaderboard } from '../runs/leaderboard.js';
+import { leaderboard } from './leaderboard.js';
 import { accuracyFit, type OutlierRule } from './accuracyFit.js';
 
 /** The accuracy a model's imagenetAcc1 holds when its manifest names no other. */

@@ -1,7 +1,7 @@
 // A leaderboard as a client asks for it: filtered by model family, name, size, dimension and speed, sorted by one figure (missing ones last).
 import type { LeaderboardFilter, LeaderboardOrderField, OrderDirection } from '../generated/graphql.js';
 import { evaluationResults } from '../runs/evaluationResults.js';
-import type { LeaderboardRow } from '../runs/leaderboard.js';
+import type { LeaderboardRow } from './leaderboard.js';
 
 /** The evaluation's nDCG@10, null when it computed no retrieval figures. */
 export function ndcgAt10(row: LeaderboardRow): number | null {

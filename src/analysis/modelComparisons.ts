@@ -3,7 +3,7 @@ import { UserInputError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { comparePaired, type PairedComparison } from '../metric/pairedComparison.js';
 import { perQueryCorrelations } from '../runs/evaluationResults.js';
-import type { LeaderboardRow } from '../runs/leaderboard.js';
+import type { LeaderboardRow } from './leaderboard.js';
 
 export interface ModelComparisonResult extends PairedComparison {
   datasetId: string;

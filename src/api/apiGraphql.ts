@@ -43,7 +43,7 @@ export interface ApiGraphql {
 }
 
 export function createApiGraphql(services: ApiServices, limits: ApiSecurityConfig, log: (line: string) => void): ApiGraphql {
-  const schema = makeExecutableSchema({ typeDefs: typeDefs(), resolvers: createResolvers(services, log) });
+  const schema = makeExecutableSchema({ typeDefs: typeDefs(), resolvers: createResolvers(services) });
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     // Every alias counts, __typename's too (armor allows those by default: 600 of them made a 2 MB answer).

@@ -1,6 +1,6 @@
 // API keys: the admin key from configuration or generated once (stored hashed), bearer-token lookup, scopes.
 import { createHash, randomBytes } from 'node:crypto';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export const SCOPES = ['read', 'evaluate', 'admin'] as const;

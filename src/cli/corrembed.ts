@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     console.error(`corrembed ${name}: internal error: ${error instanceof Error ? error.message : String(error)}`);
-    if (process.env.CORREMBED_DEBUG) console.error(error);
+    const { VARIABLES } = await import('../config/schema.js');
+    if (VARIABLES.CORREMBED_DEBUG.schema.safeParse(process.env.CORREMBED_DEBUG || undefined).data) console.error(error);
     return 1;
   }
 }

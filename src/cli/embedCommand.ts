@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { UserInputError } from '../errors.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
 import { EMBED, parseCommand } from './commandSpecs.js';
+import { configureProcess } from '../config/applyConfig.js';
 
 const SHOWN_VALUES = 4;
 
@@ -25,6 +26,7 @@ function renderSummary(model: EmbeddingModel, images: string[], vectors: Float32
 
 export async function embedCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(EMBED, argv);
+  configureProcess();
   if (!values.manifest) throw new UserInputError('--manifest <model.json> is required');
   if (positionals.length === 0) throw new UserInputError('give at least one image');
   // Inference and imaging (onnxruntime, sharp) load once the arguments are complete: a usage error answers at once.

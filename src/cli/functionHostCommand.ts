@@ -1,7 +1,8 @@
 // `corrembed function-host`: serves the Lambda Invoke route with the real embed and aggregate handlers (local dev, GPU pools).
 import { UserInputError } from '../errors.js';
-import type { FunctionHandler } from '../serverless/invokeHost.js';
+import type { FunctionHandler } from '../executors/invokeHost.js';
 import { FUNCTION_HOST, parseCommand } from './commandSpecs.js';
+import { parseEnvironment } from '../config.js';
 
 const log = (line: string): void => console.error(`[corrembed] ${line}`);
 
@@ -15,11 +16,12 @@ export async function functionHostCommand(argv: string[]): Promise<void> {
     import('../serverless/aggregateFunction.js'),
     import('../serverless/embedFunction.js'),
     import('../serverless/functionRuntime.js'),
-    import('../serverless/invokeHost.js'),
+    import('../executors/invokeHost.js'),
   ]);
   const functions: Record<string, FunctionHandler> = { embed: handleEmbed, aggregate: handleAggregate };
-  if (process.env.CORREMBED_EMBED_FUNCTION) functions[process.env.CORREMBED_EMBED_FUNCTION.split(':').pop()!] = handleEmbed;
-  if (process.env.CORREMBED_AGGREGATE_FUNCTION) functions[process.env.CORREMBED_AGGREGATE_FUNCTION.split(':').pop()!] = handleAggregate;
+  const { CORREMBED_EMBED_FUNCTION: embed, CORREMBED_AGGREGATE_FUNCTION: aggregate } = parseEnvironment(process.env);
+  if (embed) functions[embed.split(':').pop()!] = handleEmbed;
+  if (aggregate) functions[aggregate.split(':').pop()!] = handleAggregate;
   const host = await startInvokeHost({ functions, port, host: values.host, log });
   const shutdown = async (): Promise<void> => {
     await host.close();

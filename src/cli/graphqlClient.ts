@@ -1,4 +1,5 @@
 // A small GraphQL client for the CLI: HTTP requests and graphql-ws subscriptions against a running platform.
+import { loadClientConfig } from '../config.js';
 import { UserInputError } from '../errors.js';
 
 export interface Endpoint {
@@ -8,10 +9,8 @@ export interface Endpoint {
 
 /** `--url` / `--key` flags, else CORREMBED_URL / CORREMBED_API_KEY (or CORREMBED_ADMIN_KEY), else localhost:PORT. */
 export function endpointFrom(values: { url?: string; key?: string }, env: NodeJS.ProcessEnv = process.env): Endpoint {
-  return {
-    url: values.url ?? env.CORREMBED_URL ?? `http://localhost:${env.PORT ?? 4000}/graphql`,
-    key: values.key ?? env.CORREMBED_API_KEY ?? env.CORREMBED_ADMIN_KEY,
-  };
+  const configured = loadClientConfig(env);
+  return { url: values.url ?? configured.url, key: values.key ?? configured.key };
 }
 
 export async function graphql<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<T> {

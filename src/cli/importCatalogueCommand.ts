@@ -1,8 +1,7 @@
 // `corrembed import-catalogue`: a product catalogue (CSV, TSV, JSON Lines, Parquet) validated, reported and stored as a dataset.
-import { join, resolve } from 'node:path';
-import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { resolveDatabaseUrl } from '../db/databaseSecret.js';
+import { resolve } from 'node:path';
+import type { PlatformConfig } from '../config.js';
+import { configureProcess } from '../config/applyConfig.js';
 import { UserInputError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import { importCatalogue, type CatalogueImportOptions } from '../importers/catalogue/catalogueImport.js';
@@ -42,25 +41,21 @@ function progress(stage: string, done: number, total: number | null): void {
   else if (done === total || Math.floor((done * 10) / total) > Math.floor(((done - 1) * 10) / total)) process.stderr.write(`${bar}\n`);
 }
 
-async function run(options: CatalogueImportOptions): Promise<RemoteImport> {
+async function run(options: CatalogueImportOptions, config: PlatformConfig): Promise<RemoteImport> {
   if (options.dryRun) return importCatalogue(null, options);
-  const config = loadConfig(process.env);
-  const databaseUrl = await resolveDatabaseUrl(config);
-  const db = await openDatabase({
-    databaseUrl,
-    dataDir: join(config.dataDir, 'pg'),
-    poolSize: 2,
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+  // The services (Prisma among them) load once the arguments are checked: a usage error answers at once.
+  const { composeServices } = await import('../services.js');
+  const services = await composeServices(config, 'command', (line) => process.stderr.write(`${line}\n`));
   try {
-    return await importCatalogue(db.prisma, options);
+    return await importCatalogue(services.prisma, options);
   } finally {
-    await db.close();
+    await services.close();
   }
 }
 
 export async function importCatalogueCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(IMPORT_CATALOGUE, argv);
+  const config = configureProcess();
   if (!values.catalogue) throw new UserInputError('--catalogue <file> is required');
   const minOrders = values['min-orders'] === undefined ? undefined : Number(values['min-orders']);
   if (minOrders !== undefined && (!Number.isInteger(minOrders) || minOrders < 0))
@@ -90,7 +85,7 @@ export async function importCatalogueCommand(argv: string[]): Promise<void> {
     s3Roots: null,
     onProgress: (stage, done, total) => progress(stage === 'images' ? 'checking images' : 'reading', done, total),
   };
-  const result = values.url === undefined ? await run(options) : await importCatalogueOverGraphql(endpointFrom(values), options);
+  const result = values.url === undefined ? await run(options, config) : await importCatalogueOverGraphql(endpointFrom(values), options);
   const { report, dataset, status } = result;
   console.log(values.json ? JSON.stringify({ status, datasetId: dataset?.id ?? null, report }) : renderReport(report));
   if (status === 'rejected') {

@@ -1,6 +1,7 @@
 // `corrembed import-openmoji`: writes an OpenMoji dataset (PNG images, manifest.json, attribution) from the openmoji package.
 import { UserInputError } from '../errors.js';
 import { IMPORT_OPENMOJI, parseCommand } from './commandSpecs.js';
+import { configureProcess } from '../config/applyConfig.js';
 
 /** Emoji between two progress lines on stderr. */
 const PROGRESS_EVERY = 100;
@@ -22,6 +23,7 @@ function groupsFlag(value: string | undefined): string[] | undefined {
 
 export async function importOpenmojiCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(IMPORT_OPENMOJI, argv);
+  configureProcess();
   if (!values.out) throw new UserInputError('--out <dir> is required');
   const groups = groupsFlag(values.groups);
   const limit = integerFlag(values.limit, 'limit', 1);

@@ -7,10 +7,12 @@ import { readJsonFile } from '../io/jsonFile.js';
 import { scoreCorrEmbed } from '../metric/corrEmbed.js';
 import { parseScoreOptions } from '../metric/options.js';
 import { parseCommand, SCORE } from './commandSpecs.js';
-import { renderScoreSummary } from './summary.js';
+import { renderScoreSummary } from '../metric/reportSummary.js';
+import { configureProcess } from '../config/applyConfig.js';
 
 export async function scoreCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(SCORE, argv);
+  configureProcess();
   if (!values.dataset) throw new UserInputError('--dataset <manifest.json> is required');
   const options = parseScoreOptions(values.options ? await readJsonFile(values.options, 'options') : undefined);
   const shape = values.embeddings ? await peekNpyShape(values.embeddings).catch(() => null) : null;

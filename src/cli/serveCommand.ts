@@ -1,7 +1,7 @@
 // `corrembed serve [--demo]`: starts the platform (embedded PostgreSQL unless DATABASE_URL), optionally seeds the demo.
 import { loadConfig } from '../config.js';
 import { seedDemo } from '../demo/seedDemo.js';
-import { leaderboard } from '../runs/leaderboard.js';
+import { leaderboard } from '../analysis/leaderboard.js';
 import { startPlatform } from '../platform.js';
 import { parseCommand, SERVE } from './commandSpecs.js';
 import { renderLeaderboard } from './leaderboardTable.js';

@@ -6,7 +6,8 @@ import { loadManifest } from '../io/datasetFiles.js';
 import { categoryWeightsFromOrders, DEFAULT_WEIGHT_OPTIONS, type Order } from '../metric/categoryWeights.js';
 import { OPTION_PRESETS } from '../metric/options.js';
 import { parseCommand, WEIGHTS } from './commandSpecs.js';
-import { renderWeightsSummary } from './summary.js';
+import { renderWeightsSummary } from '../metric/reportSummary.js';
+import { configureProcess } from '../config/applyConfig.js';
 
 async function readOrders(path: string): Promise<Order[]> {
   let text: string;
@@ -32,6 +33,7 @@ function choice<T extends string>(flag: string, value: string | undefined, allow
 
 export async function weightsCommand(argv: string[]): Promise<void> {
   const { values } = parseCommand(WEIGHTS, argv);
+  configureProcess();
   if (!values.orders || !values.dataset) throw new UserInputError('--orders <orders.csv> and --dataset <manifest.json> are required');
   const minOrders = values['min-orders'] === undefined ? DEFAULT_WEIGHT_OPTIONS.minOrders : Number(values['min-orders']);
   if (!Number.isInteger(minOrders) || minOrders < 0) throw new UserInputError('--min-orders must be a non-negative integer');

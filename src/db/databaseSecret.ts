@@ -1,6 +1,6 @@
 // The database URL of an AWS deployment: built from the RDS secret (host, port, username, password, dbname) in Secrets Manager.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 interface RdsSecret {
   host?: string;

@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Platform } from '../platform.js';
+import type { Services } from '../services.js';
 import { isTerminalStatus } from '../runs/runService.js';
 import { writeDemoModels } from './demoModels.js';
 
@@ -26,7 +26,7 @@ async function demoModelManifests(dataDir: string): Promise<string[]> {
 }
 
 /** Idempotent: reuses the dataset and models of an earlier start, and evaluates only the models without a finished evaluation. */
-export async function seedDemo(platform: Platform, log: (line: string) => void): Promise<DemoSeed> {
+export async function seedDemo(platform: Services, log: (line: string) => void): Promise<DemoSeed> {
   const { prisma } = platform.db;
   const dataset =
     (await prisma.dataset.findFirst({ where: { manifestPath: DEMO_MANIFEST } })) ??

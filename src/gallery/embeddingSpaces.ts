@@ -7,7 +7,7 @@ import type { ItemSpec } from '../metric/dataset.js';
 import { DEFAULT_OPTIONS } from '../metric/options.js';
 import { prepareDataset, type PreparedDataset } from '../metric/prepared.js';
 import { TagSimilarity } from '../metric/tagSimilarity.js';
-import { loadCachedEmbeddings } from '../runs/evaluationInput.js';
+import { loadCachedEmbeddings } from '../embedding/evaluationInput.js';
 import { ByteLru } from './byteLru.js';
 
 /** The images of a dataset that have an embedding under a model, in dataset order (the failed ones are left out). */

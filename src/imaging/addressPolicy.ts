@@ -9,6 +9,19 @@ export interface UrlPolicy {
   allowHosts: readonly string[];
 }
 
+/** This thread's policy (CORREMBED_ALLOW_PRIVATE_URLS, CORREMBED_URL_ALLOW_HOSTS): public addresses only until set. */
+let configured: UrlPolicy = { allowPrivate: false, allowHosts: [] };
+
+/** Sets which addresses image URLs may reach when a read names no policy (the process's start; each embed worker). */
+export function useUrlPolicy(policy: UrlPolicy): void {
+  configured = policy;
+}
+
+/** This thread's policy. */
+export function configuredUrlPolicy(): UrlPolicy {
+  return configured;
+}
+
 /** Address ranges that are not public unicast; IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) match the IPv4 rules. */
 const NON_PUBLIC: [string, number, 'ipv4' | 'ipv6'][] = [
   ['0.0.0.0', 8, 'ipv4'], // "this network", unspecified

@@ -1,10 +1,9 @@
 // Reads an image's bytes from a path confined to a base folder, or from an http(s) URL (public addresses only) or s3:// object with size and time limits.
 import { open, type FileHandle } from 'node:fs/promises';
-import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { readS3Object } from '../storage/s3Objects.js';
 import { isS3Uri } from '../storage/s3Uri.js';
-import type { UrlPolicy } from './addressPolicy.js';
+import { configuredUrlPolicy, type UrlPolicy } from './addressPolicy.js';
 import { resolveInside } from './confinedPath.js';
 import type { ReadBuffer } from './readBuffer.js';
 import { fetchUrl } from './urlFetch.js';
@@ -64,11 +63,6 @@ async function readConfined(uri: string, baseDir: string, maxBytes: number, scra
   } finally {
     await handle.close();
   }
-}
-
-function configuredUrlPolicy(): UrlPolicy {
-  const { allowPrivateUrls, urlAllowHosts } = inputSafety();
-  return { allowPrivate: allowPrivateUrls, allowHosts: urlAllowHosts };
 }
 
 /**

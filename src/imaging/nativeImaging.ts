@@ -1,7 +1,6 @@
 // Loads the optional Node-API addon native/pil-imaging (PIL-exact JPEG decoding and resampling fused with ToTensor + Normalize, in C) once per thread.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { nativeImagingAllowed, nativeSimdAllowed } from '../config.js';
 
 /**
  * What a resize + crop writes where, the arguments every entry point ends with: the crop's first column (used when
@@ -48,17 +47,31 @@ export interface LoadedPilImaging {
   vectorCode?: boolean;
 }
 
+/** Whether the addon is used (CORREMBED_NATIVE_IMAGING) and may run its AVX2 code (CORREMBED_NATIVE_SIMD). */
+export interface NativeImagingSettings {
+  allowed: boolean;
+  /** false: the portable C resampler even where the CPU has AVX2 (the same bytes). */
+  vectorCode: boolean;
+}
+
+let settings: NativeImagingSettings = { allowed: true, vectorCode: true };
 let addon: LoadedPilImaging | undefined;
 
-/** The addon, or null with the reason it is not used (turned off, not built), tried once per thread; CORREMBED_NATIVE_SIMD applied. */
+/** Sets how this thread preprocesses, before its first image (the process's start; each embed worker from its worker data). */
+export function useNativeImaging(chosen: NativeImagingSettings): void {
+  settings = chosen;
+  addon = undefined;
+}
+
+/** The addon, or null with the reason it is not used (turned off, not built), tried once per thread; the vector-code choice applied. */
 export function loadPilImaging(): LoadedPilImaging {
   if (addon === undefined) {
-    if (!nativeImagingAllowed()) {
+    if (!settings.allowed) {
       addon = { imaging: null, error: 'CORREMBED_NATIVE_IMAGING is off' };
     } else {
       try {
         const imaging = createRequire(import.meta.url)(PIL_IMAGING_ADDON) as PilImaging;
-        addon = { imaging, error: '', vectorCode: imaging.useVectorCode(nativeSimdAllowed()) };
+        addon = { imaging, error: '', vectorCode: imaging.useVectorCode(settings.vectorCode) };
       } catch (error) {
         addon = { imaging: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
       }

@@ -1,13 +1,12 @@
 // One onnxruntime-node session (CPU unless configured) for an embedding model: inspected and test-run at load, then batched inference.
 import * as ort from 'onnxruntime-node';
-import { inputSafety, type ModelCaps } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { preprocessHash, type Layout, type PreprocessRecipe } from '../imaging/preprocess.js';
 import { executionProviders } from './executionProviders.js';
 import { inputSignature } from './inputSignature.js';
 import type { ModelManifest } from './modelManifest.js';
 import { confineExternalData, modelContentHash } from './externalData.js';
-import { checkEmbeddingWidth, checkLoadMemory, imagesPerRun, residentGrowth } from './modelCaps.js';
+import { checkEmbeddingWidth, checkLoadMemory, imagesPerRun, type ModelCaps, modelCaps, residentGrowth } from './modelCaps.js';
 import { checkOnnxSize, readOnnxFile } from './onnxFile.js';
 
 export interface EmbeddingModelOptions {
@@ -112,7 +111,7 @@ export class EmbeddingModel {
    */
   static async load(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
     const { name, preprocess: recipe } = manifest;
-    const caps = options.caps ?? inputSafety().modelCaps;
+    const caps = options.caps ?? modelCaps();
     const bytes = await readOnnxFile(manifest.file, name);
     const external = await confineExternalData(manifest.file, bytes, name);
     checkOnnxSize(bytes.length + external.bytes, name, `${manifest.file} with its external data`);

@@ -1,17 +1,23 @@
 // onnxruntime execution providers for embedding sessions, chosen by CORREMBED_EXECUTION_PROVIDER (cpu, cuda or webgpu).
-import { ConfigError } from '../config.js';
 
-const CHOICES: Record<string, string[]> = {
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
+
+const CHOICES: Record<ExecutionProviderName, string[]> = {
   cpu: ['cpu'],
   // onnxruntime falls back to the next provider for operators the GPU one lacks.
   cuda: ['cuda', 'cpu'],
   webgpu: ['webgpu', 'cpu'],
 };
 
-export function executionProviders(env: NodeJS.ProcessEnv = process.env): string[] {
-  const name = env.CORREMBED_EXECUTION_PROVIDER || 'cpu';
-  const providers = CHOICES[name];
-  if (!providers)
-    throw new ConfigError('CORREMBED_EXECUTION_PROVIDER', `must be one of ${Object.keys(CHOICES).join(', ')} (got "${name}")`);
-  return providers;
+let chosen: ExecutionProviderName = 'cpu';
+
+/** Sets the provider of sessions created on this thread from now on (the process's start; each embed worker). */
+export function useExecutionProvider(name: ExecutionProviderName): void {
+  chosen = name;
+}
+
+/** The providers a session is created with, in order of preference: the chosen one, then the CPU. */
+export function executionProviders(name: ExecutionProviderName = chosen): string[] {
+  return CHOICES[name];
 }

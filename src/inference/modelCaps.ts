@@ -1,6 +1,33 @@
 // Caps a model cannot exceed (embedding width, memory at load, memory per run), measured as it loads; each refusal names its setting.
-import type { ModelCaps } from '../config.js';
 import { UserInputError } from '../errors.js';
+
+/** Caps a model cannot exceed, measured when it is loaded. */
+export interface ModelCaps {
+  /** Widest embedding (floats per image): CORREMBED_MAX_EMBEDDING_DIM. */
+  maxEmbeddingDim: number;
+  /** Most memory a model's session may take when it is created (weights, constants folded at load): CORREMBED_MAX_MODEL_LOAD_BYTES. */
+  maxLoadBytes: number;
+  /** Most memory one inference run may take; larger batches are run in parts that fit: CORREMBED_MAX_MODEL_BATCH_BYTES. */
+  maxBatchBytes: number;
+}
+
+export const DEFAULT_MODEL_CAPS: Readonly<ModelCaps> = {
+  maxEmbeddingDim: 16_384,
+  maxLoadBytes: 6 * 1024 ** 3,
+  maxBatchBytes: 2 * 1024 ** 3,
+};
+
+let caps: ModelCaps = DEFAULT_MODEL_CAPS;
+
+/** Sets the caps models loaded on this thread get unless their loader names others (the process's start; each embed worker). */
+export function useModelCaps(chosen: ModelCaps): void {
+  caps = chosen;
+}
+
+/** This thread's caps: the defaults until useModelCaps. */
+export function modelCaps(): ModelCaps {
+  return caps;
+}
 
 const MIB = 1024 ** 2;
 const mib = (bytes: number): string => `${Math.ceil(bytes / MIB)} MiB`;

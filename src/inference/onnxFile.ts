@@ -1,6 +1,6 @@
 // Reads an .onnx file within the size limit and checks that it is an ONNX ModelProto (or ORT-format model) before onnxruntime parses it.
 import { open } from 'node:fs/promises';
-import { inputSafety } from '../config.js';
+import { fileLimits } from '../storage/fileLimits.js';
 import { UserInputError } from '../errors.js';
 
 /** ModelProto fields (onnx.proto) and their protobuf wire types: 0 varint, 2 length-delimited. */
@@ -78,7 +78,7 @@ export function isOrtFormat(bytes: Uint8Array): boolean {
 
 /** Refuses a model file larger than CORREMBED_MAX_ONNX_BYTES. */
 export function checkOnnxSize(size: number, model: string, path: string): void {
-  const { maxOnnxBytes } = inputSafety();
+  const { maxOnnxBytes } = fileLimits();
   if (size > maxOnnxBytes)
     throw new UserInputError(`model ${model}: ${path} is larger than the limit of ${maxOnnxBytes} bytes (CORREMBED_MAX_ONNX_BYTES)`);
 }

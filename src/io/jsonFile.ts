@@ -1,9 +1,9 @@
 // Reads a JSON file (a local path or an s3:// object) within the size and nesting limits, turning every problem into a one-line user error.
 import { open } from 'node:fs/promises';
-import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
 import { isS3Uri } from '../storage/s3Uri.js';
 import { jsonDepthProblem } from './jsonDepth.js';
+import { fileLimits } from '../storage/fileLimits.js';
 
 const S3_TIMEOUT_MS = 120_000;
 
@@ -45,7 +45,7 @@ async function readBytes(path: string, what: string, maxBytes: number): Promise<
  * than MAX_JSON_DEPTH (checked before parsing: later validation and messages recurse into the value).
  */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const text = (await readBytes(path, what, inputSafety().maxManifestBytes)).toString('utf8');
+  const text = (await readBytes(path, what, fileLimits().maxManifestBytes)).toString('utf8');
   const depth = jsonDepthProblem(text);
   if (depth !== null) throw new UserInputError(`${what} ${path}: ${depth}`);
   try {

@@ -1,16 +1,15 @@
 // Runs the scoring pass on the calling thread or, for large problems, as query shards on worker threads.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { nativeBlasAllowed } from '../config.js';
 import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
-import { loadBlasGemm } from '../linalg/nativeAddon.js';
+import { loadBlasGemm, nativeBlasSettings, scoringBlasGemm } from '../linalg/nativeAddon.js';
 import type { SimilarityKernelFactory } from '../linalg/similarityKernel.js';
 import { hasCoarseRounding } from './options.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { mergeRetrievalStates } from './retrieval.js';
 import { blockSizeFor, QUERY_ROW_GROUP, scoreShard, type PassOptions, type PassResult, type ProgressListener } from './scorePass.js';
-import type { ShardJob, ShardMessage, ShardWorkerSetup } from './shardWorker.js';
+import type { ShardJob, ShardMessage, ShardWorkerData, ShardWorkerSetup } from './shardWorker.js';
 
 /** Below this many multiply-adds, starting worker threads costs more than it saves. */
 export const DEFAULT_PARALLEL_WORK = 2e10;
@@ -39,7 +38,7 @@ const CALLING_THREAD_MAX_CORES = 4;
  * cores the workers also share the per-query work.
  */
 export function callingThreadScores(threads: number, callingThread: boolean): boolean {
-  return callingThread && threads <= CALLING_THREAD_MAX_CORES && nativeBlasAllowed() && loadBlasGemm().gemm !== null;
+  return callingThread && threads <= CALLING_THREAD_MAX_CORES && scoringBlasGemm() !== null;
 }
 
 /**
@@ -88,7 +87,9 @@ const WORKER_URL = new URL('./shardWorker.js', import.meta.url);
 let warm: { setup: ShardWorkerSetup; workers: Worker[] } | null = null;
 
 function spawn(setup: ShardWorkerSetup): Worker {
-  const worker = new Worker(WORKER_URL, { workerData: setup });
+  // The main thread loads OpenBLAS first, so the library loads once with the environment it chose (nativeAddon.ts).
+  loadBlasGemm();
+  const worker = new Worker(WORKER_URL, { workerData: { ...setup, blas: nativeBlasSettings() } satisfies ShardWorkerData });
   worker.unref();
   return worker;
 }

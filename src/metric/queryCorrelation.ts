@@ -1,6 +1,5 @@
 // The per-query hot loops: the similarity side (rounded, optionally ranked) and Pearson sums against the tag side.
-import { nativeBlasAllowed } from '../config.js';
-import { loadBlasGemm } from '../linalg/nativeAddon.js';
+import { scoringBlasGemm } from '../linalg/nativeAddon.js';
 import type { FloatArray } from '../linalg/similarityKernel.js';
 import { averageRanks } from './correlation.js';
 
@@ -104,7 +103,7 @@ export type PearsonSums = (
  * order), so a pass uses one or the other for all its queries.
  */
 export function nativePearsonSums(): PearsonSums | null {
-  const gemm = nativeBlasAllowed() ? loadBlasGemm().gemm : null;
+  const gemm = scoringBlasGemm();
   return gemm ? gemm.pearsonSums.bind(gemm) : null;
 }
 

@@ -2,6 +2,7 @@
 // taking the next unclaimed chunk from a shared counter until none is left (so a busier core simply takes fewer).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSimilarityKernelFactory } from '../linalg/kernelChoice.js';
+import { type NativeBlasSettings, useNativeBlas } from '../linalg/nativeAddon.js';
 import type { PreparedDataset } from './prepared.js';
 import { representativeTargets } from './representatives.js';
 import { openQueryRunScorer, type PassOptions, type PassResult } from './scorePass.js';
@@ -24,9 +25,15 @@ export interface ShardJob {
   options: PassOptions;
 }
 
+/** What a shard worker starts with: its setup and the process's native BLAS settings. */
+export interface ShardWorkerData extends ShardWorkerSetup {
+  blas: NativeBlasSettings;
+}
+
 export type ShardMessage = { chunk: number; result: PassResult } | { done: true } | { error: string };
 
-const { dim, double } = workerData as ShardWorkerSetup;
+const { dim, double, blas } = workerData as ShardWorkerData;
+useNativeBlas(blas);
 const port = parentPort!;
 // One GEMM thread per worker: the workers themselves are the parallelism.
 const kernelFactory = openSimilarityKernelFactory(dim, double, 1);

@@ -1,6 +1,5 @@
 // Tag-vector cosines of one query item against every item, overall and per category, from tag postings.
-import { nativeBlasAllowed } from '../config.js';
-import { loadBlasGemm, type BlasGemm } from '../linalg/nativeAddon.js';
+import { type BlasGemm, scoringBlasGemm } from '../linalg/nativeAddon.js';
 import type { TagIndex } from './prepared.js';
 
 /**
@@ -71,7 +70,7 @@ export class TagSimilarity {
       }
       this.tagStats.set([sum, sumSq, min, max], t * 4);
     });
-    this.native = tags.vectors.slotWeight2 && nativeBlasAllowed() ? loadBlasGemm().gemm : null;
+    this.native = tags.vectors.slotWeight2 ? scoringBlasGemm() : null;
     this.categories = tags.categories.map((_, c) => ({
       indices: this.ownIndices[c],
       values: this.ownValues[c],

@@ -1,5 +1,5 @@
 // In-process single flight for embedding: batches of concurrent runs that need the same model x image share one piece of work.
-import type { EmbedResult } from './executor.js';
+import type { EmbedResult } from '../executors/executor.js';
 
 type Outcome = { contentHash: string } | { error: string };
 

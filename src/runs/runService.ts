@@ -11,9 +11,9 @@ import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
 import type { FailedImage } from './evaluationResults.js';
 import { BatchStore, type ClaimedBatch } from './batchStore.js';
 import { EmbedFlights } from './embedFlights.js';
-import { loadEvaluationInput } from './evaluationInput.js';
-import type { EmbedResult, Executor, ModelReference } from './executor.js';
-import type { RunEvents } from './runEvents.js';
+import { loadEvaluationInput } from '../embedding/evaluationInput.js';
+import type { EmbedResult, Executor, ModelReference } from '../executors/executor.js';
+import type { RunEvents } from '../events/runEvents.js';
 
 export interface StartEvaluationInput {
   datasetId: string;

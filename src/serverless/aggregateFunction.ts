@@ -2,9 +2,9 @@
 import { UserInputError } from '../errors.js';
 import { computeShard, type EncodedPassResult } from '../metric/aggregateShards.js';
 import { parseScoreOptions } from '../metric/options.js';
-import { loadEvaluationInput, type EvaluationInput } from '../runs/evaluationInput.js';
-import type { AggregateTask } from '../runs/executor.js';
-import { answer, type InvocationAnswer } from '../runs/invocationEnvelope.js';
+import { loadEvaluationInput, type EvaluationInput } from '../embedding/evaluationInput.js';
+import type { AggregateTask } from '../executors/executor.js';
+import { answer, type InvocationAnswer } from '../executors/invocationEnvelope.js';
 import { functionRuntime } from './functionRuntime.js';
 
 function parseAggregateTask(event: unknown): AggregateTask {

@@ -6,16 +6,10 @@ import { errorBody, payloadTooLarge } from '../api/apiErrors.js';
 import { createApiGraphql } from '../api/apiGraphql.js';
 import { corsAnswer } from '../api/cors.js';
 import type { ApiContext } from '../api/requestGate.js';
-import { notifyTransport } from '../runs/pgEventBus.js';
-import { RunEvents } from '../runs/runEvents.js';
-import { RunService } from '../runs/runService.js';
 import { functionRuntime } from './functionRuntime.js';
-import { credentialFreeLog } from '../api/callerRedaction.js';
 
 const { startServerAndCreateLambdaHandler, handlers } = awsLambda;
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-const log = credentialFreeLog((line: string): void => console.error(`[corrembed] ${line}`));
 
 let handler: Promise<Handler> | null = null;
 
@@ -34,23 +28,10 @@ function documentOf(event: APIGatewayProxyEventV2): unknown {
 }
 
 async function build(): Promise<Handler> {
-  const { config, db, datasets, models, cache } = await functionRuntime();
-  const events = new RunEvents(log);
-  events.attach(notifyTransport(db.pool));
   // Records runs only: the long-lived service (CORREMBED_DRIVE_RUNS=true) finds them and drives them.
-  const runs = new RunService(db.prisma, datasets, cache, null, events, {
-    batchSize: config.batchSize,
-    concurrency: 1,
-    leaseSeconds: config.leaseSeconds,
-    driveRuns: false,
-    log,
-  });
-  const limits = config.api;
-  const api = createApiGraphql(
-    { prisma: db.prisma, datasets, models, runs, events, cache, publicQueries: config.publicQueries },
-    limits,
-    log,
-  );
+  const services = await functionRuntime();
+  const limits = services.config.api;
+  const api = createApiGraphql(services, limits, services.log);
   const apollo = new ApolloServer<ApiContext>(api.apollo);
   // The integration is CommonJS and types Apollo's CommonJS build; the ESM instance behaves the same.
   const server = apollo as unknown as Parameters<typeof startServerAndCreateLambdaHandler>[0];

@@ -1,11 +1,10 @@
 // The embed function's work: a batch of image references and a model reference -> vectors written to the cache.
 import { availableParallelism } from 'node:os';
 import { confineManifestPath } from '../catalog/manifestRoots.js';
-import { inputSafety } from '../config.js';
 import { UserInputError } from '../errors.js';
-import { computeEmbeddings, storeEmbeddings } from '../runs/embedTask.js';
-import type { EmbedResult, EmbedTask } from '../runs/executor.js';
-import { answer, type InvocationAnswer } from '../runs/invocationEnvelope.js';
+import { computeEmbeddings, storeEmbeddings } from '../executors/embedTask.js';
+import type { EmbedResult, EmbedTask } from '../executors/executor.js';
+import { answer, type InvocationAnswer } from '../executors/invocationEnvelope.js';
 import { functionRuntime } from './functionRuntime.js';
 
 function isString(value: unknown): value is string {
@@ -39,8 +38,7 @@ export function parseEmbedTask(event: unknown): EmbedTask {
  * must: whoever can invoke the function (or reach the GPU pool) must not make it read other files. Images are then
  * confined to the folder (imaging/imageSource.ts), external data to the model's folder (inference/externalData.ts).
  */
-export async function confineEmbedTask(task: EmbedTask): Promise<EmbedTask> {
-  const roots = inputSafety().manifestRoots;
+export async function confineEmbedTask(task: EmbedTask, roots: readonly string[]): Promise<EmbedTask> {
   await confineManifestPath(task.model.onnxPath, roots, 'embed task: model file');
   await confineManifestPath(task.baseDir, roots, 'embed task: image folder');
   return task;
@@ -48,8 +46,9 @@ export async function confineEmbedTask(task: EmbedTask): Promise<EmbedTask> {
 
 export async function handleEmbed(event: unknown): Promise<InvocationAnswer<EmbedResult>> {
   return answer(async () => {
-    const task = await confineEmbedTask(parseEmbedTask(event));
-    const { cache } = await functionRuntime();
+    const parsed = parseEmbedTask(event);
+    const { cache, config } = await functionRuntime();
+    const task = await confineEmbedTask(parsed, config.inputSafety.manifestRoots);
     return storeEmbeddings(cache, task.model, await computeEmbeddings(task, availableParallelism()));
   });
 }

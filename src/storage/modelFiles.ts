@@ -1,26 +1,21 @@
 // Local files for ONNX models: a path as is, an s3:// object downloaded once per process into a cache folder.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inputSafety } from '../config.js';
+import { fileLimits } from './fileLimits.js';
 import { headS3Object, pipeS3Object, type S3ReadLimits } from './s3Objects.js';
 import { isS3Uri } from './s3Uri.js';
+import { modelCacheDir } from './storageSettings.js';
 
 /** Longest wait for one model download. */
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 
 /** Largest download: CORREMBED_MAX_ONNX_BYTES. */
 function limits(): S3ReadLimits {
-  return { maxBytes: inputSafety().maxOnnxBytes, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
+  return { maxBytes: fileLimits().maxOnnxBytes, timeoutMs: DOWNLOAD_TIMEOUT_MS, what: 'model file' };
 }
 
 const downloads = new Map<string, Promise<string>>();
-
-/** The cache folder: CORREMBED_MODEL_CACHE_DIR, else corrembed-models in the system's temporary folder. */
-function modelCacheDir(): string {
-  return process.env.CORREMBED_MODEL_CACHE_DIR || join(tmpdir(), 'corrembed-models');
-}
 
 async function exists(path: string, size: number): Promise<boolean> {
   try {

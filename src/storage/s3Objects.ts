@@ -2,26 +2,28 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../errors.js';
+import { type S3Settings, s3Settings } from './storageSettings.js';
 import { parseS3Uri } from './s3Uri.js';
 
 let client: S3Client | undefined;
+let clientSettings: S3Settings | undefined;
 
-/**
- * The process's S3 client, created at first use from the environment: AWS_REGION (default us-east-1) and, for
- * S3-compatible stores, CORREMBED_S3_ENDPOINT (path-style addressing). Credentials come from the SDK's default chain.
- */
+/** The thread's S3 client, created at first use from its settings; credentials come from the SDK's default chain. */
 export function s3Client(): S3Client {
+  if (client && clientSettings !== s3Settings()) resetS3Client();
   if (!client) {
-    const endpoint = process.env.CORREMBED_S3_ENDPOINT;
-    client = new S3Client({ region: process.env.AWS_REGION || 'us-east-1', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+    clientSettings = s3Settings();
+    const { region, endpoint } = clientSettings;
+    client = new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
   }
   return client;
 }
 
-/** Replaces the process's client (tests); without one, the next use creates a fresh client from the environment. */
+/** Replaces the thread's client (tests); without one, the next use creates a fresh client from the settings. */
 export function resetS3Client(replacement?: S3Client): void {
   client?.destroy();
   client = replacement;
+  clientSettings = s3Settings();
 }
 
 export interface S3ReadLimits {

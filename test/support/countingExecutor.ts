@@ -1,14 +1,15 @@
 // The real local executor, counting the images it is asked to embed (how tests see whether the cache or sharing spared work).
 import type { EmbeddingCache } from '../../src/embedding/embeddingCache.js';
-import type { EmbedTask, Executor } from '../../src/runs/executor.js';
-import { LocalExecutor } from '../../src/runs/localExecutor.js';
+import type { EmbedTask, Executor } from '../../src/executors/executor.js';
+import { LocalExecutor } from '../../src/executors/localExecutor.js';
 
 export class CountingExecutor implements Executor {
   embedded = 0;
   private readonly inner: LocalExecutor;
 
-  constructor(cache: EmbeddingCache, workers = 2) {
-    this.inner = new LocalExecutor(workers, cache);
+  /** `crashHook`: see embedWorker.ts's crashIfAsked. */
+  constructor(cache: EmbeddingCache, workers = 2, crashHook?: string) {
+    this.inner = new LocalExecutor(workers, cache, { crashHook });
   }
 
   embed(task: EmbedTask) {

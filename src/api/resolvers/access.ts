@@ -4,7 +4,8 @@ import { AUDIT_OK } from '../auditLog.js';
 import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
-export function accessResolvers({ services, apiKeys, auditLog, guard }: DomainContext): Resolvers {
+export function accessResolvers({ services, guard }: DomainContext): Resolvers {
+  const { apiKeys, auditLog } = services;
   const { prisma } = services;
   return {
     Query: {

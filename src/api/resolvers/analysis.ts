@@ -3,7 +3,7 @@ import { datasetAccuracyFit } from '../../analysis/accuracyFitService.js';
 import { leaderboardView, ndcgAt10 } from '../../analysis/leaderboardView.js';
 import { ModelComparisons, NoPerQueryCorrelations } from '../../analysis/modelComparisons.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { leaderboard, type LeaderboardRow } from '../../runs/leaderboard.js';
+import { leaderboard, type LeaderboardRow } from '../../analysis/leaderboard.js';
 import { integerInRange } from '../../gallery/argumentRange.js';
 import { connectionOf } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
@@ -13,8 +13,8 @@ const SIGNIFICANCE = 0.05;
 /** Most queries one modelDisagreements answer lists. */
 const MAX_DISAGREEMENTS = 1000;
 
-export function analysisResolvers({ services, gallery, guard }: DomainContext): Resolvers {
-  const { prisma, datasets } = services;
+export function analysisResolvers({ services, guard }: DomainContext): Resolvers {
+  const { prisma, datasets, gallery } = services;
   /** NOT_FOUND for an unknown dataset. */
   const leaderboardOf = async (datasetId: string): Promise<LeaderboardRow[]> => {
     if (services.leaderboards) return services.leaderboards.get(datasetId);

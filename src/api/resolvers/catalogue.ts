@@ -35,7 +35,8 @@ function shape(result: CatalogueImportResult) {
   };
 }
 
-export function catalogueResolvers({ services, auditLog, guard }: DomainContext): Resolvers {
+export function catalogueResolvers({ services, guard }: DomainContext): Resolvers {
+  const { auditLog } = services;
   const dataRoots = services.datasets.manifestRoots;
   return {
     Mutation: auditLog.audited({

@@ -3,7 +3,8 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
-export function datasetResolvers({ services, gallery, auditLog, guard }: DomainContext): Resolvers {
+export function datasetResolvers({ services, guard }: DomainContext): Resolvers {
+  const { gallery, auditLog } = services;
   const { prisma, datasets } = services;
   return {
     Query: {

@@ -3,7 +3,8 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
-export function galleryResolvers({ gallery, guard }: DomainContext): Resolvers {
+export function galleryResolvers({ services, guard }: DomainContext): Resolvers {
+  const { gallery } = services;
   return {
     Query: {
       images: async (_, { datasetId, search, ...args }, context) => {

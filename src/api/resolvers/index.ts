@@ -1,11 +1,8 @@
 // The API's resolvers, one module per domain of schema/ (each beside its SDL file), typed by GraphQL Code Generator.
-import { GalleryService } from '../../gallery/galleryService.js';
 import type { Resolvers } from '../../generated/graphql.js';
 import type { Run } from '../../generated/prisma/client.js';
 import { UserInputError } from '../../errors.js';
-import { ApiKeyService } from '../apiKeyService.js';
 import type { ApiServices } from '../apiServices.js';
-import { AuditLog } from '../auditLog.js';
 import { accessResolvers } from './access.js';
 import { analysisResolvers } from './analysis.js';
 import { catalogueResolvers } from './catalogue.js';
@@ -20,8 +17,8 @@ import { scalarResolvers } from './scalars.js';
 import { ScopeGuard } from './scopeGuard.js';
 
 /** Every domain's resolvers, for makeExecutableSchema to merge. */
-export function createResolvers(services: ApiServices, log: (line: string) => void): Resolvers[] {
-  const { prisma, datasets, models, cache } = services;
+export function createResolvers(services: ApiServices): Resolvers[] {
+  const { prisma } = services;
   // A run event wakes every subscriber of the run in one turn of the event loop: their lookups share one query,
   // started after all of them asked (so none gets a row read before it subscribed).
   const waiting = new Map<string, Promise<Run | null>>();
@@ -40,9 +37,6 @@ export function createResolvers(services: ApiServices, log: (line: string) => vo
   };
   const domain: DomainContext = {
     services,
-    gallery: new GalleryService(prisma, datasets, models, cache),
-    apiKeys: new ApiKeyService(prisma),
-    auditLog: new AuditLog(prisma, log),
     guard: new ScopeGuard(services.publicQueries),
     runById,
   };

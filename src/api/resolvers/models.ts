@@ -4,7 +4,8 @@ import { parsePreprocessRecipe } from '../../imaging/recipe.js';
 import { connection } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
-export function modelResolvers({ services, auditLog, guard }: DomainContext): Resolvers {
+export function modelResolvers({ services, guard }: DomainContext): Resolvers {
+  const { auditLog } = services;
   const { prisma, models } = services;
   return {
     Query: {

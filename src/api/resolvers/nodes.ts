@@ -8,7 +8,8 @@ type NodeRow = ResolversInterfaceTypes<Resolvers>['Node'];
 type NodeTypename = 'Dataset' | 'Model' | 'Run' | 'Evaluation' | 'Image' | 'ApiKey' | 'AuditLogEntry';
 type Tagged = NodeRow & { __typename: NodeTypename };
 
-export function nodeResolvers({ services, gallery, guard }: DomainContext): Resolvers {
+export function nodeResolvers({ services, guard }: DomainContext): Resolvers {
+  const { gallery } = services;
   const { prisma } = services;
   const tag =
     (typename: NodeTypename) =>

@@ -3,13 +3,14 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { parseScoreOptions } from '../../metric/options.js';
 import type { Run } from '../../generated/prisma/client.js';
 import { evaluationResults } from '../../runs/evaluationResults.js';
-import type { RunEventKind } from '../../runs/runEvents.js';
+import type { RunEventKind } from '../../events/runEvents.js';
 import { isTerminalStatus } from '../../runs/runService.js';
 import { connection, connectionOf } from '../connection.js';
 import { engineOptions, metricOptions } from './evaluationOptions.js';
 import type { DomainContext } from './domainContext.js';
 
-export function runResolvers({ services, auditLog, guard, runById }: DomainContext): Resolvers {
+export function runResolvers({ services, guard, runById }: DomainContext): Resolvers {
+  const { auditLog } = services;
   const { prisma, runs, events } = services;
   /**
    * The run now and after each `kind` event, up to and with its first final status (ends early when the events stop).

@@ -1,5 +1,5 @@
 // The catalogue validation report as text for the terminal.
-import { renderWeightsSummary } from '../../cli/summary.js';
+import { renderWeightsSummary } from '../../metric/reportSummary.js';
 import type { CatalogueReport, LineList, TagCount } from './catalogueReport.js';
 import { mappingFlags } from './columnMapping.js';
 

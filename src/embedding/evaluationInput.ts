@@ -1,6 +1,6 @@
 // What scoring one evaluation reads: the dataset restricted to the images the model's cache holds, and their vectors.
 import type { DatasetService } from '../catalog/datasetService.js';
-import type { EmbeddingCache } from '../embedding/embeddingCache.js';
+import type { EmbeddingCache } from './embeddingCache.js';
 import { UserInputError } from '../errors.js';
 import type { DatasetManifest } from '../metric/dataset.js';
 import type { EmbeddingMatrix } from '../metric/embeddings.js';

@@ -2,7 +2,7 @@
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { leaderboard } from './leaderboard.js';
-import type { RunEvents } from './runEvents.js';
+import type { RunEvents } from '../events/runEvents.js';
 
 type Leaderboard = Awaited<ReturnType<typeof leaderboard>>;
 

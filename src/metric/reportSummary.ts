@@ -1,8 +1,8 @@
-// Human-readable rendering of score and weight reports for the terminal.
-import type { CategoryWeightsResult } from '../metric/categoryWeights.js';
-import type { ScoreReport } from '../metric/corrEmbed.js';
-import type { QuirkNotice } from '../metric/quirkNotices.js';
-import { pythonRound } from '../metric/rounding.js';
+// Human-readable rendering of score and weight reports for the terminal and import reports.
+import type { CategoryWeightsResult } from './categoryWeights.js';
+import type { ScoreReport } from './corrEmbed.js';
+import type { QuirkNotice } from './quirkNotices.js';
+import { pythonRound } from './rounding.js';
 
 const f4 = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
 

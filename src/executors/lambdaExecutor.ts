@@ -1,11 +1,29 @@
 // The Lambda executor: embed and aggregate tasks as RequestResponse invocations, bounded in flight, retried with backoff.
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { LambdaConfig } from '../config.js';
 import { UserInputError } from '../errors.js';
 import type { EncodedPassResult } from '../metric/aggregateShards.js';
 import type { AggregateTask, EmbedResult, EmbedTask, Executor } from './executor.js';
 import { Semaphore } from '../semaphore.js';
 import { unwrap, type InvocationAnswer } from './invocationEnvelope.js';
+
+/** The Lambda executor's settings (CORREMBED_EXECUTOR=lambda). */
+export interface LambdaConfig {
+  embedFunction: string;
+  aggregateFunction: string;
+  region: string;
+  /** Another Invoke endpoint than AWS's (a local function host), for both functions. */
+  endpoint: string | undefined;
+  /** An Invoke endpoint for embed calls only (a GPU pool serving the same contract); aggregation stays on `endpoint`. */
+  embedEndpoint: string | undefined;
+  /** Invocations in flight at once. */
+  concurrency: number;
+  /** Aggregate invocations per scoring pass. */
+  shards: number;
+  /** Longest wait for one invocation before it is retried. */
+  timeoutMs: number;
+  /** Tries per invocation (throttling, function errors, timeouts). */
+  maxAttempts: number;
+}
 
 /** Lambda refuses RequestResponse payloads over 6 MB; references keep ours at kilobytes. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;

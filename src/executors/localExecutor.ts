@@ -4,7 +4,7 @@ import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { UserInputError } from '../errors.js';
 import type { EmbedResult, EmbedTask, Executor } from './executor.js';
 import { storeEmbeddings, type EmbeddedVectors } from './embedTask.js';
-import type { WorkerReply, WorkerRequest } from './embedWorker.js';
+import type { EmbedWorkerData, WorkerReply, WorkerRequest } from './embedWorker.js';
 
 interface Pending {
   task: EmbedTask;
@@ -28,6 +28,8 @@ export class LocalExecutor implements Executor {
   constructor(
     workers: number,
     private readonly cache: EmbeddingCache,
+    /** What every worker starts with: the process's embed settings (default: the defaults) and, in tests, a crash hook. */
+    private readonly workerData: EmbedWorkerData = {},
   ) {
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
   }
@@ -56,7 +58,7 @@ export class LocalExecutor implements Executor {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL), busy: null };
+    const slot: Slot = { worker: new Worker(WORKER_URL, { workerData: this.workerData }), busy: null };
     slot.worker.on('message', (reply: WorkerReply) => {
       const busy = slot.busy;
       if (!busy || busy.taskId !== reply.taskId) return;

@@ -1,8 +1,17 @@
 // Worker-thread entry of the local executor: computes EmbedTasks' vectors (read, preprocess, infer) with one model session per file.
 import { unlinkSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type EmbedSettings, useEmbedSettings } from './embedSettings.js';
 import type { EmbedTask } from './executor.js';
 import { computeEmbeddings, type EmbeddedVectors } from './embedTask.js';
+
+/** What each worker starts with. */
+export interface EmbedWorkerData {
+  /** The process's settings; absent: the defaults. */
+  settings?: EmbedSettings;
+  /** Test-only fault hook: see crashIfAsked. */
+  crashHook?: string;
+}
 
 export interface WorkerRequest {
   taskId: number;
@@ -11,13 +20,16 @@ export interface WorkerRequest {
 
 export type WorkerReply = { taskId: number; result: EmbeddedVectors } | { taskId: number; error: string };
 
+const { settings, crashHook } = (workerData ?? {}) as EmbedWorkerData;
+if (settings) useEmbedSettings(settings);
+
 /**
- * Test-only fault hook (test/faults.runs.test.ts): CORREMBED_TEST_WORKER_CRASH=exit:<file> or throw:<file> makes the one
- * worker that manages to delete <file> crash mid-task, after inference and before answering: process.exit (the thread
- * ends) or an uncaught exception.
+ * Test-only fault hook (test/faults.runs.test.ts, LocalExecutor's crashHook): `exit:<file>` or `throw:<file>` makes
+ * the one worker that manages to delete <file> crash mid-task, after inference and before answering: process.exit
+ * (the thread ends) or an uncaught exception.
  */
 function crashIfAsked(): void {
-  const [mode, file] = (process.env.CORREMBED_TEST_WORKER_CRASH ?? '').split(/:(.*)/s);
+  const [mode, file] = (crashHook ?? '').split(/:(.*)/s);
   if (!file) return;
   try {
     unlinkSync(file);
