@@ -59,6 +59,19 @@ before(async () => {
 
 after(() => dashboard?.close());
 
+/** Every panel's region name. */
+const PANELS = [
+  'Leaderboard',
+  'Model',
+  'Accuracy versus CorrEmbed',
+  'Per-category heatmap',
+  'Cost versus CorrEmbed',
+  'Where do these models disagree?',
+  'Nearest neighbours',
+  'Embedding map',
+  'Runs',
+];
+
 const cellTexts = (selector: string) => page.$$eval(selector, (cells) => cells.map((c) => (c.textContent ?? '').trim()));
 
 test('leaderboard: one row per model in rank order with the API scores and intervals, sortable by mouse and keyboard', async () => {
@@ -384,7 +397,7 @@ test('quick dataset switches: panels say Loading… while the board loads, and t
   const held = await holdAnswers(page, (sent) => sent.operation === 'Board' && sent.variables.datasetId === tones.datasetId);
   await page.selectOption('#dataset', tones.datasetId);
   await held.arrived;
-  for (const id of ['leaderboard', 'scatter', 'heatmap', 'gallery', 'projection', 'runs'])
+  for (const id of ['leaderboard', 'model', 'scatter', 'heatmap', 'cost', 'disagreements', 'gallery', 'projection', 'runs'])
     assert.equal((await page.textContent(`#${id}`))?.trim(), 'Loading…', id);
   await page.selectOption('#dataset', demo.datasetId);
   await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, demoRows);
@@ -395,7 +408,7 @@ test('quick dataset switches: panels say Loading… while the board loads, and t
 test('states: an empty platform says what to do in every panel, an unreachable API says so, nothing stays on Loading…', async () => {
   const empty = await startTestPlatform({ anonymousRateLimitPerMinute: 0 });
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const panels = ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs'];
+  const panels = PANELS;
   const settled = () => !(document.body.textContent ?? '').includes('Loading…');
   const failed: string[] = [];
   fresh.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
@@ -470,7 +483,7 @@ test('served compressed: the page, its script and styles, and GraphQL answers, b
 });
 
 test('panels are labelled regions; the leaderboard and heatmap are tables with column headers', async () => {
-  for (const name of ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs']) {
+  for (const name of PANELS) {
     assert.equal(await page.getByRole('region', { name, exact: true }).count(), 1, name);
   }
   const headers = (region: string) =>
