@@ -38,6 +38,22 @@ after(() => dashboard?.close());
 
 const rowModels = (table: Locator) => table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
 
+/** Draws a lasso just inside the map's edges with the mouse (lasso mode on): every point in view is selected. */
+async function lassoAll(on: Page, canvas: Locator): Promise<void> {
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  await on.mouse.move(box.x + 2, box.y + 2);
+  await on.mouse.down();
+  for (const [x, y] of [
+    [box.width - 2, 2],
+    [box.width - 2, box.height - 2],
+    [2, box.height - 2],
+    [2, 3],
+  ])
+    await on.mouse.move(box.x + x, box.y + y, { steps: 4 });
+  await on.mouse.up();
+}
+
 /** Clicks a download button and returns what the browser saved. */
 async function downloaded(button: Locator): Promise<{ name: string; content: Buffer }> {
   const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
@@ -298,18 +314,7 @@ test('embedding map: its point count and focused point as text, keyboard focus, 
 
   await map.getByRole('button', { name: 'Lasso select' }).click();
   assert.equal(await map.getByRole('button', { name: 'Lasso select' }).getAttribute('aria-pressed'), 'true');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = (await canvas.boundingBox())!;
-  await page.mouse.move(box.x + 2, box.y + 2);
-  await page.mouse.down();
-  for (const [x, y] of [
-    [box.width - 2, 2],
-    [box.width - 2, box.height - 2],
-    [2, box.height - 2],
-    [2, 3],
-  ])
-    await page.mouse.move(box.x + x, box.y + y, { steps: 4 });
-  await page.mouse.up();
+  await lassoAll(page, canvas);
   const selection = map.getByRole('region', { name: 'Lasso selection' });
   await selection.getByText(`${projection.points.length} images selected.`).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('#projection .lasso-images img').length === 12);
@@ -477,18 +482,7 @@ test('phone width: with the model page, the disagreements, the lasso gallery and
     const canvas = phone.locator('#projection canvas');
     await canvas.waitFor();
     await phone.getByRole('button', { name: 'Lasso select' }).click();
-    await canvas.scrollIntoViewIfNeeded();
-    const box = (await canvas.boundingBox())!;
-    await phone.mouse.move(box.x + 3, box.y + 3);
-    await phone.mouse.down();
-    for (const [x, y] of [
-      [box.width - 3, 3],
-      [box.width - 3, box.height - 3],
-      [3, box.height - 3],
-      [3, 4],
-    ])
-      await phone.mouse.move(box.x + x, box.y + y, { steps: 3 });
-    await phone.mouse.up();
+    await lassoAll(phone, canvas);
     await phone.locator('#projection .lasso-images img').first().waitFor();
     assert.deepEqual(await elementsOutside(phone, 390), []);
     assert.deepEqual(await lowContrastText(phone), []);

@@ -8,8 +8,8 @@ import { integerInRange } from './argumentRange.js';
 import { EmbeddingSpaces } from './embeddingSpaces.js';
 import { ImageCatalog, type GalleryImage } from './imageCatalog.js';
 import { MAX_NEIGHBOURS, nearestNeighbours } from './neighbours.js';
-import { MAX_PROJECTED, type ProjectionMethod, projectSpace } from './projection.js';
-import { MAX_UMAP_POINTS } from './umapLayout.js';
+import { MAX_PROJECTED, projectSpace } from './projection.js';
+import { MAX_UMAP_POINTS, type ProjectionMethod } from './mapLayout.js';
 import { MAX_THUMBNAIL, MIN_THUMBNAIL, Thumbnails } from './thumbnails.js';
 
 type ModelRow = Awaited<ReturnType<ModelService['get']>>;

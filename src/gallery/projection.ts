@@ -1,10 +1,6 @@
 // A 2-D map of an embedding space (PCA, or UMAP on its principal components): an even sample, coordinates, tags in a category.
-import { principalComponents } from './pca.js';
 import type { EmbeddingSpace } from './embeddingSpaces.js';
-import { umapLayout } from './umapLayout.js';
-
-export const PROJECTION_METHODS = ['pca', 'umap'] as const;
-export type ProjectionMethod = (typeof PROJECTION_METHODS)[number];
+import { type Layout, layout, type ProjectionMethod } from './mapLayout.js';
 
 export interface ProjectedRow {
   /** Row in the space. */
@@ -25,7 +21,6 @@ export interface SpaceProjection {
 
 /** Most points one projection holds. */
 export const MAX_PROJECTED = 100_000;
-const SEED = 0;
 
 /** `count` rows spread evenly over 0..rows-1 (all of them when there are no more). */
 function evenSample(rows: number, count: number): number[] {
@@ -34,18 +29,18 @@ function evenSample(rows: number, count: number): number[] {
 }
 
 /** UMAP layouts by space and sample size: seconds to fit, and the same every time for the same embeddings. */
-const umapLayouts = new WeakMap<EmbeddingSpace, Map<number, Promise<Float64Array>>>();
+const umapLayouts = new WeakMap<EmbeddingSpace, Map<number, Promise<Layout>>>();
 
-function cachedUmap(space: EmbeddingSpace, sample: Float32Array, rows: number, dim: number): Promise<Float64Array> {
+function cachedUmap(space: EmbeddingSpace, sample: Float32Array, rows: number, dim: number): Promise<Layout> {
   let bySize = umapLayouts.get(space);
   if (!bySize) umapLayouts.set(space, (bySize = new Map()));
-  let layout = bySize.get(rows);
-  if (!layout) {
-    layout = umapLayout(sample, rows, dim);
-    bySize.set(rows, layout);
-    layout.catch(() => bySize.delete(rows));
+  let placed = bySize.get(rows);
+  if (!placed) {
+    placed = layout({ method: 'umap', sample, rows, dim });
+    bySize.set(rows, placed);
+    placed.catch(() => bySize.delete(rows));
   }
-  return layout;
+  return placed;
 }
 
 export async function projectSpace(
@@ -58,16 +53,9 @@ export async function projectSpace(
   const rows = evenSample(imageItem.length, limit);
   const sample = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => sample.set(vectors.subarray(row * dim, (row + 1) * dim), i * dim));
-  let coordinate: (i: number, axis: number) => number;
-  let explainedVariance: number[] = [];
-  if (method === 'umap') {
-    const layout = await cachedUmap(space, sample, rows.length, dim);
-    coordinate = (i, axis) => layout[2 * i + axis];
-  } else {
-    const pca = principalComponents(sample, rows.length, dim, { axes: 2, seed: SEED });
-    coordinate = (i, axis) => (axis < pca.axes ? pca.coordinates[i * pca.axes + axis] : 0);
-    explainedVariance = pca.explainedVariance;
-  }
+  const { coordinates, explainedVariance } =
+    method === 'umap' ? await cachedUmap(space, sample, rows.length, dim) : await layout({ method, sample, rows: rows.length, dim });
+  const coordinate = (i: number, axis: number): number => coordinates[2 * i + axis];
   return {
     explainedVariance,
     total: imageItem.length,
