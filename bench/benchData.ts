@@ -21,6 +21,25 @@ export const BENCH_MODELS = {
 } as const;
 export type BenchModel = keyof typeof BENCH_MODELS;
 
+/** A torchvision export: the weights enum member its recipe comes from, and the file stem the export writes. */
+export interface Export {
+  weights: string;
+  stem: string;
+}
+
+/**
+ * The models of `npm run bench -- run`: three MobileNetV3-sized and three ResNet-sized, of two recipes (the V1 weights
+ * resize to 256, the V2 to 232; both crop 224, bilinear, ImageNet mean and std).
+ */
+export const RUN_MODELS: Export[] = [
+  { weights: 'MobileNet_V3_Small_Weights.IMAGENET1K_V1', stem: 'mobilenet_v3_small-imagenet1k_v1-untrained' },
+  { weights: 'MobileNet_V3_Large_Weights.IMAGENET1K_V1', stem: 'mobilenet_v3_large-imagenet1k_v1-untrained' },
+  { weights: 'ResNet18_Weights.IMAGENET1K_V1', stem: 'resnet18-imagenet1k_v1-untrained' },
+  { weights: 'ResNet34_Weights.IMAGENET1K_V1', stem: 'resnet34-imagenet1k_v1-untrained' },
+  BENCH_MODELS.mobilenet,
+  BENCH_MODELS.resnet50,
+];
+
 export function isBenchModel(name: string): name is BenchModel {
   return Object.hasOwn(BENCH_MODELS, name);
 }
@@ -37,7 +56,11 @@ export function torchMissing(): string | null {
 
 /** The model's manifest path, exporting it with tools/export_torchvision.py (random weights) the first time. */
 export function ensureModel(name: BenchModel): string {
-  const { weights, stem } = BENCH_MODELS[name];
+  return ensureExport(BENCH_MODELS[name]);
+}
+
+/** An export's manifest path, exporting it with tools/export_torchvision.py (random weights) the first time. */
+export function ensureExport({ weights, stem }: Export): string {
   const out = join(DATA_DIR, 'models');
   const manifest = join(out, `${stem}.json`);
   if (!existsSync(manifest)) {

@@ -1,7 +1,7 @@
 // Embedding throughput end to end (read, decode, preprocess, infer, cache write) through RunService + LocalExecutor, against raw onnxruntime and PyTorch eager.
 //
 // Usage: npm run bench -- embed [--model resnet50|mobilenet] [--images 512] [--batch 32] [--workers 2] [--runs 3]
-//                               [--lanes <batches in flight, default workers>] [--loader-workers 0] [--no-torch]
+//                               [--lanes <batches in flight, default 2 x workers>] [--loader-workers 0] [--no-torch]
 // Per repetition, in rotating order: (1) raw: `workers` onnxruntime sessions of one intra-op thread each (the
 // platform's session options) running run() on a ready-made tensor; (2) platform: an evaluation of the photo dataset
 // through RunService and LocalExecutor (`workers` worker threads, one intra-op thread each, as `npm start` runs it),
@@ -61,8 +61,8 @@ const imageCount = cli.positiveInt('images', values.images, 512);
 const batchSize = cli.positiveInt('batch', values.batch, 32);
 const workers = cli.positiveInt('workers', values.workers, 2);
 const runs = cli.positiveInt('runs', values.runs, 3);
-/** Batches RunService works on at once (the platform: one per worker). */
-const lanes = cli.positiveInt('lanes', values.lanes, workers);
+/** Batches RunService works on at once (the platform: two per worker, one decoded while the other is inferred). */
+const lanes = cli.positiveInt('lanes', values.lanes, 2 * workers);
 const loaderWorkers = Number(values['loader-workers']);
 const command = `npm run bench -- embed --model ${modelName} --images ${imageCount} --batch ${batchSize} --workers ${workers} --runs ${runs} --lanes ${lanes} --loader-workers ${loaderWorkers}${values.torch ? '' : ' --no-torch'}`;
 

@@ -145,7 +145,7 @@ try {
     aggregateFunction: 'aggregate',
     region: 'us-east-1',
     endpoint: host.endpoint,
-    embedEndpoint: undefined,
+    gpuEndpoint: undefined,
     concurrency,
     shards,
     timeoutMs: 300_000,
@@ -194,7 +194,7 @@ try {
     take: batchSize,
     select: { id: true, uri: true },
   });
-  const task: EmbedTask = { model, baseDir: (await datasets.get(datasetId)).rootDir, images };
+  const task: EmbedTask = { models: [model], baseDir: (await datasets.get(datasetId)).rootDir, images };
   const computeMs: number[] = [];
   const putMs: number[] = [];
   for (let i = 0; i < CALIBRATION_TRIES; i++) {
@@ -202,11 +202,17 @@ try {
     const computed = await computeEmbeddings(task, cores);
     computeMs.push(performance.now() - start);
     start = performance.now();
-    await cache.put(
-      `calibration-${i}`,
-      model.preprocessHash,
-      computed.embedded.map((e) => ({ imageHash: e.contentHash, vector: e.vector })),
-    );
+    const part = computed.models[0];
+    if ('error' in part) throw part.error;
+    await cache.putEncoded([
+      {
+        modelHash: `calibration-${i}`,
+        preprocessHash: model.preprocessHash,
+        imageHashes: computed.contentHashes,
+        dim: part.dim,
+        float16: part.float16,
+      },
+    ]);
     putMs.push(performance.now() - start);
   }
   const noopExecutor = new LambdaExecutor({ ...config, embedFunction: 'noop' });

@@ -23,6 +23,10 @@ const BENCHES: Record<string, Bench> = {
     script: 'embedThroughput.js',
     about: 'embedding end to end (JPEG decode + preprocess + infer + cache write) vs raw onnxruntime and PyTorch eager',
   },
+  run: {
+    script: 'runThroughput.js',
+    about: 'a run of six torchvision exports (two recipes) over 2,000 photos vs raw run() and one model at a time: CPU per stage, peak RSS',
+  },
   prep: {
     script: 'preprocessParts.js',
     about: 'preprocessing per image by part (decode, PIL-exact resample, normalise) and a fingerprint of its tensors',

@@ -93,7 +93,7 @@ export interface PlatformConfig {
   /** Whether queries need a key too (mutations always do). */
   publicQueries: boolean;
   executor: ExecutorKind;
-  /** Set when executor is 'lambda' or 'gpu' (then embedEndpoint is the GPU pool's). */
+  /** Set when executor is 'lambda' or 'gpu' (then gpuEndpoint is the GPU pool's). */
   lambda: LambdaConfig | undefined;
   /** Whether this process works on runs (false: it only records them; another process drives them). */
   driveRuns: boolean;
@@ -105,6 +105,8 @@ export interface PlatformConfig {
   workers: number;
   /** Images per embedding batch. */
   batchSize: number;
+  /** Most models of one recipe embedded together over a batch's images. */
+  modelsPerBatch: number;
   api: ApiSecurityConfig;
   inputSafety: InputSafetyConfig;
   native: NativeCodeConfig;
@@ -156,7 +158,7 @@ function lambdaConfig(settings: Settings, executor: 'lambda' | 'gpu'): LambdaCon
     aggregateFunction: required(settings.CORREMBED_AGGREGATE_FUNCTION, 'CORREMBED_AGGREGATE_FUNCTION', reason),
     region: awsRegion(settings),
     endpoint: settings.CORREMBED_LAMBDA_ENDPOINT,
-    embedEndpoint: executor === 'gpu' ? required(settings.CORREMBED_GPU_ENDPOINT, 'CORREMBED_GPU_ENDPOINT', reason) : undefined,
+    gpuEndpoint: executor === 'gpu' ? required(settings.CORREMBED_GPU_ENDPOINT, 'CORREMBED_GPU_ENDPOINT', reason) : undefined,
     concurrency: settings.CORREMBED_LAMBDA_CONCURRENCY,
     shards: settings.CORREMBED_AGGREGATE_SHARDS,
     timeoutMs: settings.CORREMBED_LAMBDA_TIMEOUT_MS,
@@ -223,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     poolSize: settings.CORREMBED_DB_POOL_SIZE,
     workers: settings.CORREMBED_WORKERS ?? availableParallelism(),
     batchSize: settings.CORREMBED_BATCH_SIZE,
+    modelsPerBatch: settings.CORREMBED_MODELS_PER_BATCH,
     api: apiSecurityConfig(settings),
     inputSafety: inputSafetyConfig(settings, dataDir),
     native: {

@@ -86,7 +86,9 @@ export async function composeServices(config: PlatformConfig, role: ProcessRole,
     const models = new ModelService(db.prisma, config.inputSafety.manifestRoots);
     const runs = new RunService(db.prisma, datasets, cache, executor, events, {
       batchSize: config.batchSize,
-      concurrency: config.lambda?.concurrency ?? config.workers,
+      modelsPerBatch: config.modelsPerBatch,
+      // Two batches per worker: one is decoded while the other is inferred (executors/localExecutor.ts).
+      concurrency: config.lambda?.concurrency ?? 2 * config.workers,
       leaseSeconds: config.leaseSeconds,
       driveRuns,
       log,

@@ -20,7 +20,7 @@ test("the GPU executor: embed calls to the GPU pool (the function host's embed),
     CORREMBED_AGGREGATE_FUNCTION: 'agg',
   });
   assert.equal(config.executor, 'gpu');
-  assert.equal(config.lambda?.embedEndpoint, 'http://gpu.internal:9000');
+  assert.equal(config.lambda?.gpuEndpoint, 'http://gpu.internal:9000');
   assert.equal(config.lambda?.embedFunction, 'embed');
   assert.equal(config.lambda?.aggregateFunction, 'agg');
   assert.equal(config.lambda?.endpoint, undefined);
@@ -41,7 +41,7 @@ test('the Lambda executor: function names required, the rest defaulted, endpoint
     aggregateFunction: 'aggregate',
     region: 'eu-west-1',
     endpoint: undefined,
-    embedEndpoint: undefined,
+    gpuEndpoint: undefined,
     concurrency: 64,
     shards: 16,
     timeoutMs: 905_000,

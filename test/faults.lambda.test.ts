@@ -79,7 +79,7 @@ test("embed and aggregate timing out on every try: the batch is claimed again, l
     aggregateFunction: 'aggregate',
     region: 'us-east-1',
     endpoint: host.endpoint,
-    embedEndpoint: undefined,
+    gpuEndpoint: undefined,
     concurrency: 2,
     shards: 1,
     timeoutMs: 2000,

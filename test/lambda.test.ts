@@ -5,13 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { LambdaConfig } from '../src/config.js';
-import type { Database } from '../src/db/database.js';
-import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { ensureAdminKey } from '../src/api/apiKeys.js';
 import type { Executor } from '../src/executors/executor.js';
 import { LambdaExecutor } from '../src/executors/lambdaExecutor.js';
@@ -27,20 +23,14 @@ import { useS3Settings } from '../src/storage/storageSettings.js';
 import { startInvokeHost, type Fault, type InvokeHost } from '../src/executors/invokeHost.js';
 import { storedScores } from './support/runChecks.js';
 import { startS3Host } from './support/s3Host.js';
+import { localLambdaConfig } from './support/lambdaConfig.js';
+import { createSide, type Side } from './support/evaluationSide.js';
 import { writeToneDataset } from './support/toneDataset.js';
 
 const OPTIONS = { perCategory: true, bootstrap: { resamples: 1000, seed: 3 }, retrieval: { k: [1, 5] }, baselines: { seed: 5 } };
 const IMAGES = 30;
 
-/** Two databases holding the same dataset and models: one scored by the local executor, one through Lambda. */
-interface Side {
-  db: Database;
-  datasets: DatasetService;
-  cache: EmbeddingCache;
-  datasetId: string;
-  modelIds: string[];
-}
-
+// Two sides (support/evaluationSide.ts) hold the same dataset and models: one scored by the local executor, one through Lambda.
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-lambda-'));
 // The handlers run in this process and read only under the data roots, as a function container does.
 process.env.CORREMBED_DATA_ROOTS = `${dir},s3://catalogue/,s3://models/`;
@@ -50,14 +40,8 @@ let host: InvokeHost;
 let manifestPath: string;
 let modelPaths: string[];
 
-async function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
-  const db = await createTestDatabase();
-  const datasets = new DatasetService(db.prisma, [dir, 's3://catalogue/']);
-  const models = new ModelService(db.prisma, [dir]);
-  const datasetId = (await datasets.importDataset({ manifestPath })).id;
-  const modelIds = [];
-  for (const path of modelPaths) modelIds.push((await models.register(path)).id);
-  return { db, datasets, cache: new EmbeddingCache(db.pool), datasetId, modelIds };
+function side(manifestPath: string, modelPaths: string[]): Promise<Side> {
+  return createSide(manifestPath, modelPaths, { datasets: [dir, 's3://catalogue/'], models: [dir] });
 }
 
 /** Faults by invocation number: throttles, function errors, late answers and duplicate deliveries, all through the run. */
@@ -71,18 +55,7 @@ function faultPlan(name: string, n: number): Fault | null {
 }
 
 function lambdaConfig(overrides: Partial<LambdaConfig> = {}): LambdaConfig {
-  return {
-    embedFunction: 'embed',
-    aggregateFunction: 'aggregate',
-    region: 'us-east-1',
-    endpoint: host.endpoint,
-    embedEndpoint: undefined,
-    concurrency: 4,
-    shards: 3,
-    timeoutMs: 1500,
-    maxAttempts: 10,
-    ...overrides,
-  };
+  return localLambdaConfig(host.endpoint, overrides);
 }
 
 async function evaluate(on: Side, executor: Executor, modelIds = on.modelIds) {
@@ -188,7 +161,7 @@ test('a model the function cannot load is a user error: not retried, reported on
 
 test('the embed handler reads no model file or image folder outside the data roots, whatever its payload says', async () => {
   const task = (onnxPath: string, baseDir: string) => ({
-    model: { name: 'thief', onnxPath, onnxHash: 'h', preprocessHash: 'p', outputName: 'embedding', preprocess: {} },
+    models: [{ name: 'thief', onnxPath, onnxHash: 'h', preprocessHash: 'p', outputName: 'embedding', preprocess: {} }],
     baseDir,
     images: [{ id: 'a', uri: 'hostname' }],
   });
@@ -210,7 +183,7 @@ test('the embed handler reads no model file or image folder outside the data roo
 
 test('with an embed endpoint (a GPU pool speaking the Invoke contract), embed calls go there and aggregation stays on Lambda', async () => {
   const pool = await startInvokeHost({ functions: { embed: handleEmbed } });
-  const executor = new LambdaExecutor(lambdaConfig({ embedEndpoint: pool.endpoint }));
+  const executor = new LambdaExecutor(lambdaConfig({ gpuEndpoint: pool.endpoint }));
   const embedsBefore = host.invocations.get('embed') ?? 0;
   const aggregatesBefore = host.invocations.get('aggregate') ?? 0;
   const run = await evaluate(remote, executor, [await modelVariant({ name: 'on the pool', onnxHash: 'gpu-pool' })]);

@@ -110,6 +110,16 @@ export const VARIABLES = {
     { section: 'executor', description: 'images per embedding batch (progress is written after each)' },
     32,
   ),
+  CORREMBED_MODELS_PER_BATCH: integer(
+    1,
+    64,
+    {
+      section: 'executor',
+      description:
+        "most models of one preprocessing recipe embedded together over a batch's images (each image read and preprocessed once for all of them; a worker or function holds their sessions at once); 1 embeds each model on its own",
+    },
+    8,
+  ),
   CORREMBED_DRIVE_RUNS: flag(
     { section: 'executor', description: '`false`: this process records runs but leaves the work to others (the api function)' },
     true,

@@ -13,9 +13,23 @@ const WRITE_CHUNK = 1000;
 
 const SELECT = `SELECT "imageHash", vector FROM "EmbeddingCacheEntry"
   WHERE "modelHash" = $1 AND "preprocessHash" = $2 AND "imageHash" = ANY($3::text[])`;
+const PRESENT = `SELECT "modelHash", "preprocessHash", "imageHash" FROM "EmbeddingCacheEntry"
+  WHERE ("modelHash", "preprocessHash") IN (SELECT * FROM unnest($1::text[], $2::text[])) AND "imageHash" = ANY($3::text[])`;
+
+/** Every row's vector is a slice of one bytea parameter: one hex conversion per statement, not one per vector. */
 const INSERT = `INSERT INTO "EmbeddingCacheEntry" ("modelHash", "preprocessHash", "imageHash", dim, vector)
-  SELECT $1, $2, hash, dim, vector FROM unnest($3::text[], $4::int[], $5::bytea[]) AS entry(hash, dim, vector)
+  SELECT model, prep, hash, dim, substring($6::bytea FROM start + 1 FOR dim * 2)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[]) AS entry(model, prep, hash, dim, start)
   ON CONFLICT DO NOTHING`;
+
+/** Vectors of one model already in the cache's form (float16, see float16.ts), back to back in `float16`. */
+export interface EncodedVectors {
+  modelHash: string;
+  preprocessHash: string;
+  imageHashes: string[];
+  dim: number;
+  float16: Uint8Array;
+}
 
 export class EmbeddingCache {
   /** `pool`: the pg pool under the platform's Prisma client (Database.pool). */
@@ -36,15 +50,59 @@ export class EmbeddingCache {
     return found;
   }
 
+  /** For each model key, which of `imageHashes` it has a vector for (one query, no vector read). */
+  async present(models: { modelHash: string; preprocessHash: string }[], imageHashes: string[]): Promise<Set<string>[]> {
+    const found = new Map(models.map((m) => [`${m.modelHash}|${m.preprocessHash}`, new Set<string>()]));
+    const unique = [...new Set(imageHashes)];
+    for (let i = 0; i < unique.length && models.length > 0; i += READ_CHUNK) {
+      const { rows } = await this.pool.query<{ modelHash: string; preprocessHash: string; imageHash: string }>(PRESENT, [
+        models.map((m) => m.modelHash),
+        models.map((m) => m.preprocessHash),
+        unique.slice(i, i + READ_CHUNK),
+      ]);
+      for (const row of rows) found.get(`${row.modelHash}|${row.preprocessHash}`)?.add(row.imageHash);
+    }
+    return models.map((m) => found.get(`${m.modelHash}|${m.preprocessHash}`)!);
+  }
+
   /** Stores vectors as float16; an entry that exists already is left as it is (also a key repeated within one call). */
   async put(modelHash: string, preprocessHash: string, entries: { imageHash: string; vector: Float32Array }[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += WRITE_CHUNK) {
-      const chunk = entries.slice(i, i + WRITE_CHUNK);
-      const vectors = chunk.map(({ vector }) => {
-        const bytes = encodeFloat16(vector);
-        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      });
-      await this.pool.query(INSERT, [modelHash, preprocessHash, chunk.map((e) => e.imageHash), chunk.map((e) => e.vector.length), vectors]);
+    await this.putEncoded(
+      entries.map(({ imageHash, vector }) => ({
+        modelHash,
+        preprocessHash,
+        imageHashes: [imageHash],
+        dim: vector.length,
+        float16: encodeFloat16(vector),
+      })),
+    );
+  }
+
+  /** Stores the vectors of several models, encoded already, in as few statements as the rows allow. */
+  async putEncoded(groups: EncodedVectors[]): Promise<void> {
+    const rows = groups.flatMap((group) =>
+      group.imageHashes.map((imageHash, i) => ({
+        group,
+        imageHash,
+        bytes: group.float16.subarray(i * group.dim * 2, (i + 1) * group.dim * 2),
+      })),
+    );
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      const chunk = rows.slice(i, i + WRITE_CHUNK);
+      const starts: number[] = [];
+      let offset = 0;
+      for (const row of chunk) {
+        starts.push(offset);
+        offset += row.bytes.length;
+      }
+      await this.pool.query(INSERT, [
+        chunk.map((r) => r.group.modelHash),
+        chunk.map((r) => r.group.preprocessHash),
+        chunk.map((r) => r.imageHash),
+        chunk.map((r) => r.group.dim),
+        starts,
+        Buffer.concat(chunk.map((r) => r.bytes)),
+      ]);
     }
   }
 }

@@ -1,56 +1,146 @@
-// The embed work every engine shares: compute a task's vectors, and store them in the embedding cache as references.
+// The embed work every engine shares: compute a task's vectors for each of its models, and store them in the embedding cache as references.
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
-import { embedImages } from '../embedding/embedImages.js';
+import { embedWithModels, type StageTimes } from '../embedding/embedImages.js';
+import { float32ToFloat16Bits } from '../embedding/float16.js';
+import type { EmbeddingModel } from '../inference/embeddingModel.js';
 import { getModel } from '../inference/modelCache.js';
-import type { EmbedResult, EmbedTask, ModelReference } from './executor.js';
+import { threadId } from '../inference/threadCpu.js';
+import type { EmbedResult, EmbedTask, ModelEmbedResult } from './executor.js';
 
-export interface EmbeddedVectors {
-  embedded: { id: string; contentHash: string; vector: Float32Array }[];
-  failed: { id: string; error: string }[];
-  /** Wall-clock seconds this call took, model loading excluded. */
+/** One model's vectors in the cache's form: unit length, float16, one row per id of `ids` (the task's images that were read). */
+export interface ComputedVectors {
+  dim: number;
+  float16: Uint8Array;
+  /** Seconds of this model's inference and its share of reading and preprocessing (waits for the worker's other task excluded). */
   computeSeconds: number;
 }
 
-/** Reads, preprocesses and embeds a task's images with one cached model session per file. */
-export async function computeEmbeddings(task: EmbedTask, threads: number): Promise<EmbeddedVectors> {
-  const model = await getModel(
-    { name: task.model.name, file: task.model.onnxPath, preprocess: task.model.preprocess, output: task.model.outputName },
-    { threads },
-  );
-  const started = performance.now();
-  const { vectors, hashes, failed } = await embedImages(model, task.images, task.baseDir);
-  return {
-    embedded: task.images.flatMap((image) => {
-      const vector = vectors.get(image.id);
-      return vector ? [{ id: image.id, contentHash: hashes.get(image.id)!, vector }] : [];
-    }),
-    failed,
-    computeSeconds: (performance.now() - started) / 1000,
-  };
+/** A task's vectors, model by model (a model that failed as a whole has its error), computed and encoded. */
+export interface ComputedEmbeddings {
+  models: (ComputedVectors | { error: unknown })[];
+  /** The images read, in task order, with their sha256: every model's rows follow this order. */
+  ids: string[];
+  contentHashes: string[];
+  failed: { id: string; error: string }[];
+  stages: StageTimes & { inferenceByModel: number[]; encode: number; thread: number | null };
 }
 
-/** Writes the vectors to the cache (idempotent: a repeated batch changes nothing) and returns what was embedded. */
-export async function storeEmbeddings(cache: EmbeddingCache, model: ModelReference, result: EmbeddedVectors): Promise<EmbedResult> {
-  await cache.put(
-    model.onnxHash,
-    model.preprocessHash,
-    result.embedded.map((e) => ({ imageHash: e.contentHash, vector: unitLength(e.vector) })),
+/**
+ * Reads, preprocesses and embeds a task's images once for all its models (one cached session per model file): models
+ * that preprocess alike share every image's tensor. A model that cannot load or infer fails alone.
+ */
+export async function computeEmbeddings(task: EmbedTask, threads: number): Promise<ComputedEmbeddings> {
+  const loads = await Promise.allSettled(
+    task.models.map((m) => getModel({ name: m.name, file: m.onnxPath, preprocess: m.preprocess, output: m.outputName }, { threads })),
   );
-  return {
-    embedded: result.embedded.map(({ id, contentHash }) => ({ id, contentHash })),
-    failed: result.failed,
-    computeSeconds: result.computeSeconds,
+  const out: ComputedEmbeddings = {
+    models: loads.map((load) =>
+      load.status === 'rejected' ? { error: load.reason } : { dim: 0, float16: new Uint8Array(), computeSeconds: 0 },
+    ),
+    ids: [],
+    contentHashes: [],
+    failed: [],
+    stages: {
+      read: 0,
+      hash: 0,
+      preprocess: 0,
+      inference: 0,
+      waiting: 0,
+      inferenceByModel: task.models.map(() => 0),
+      encode: 0,
+      thread: threadId(),
+    },
   };
+  // Models whose layouts differ despite the task's grouping still each get a pass of their own.
+  const groups = new Map<string, number[]>();
+  loads.forEach((load, m) => {
+    if (load.status === 'fulfilled') groups.set(load.value.preprocessHash, [...(groups.get(load.value.preprocessHash) ?? []), m]);
+  });
+  for (const indices of groups.values()) {
+    const models = indices.map((m) => (loads[m] as PromiseFulfilledResult<EmbeddingModel>).value);
+    const started = performance.now();
+    const shared = await embedWithModels(models, task.images, task.baseDir);
+    const wall = performance.now() - started;
+    for (const key of ['read', 'hash', 'preprocess', 'inference', 'waiting'] as const) out.stages[key] += shared.stages[key];
+    if (out.ids.length === 0) {
+      out.ids = task.images.flatMap((image) =>
+        shared.hashes.has(image.id) && !shared.failed.some((f) => f.id === image.id) ? [image.id] : [],
+      );
+      out.contentHashes = out.ids.map((id) => shared.hashes.get(id)!);
+      out.failed = shared.failed;
+    }
+    // The worker's other task's turns at inference are not this task's time.
+    const ownShare = Math.max(0, wall - shared.stages.inference - shared.stages.waiting) / models.length;
+    const encodeStarted = performance.now();
+    indices.forEach((m, k) => {
+      const part = shared.models[k];
+      if ('error' in part) {
+        out.models[m] = { error: part.error };
+        return;
+      }
+      out.stages.inferenceByModel[m] = part.inferenceMs;
+      const dim = models[k].dim;
+      out.models[m] = {
+        dim,
+        float16: unitFloat16Rows(
+          out.ids.map((id) => part.vectors.get(id)!),
+          dim,
+        ),
+        computeSeconds: (part.inferenceMs + ownShare) / 1000,
+      };
+    });
+    out.stages.encode += performance.now() - encodeStarted;
+  }
+  return out;
+}
+
+/** Writes every model's vectors to the cache in one statement (idempotent: a repeated task changes nothing) and returns what was embedded. */
+export async function storeEmbeddings(cache: EmbeddingCache, task: EmbedTask, computed: ComputedEmbeddings): Promise<EmbedResult> {
+  const started = performance.now();
+  const stored = task.models.flatMap((model, m) => {
+    const part = computed.models[m];
+    return 'error' in part || computed.ids.length === 0
+      ? []
+      : [
+          {
+            modelHash: model.onnxHash,
+            preprocessHash: model.preprocessHash,
+            imageHashes: computed.contentHashes,
+            dim: part.dim,
+            float16: part.float16,
+          },
+        ];
+  });
+  await cache.putEncoded(stored);
+  const embedded = computed.ids.map((id, i) => ({ id, contentHash: computed.contentHashes[i] }));
+  const models = computed.models.map(
+    (part): ModelEmbedResult =>
+      'error' in part ? { error: errorMessage(part.error) } : { embedded, failed: computed.failed, computeSeconds: part.computeSeconds },
+  );
+  return { models, stages: { ...computed.stages, store: performance.now() - started } };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
  * The cache holds float16, whose range ends at 65504: vectors are stored at unit length (cosines, and so every
  * score, are unchanged) so large activations cannot overflow. An all-zero vector stays zero (scoring refuses it).
+ * Rows are scaled in float32, as Float32Array arithmetic rounds, then rounded to float16.
  */
-function unitLength(vector: Float32Array): Float32Array {
-  let sumSq = 0;
-  for (const v of vector) sumSq += v * v;
-  if (sumSq === 0 || !Number.isFinite(sumSq)) return vector;
-  const inverse = 1 / Math.sqrt(sumSq);
-  return vector.map((v) => v * inverse);
+function unitFloat16Rows(rows: Float32Array[], dim: number): Uint8Array {
+  const bytes = new Uint8Array(rows.length * dim * 2);
+  rows.forEach((vector, r) => {
+    let sumSq = 0;
+    for (let i = 0; i < dim; i++) sumSq += vector[i] * vector[i];
+    const scale = sumSq === 0 || !Number.isFinite(sumSq) ? 1 : 1 / Math.sqrt(sumSq);
+    const base = r * dim * 2;
+    for (let i = 0; i < dim; i++) {
+      const h = float32ToFloat16Bits(scale === 1 ? vector[i] : Math.fround(vector[i] * scale));
+      bytes[base + 2 * i] = h & 0xff;
+      bytes[base + 2 * i + 1] = h >>> 8;
+    }
+  });
+  return bytes;
 }

@@ -1,9 +1,9 @@
-// Worker-thread entry of the local executor: computes EmbedTasks' vectors (read, preprocess, infer) with one model session per file.
+// Worker-thread entry of the local executor: computes EmbedTasks' vectors (read, preprocess, infer, encode) with one model session per file.
 import { unlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type EmbedSettings, useEmbedSettings } from './embedSettings.js';
 import type { EmbedTask } from './executor.js';
-import { computeEmbeddings, type EmbeddedVectors } from './embedTask.js';
+import { computeEmbeddings, type ComputedEmbeddings } from './embedTask.js';
 
 /** What each worker starts with. */
 export interface EmbedWorkerData {
@@ -18,7 +18,8 @@ export interface WorkerRequest {
   task: EmbedTask;
 }
 
-export type WorkerReply = { taskId: number; result: EmbeddedVectors } | { taskId: number; error: string };
+/** A model's error crosses the thread as its message. */
+export type WorkerReply = { taskId: number; result: ComputedEmbeddings } | { taskId: number; error: string };
 
 const { settings, crashHook } = (workerData ?? {}) as EmbedWorkerData;
 if (settings) useEmbedSettings(settings);
@@ -40,16 +41,20 @@ function crashIfAsked(): void {
   throw new Error('injected embed worker crash');
 }
 
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 const port = parentPort!;
+// Several tasks at once: one is read and decoded while another is inferred (embedImages.ts takes the turns).
 port.on('message', ({ taskId, task }: WorkerRequest) => {
   computeEmbeddings(task, 1).then(
     (result) => {
       crashIfAsked();
+      const models = result.models.map((part) => ('error' in part ? { error: message(part.error) } : part));
       port.postMessage(
-        { taskId, result } satisfies WorkerReply,
-        result.embedded.map((e) => e.vector.buffer as ArrayBuffer),
+        { taskId, result: { ...result, models } } satisfies WorkerReply,
+        models.flatMap((part) => ('error' in part ? [] : [part.float16.buffer as ArrayBuffer])),
       );
     },
-    (error: unknown) => port.postMessage({ taskId, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
+    (error: unknown) => port.postMessage({ taskId, error: message(error) } satisfies WorkerReply),
   );
 });

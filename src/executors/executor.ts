@@ -15,19 +15,55 @@ export interface ModelReference {
 }
 
 export interface EmbedTask {
-  model: ModelReference;
+  /**
+   * Models that preprocess alike (one preprocessing hash): each image is read, hashed and preprocessed once, and its
+   * tensor feeds every one of them.
+   */
+  models: ModelReference[];
   /** Folder the relative image uris are resolved in (reads are confined to it). */
   baseDir: string;
   images: { id: string; uri: string }[];
 }
 
-/** What an embed task did: every embedded image's vector is in the embedding cache when this is returned. */
-export interface EmbedResult {
+/** One model's part of an embed task: every embedded image's vector is in the embedding cache when this is returned. */
+export interface ModelEmbedded {
   /** contentHash: sha256 of the image bytes, the cache's image key. */
   embedded: { id: string; contentHash: string }[];
   failed: { id: string; error: string }[];
-  /** Wall-clock seconds the worker spent computing the vectors (read, decode, preprocess, inference); absent from older workers. */
+  /** Seconds the worker spent on this model: its inference, and its share of read, decode, preprocess (waits for its other task excluded). */
   computeSeconds?: number;
+}
+
+/** A model that failed as a whole (it cannot be loaded, or its inference failed): the task's other models are unaffected. */
+export interface ModelFailed {
+  error: string;
+}
+
+export type ModelEmbedResult = ModelEmbedded | ModelFailed;
+
+/** Milliseconds an embed task spent per stage, summed over its images (see embedding/embedImages.ts), and storing. */
+export interface EmbedStages {
+  read: number;
+  hash: number;
+  preprocess: number;
+  inference: number;
+  /** Inference per model of the task, in its order. */
+  inferenceByModel: number[];
+  waiting: number;
+  /** Unit length and float16, on the computing thread. */
+  encode: number;
+  /** Writing the vectors to the embedding cache. */
+  store: number;
+  /** OS id of the thread that computed (Linux; see inference/threadCpu.ts), for per-thread CPU accounting. */
+  thread: number | null;
+}
+
+/** What an embed task did, model by model. */
+export interface EmbedResult {
+  /** In the order of the task's models. */
+  models: ModelEmbedResult[];
+  /** Where the time went (absent from engines that do not say). */
+  stages?: EmbedStages;
 }
 
 /** One shard of one scoring pass of an evaluation, computed from the dataset and the cached embeddings. */

@@ -6,15 +6,15 @@ import type { AggregateTask, EmbedResult, EmbedTask, Executor } from './executor
 import { Semaphore } from '../semaphore.js';
 import { unwrap, type InvocationAnswer } from './invocationEnvelope.js';
 
-/** The Lambda executor's settings (CORREMBED_EXECUTOR=lambda). */
+/** The settings of the Lambda executor (CORREMBED_EXECUTOR=lambda, or gpu: the same engine with embed calls sent to a GPU pool). */
 export interface LambdaConfig {
   embedFunction: string;
   aggregateFunction: string;
   region: string;
   /** Another Invoke endpoint than AWS's (a local function host), for both functions. */
   endpoint: string | undefined;
-  /** An Invoke endpoint for embed calls only (a GPU pool serving the same contract); aggregation stays on `endpoint`. */
-  embedEndpoint: string | undefined;
+  /** The GPU pool's Invoke endpoint (CORREMBED_EXECUTOR=gpu): embed calls only, aggregation stays on `endpoint`. */
+  gpuEndpoint: string | undefined;
   /** Invocations in flight at once. */
   concurrency: number;
   /** Aggregate invocations per scoring pass. */
@@ -69,8 +69,8 @@ export class LambdaExecutor implements Executor {
   ) {
     // The SDK's own retries are off: this class retries, so throttling and function errors share one policy.
     this.client = new LambdaClient({ region: config.region, endpoint: config.endpoint, maxAttempts: 1 });
-    this.embedClient = config.embedEndpoint
-      ? new LambdaClient({ region: config.region, endpoint: config.embedEndpoint, maxAttempts: 1 })
+    this.embedClient = config.gpuEndpoint
+      ? new LambdaClient({ region: config.region, endpoint: config.gpuEndpoint, maxAttempts: 1 })
       : this.client;
     this.slots = new Semaphore(config.concurrency);
     this.aggregate = {

@@ -56,25 +56,53 @@ export class BatchStore {
    * evaluation order; a score batch only once every embed batch of its evaluation is done. Null when none is free.
    */
   async claim(runId: string): Promise<ClaimedBatch | null> {
-    const rows = await this.prisma.$queryRaw<ClaimedBatch[]>`
-      UPDATE "RunBatch" b
-      SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
-          attempts = b.attempts + 1
-      WHERE b.id = (
-        SELECT c.id FROM "RunBatch" c
-        JOIN "Evaluation" e ON e.id = c."evaluationId"
-        JOIN "Run" r ON r.id = c."runId"
-        WHERE c."runId" = ${runId}
-          AND r.status IN ('queued', 'running') AND e.status IN ('queued', 'running')
-          AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
-          AND (c.kind = 'embed' OR NOT EXISTS (
-            SELECT 1 FROM "RunBatch" d WHERE d."evaluationId" = c."evaluationId" AND d.kind = 'embed' AND d.status <> 'done'))
-        ORDER BY e.id, c.kind, c.index
-        LIMIT 1
-        FOR UPDATE OF c SKIP LOCKED)
-      RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts`;
-    if (rows[0]) this.held.add(rows[0].id);
-    return rows[0] ?? null;
+    return (await this.claimGroup(runId, 1))[0] ?? null;
+  }
+
+  /**
+   * Leases the run's next batch (as claim does) and, when it is an embed batch, up to `max` - 1 more embed batches of
+   * the run over the same images whose models preprocess alike (one preprocessing hash), so one executor call embeds
+   * them together. Each stays a batch of its own: completed, released and counted as it would be alone. Claims of one
+   * run take turns (an advisory lock), so concurrent lanes never split a group between them. The first batch leads.
+   */
+  async claimGroup(runId: string, max: number): Promise<ClaimedBatch[]> {
+    const [, rows] = await this.prisma.$transaction([
+      this.prisma.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`claim:${runId}`}))::text AS locked`,
+      this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean })[]>`
+        WITH first AS (
+          SELECT c.id, c.kind, c."imageIds", m."preprocessHash" FROM "RunBatch" c
+          JOIN "Evaluation" e ON e.id = c."evaluationId"
+          JOIN "Model" m ON m.id = e."modelId"
+          JOIN "Run" r ON r.id = c."runId"
+          WHERE c."runId" = ${runId}
+            AND r.status IN ('queued', 'running') AND e.status IN ('queued', 'running')
+            AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
+            AND (c.kind = 'embed' OR NOT EXISTS (
+              SELECT 1 FROM "RunBatch" d WHERE d."evaluationId" = c."evaluationId" AND d.kind = 'embed' AND d.status <> 'done'))
+          ORDER BY e.id, c.kind, c.index
+          LIMIT 1
+          FOR UPDATE OF c SKIP LOCKED
+        ), siblings AS (
+          SELECT c.id FROM "RunBatch" c
+          JOIN "Evaluation" e ON e.id = c."evaluationId"
+          JOIN "Model" m ON m.id = e."modelId"
+          JOIN first f ON f.kind = 'embed' AND c."imageIds" = f."imageIds" AND m."preprocessHash" = f."preprocessHash" AND c.id <> f.id
+          WHERE c."runId" = ${runId} AND c.kind = 'embed' AND e.status IN ('queued', 'running')
+            AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
+          ORDER BY e.id
+          LIMIT ${Math.max(0, max - 1)}
+          FOR UPDATE OF c SKIP LOCKED
+        )
+        UPDATE "RunBatch" b
+        SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
+            attempts = b.attempts + 1
+        WHERE b.id IN (SELECT id FROM first UNION ALL SELECT id FROM siblings)
+        RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts,
+                  b.id IN (SELECT id FROM first) AS leads`,
+    ]);
+    const group = rows.sort((a, b) => Number(b.leads) - Number(a.leads)).map(({ leads: _leads, ...batch }) => batch);
+    for (const batch of group) this.held.add(batch.id);
+    return group;
   }
 
   /** Whether the run still has work not done, in evaluations still going (leased elsewhere, or pending). */
@@ -112,6 +140,33 @@ export class BatchStore {
     });
     this.held.delete(batch.id);
     return completed;
+  }
+
+  /**
+   * Marks embed batches done, each if its claim still holds it (as complete does), in one statement that also adds
+   * the progress of those it marked. Returns how many it marked.
+   */
+  async completeEmbeds(
+    outcomes: { batch: ClaimedBatch; progress: number; failed: { imageId: string; error: string }[] }[],
+  ): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    // One statement (one transaction): the batches this claim still holds are marked, and their progress added.
+    const [{ marked }] = await this.prisma.$queryRaw<{ marked: number }[]>`
+      WITH done AS (
+        UPDATE "RunBatch" b
+        SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
+        FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
+                    ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[], ${outcomes.map((o) => o.progress)}::int[])
+             AS u(id, attempts, failed, progress)
+        WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts
+        RETURNING u.progress
+      ), counted AS (
+        UPDATE "Run" SET "progressDone" = "progressDone" + (SELECT sum(progress) FROM done), "updatedAt" = now() AT TIME ZONE 'UTC'
+        WHERE id = ${outcomes[0].batch.runId} AND EXISTS (SELECT 1 FROM done WHERE progress > 0)
+      )
+      SELECT count(*)::int AS marked FROM done`;
+    for (const outcome of outcomes) this.held.delete(outcome.batch.id);
+    return marked;
   }
 
   /**

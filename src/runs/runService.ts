@@ -12,7 +12,7 @@ import type { FailedImage } from './evaluationResults.js';
 import { BatchStore, type ClaimedBatch } from './batchStore.js';
 import { EmbedFlights } from './embedFlights.js';
 import { loadEvaluationInput } from '../embedding/evaluationInput.js';
-import type { EmbedResult, Executor, ModelReference } from '../executors/executor.js';
+import type { EmbedResult, Executor, ModelEmbedResult, ModelReference } from '../executors/executor.js';
 import type { RunEvents } from '../events/runEvents.js';
 
 export interface StartEvaluationInput {
@@ -25,8 +25,13 @@ export interface StartEvaluationInput {
 export interface RunSettings {
   /** Images per embed batch. */
   batchSize: number;
-  /** Batches this process works on at once. */
+  /** Batches this process works on at once (each may carry several models, see modelsPerBatch). */
   concurrency: number;
+  /**
+   * Most models of one recipe embedded together over a batch's images (default 8): their sessions and outputs are held
+   * at once by the worker or function. 1 embeds each model on its own.
+   */
+  modelsPerBatch?: number;
   /** How long a claimed batch stays this process's without renewal (renewed every third of it while working). */
   leaseSeconds: number;
   /** Whether this process works on runs (false: it only records them, for another process to run). */
@@ -46,6 +51,7 @@ const MAX_BATCH_ATTEMPTS = 5;
 /** A lane with nothing to claim, while leases held elsewhere keep the run open, looks again after 200 ms, doubling to 2 s. */
 const FIRST_WAIT_MS = 200;
 const LONGEST_WAIT_MS = 2000;
+const DEFAULT_MODELS_PER_BATCH = 8;
 
 interface RunContext {
   runId: string;
@@ -239,8 +245,11 @@ export class RunService {
     let wait = FIRST_WAIT_MS;
     for (;;) {
       if (this.stopping) return;
-      const batch = await this.retry(`run ${context.runId}: claim`, () => this.store.claim(context.runId));
-      if (batch === null) {
+      const group = await this.retry(`run ${context.runId}: claim`, () =>
+        this.store.claimGroup(context.runId, this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH),
+      );
+      const batch = group[0];
+      if (batch === undefined) {
         if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
         // Jittered, so the lanes of many processes do not poll in step.
         await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
@@ -248,75 +257,125 @@ export class RunService {
         continue;
       }
       wait = FIRST_WAIT_MS;
+      let failures: { batch: ClaimedBatch; error: unknown }[];
       try {
-        if (batch.kind === 'embed') await this.embedBatch(context, batch);
-        else await this.scoreEvaluation(context, batch);
+        if (batch.kind === 'embed') failures = await this.embedGroup(context, group);
+        else {
+          await this.scoreEvaluation(context, batch);
+          failures = [];
+        }
       } catch (error) {
-        await this.handleFailure(context, batch, error).catch((failure: unknown) => {
-          this.store.abandon(batch); // not renewed any more: its lease runs out and a later claim takes it
-          throw failure;
+        failures = group.map((member) => ({ batch: member, error }));
+      }
+      for (const failure of failures) {
+        await this.handleFailure(context, failure.batch, failure.error).catch((error: unknown) => {
+          this.store.abandon(failure.batch); // not renewed any more: its lease runs out and a later claim takes it
+          throw error;
         });
       }
     }
   }
 
-  private async embedBatch(context: RunContext, batch: ClaimedBatch): Promise<void> {
+  /**
+   * Embeds the images of batches of several models of one recipe (the same images) in one executor call, and
+   * completes each batch that its model embedded; returns the batches whose model failed, with why.
+   */
+  private async embedGroup(context: RunContext, group: ClaimedBatch[]): Promise<{ batch: ClaimedBatch; error: unknown }[]> {
+    const imageIds = group[0].imageIds;
     const rows = await this.prisma.image.findMany({
-      where: { id: { in: batch.imageIds } },
+      where: { id: { in: imageIds } },
       select: { id: true, externalId: true, uri: true, contentHash: true },
     });
     const byId = new Map(rows.map((row) => [row.id, row]));
-    const images = batch.imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-    const model = context.models.get(batch.evaluationId)!;
-    const result = await this.flights.run(`${model.onnxHash}:${model.preprocessHash}`, images, (todo) =>
-      this.embedUncached(context.rootDir, model, todo),
+    const images = imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    const models = group.map((batch) => context.models.get(batch.evaluationId)!);
+    const results = await this.flights.run(
+      models.map((model) => `${model.onnxHash}:${model.preprocessHash}`),
+      images,
+      (todo) => this.embedUncached(context.rootDir, models, todo),
     );
-    for (const embedded of result.embedded) {
-      if (byId.get(embedded.id)?.contentHash === null)
-        await this.prisma.image.update({ where: { id: embedded.id }, data: { contentHash: embedded.contentHash } });
-    }
-    const failed = result.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
-    if (await this.store.complete(batch, { progress: batch.imageIds.length, failed }))
-      this.events.publish({ kind: 'progress', runId: context.runId });
+    const hashed = new Map<string, string>();
+    for (const result of results)
+      if (result.status === 'fulfilled')
+        for (const e of result.value.embedded) if (byId.get(e.id)?.contentHash === null) hashed.set(e.id, e.contentHash);
+    if (hashed.size > 0)
+      await this.prisma.$executeRaw`
+        UPDATE "Image" i SET "contentHash" = u.hash FROM unnest(${[...hashed.keys()]}::text[], ${[...hashed.values()]}::text[]) AS u(id, hash)
+        WHERE i.id = u.id AND i."contentHash" IS NULL`;
+    const completions = group.flatMap((batch, k) => {
+      const result = results[k];
+      if (result.status === 'rejected') return [];
+      const failed = result.value.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
+      return [{ batch, progress: batch.imageIds.length, failed }];
+    });
+    if ((await this.store.completeEmbeds(completions)) > 0) this.events.publish({ kind: 'progress', runId: context.runId });
+    return group.flatMap((batch, k) => {
+      const result = results[k];
+      return result.status === 'rejected' ? [{ batch, error: result.reason }] : [];
+    });
   }
 
-  /** Embeds the images whose vectors are not in the cache (another run may have put them there since this one was planned). */
+  /**
+   * Embeds, for each model, its images whose vectors are not in the cache (another run may have put them there since
+   * this one was planned): one executor call over every image some model misses, for the models that miss any.
+   */
   private async embedUncached(
     baseDir: string,
-    model: ModelReference,
-    images: { id: string; uri: string; contentHash: string | null }[],
+    models: ModelReference[],
+    todo: { id: string; uri: string; contentHash: string | null }[][],
   ): Promise<EmbedResult> {
-    const cached = await this.cache.get(
-      model.onnxHash,
-      model.preprocessHash,
-      images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])),
+    const hashes = todo.flatMap((images) => images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])));
+    const present = await this.cache.present(
+      models.map((m) => ({ modelHash: m.onnxHash, preprocessHash: m.preprocessHash })),
+      hashes,
     );
-    const hit = (i: (typeof images)[number]) => i.contentHash !== null && cached.has(i.contentHash);
-    const misses = images.filter((i) => !hit(i));
-    const result =
-      misses.length > 0
-        ? await this.executor!.embed({ model, baseDir, images: misses.map((i) => ({ id: i.id, uri: i.uri })) })
-        : { embedded: [], failed: [] };
-    if (misses.length > 0) await this.recordThroughput(model, result);
+    const hit = (k: number, i: (typeof todo)[number][number]) => i.contentHash !== null && present[k].has(i.contentHash);
+    const misses = todo.map((images, k) => images.filter((i) => !hit(k, i)));
+    const running = models.flatMap((_, k) => (misses[k].length > 0 ? [k] : []));
+    const union = new Map(misses.flat().map((i) => [i.id, { id: i.id, uri: i.uri }]));
+    const computed =
+      running.length > 0
+        ? await this.executor!.embed({ models: running.map((k) => models[k]), baseDir, images: [...union.values()] })
+        : { models: [] };
+    await this.recordThroughput(
+      running.map((k) => models[k]),
+      computed.models,
+    );
     return {
-      embedded: [...images.filter(hit).map((i) => ({ id: i.id, contentHash: i.contentHash! })), ...result.embedded],
-      failed: result.failed,
+      models: todo.map((images, k): ModelEmbedResult => {
+        const hits = images.filter((i) => hit(k, i)).map((i) => ({ id: i.id, contentHash: i.contentHash! }));
+        const r = running.indexOf(k);
+        if (r < 0) return { embedded: hits, failed: [] };
+        const part = computed.models[r];
+        if ('error' in part) return part;
+        const wanted = new Set(misses[k].map((i) => i.id));
+        return {
+          embedded: [...hits, ...part.embedded.filter((e) => wanted.has(e.id))],
+          failed: part.failed.filter((f) => wanted.has(f.id)),
+        };
+      }),
     };
   }
 
   /**
    * Adds an executor call's embedded images and compute time to the counters of every model with its file and
-   * recipe (whose embeddings they share), outside any transaction of the batch; a failure is only logged.
+   * recipe (whose embeddings they share), in one statement outside any transaction of the batch; a failure is only logged.
    */
-  private async recordThroughput(model: ModelReference, result: EmbedResult): Promise<void> {
-    const seconds = result.computeSeconds;
-    if (result.embedded.length === 0 || seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return;
-    await this.prisma.model
-      .updateMany({
-        where: { onnxHash: model.onnxHash, preprocessHash: model.preprocessHash },
-        data: { embeddedImages: { increment: result.embedded.length }, embedSeconds: { increment: seconds } },
-      })
-      .catch((error: unknown) => this.settings.log?.(`model ${model.name}: cannot record throughput (${lastLine(error)})`));
+  private async recordThroughput(models: ModelReference[], results: ModelEmbedResult[]): Promise<void> {
+    const counted = models.flatMap((model, k) => {
+      const part = results[k];
+      if ('error' in part || part.embedded.length === 0) return [];
+      const seconds = part.computeSeconds;
+      return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? [{ model, images: part.embedded.length, seconds }] : [];
+    });
+    if (counted.length === 0) return;
+    await this.prisma.$executeRaw`
+      UPDATE "Model" m SET "embeddedImages" = m."embeddedImages" + u.images, "embedSeconds" = m."embedSeconds" + u.seconds
+      FROM unnest(${counted.map((c) => c.model.onnxHash)}::text[], ${counted.map((c) => c.model.preprocessHash)}::text[],
+                  ${counted.map((c) => c.images)}::int[], ${counted.map((c) => c.seconds)}::float8[]) AS u(hash, prep, images, seconds)
+      WHERE m."onnxHash" = u.hash AND m."preprocessHash" = u.prep`.catch((error: unknown) =>
+      this.settings.log?.(`models ${counted.map((c) => c.model.name).join(', ')}: cannot record throughput (${lastLine(error)})`),
+    );
   }
 
   /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */

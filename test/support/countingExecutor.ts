@@ -1,4 +1,4 @@
-// The real local executor, counting the images it is asked to embed (how tests see whether the cache or sharing spared work).
+// The real local executor, counting the image x model pairs it is asked to embed (how tests see whether the cache or sharing spared work).
 import type { EmbeddingCache } from '../../src/embedding/embeddingCache.js';
 import type { EmbedTask, Executor } from '../../src/executors/executor.js';
 import { LocalExecutor } from '../../src/executors/localExecutor.js';
@@ -13,7 +13,7 @@ export class CountingExecutor implements Executor {
   }
 
   embed(task: EmbedTask) {
-    this.embedded += task.images.length;
+    this.embedded += task.images.length * task.models.length;
     return this.inner.embed(task);
   }
 
