@@ -20,6 +20,7 @@ COPY prisma ./prisma
 COPY schema ./schema
 COPY src ./src
 COPY functions ./functions
+COPY web ./web
 # `npm run build` is `prisma generate` + GraphQL Code Generator + tsc into dist/.
 RUN npm run build && npm prune --omit=dev
 # The optional native preprocessing addon (native/pil-imaging: PIL-exact JPEG decoding and resampling in C, about a

@@ -2,28 +2,20 @@
 // live runs, a second dataset, quick clicks, states, compression, keyboard use, labels, contrast and phone width.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../src/config.js';
-import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
+import type { DemoSeed } from '../src/demo/seedDemo.js';
 import { isTerminalStatus } from '../src/runs/runService.js';
-import {
-  elementsOutside,
-  hiddenColumnHeaders,
-  holdAnswers,
-  launchChromium,
-  lowContrastText,
-  unlabelledControls,
-} from './support/browser.js';
-import { gql } from './support/platformClient.js';
+import { elementsOutside, hiddenColumnHeaders, holdAnswers, lowContrastText, unlabelledControls } from './support/browser.js';
+import { type DashboardPlatform, startDashboardPlatform } from './support/dashboardPlatform.js';
 import { ADMIN_KEY, startTestPlatform, type TestPlatform } from './support/securePlatform.js';
 import { writeTinyModel } from './support/tinyModels.js';
 import { writeToneDataset } from './support/toneDataset.js';
 import { until } from './support/until.js';
 
+let dashboard: DashboardPlatform;
 let platform: TestPlatform;
 let browser: Browser;
 let page: Page;
@@ -32,11 +24,8 @@ let demo: DemoSeed;
 let tones: { datasetId: string; newModelId: string };
 let evaluateKey: string;
 
-async function api<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<T> {
-  const answer = await gql<T>(platform.url, query, variables, key);
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  return answer.data!;
-}
+const api = <T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<T> =>
+  dashboard.api<T>(query, variables, key);
 
 async function evaluate(datasetId: string, modelIds: string[]): Promise<void> {
   const run = await platform.platform.runs.start({ datasetId, modelIds });
@@ -48,14 +37,8 @@ async function evaluate(datasetId: string, modelIds: string[]): Promise<void> {
 }
 
 before(async () => {
-  const defaults = loadConfig({});
-  const roots = [tmpdir(), join(DEMO_MANIFEST, '..'), ZOO_DIR];
-  platform = await startTestPlatform(
-    { anonymousRateLimitPerMinute: 0 },
-    { inputSafety: { ...defaults.inputSafety, manifestRoots: roots }, workers: 2, batchSize: 32 },
-  );
-  home = new URL('/', platform.url).href;
-  demo = await seedDemo(platform.platform, () => undefined);
+  dashboard = await startDashboardPlatform();
+  ({ platform, home, demo, evaluateKey, browser } = dashboard);
   // A dataset that is not in the repository, two models evaluated on it and one left for the page to evaluate.
   const tonesManifest = await writeToneDataset(join(platform.dir, 'tones'), 40);
   const dataset = await platform.platform.datasets.importDataset({ manifestPath: tonesManifest });
@@ -68,23 +51,26 @@ before(async () => {
     );
   await evaluate(dataset.id, [models[0].id, models[1].id]);
   tones = { datasetId: dataset.id, newModelId: models[2].id };
-  const created = await api<{ createApiKey: { key: string } }>(
-    'mutation { createApiKey(name: "dashboard test", scopes: [EVALUATE]) { key } }',
-    {},
-    ADMIN_KEY,
-  );
-  evaluateKey = created.createApiKey.key;
-  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
   await page.goto(`${home}?dataset=${demo.datasetId}`);
   await page.waitForSelector('#leaderboard-table tbody tr');
 });
 
-after(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+after(() => dashboard?.close());
+
+/** Every panel's region name. */
+const PANELS = [
+  'Leaderboard',
+  'Model',
+  'Accuracy versus CorrEmbed',
+  'Per-category heatmap',
+  'Cost versus CorrEmbed',
+  'Where do these models disagree?',
+  'Nearest neighbours',
+  'Embedding map',
+  'Runs',
+];
 
 const cellTexts = (selector: string) => page.$$eval(selector, (cells) => cells.map((c) => (c.textContent ?? '').trim()));
 
@@ -214,10 +200,11 @@ test("gallery: the query image and both models' nearest neighbours with their ta
   await page.waitForFunction(() => document.querySelectorAll('#gallery .gallery-column .card').length === 16);
 });
 
-test('projection: one dot per embedded image coloured by the chosen category, with a legend', async () => {
-  await page.waitForSelector('#projection svg circle');
+test('projection: one point per embedded image coloured by the chosen category, with a legend', async () => {
+  await page.waitForSelector('#projection canvas');
   const { dataset } = await api('query ($d: ID!) { dataset(id: $d) { imageCount } }', { d: demo.datasetId });
-  assert.equal(await page.locator('#projection svg circle').count(), dataset.imageCount);
+  const status = page.getByRole('region', { name: 'Embedding map', exact: true }).locator('.map-status');
+  assert.match((await status.textContent()) ?? '', new RegExp(`^${dataset.imageCount.toLocaleString('en')} points; focused: none`));
   await page.selectOption('#projection-category', 'Garment');
   await page.waitForFunction(() => (document.querySelector('#projection .legend')?.getAttribute('aria-label') ?? '') === 'Garment legend');
   const legend = await cellTexts('#projection .legend li');
@@ -234,7 +221,7 @@ test('accessibility: every control named, keyboard reaches the panels, text cont
   try {
     await phone.goto(`${home}?dataset=${demo.datasetId}`);
     await phone.waitForSelector('#heatmap-table');
-    await phone.waitForSelector('#projection svg circle');
+    await phone.waitForSelector('#projection canvas');
     assert.deepEqual(await elementsOutside(phone, 390), []);
     assert.deepEqual(await lowContrastText(phone), []);
     // Keyboard only: the first Tab reaches the skip link, Enter jumps to the content, Tab goes on to the sort buttons.
@@ -410,7 +397,7 @@ test('quick dataset switches: panels say Loading… while the board loads, and t
   const held = await holdAnswers(page, (sent) => sent.operation === 'Board' && sent.variables.datasetId === tones.datasetId);
   await page.selectOption('#dataset', tones.datasetId);
   await held.arrived;
-  for (const id of ['leaderboard', 'scatter', 'heatmap', 'gallery', 'projection', 'runs'])
+  for (const id of ['leaderboard', 'model', 'scatter', 'heatmap', 'cost', 'disagreements', 'gallery', 'projection', 'runs'])
     assert.equal((await page.textContent(`#${id}`))?.trim(), 'Loading…', id);
   await page.selectOption('#dataset', demo.datasetId);
   await page.waitForFunction((n) => document.querySelectorAll('#leaderboard-table tbody tr').length === n, demoRows);
@@ -421,7 +408,7 @@ test('quick dataset switches: panels say Loading… while the board loads, and t
 test('states: an empty platform says what to do in every panel, an unreachable API says so, nothing stays on Loading…', async () => {
   const empty = await startTestPlatform({ anonymousRateLimitPerMinute: 0 });
   const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const panels = ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs'];
+  const panels = PANELS;
   const settled = () => !(document.body.textContent ?? '').includes('Loading…');
   const failed: string[] = [];
   fresh.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
@@ -496,7 +483,7 @@ test('served compressed: the page, its script and styles, and GraphQL answers, b
 });
 
 test('panels are labelled regions; the leaderboard and heatmap are tables with column headers', async () => {
-  for (const name of ['Leaderboard', 'Accuracy versus CorrEmbed', 'Per-category heatmap', 'Nearest neighbours', 'Embedding map', 'Runs']) {
+  for (const name of PANELS) {
     assert.equal(await page.getByRole('region', { name, exact: true }).count(), 1, name);
   }
   const headers = (region: string) =>

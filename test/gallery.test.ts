@@ -20,7 +20,7 @@ const DEMO: DatasetManifest = JSON.parse(readFileSync(DEMO_MANIFEST, 'utf8'));
 const NEIGHBOURS = `query ($image: ID!, $model: ID!, $k: Int) { neighbours(imageId: $image, modelId: $model, k: $k) {
   query { id name itemId } model { id name } meanTagSimilarity
   neighbours { rank similarity tagSimilarity sameItem image { id name itemId tags { category name } } } } }`;
-const PROJECTION = `query ($d: ID!, $m: ID!, $c: String, $limit: Int) { projection(datasetId: $d, modelId: $m, category: $c, limit: $limit) {
+const PROJECTION = `query ($d: ID!, $m: ID!, $c: String, $limit: Int, $method: ProjectionMethod) { projection(datasetId: $d, modelId: $m, category: $c, limit: $limit, method: $method) {
   model { id } method explainedVariance category total points { imageId name x y tags } } }`;
 const IMAGES = `query ($d: ID!, $search: String, $first: Int, $after: String, $last: Int, $before: String, $size: Int) {
   images(datasetId: $d, search: $search, first: $first, after: $after, last: $last, before: $before) {
@@ -301,6 +301,30 @@ describe('gallery queries over GraphQL', () => {
     );
   });
 
+  test('projection by UMAP: deterministic, no variance shares, and each point beside images of its own category', async () => {
+    const variables = { d: demo.datasetId, m: demo.modelIds[0], c: 'Category', method: 'UMAP', limit: 200 };
+    const umap = (await ok(PROJECTION, variables)).projection;
+    assert.deepEqual((await ok(PROJECTION, variables)).projection, umap, 'the same answer every time');
+    assert.equal(umap.method, 'UMAP');
+    assert.deepEqual(umap.explainedVariance, []);
+    assert.equal(umap.points.length, 200);
+    const pca = (await ok(PROJECTION, { ...variables, method: 'PCA' })).projection;
+    assert.deepEqual(
+      umap.points.map((p: any) => p.name),
+      pca.points.map((p: any) => p.name),
+      'the same sample',
+    );
+    // The nearest point on the map shares the image's garment category far more often than chance (1 in 10).
+    const agreement = (points: any[]) =>
+      points.filter((p) => {
+        const nearest = points
+          .filter((q) => q !== p)
+          .reduce((best, q) => ((q.x - p.x) ** 2 + (q.y - p.y) ** 2 < (best.x - p.x) ** 2 + (best.y - p.y) ** 2 ? q : best));
+        return nearest.tags[0] === p.tags[0];
+      }).length / points.length;
+    assert.ok(agreement(umap.points) > 0.5, `UMAP neighbour agreement ${agreement(umap.points)} (PCA ${agreement(pca.points)})`);
+  });
+
   test('every error has its code', async () => {
     const [model] = demo.modelIds;
     const image = demoImageIds.get('fm-00000');
@@ -311,8 +335,14 @@ describe('gallery queries over GraphQL', () => {
       [NEIGHBOURS, { image, model, k: 101 }, 'BAD_USER_INPUT', /k must be/],
       [PROJECTION, { d: 'nope', m: model }, 'NOT_FOUND', /dataset "nope" not found/],
       [PROJECTION, { d: demo.datasetId, m: 'nope' }, 'NOT_FOUND', /model "nope" not found/],
-      [PROJECTION, { d: demo.datasetId, m: model, limit: 0 }, 'BAD_USER_INPUT', /limit must be an integer from 1 to 10000/],
-      [PROJECTION, { d: demo.datasetId, m: model, limit: 10001 }, 'BAD_USER_INPUT', /limit must be/],
+      [PROJECTION, { d: demo.datasetId, m: model, limit: 0 }, 'BAD_USER_INPUT', /limit must be an integer from 1 to 100000/],
+      [PROJECTION, { d: demo.datasetId, m: model, limit: 100001 }, 'BAD_USER_INPUT', /limit must be/],
+      [
+        PROJECTION,
+        { d: demo.datasetId, m: model, limit: 5001, method: 'UMAP' },
+        'BAD_USER_INPUT',
+        /limit must be an integer from 1 to 5000/,
+      ],
       [
         PROJECTION,
         { d: demo.datasetId, m: model, c: 'Nope' },

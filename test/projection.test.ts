@@ -1,7 +1,8 @@
-// The PCA behind the projection query, on synthetic data with known principal directions, and the byte-bounded LRU.
+// The PCA behind the projection query, on synthetic data with known principal directions, in a worker too, and the byte-bounded LRU.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ByteLru } from '../src/gallery/byteLru.js';
+import { fitLayout, layout } from '../src/gallery/mapLayout.js';
 import { principalComponents } from '../src/gallery/pca.js';
 import { createRng } from '../src/metric/random.js';
 
@@ -96,4 +97,15 @@ describe('ByteLru', () => {
     assert.equal(lru.get('a'), undefined);
     assert.equal(lru.bytes, 4);
   });
+});
+
+test('a large PCA runs in a worker thread with the same answer as on the calling thread', async () => {
+  const [rows, dim] = [20_000, 128]; // over the inline bound of 2,000,000 values
+  const rng = createRng(3);
+  const sample = Float32Array.from({ length: rows * dim }, (_, i) => rng.next() + (i % dim === Math.floor(i / dim) % 7 ? 2 : 0));
+  const inline = fitLayout({ method: 'pca', sample: sample.slice(), rows, dim });
+  const placed = await layout({ method: 'pca', sample, rows, dim });
+  assert.equal(sample.length, 0, 'the sample moved to the worker');
+  assert.deepEqual(placed.explainedVariance, inline.explainedVariance);
+  assert.deepEqual([...placed.coordinates], [...inline.coordinates]);
 });

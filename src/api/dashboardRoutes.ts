@@ -1,15 +1,14 @@
-// Serves the dashboard (web/): its page at `/`, its icon, its styles and compiled scripts under /dashboard, with a strict CSP.
+// Serves the dashboard (web/, bundled by Vite into dist/web): its page at `/`, its icon, its styles and scripts under /dashboard, with a strict CSP.
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Response, type Router } from 'express';
 
 const ROOT = new URL('../../../', import.meta.url); // dist/src/api -> the project folder
-const PAGE_DIR = fileURLToPath(new URL('web/', ROOT));
-const SCRIPT_DIR = fileURLToPath(new URL('dist/web/', ROOT));
+const BUNDLE_DIR = fileURLToPath(new URL('dist/web/', ROOT));
 
-/** Same-origin scripts, styles and API calls only; thumbnails arrive as data: URLs; inline style attributes colour the heatmap. */
+/** Same-origin scripts, styles and API calls only; thumbnails arrive as data: URLs, exported plots are drawn from blob: URLs; inline style attributes colour the heatmap. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "connect-src 'self' ws: wss:",
   "style-src 'self'",
   "style-src-attr 'unsafe-inline'",
@@ -43,18 +42,14 @@ export function dashboardRoutes(): Router {
   const router = express.Router();
   router.get(['/', '/index.html'], (_req, res) => {
     secure(res);
-    res.sendFile('index.html', { root: PAGE_DIR });
-  });
-  router.get('/dashboard/style.css', (_req, res) => {
-    secure(res);
-    res.sendFile('style.css', { root: PAGE_DIR });
+    res.sendFile('index.html', { root: BUNDLE_DIR });
   });
   // The page links /favicon.svg; /favicon.ico is what browsers and tools ask for without a link.
   router.get(['/favicon.svg', '/favicon.ico'], (_req, res) => {
     secure(res);
-    res.type('image/svg+xml').sendFile('favicon.svg', { root: PAGE_DIR });
+    res.type('image/svg+xml').sendFile('favicon.svg', { root: BUNDLE_DIR });
   });
-  router.use('/dashboard', express.static(SCRIPT_DIR, { index: false, fallthrough: false, setHeaders: secure }));
+  router.use('/dashboard', express.static(BUNDLE_DIR, { index: false, fallthrough: false, setHeaders: secure }));
   router.use(fileErrors);
   return router;
 }

@@ -1,4 +1,4 @@
-// What the dashboard reads: image pages, nearest neighbours, PCA projections and thumbnails, with their arguments checked.
+// What the dashboard reads: image pages, nearest neighbours, PCA and UMAP projections and thumbnails, with their arguments checked.
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { ModelService } from '../catalog/modelService.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
@@ -9,6 +9,7 @@ import { EmbeddingSpaces } from './embeddingSpaces.js';
 import { ImageCatalog, type GalleryImage } from './imageCatalog.js';
 import { MAX_NEIGHBOURS, nearestNeighbours } from './neighbours.js';
 import { MAX_PROJECTED, projectSpace } from './projection.js';
+import { MAX_UMAP_POINTS, type ProjectionMethod } from './mapLayout.js';
 import { MAX_THUMBNAIL, MIN_THUMBNAIL, Thumbnails } from './thumbnails.js';
 
 type ModelRow = Awaited<ReturnType<ModelService['get']>>;
@@ -19,9 +20,6 @@ export interface NeighboursAnswer {
   neighbours: { rank: number; image: GalleryImage; similarity: number; tagSimilarity: number; sameItem: boolean }[];
   meanTagSimilarity: number | null;
 }
-
-export const PROJECTION_METHODS = ['pca'] as const;
-export type ProjectionMethod = (typeof PROJECTION_METHODS)[number];
 
 export interface ProjectionAnswer {
   model: ModelRow;
@@ -58,6 +56,11 @@ export class GalleryService {
     return this.catalog.byIds(ids);
   }
 
+  /** The dataset's images with these manifest image ids, in the order given (ids not found are left out). */
+  imagesByNames(datasetId: string, names: string[]): Promise<GalleryImage[]> {
+    return this.catalog.byNames(datasetId, names);
+  }
+
   /** A window of the matching images in dataset order, with their items' tags. */
   images(datasetId: string, search: string | null | undefined, window: { skip: number; take: number }): Promise<GalleryImage[]> {
     return this.catalog.page(datasetId, search, window);
@@ -83,8 +86,14 @@ export class GalleryService {
     return { query, model, neighbours, meanTagSimilarity };
   }
 
-  async projection(datasetId: string, modelId: string, category: string | null, limit: number): Promise<ProjectionAnswer> {
-    integerInRange('limit', limit, 1, MAX_PROJECTED);
+  async projection(
+    datasetId: string,
+    modelId: string,
+    category: string | null,
+    limit: number,
+    method: ProjectionMethod,
+  ): Promise<ProjectionAnswer> {
+    integerInRange('limit', limit, 1, method === 'umap' ? MAX_UMAP_POINTS : MAX_PROJECTED);
     const [dataset, model] = await Promise.all([this.datasets.get(datasetId), this.models.get(modelId)]);
     if (category !== null) {
       const categories = (
@@ -94,10 +103,10 @@ export class GalleryService {
         throw new UserInputError(`dataset "${dataset.name}" has no tag category "${category}" (it has: ${categories.join(', ')})`);
     }
     const space = await this.spaces.get(dataset, model);
-    const projected = projectSpace(space, category, limit);
+    const projected = await projectSpace(space, category, limit, method);
     return {
       model,
-      method: 'pca',
+      method,
       explainedVariance: projected.explainedVariance,
       category,
       total: projected.total,

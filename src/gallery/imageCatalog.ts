@@ -77,6 +77,13 @@ export class ImageCatalog {
     return rows.map(galleryImage);
   }
 
+  /** The dataset's images with these manifest image ids, in the order given (ids not found are left out). */
+  async byNames(datasetId: string, names: string[]): Promise<GalleryImage[]> {
+    const rows = await this.prisma.image.findMany({ where: { datasetId, externalId: { in: names } }, select: SELECT });
+    const byName = new Map(rows.map((row) => [row.externalId, row]));
+    return names.flatMap((name) => (byName.has(name) ? [galleryImage(byName.get(name)!)] : []));
+  }
+
   /** The images with these database ids, in the order given (ids not found are left out). */
   async byIds(ids: string[]): Promise<GalleryImage[]> {
     const rows = await this.prisma.image.findMany({ where: { id: { in: ids } }, select: SELECT });

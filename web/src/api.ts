@@ -72,6 +72,12 @@ export class LatestRequest {
       throw error;
     }
   }
+
+  /** Drops the request in flight (a choice that needs no request replaced the one that did). */
+  cancel(): void {
+    this.current?.abort();
+    this.current = null;
+  }
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);

@@ -3,6 +3,7 @@ import { LatestRequest } from './api.js';
 import { fixed, h, notice, show } from './dom.js';
 import { modelSelect } from './modelSelect.js';
 import type { ModelInfo } from './types.js';
+import { restoreSelect, setUrlValues } from './urlState.js';
 
 interface Comparison {
   a: { name: string };
@@ -32,11 +33,16 @@ export function renderComparison(container: HTMLElement, datasetId: string, mode
   if (models.length < 2) return show(container);
   const labels = [modelSelect('compare-a', 'Model', models, 0), modelSelect('compare-b', 'against', models, 1)];
   const [a, b] = labels.map((label) => label.querySelector('select')!);
+  restoreSelect(a, 'compareA');
+  restoreSelect(b, 'compareB');
   const result = h('p', { class: 'comparison', role: 'status', 'aria-live': 'polite' });
   const request = new LatestRequest();
   const compare = async (): Promise<void> => {
     result.removeAttribute('data-p-value');
-    if (a.value === b.value) return show(result, 'Pick two different models.');
+    if (a.value === b.value) {
+      request.cancel();
+      return show(result, 'Pick two different models.');
+    }
     show(result, 'Comparing…');
     try {
       const { compareModels } = await request.send<{ compareModels: Comparison }>(COMPARE_QUERY, { datasetId, a: a.value, b: b.value });
@@ -46,7 +52,11 @@ export function renderComparison(container: HTMLElement, datasetId: string, mode
       show(result, notice((error as Error).message, 'error'));
     }
   };
-  for (const select of [a, b]) select.addEventListener('change', () => void compare());
+  for (const select of [a, b])
+    select.addEventListener('change', () => {
+      setUrlValues({ compareA: a.value, compareB: b.value });
+      void compare();
+    });
   show(container, h('h3', {}, 'Is this gap real?'), h('div', { class: 'controls' }, ...labels), result);
   void compare();
 }

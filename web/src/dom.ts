@@ -55,6 +55,14 @@ export function show(container: Element, ...children: Child[]): void {
   fill(container, {}, children);
 }
 
+/**
+ * A control with its visible label beside it rather than around it, so that its accessible name is the label alone
+ * (a label around a select or text box would add the control's value to the name).
+ */
+export function field(label: string, control: HTMLInputElement | HTMLSelectElement): HTMLDivElement {
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
+}
+
 export function notice(text: string, kind: 'info' | 'error' = 'info'): HTMLParagraphElement {
   return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : null }, text);
 }

@@ -1,8 +1,9 @@
-// The nearest-neighbour gallery: pick a query image, see two models' top k side by side with their tags (the paper's figures 4 and 5).
+// The nearest-neighbour gallery: a query image (searched, paged or opened elsewhere), two models' top k side by side, zoom.
 import { LatestRequest, nodes, type Connection } from './api.js';
-import { fixed, h, notice, show } from './dom.js';
+import { field, fixed, h, notice, show } from './dom.js';
 import { modelSelect } from './modelSelect.js';
 import type { ImageInfo, ModelInfo } from './types.js';
+import { restoreSelect, setUrlValues, urlValue } from './urlState.js';
 
 const IMAGE_FIELDS = 'id name itemId tags { category name }';
 const PICKER_SIZE = 24;
@@ -41,6 +42,46 @@ function thumbnail(image: ImageInfo, size: number): HTMLElement {
     : h('div', { class: 'missing-thumb', style: `width:${size}px;height:${size}px` }, 'unreadable');
 }
 
+/** The page's one zoom dialog: the image at the largest thumbnail size the API gives. */
+let zoomDialog: HTMLDialogElement | null = null;
+const zoomRequest = new LatestRequest();
+
+async function zoom(image: ImageInfo): Promise<void> {
+  if (!zoomDialog) {
+    zoomDialog = h('dialog', { class: 'zoom', 'aria-label': 'Zoomed image' });
+    document.body.append(zoomDialog);
+  }
+  const dialog = zoomDialog;
+  const close = h('button', { type: 'button', onclick: () => dialog.close() }, 'Close');
+  show(dialog, h('p', { class: 'muted' }, 'Loading…'), close);
+  dialog.showModal();
+  close.focus();
+  try {
+    const { node } = await zoomRequest.send<{ node: ImageInfo | null }>(
+      `query Zoom($id: ID!) { node(id: $id) { ... on Image { ${IMAGE_FIELDS} thumbnail(size: 256) } } }`,
+      { id: image.id },
+    );
+    if (!node) return show(dialog, notice('This image is gone.', 'error'), close);
+    show(
+      dialog,
+      h('figure', {}, thumbnail(node, 256), h('figcaption', {}, `${node.name} · item ${node.itemId}`, tagList(node, new Set()))),
+      close,
+    );
+    close.focus();
+  } catch (error) {
+    show(dialog, notice((error as Error).message, 'error'), close);
+  }
+}
+
+/** A thumbnail that opens the zoom dialog. */
+function zoomable(image: ImageInfo, size: number): HTMLElement {
+  return h(
+    'button',
+    { type: 'button', class: 'zoom-button', 'aria-label': `Zoom image ${image.name}`, onclick: () => void zoom(image) },
+    thumbnail(image, size),
+  );
+}
+
 /** One model's column; its request slot keeps only the answer to the latest query, model and k. */
 interface Column {
   element: HTMLElement;
@@ -67,7 +108,7 @@ async function showNeighbours({ element: column, request }: Column, state: Galle
           h(
             'li',
             { class: 'card', 'data-tag-similarity': n.tagSimilarity.toFixed(4) },
-            thumbnail(n.image, 112),
+            zoomable(n.image, 112),
             h(
               'div',
               { class: 'card-text' },
@@ -89,11 +130,27 @@ async function showNeighbours({ element: column, request }: Column, state: Galle
   }
 }
 
-export function renderGallery(container: HTMLElement, datasetId: string, models: ModelInfo[]): void {
-  if (models.length === 0) return show(container, notice('Evaluate a model on this dataset to browse its neighbours.'));
+/** Makes an image the query, optionally under two given models (the disagreements and the map call it). */
+export type OpenQuery = (imageId: string, modelA?: string, modelB?: string) => void;
+
+export function renderGallery(container: HTMLElement, datasetId: string, models: ModelInfo[]): OpenQuery {
+  if (models.length === 0) {
+    show(container, notice('Evaluate a model on this dataset to browse its neighbours.'));
+    return () => undefined;
+  }
   const state: GalleryState = { models, query: null };
-  const search = h('input', { id: 'gallery-search', type: 'search', placeholder: 'image id, item id or tag', autocomplete: 'off' });
+  const search = h('input', {
+    id: 'gallery-search',
+    type: 'search',
+    placeholder: 'image id, item id or tag',
+    autocomplete: 'off',
+    value: urlValue('search') ?? '',
+  });
   const kSelect = h('select', { id: 'gallery-k' }, ...[4, 8, 12, 16].map((k) => h('option', { value: k, selected: k === 8 }, String(k))));
+  restoreSelect(kSelect, 'k');
+  /** The cursors of the picker's pages so far: the first page has none. */
+  let pages: (string | null)[] = [null];
+  const pager = h('div', { class: 'pager' });
   const picker = h('div', { class: 'picker', role: 'group', 'aria-label': 'Query images' });
   const queryCard = h('div', { class: 'query-card', 'aria-live': 'polite' });
   const columns: Column[] = ['First model', 'Second model'].map((label) => ({
@@ -105,13 +162,17 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
     modelSelect('gallery-model-a', 'Model A', models, 0),
     modelSelect('gallery-model-b', 'Model B', models, Math.min(1, models.length - 1)),
   ];
+  const [selectA, selectB] = selects.map((label) => label.querySelector('select')!);
+  restoreSelect(selectA, 'modelA');
+  restoreSelect(selectB, 'modelB');
 
   const refresh = (): void => {
     if (!state.query) return;
     const k = Number(kSelect.value);
+    setUrlValues({ query: state.query.id, modelA: selectA.value, modelB: selectB.value, k });
     show(
       queryCard,
-      thumbnail(state.query, 112),
+      zoomable(state.query, 112),
       h(
         'div',
         { class: 'card-text' },
@@ -127,15 +188,30 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
     picker.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.imageId === image.id)));
     refresh();
   };
-  const loadPicker = async (): Promise<void> => {
+  const loadPicker = async (pageIndex = 0): Promise<void> => {
+    setUrlValues({ search: search.value.trim() });
     try {
       const page = (
-        await pickerRequest.send<{ images: Connection<ImageInfo> & { totalCount: number } }>(
-          `query Images($datasetId: ID!, $search: String, $first: Int!) { images(datasetId: $datasetId, search: $search, first: $first) { totalCount edges { node { ${IMAGE_FIELDS} thumbnail(size: 64) } } } }`,
-          { datasetId, search: search.value.trim() || null, first: PICKER_SIZE },
+        await pickerRequest.send<{
+          images: Connection<ImageInfo> & { totalCount: number; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
+        }>(
+          `query Images($datasetId: ID!, $search: String, $first: Int!, $after: String) { images(datasetId: $datasetId, search: $search, first: $first, after: $after) {
+            totalCount pageInfo { endCursor hasNextPage } edges { node { ${IMAGE_FIELDS} thumbnail(size: 64) } } } }`,
+          { datasetId, search: search.value.trim() || null, first: PICKER_SIZE, after: pages[pageIndex] },
         )
       ).images;
       const images = nodes(page);
+      pages = [...pages.slice(0, pageIndex + 1), page.pageInfo.endCursor];
+      show(
+        pager,
+        h('button', { type: 'button', disabled: pageIndex === 0, onclick: () => void loadPicker(pageIndex - 1) }, 'Previous images'),
+        h(
+          'span',
+          { class: 'muted', role: 'status' },
+          `Images ${Math.min(page.totalCount, pageIndex * PICKER_SIZE + 1)}–${pageIndex * PICKER_SIZE + images.length} of ${page.totalCount}`,
+        ),
+        h('button', { type: 'button', disabled: !page.pageInfo.hasNextPage, onclick: () => void loadPicker(pageIndex + 1) }, 'Next images'),
+      );
       if (images.length === 0) return show(picker, notice(`No image matches "${search.value}".`));
       show(
         picker,
@@ -154,9 +230,7 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
           ),
         ),
       );
-      if (page.totalCount > images.length)
-        picker.append(h('p', { class: 'muted' }, `${images.length} of ${page.totalCount}: search to narrow.`));
-      if (!state.query) pick(images[0]);
+      if (!state.query && !urlValue('query')) pick(images[0]);
     } catch (error) {
       show(picker, notice((error as Error).message, 'error'));
     }
@@ -166,20 +240,38 @@ export function renderGallery(container: HTMLElement, datasetId: string, models:
     clearTimeout(typing);
     typing = setTimeout(() => void loadPicker(), 250);
   });
+  const openRequest = new LatestRequest();
+  const open: OpenQuery = (imageId, modelA, modelB) => {
+    if (modelA) selectA.value = modelA;
+    if (modelB) selectB.value = modelB;
+    openRequest
+      .send<{ node: ImageInfo | null }>(
+        `query OpenImage($id: ID!) { node(id: $id) { ... on Image { ${IMAGE_FIELDS} thumbnail(size: 64) } } }`,
+        {
+          id: imageId,
+        },
+      )
+      .then(({ node }) => {
+        if (!node) return show(queryCard, notice(`Image ${imageId} not found.`, 'error'));
+        pick(node);
+      })
+      .catch((error: Error) => show(queryCard, notice(error.message, 'error')));
+  };
   kSelect.addEventListener('change', refresh);
   selects.forEach((label) => label.querySelector('select')!.addEventListener('change', refresh));
   show(
     container,
-    h(
-      'div',
-      { class: 'controls' },
-      h('label', { for: 'gallery-search' }, 'Find a query image', search),
-      ...selects,
-      h('label', { for: 'gallery-k' }, 'Neighbours (k)', kSelect),
-    ),
+    h('div', { class: 'controls' }, field('Find a query image', search), ...selects, field('Neighbours (k)', kSelect)),
     picker,
+    pager,
     queryCard,
     h('div', { class: 'gallery-columns' }, ...columns.map((c) => c.element)),
   );
+  const wanted = urlValue('query');
+  if (wanted) open(wanted);
   void loadPicker();
+  return (imageId, modelA, modelB) => {
+    open(imageId, modelA, modelB);
+    document.getElementById('gallery-section')?.scrollIntoView();
+  };
 }

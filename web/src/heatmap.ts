@@ -1,6 +1,7 @@
 // The per-category heatmap: models x tag categories, each cell the model's CorrEmbed within one category.
 import { sequential, textOn } from './colours.js';
 import { fixed, h, notice, show } from './dom.js';
+import { tableExports } from './exporting.js';
 import type { BoardEntry } from './types.js';
 
 export function renderHeatmap(container: HTMLElement, entries: BoardEntry[]): void {
@@ -54,5 +55,6 @@ export function renderHeatmap(container: HTMLElement, entries: BoardEntry[]): vo
         h('tbody', {}, ...rows),
       ),
     ),
+    tableExports('per-category-heatmap', () => container.querySelector('table')),
   );
 }

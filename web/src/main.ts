@@ -1,22 +1,25 @@
-// The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API.
+// The dashboard's entry point: picks a dataset and draws every panel from the GraphQL API, choices restored from the address.
+import '../style.css';
 import { gql, LatestRequest, nodes, type Connection } from './api.js';
 import { renderComparison } from './comparison.js';
+import { renderCost } from './cost.js';
+import { renderDisagreements } from './disagreements.js';
 import { h, notice, show } from './dom.js';
 import { renderGallery } from './gallery.js';
 import { renderHeatmap } from './heatmap.js';
-import { renderLeaderboard } from './leaderboard.js';
+import { ENTRY_FIELDS, MODEL_FIELDS, renderLeaderboard } from './leaderboard.js';
+import { renderModelPage } from './modelPage.js';
 import { renderProjection } from './projection.js';
 import { renderRuns } from './runs.js';
 import { FIT_FIELDS, renderScatter } from './scatter.js';
 import type { AccuracyFit, BoardEntry, DatasetInfo, ModelInfo } from './types.js';
+import { setUrlValues, urlValue } from './urlState.js';
 
-const MODEL_FIELDS = 'id name dim metadata { family imagenetAcc1 params gflops imagesPerSecond }';
 /** Every entry of a list the dashboard shows whole (the API's largest page). */
 const ALL = 1000;
 const BOARD_QUERY = `query Board($datasetId: ID!, $all: Int!) {
   dataset(id: $datasetId) { id name imageCount itemCount categories { name weight tagCount } }
-  leaderboard(datasetId: $datasetId, first: $all) { edges { node { rank score ci95 { low high } model { ${MODEL_FIELDS} }
-    evaluation { queriesUsed perCategory { category score } retrieval { ndcgAt10 } } comparedWithBest { pValue significant } } } }
+  leaderboard(datasetId: $datasetId, first: $all) { edges { node { ${ENTRY_FIELDS} } } }
   accuracyFit(datasetId: $datasetId) { ${FIT_FIELDS} }
   models(first: $all) { edges { node { ${MODEL_FIELDS} } } }
 }`;
@@ -34,7 +37,7 @@ interface BoardAnswer extends Omit<Board, 'leaderboard' | 'models'> {
 }
 
 const panel = (id: string) => document.getElementById(id)!;
-const PANELS = ['leaderboard', 'scatter', 'heatmap', 'gallery', 'projection', 'runs'];
+const PANELS = ['leaderboard', 'model', 'scatter', 'heatmap', 'cost', 'disagreements', 'gallery', 'projection', 'runs'];
 /** The board of the dataset on screen: choosing another dataset drops the answer for the one before. */
 const boardRequest = new LatestRequest();
 
@@ -54,7 +57,8 @@ async function drawBoard(datasetId: string): Promise<Board> {
   const board: Board = { ...answer, leaderboard: nodes(answer.leaderboard), models: nodes(answer.models) };
   if (!board.dataset) throw new Error(`dataset ${datasetId} not found`);
   show(panel('dataset-summary'), describeDataset(board.dataset));
-  renderLeaderboard(panel('leaderboard'), board.leaderboard);
+  const openModel = renderModelPage(panel('model'), datasetId, board.models);
+  renderLeaderboard(panel('leaderboard'), datasetId, board.leaderboard, openModel);
   renderComparison(
     panel('comparison'),
     datasetId,
@@ -62,6 +66,7 @@ async function drawBoard(datasetId: string): Promise<Board> {
   );
   renderScatter(panel('scatter'), datasetId, board.accuracyFit);
   renderHeatmap(panel('heatmap'), board.leaderboard);
+  renderCost(panel('cost'), board.leaderboard);
   return board;
 }
 
@@ -73,8 +78,9 @@ async function drawDataset(datasetId: string, isCurrent: () => boolean): Promise
     const board = await drawBoard(datasetId);
     let evaluated = board.leaderboard.map((e) => e.model);
     const drawExplorers = (models: ModelInfo[]) => {
-      renderGallery(panel('gallery'), datasetId, models);
-      renderProjection(panel('projection'), board.dataset!, models);
+      const openQuery = renderGallery(panel('gallery'), datasetId, models);
+      renderDisagreements(panel('disagreements'), datasetId, models, openQuery);
+      renderProjection(panel('projection'), board.dataset!, models, openQuery);
     };
     drawExplorers(evaluated);
     renderRuns(panel('runs'), datasetId, board.models, () => {
@@ -108,13 +114,15 @@ async function start(): Promise<void> {
         notice('No dataset yet: import one (corrembed import or the importDataset mutation), then reload this page.'),
       );
     }
-    const wanted = new URLSearchParams(location.search).get('dataset');
+    const wanted = urlValue('dataset');
     show(select, ...datasets.map((d) => h('option', { value: d.id, selected: d.id === wanted }, d.name)));
     const draw = () => {
       const datasetId = select.value;
+      setUrlValues({ dataset: datasetId });
       return drawDataset(datasetId, () => select.value === datasetId);
     };
     select.addEventListener('change', () => {
+      // The other choices (models, a query image, filters) belong to the dataset before.
       history.replaceState(null, '', `?dataset=${encodeURIComponent(select.value)}`);
       void draw();
     });

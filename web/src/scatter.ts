@@ -1,24 +1,32 @@
 // The paper's accuracy-versus-CorrEmbed scatter: every model, the least-squares line, and the outliers marked and named.
 import { LatestRequest } from './api.js';
-import { fixed, h, notice, s, show } from './dom.js';
+import { axes, HEIGHT, MARGIN, WIDTH } from './chartFrame.js';
+import { field, fixed, h, notice, s, show } from './dom.js';
+import { chartExports } from './exporting.js';
 import { extent, linearScale } from './scale.js';
+import { setUrlValues, urlValue } from './urlState.js';
 import type { AccuracyFit } from './types.js';
-
-const WIDTH = 640;
-const HEIGHT = 380;
-const MARGIN = { top: 16, right: 24, bottom: 44, left: 56 };
 
 export const FIT_FIELDS = `accuracyMetric fit { slope intercept r rSquared residualSd n outlierThreshold } reason
   models { model { id name } accuracy score predicted residual normalisedScore outlier } modelsWithoutAccuracy { model { name } }`;
 
 /** The chart with a control for the outlier rule (residual standard deviations), which asks the API again. */
 export function renderScatter(container: HTMLElement, datasetId: string, analysis: AccuracyFit): void {
-  const sigmas = h('input', { id: 'scatter-sigmas', type: 'number', min: 0.5, max: 5, step: 0.25, value: 2, inputmode: 'decimal' });
+  const sigmas = h('input', {
+    id: 'scatter-sigmas',
+    type: 'number',
+    min: 0.5,
+    max: 5,
+    step: 0.25,
+    value: urlValue('sigmas') ?? 2,
+    inputmode: 'decimal',
+  });
   const chart = h('div', { class: 'scatter-chart' });
   const request = new LatestRequest();
-  sigmas.addEventListener('change', () => {
+  const refit = () => {
     const value = Number(sigmas.value);
     if (!(value > 0)) return;
+    setUrlValues({ sigmas: value === 2 ? null : value });
     request
       .send<{ accuracyFit: AccuracyFit }>(
         `query Fit($datasetId: ID!, $sigmas: Float) { accuracyFit(datasetId: $datasetId, sigmas: $sigmas) { ${FIT_FIELDS} } }`,
@@ -26,9 +34,16 @@ export function renderScatter(container: HTMLElement, datasetId: string, analysi
       )
       .then(({ accuracyFit }) => drawScatter(chart, accuracyFit))
       .catch((error: Error) => show(chart, notice(error.message, 'error')));
-  });
-  show(container, h('div', { class: 'controls' }, h('label', { for: 'scatter-sigmas' }, 'Outliers beyond (residual SDs)', sigmas)), chart);
-  drawScatter(chart, analysis);
+  };
+  sigmas.addEventListener('change', refit);
+  show(
+    container,
+    h('div', { class: 'controls' }, field('Outliers beyond (residual SDs)', sigmas)),
+    chart,
+    chartExports('accuracy-versus-corrembed', () => chart.querySelector('svg')),
+  );
+  if (Number(sigmas.value) === 2) drawScatter(chart, analysis);
+  else refit();
 }
 
 function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
@@ -38,27 +53,6 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
   }
   const x = linearScale(extent(models.map((m) => m.accuracy)), [MARGIN.left, WIDTH - MARGIN.right]);
   const y = linearScale(extent(models.map((m) => m.score)), [HEIGHT - MARGIN.bottom, MARGIN.top]);
-  const [x0, x1] = [MARGIN.left, WIDTH - MARGIN.right];
-  const axisX = x
-    .ticks(6)
-    .map((t) =>
-      s(
-        'g',
-        { class: 'tick' },
-        s('line', { x1: x(t), x2: x(t), y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 5 }),
-        s('text', { x: x(t), y: HEIGHT - MARGIN.bottom + 18, 'text-anchor': 'middle' }, String(t)),
-      ),
-    );
-  const axisY = y
-    .ticks(5)
-    .map((t) =>
-      s(
-        'g',
-        { class: 'tick' },
-        s('line', { x1: MARGIN.left - 5, x2: WIDTH - MARGIN.right, y1: y(t), y2: y(t), class: 'grid' }),
-        s('text', { x: MARGIN.left - 8, y: y(t) + 4, 'text-anchor': 'end' }, String(t)),
-      ),
-    );
   // The fitted line over the accuracies seen.
   const lineAt = (accuracy: number) => fit!.slope * accuracy + fit!.intercept;
   const accuracies = models.map((m) => m.accuracy);
@@ -81,19 +75,7 @@ function drawScatter(container: HTMLElement, analysis: AccuracyFit): void {
     { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': 'scatter-title scatter-desc', class: 'chart' },
     s('title', { id: 'scatter-title' }, `${analysis.accuracyMetric} against CorrEmbed`),
     s('desc', { id: 'scatter-desc' }, describe(analysis)),
-    s('g', { class: 'axis' }, ...axisX, ...axisY),
-    s('text', { x: (x0 + x1) / 2, y: HEIGHT - 6, 'text-anchor': 'middle', class: 'axis-label' }, `${analysis.accuracyMetric} (%)`),
-    s(
-      'text',
-      {
-        x: 14,
-        y: (HEIGHT - MARGIN.bottom + MARGIN.top) / 2,
-        'text-anchor': 'middle',
-        class: 'axis-label',
-        transform: `rotate(-90 14 ${(HEIGHT - MARGIN.bottom + MARGIN.top) / 2})`,
-      },
-      'CorrEmbed',
-    ),
+    ...axes(x, y, { x: `${analysis.accuracyMetric} (%)`, y: 'CorrEmbed' }, 6),
     fit ? s('line', { class: 'fit', x1: x(aLo), y1: y(lineAt(aLo)), x2: x(aHi), y2: y(lineAt(aHi)) }) : null,
     ...points,
   );

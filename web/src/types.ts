@@ -1,4 +1,4 @@
-// The shapes of the GraphQL answers the dashboard reads (a subset of schema/corrembed.graphql).
+// The shapes of the GraphQL answers the dashboard reads (a subset of schema/*.graphql).
 
 export interface ModelInfo {
   id: string;
@@ -70,7 +70,7 @@ export interface RunInfo {
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
-  evaluations: { model: { name: string }; status: string; score: number | null }[];
+  evaluations: { model: { id: string; name: string }; status: string; score: number | null }[];
 }
 
 export interface ImageInfo {

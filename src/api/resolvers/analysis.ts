@@ -1,17 +1,20 @@
-// Resolvers of schema/analysis.graphql: the leaderboard, compareModels and the accuracy-versus-CorrEmbed fit.
+// Resolvers of schema/analysis.graphql: the leaderboard, compareModels, modelDisagreements and the accuracy-versus-CorrEmbed fit.
 import { datasetAccuracyFit } from '../../analysis/accuracyFitService.js';
 import { leaderboardView, ndcgAt10 } from '../../analysis/leaderboardView.js';
 import { ModelComparisons, NoPerQueryCorrelations } from '../../analysis/modelComparisons.js';
 import type { Resolvers } from '../../generated/graphql.js';
 import { leaderboard, type LeaderboardRow } from '../../analysis/leaderboard.js';
+import { integerInRange } from '../../gallery/argumentRange.js';
 import { connectionOf } from '../connection.js';
 import type { DomainContext } from './domainContext.js';
 
 /** The p-value below which a gap counts as significant. */
 const SIGNIFICANCE = 0.05;
+/** Most queries one modelDisagreements answer lists. */
+const MAX_DISAGREEMENTS = 1000;
 
 export function analysisResolvers({ services, guard }: DomainContext): Resolvers {
-  const { prisma, datasets } = services;
+  const { prisma, datasets, gallery } = services;
   /** NOT_FOUND for an unknown dataset. */
   const leaderboardOf = async (datasetId: string): Promise<LeaderboardRow[]> => {
     if (services.leaderboards) return services.leaderboards.get(datasetId);
@@ -27,6 +30,19 @@ export function analysisResolvers({ services, guard }: DomainContext): Resolvers
         return connectionOf(args, leaderboardView(await leaderboardOf(datasetId), filter ?? {}, order));
       },
       compareModels: (_, { datasetId, a, b }, context) => (guard.read(context), comparisons.compare(datasetId, a, b)),
+      modelDisagreements: async (_, { datasetId, a, b, first }, context) => {
+        guard.read(context);
+        const found = await comparisons.disagreements(datasetId, a, b, integerInRange('first', first, 1, MAX_DISAGREEMENTS));
+        const images = await gallery.imagesByNames(
+          datasetId,
+          found.queries.map((q) => q.imageName),
+        );
+        const byName = new Map(images.map((image) => [image.name, image]));
+        return {
+          ...found,
+          queries: found.queries.flatMap((q) => (byName.has(q.imageName) ? [{ ...q, image: byName.get(q.imageName)! }] : [])),
+        };
+      },
       accuracyFit: async (_, { datasetId, threshold, sigmas }, context) => {
         guard.read(context);
         await datasets.get(datasetId);
@@ -46,6 +62,10 @@ export function analysisResolvers({ services, guard }: DomainContext): Resolvers
           throw error;
         });
       },
+    },
+    ModelDisagreements: {
+      a: (d) => d.a.model,
+      b: (d) => d.b.model,
     },
     ModelComparison: {
       dataset: (c) => datasets.get(c.datasetId),

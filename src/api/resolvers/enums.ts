@@ -17,7 +17,7 @@ import { QUIRKS } from '../../metric/quirkNotices.js';
 import { CATALOGUE_IMPORT_STATUSES } from '../../importers/catalogue/catalogueImport.js';
 import { IMAGE_CHECK_MODES } from '../../importers/catalogue/catalogueReport.js';
 import { TABLE_FORMATS } from '../../importers/catalogue/tableReader.js';
-import { PROJECTION_METHODS } from '../../gallery/galleryService.js';
+import { PROJECTION_METHODS } from '../../gallery/mapLayout.js';
 import { SCOPES } from '../apiKeys.js';
 import { enumName } from '../enumNames.js';
 

@@ -15,7 +15,7 @@ export function galleryResolvers({ services, guard }: DomainContext): Resolvers 
       },
       neighbours: (_, { imageId, modelId, k }, context) => (guard.read(context), gallery.neighbours(imageId, modelId, k)),
       projection: (_, args, context) => (
-        guard.read(context), gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit)
+        guard.read(context), gallery.projection(args.datasetId, args.modelId, args.category ?? null, args.limit, args.method)
       ),
     },
     Image: {

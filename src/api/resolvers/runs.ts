@@ -35,7 +35,11 @@ export function runResolvers({ services, guard, runById }: DomainContext): Resol
     Query: {
       runs: async (_, args, context) => {
         guard.read(context);
-        const where = { datasetId: args.datasetId ?? undefined, status: args.status ?? undefined };
+        const where = {
+          datasetId: args.datasetId ?? undefined,
+          status: args.status ?? undefined,
+          evaluations: args.modelId ? { some: { modelId: args.modelId } } : undefined,
+        };
         return connection(args, await prisma.run.count({ where }), (skip, take) =>
           prisma.run.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take }),
         );
