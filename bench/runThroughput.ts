@@ -109,7 +109,7 @@ try {
   const record = (names: string[], s: EmbedStages) => {
     for (const key of STAGE_KEYS) stages[key] += s[key];
     names.forEach((name, k) => inferenceByModel.set(name, (inferenceByModel.get(name) ?? 0) + s.inferenceByModel[k]));
-    if (s.thread !== null) workerThreads.add(s.thread);
+    for (const thread of s.threads) workerThreads.add(thread);
   };
   const executor: Executor = {
     embed: async (task) => {

@@ -212,10 +212,7 @@ test('a multi-model task whose worker crashes is retried whole; each batch is co
   await grouped.db.prisma.embeddingCacheEntry.deleteMany();
   const marker = join(dir, 'crash');
   writeFileSync(marker, '');
-  // Workers read the hook when they start: only this executor's do.
-  process.env.CORREMBED_TEST_WORKER_CRASH = `exit:${marker}`;
-  const executor = recording(new LocalExecutor(2, grouped.cache));
-  delete process.env.CORREMBED_TEST_WORKER_CRASH;
+  const executor = recording(new LocalExecutor(2, grouped.cache, { crashHook: `exit:${marker}` }));
   try {
     const demo = grouped.modelIds.slice(0, 3);
     const runId = await evaluate(service(grouped, executor), grouped, demo);
