@@ -58,6 +58,7 @@ console.log(
 for (const m of models) console.log(`  ${m.name}: resize ${m.preprocess.resize}, crop ${m.preprocess.crop}, ${m.preprocess.interpolation}`);
 console.log(machineLine());
 console.log(`preprocessing: ${preprocessingPathName()}`);
+console.log(`malloc arenas: MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? "unset (glibc's 8 per core)"}`);
 console.log(`start: ${loadLine()}\n`);
 
 /** CPU nanoseconds each thread of this process has run (/proc/self/task/<tid>/schedstat). */
