@@ -151,7 +151,7 @@ try {
     return { embed: (lastEmbed - start) / 1000, total: (performance.now() - start) / 1000 };
   };
 
-  console.error('warm-up: one run of every model on a small dataset (loads each model in every worker)');
+  console.error('warm-up: one run of every model on a small dataset (loads the models, measures and places them on the workers)');
   await evaluate(grouped, warmUpDataset.id, modelIds);
 
   /** Seconds per model of raw run() on ready tensors, and this process's CPU ms per image for it. */
