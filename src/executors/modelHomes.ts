@@ -1,7 +1,7 @@
 // Which local worker holds each model of multi-model tasks: every model's session in one worker only, the models spread so the workers' inference costs balance.
 import type { ModelReference } from './executor.js';
 
-/** Measurements of a model's inference cost per image averaged before its cost counts (the first runs are slow). */
+/** Tasks whose inference per image is averaged into a model's cost; until then its file size stands in for it. */
 const SAMPLES = 3;
 
 interface Known {
