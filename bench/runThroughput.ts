@@ -58,6 +58,7 @@ console.log(
 for (const m of models) console.log(`  ${m.name}: resize ${m.preprocess.resize}, crop ${m.preprocess.crop}, ${m.preprocess.interpolation}`);
 console.log(machineLine());
 console.log(`preprocessing: ${preprocessingPathName()}`);
+console.log(`malloc arenas: MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? "unset (glibc's 8 per core)"}`);
 console.log(`start: ${loadLine()}\n`);
 
 /** CPU nanoseconds each thread of this process has run (/proc/self/task/<tid>/schedstat). */
@@ -109,7 +110,7 @@ try {
   const record = (names: string[], s: EmbedStages) => {
     for (const key of STAGE_KEYS) stages[key] += s[key];
     names.forEach((name, k) => inferenceByModel.set(name, (inferenceByModel.get(name) ?? 0) + s.inferenceByModel[k]));
-    if (s.thread !== null) workerThreads.add(s.thread);
+    for (const thread of s.threads) workerThreads.add(thread);
   };
   const executor: Executor = {
     embed: async (task) => {
@@ -150,7 +151,7 @@ try {
     return { embed: (lastEmbed - start) / 1000, total: (performance.now() - start) / 1000 };
   };
 
-  console.error('warm-up: one run of every model on a small dataset (loads each model in every worker)');
+  console.error('warm-up: one run of every model on a small dataset (loads the models, measures and places them on the workers)');
   await evaluate(grouped, warmUpDataset.id, modelIds);
 
   /** Seconds per model of raw run() on ready tensors, and this process's CPU ms per image for it. */

@@ -357,6 +357,12 @@ export const VARIABLES = {
     description:
       'read by Node itself: threads that read and decode images for every embed worker of the process (sharp and the native addon run there): set it to the number of cores on machines with more than 4',
   }),
+  MALLOC_ARENA_MAX: integer(1, 1024, {
+    section: 'native',
+    fallback: "8 per core (glibc's)",
+    description:
+      "read by glibc when the process starts: malloc arenas, each keeping memory its threads freed; `2` (the container image's setting) took a six-model run's peak RSS from 1,636 to 1,132 MiB at the same speed (see [performance.md](performance.md#many-models-in-one-run))",
+  }),
 
   CORREMBED_EXECUTION_PROVIDER: choice(EXECUTION_PROVIDERS, {
     section: 'inference',

@@ -4,8 +4,9 @@ import { embedWithModels, type StageTimes } from '../embedding/embedImages.js';
 import { float32ToFloat16Bits } from '../embedding/float16.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
 import { getModel } from '../inference/modelCache.js';
+import type { ModelManifest } from '../inference/modelManifest.js';
 import { threadId } from '../inference/threadCpu.js';
-import type { EmbedResult, EmbedTask, ModelEmbedResult } from './executor.js';
+import type { EmbedResult, EmbedStages, EmbedTask, ModelEmbedResult, ModelReference } from './executor.js';
 
 /** One model's vectors in the cache's form: unit length, float16, one row per id of `ids` (the task's images that were read). */
 export interface ComputedVectors {
@@ -25,14 +26,23 @@ export interface ComputedEmbeddings {
   stages: StageTimes & { inferenceByModel: number[]; encode: number; thread: number | null };
 }
 
+/** A task's vectors for some of its models (indices in the task's order), as one worker computed them. */
+export interface ComputedPart {
+  models: number[];
+  computed: ComputedEmbeddings;
+}
+
+/** The manifest a worker loads a model reference's session from. */
+export function manifestOf(model: ModelReference): ModelManifest {
+  return { name: model.name, file: model.onnxPath, preprocess: model.preprocess, output: model.outputName };
+}
+
 /**
  * Reads, preprocesses and embeds a task's images once for all its models (one cached session per model file): models
  * that preprocess alike share every image's tensor. A model that cannot load or infer fails alone.
  */
 export async function computeEmbeddings(task: EmbedTask, threads: number): Promise<ComputedEmbeddings> {
-  const loads = await Promise.allSettled(
-    task.models.map((m) => getModel({ name: m.name, file: m.onnxPath, preprocess: m.preprocess, output: m.outputName }, { threads })),
-  );
+  const loads = await Promise.allSettled(task.models.map((m) => getModel(manifestOf(m), { threads })));
   const out: ComputedEmbeddings = {
     models: loads.map((load) =>
       load.status === 'rejected' ? { error: load.reason } : { dim: 0, float16: new Uint8Array(), computeSeconds: 0 },
@@ -96,28 +106,53 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
 
 /** Writes every model's vectors to the cache in one statement (idempotent: a repeated task changes nothing) and returns what was embedded. */
 export async function storeEmbeddings(cache: EmbeddingCache, task: EmbedTask, computed: ComputedEmbeddings): Promise<EmbedResult> {
+  return storeEmbeddingParts(cache, task, [{ models: task.models.map((_, m) => m), computed }]);
+}
+
+/** storeEmbeddings for a task computed in parts, each with the images it read (one statement for them all). */
+export async function storeEmbeddingParts(cache: EmbeddingCache, task: EmbedTask, parts: ComputedPart[]): Promise<EmbedResult> {
   const started = performance.now();
-  const stored = task.models.flatMap((model, m) => {
-    const part = computed.models[m];
-    return 'error' in part || computed.ids.length === 0
-      ? []
-      : [
-          {
-            modelHash: model.onnxHash,
-            preprocessHash: model.preprocessHash,
-            imageHashes: computed.contentHashes,
-            dim: part.dim,
-            float16: part.float16,
-          },
-        ];
-  });
-  await cache.putEncoded(stored);
-  const embedded = computed.ids.map((id, i) => ({ id, contentHash: computed.contentHashes[i] }));
-  const models = computed.models.map(
-    (part): ModelEmbedResult =>
-      'error' in part ? { error: errorMessage(part.error) } : { embedded, failed: computed.failed, computeSeconds: part.computeSeconds },
+  const stored = parts.flatMap(({ models, computed }) =>
+    models.flatMap((m, k) => {
+      const part = computed.models[k];
+      return 'error' in part || computed.ids.length === 0
+        ? []
+        : [
+            {
+              modelHash: task.models[m].onnxHash,
+              preprocessHash: task.models[m].preprocessHash,
+              imageHashes: computed.contentHashes,
+              dim: part.dim,
+              float16: part.float16,
+            },
+          ];
+    }),
   );
-  return { models, stages: { ...computed.stages, store: performance.now() - started } };
+  await cache.putEncoded(stored);
+  const models: ModelEmbedResult[] = task.models.map(() => ({ error: 'not computed' }));
+  const stages: EmbedStages = {
+    read: 0,
+    hash: 0,
+    preprocess: 0,
+    inference: 0,
+    waiting: 0,
+    encode: 0,
+    store: 0,
+    inferenceByModel: [],
+    threads: [],
+  };
+  for (const { models: indices, computed } of parts) {
+    const embedded = computed.ids.map((id, i) => ({ id, contentHash: computed.contentHashes[i] }));
+    indices.forEach((m, k) => {
+      const part = computed.models[k];
+      models[m] =
+        'error' in part ? { error: errorMessage(part.error) } : { embedded, failed: computed.failed, computeSeconds: part.computeSeconds };
+      stages.inferenceByModel[m] = computed.stages.inferenceByModel[k];
+    });
+    for (const key of ['read', 'hash', 'preprocess', 'inference', 'waiting', 'encode'] as const) stages[key] += computed.stages[key];
+    if (computed.stages.thread !== null) stages.threads.push(computed.stages.thread);
+  }
+  return { models, stages: { ...stages, store: performance.now() - started } };
 }
 
 function errorMessage(error: unknown): string {

@@ -41,7 +41,7 @@ export interface ModelFailed {
 
 export type ModelEmbedResult = ModelEmbedded | ModelFailed;
 
-/** Milliseconds an embed task spent per stage, summed over its images (see embedding/embedImages.ts), and storing. */
+/** Milliseconds an embed task spent per stage, summed over its images and the workers that shared it (see embedding/embedImages.ts), and storing. */
 export interface EmbedStages {
   read: number;
   hash: number;
@@ -54,8 +54,8 @@ export interface EmbedStages {
   encode: number;
   /** Writing the vectors to the embedding cache. */
   store: number;
-  /** OS id of the thread that computed (Linux; see inference/threadCpu.ts), for per-thread CPU accounting. */
-  thread: number | null;
+  /** OS ids of the threads that computed (Linux; see inference/threadCpu.ts), for per-thread CPU accounting. */
+  threads: number[];
 }
 
 /** What an embed task did, model by model. */

@@ -43,12 +43,10 @@ async function contentHash(path: string, model: string): Promise<string> {
 /**
  * The loaded model for a manifest: the same instance for the same ONNX bytes, recipe and output (the layout
  * follows from the ONNX file). The file may be an s3:// URI (downloaded once per process, see storage/modelFiles.ts).
- * The first caller's options (threads) apply. Do not release() a cached model; releaseModels() closes them all.
+ * The first caller's options (threads) apply. Do not release() a cached model; releaseModel() and releaseModels() close them.
  */
 export async function getModel(manifest: ModelManifest, options: EmbeddingModelOptions = {}): Promise<EmbeddingModel> {
-  const file = await localModelFile(manifest.file);
-  const hash = await contentHash(file, manifest.name);
-  const key = `${hash}|${canonicalRecipe(manifest.preprocess)}|${manifest.output ?? ''}`;
+  const { file, key } = await modelKey(manifest);
   const cached = models.get(key);
   if (cached) {
     const model = await cached;
@@ -60,6 +58,22 @@ export async function getModel(manifest: ModelManifest, options: EmbeddingModelO
     if (models.get(key) === loading) models.delete(key);
   });
   return loading;
+}
+
+async function modelKey(manifest: ModelManifest): Promise<{ file: string; key: string }> {
+  const file = await localModelFile(manifest.file);
+  const hash = await contentHash(file, manifest.name);
+  return { file, key: `${hash}|${canonicalRecipe(manifest.preprocess)}|${manifest.output ?? ''}` };
+}
+
+/** Releases the cached session of one model, if loaded (a later getModel loads it again); no caller may be using it. */
+export async function releaseModel(manifest: ModelManifest): Promise<void> {
+  const { key } = await modelKey(manifest);
+  const cached = models.get(key);
+  if (!cached) return;
+  models.delete(key);
+  const model = await cached.catch(() => null);
+  await model?.release();
 }
 
 /** Releases every cached session (shutdown, tests). */

@@ -69,8 +69,9 @@ export class BatchStore {
   }
 
   /**
-   * Leases the run's next batch: pending, or leased by a process whose lease ran out. Embed batches come first, in
-   * evaluation order; a score batch only once every embed batch of its evaluation is done. Null when none is free.
+   * Leases the run's next batch: pending, or leased by a process whose lease ran out. Embed batches come first, chunk by
+   * chunk across the evaluations (the recipes of a run take turns, so a local executor's workers, each holding some of
+   * the models, all have work); a score batch only once every embed batch of its evaluation is done. Null when none is free.
    */
   async claim(runId: string): Promise<ClaimedBatch | null> {
     return (await this.claimGroup(runId, 1))[0] ?? null;
@@ -96,7 +97,7 @@ export class BatchStore {
             AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
             AND (c.kind = 'embed' OR NOT EXISTS (
               SELECT 1 FROM "RunBatch" d WHERE d."evaluationId" = c."evaluationId" AND d.kind = 'embed' AND d.status <> 'done'))
-          ORDER BY e.id, c.kind, c.index
+          ORDER BY c.kind, c.index, e.id
           LIMIT 1
           FOR UPDATE OF c SKIP LOCKED
         ), siblings AS (
