@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { accuracyFit, type FitPoint } from '../src/analysis/accuracyFit.js';
-import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { UserInputError } from '../src/errors.js';
 import { parseScoreOptions } from '../src/metric/options.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { gql } from './support/platformClient.js';
+import { testPlatformConfig } from './support/platformConfig.js';
 
 const close = (actual: number | null | undefined, expected: number, what: string, tolerance = 1e-12): void =>
   assert.ok(actual != null && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);
@@ -181,17 +181,7 @@ describe('accuracyFit over GraphQL', () => {
   const ids = new Map<string, string>();
 
   before(async () => {
-    platform = await startPlatform(
-      {
-        ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
-        port: 0,
-        databaseUrl,
-        dataDir: join(dir, 'state'),
-        adminKey: 'test-admin-key-0123456789',
-        workers: 1,
-      },
-      () => undefined,
-    );
+    platform = await startPlatform(testPlatformConfig(dir, databaseUrl), () => undefined);
     const prisma = platform.db.prisma;
     datasetId = (
       await prisma.dataset.create({ data: { name: 'fit', manifestPath: join(dir, 'manifest.json'), rootDir: dir, categoryWeights: {} } })

@@ -5,7 +5,6 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { startPlatform, type Platform } from '../src/platform.js';
@@ -13,6 +12,7 @@ import { lineOf, PLANTED, writeCatalogueFixture, type CatalogueFixture } from '.
 import { collectSubscription, gql } from './support/platformClient.js';
 import { storedScores } from './support/runChecks.js';
 import { writeTinyModel } from './support/tinyModels.js';
+import { testPlatformConfig } from './support/platformConfig.js';
 
 const KEY = 'test-admin-key-catalogue-0123';
 const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
@@ -31,16 +31,7 @@ const IMPORT = `mutation ($input: ImportCatalogueInput!) { importCatalogue(input
 
 before(async () => {
   fixture = await writeCatalogueFixture(join(dir, 'shop'));
-  const config = {
-    ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
-    port: 0,
-    databaseUrl,
-    dataDir: join(dir, 'state'),
-    adminKey: KEY,
-    workers: 2,
-    batchSize: 200,
-  };
-  platform = await startPlatform(config, () => undefined);
+  platform = await startPlatform(testPlatformConfig(dir, databaseUrl, { adminKey: KEY, workers: 2, batchSize: 200 }), () => undefined);
 });
 
 after(async () => {

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
@@ -15,6 +14,7 @@ import type { DatasetManifest } from '../src/metric/dataset.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { gql } from './support/platformClient.js';
 import { writeTinyModel } from './support/tinyModels.js';
+import { testPlatformConfig } from './support/platformConfig.js';
 
 const DEMO: DatasetManifest = JSON.parse(readFileSync(DEMO_MANIFEST, 'utf8'));
 const NEIGHBOURS = `query ($image: ID!, $model: ID!, $k: Int) { neighbours(imageId: $image, modelId: $model, k: $k) {
@@ -93,17 +93,7 @@ describe('gallery queries over GraphQL', () => {
 
   before(async () => {
     const roots = `${dir},${dirname(dirname(DEMO_MANIFEST))},${ZOO_DIR}`;
-    platform = await startPlatform(
-      {
-        ...loadConfig({ CORREMBED_DATA_ROOTS: roots }),
-        port: 0,
-        databaseUrl,
-        dataDir: join(dir, 'state'),
-        adminKey: 'test-admin-key-0123456789',
-        workers: 1,
-      },
-      () => undefined,
-    );
+    platform = await startPlatform(testPlatformConfig(dir, databaseUrl, {}, roots), () => undefined);
     url = platform.server.url;
     demo = await seedDemo(platform, () => undefined);
     for (const image of await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId } }))

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.js';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 import { collectSubscription, gql } from './support/platformClient.js';
 import { writeTinyModel } from './support/tinyModels.js';
+import { testPlatformConfig } from './support/platformConfig.js';
 
 const KEY = 'test-admin-key-0123456789';
 const CLI = join(process.cwd(), 'dist/src/cli/corrembed.js');
@@ -80,16 +80,7 @@ async function writeDataset(): Promise<string> {
 before(async () => {
   manifestPath = await writeDataset();
   modelManifests = await writeDemoModels(join(dir, 'models'));
-  const config = {
-    ...loadConfig({ CORREMBED_DATA_ROOTS: dir }),
-    port: 0,
-    databaseUrl,
-    dataDir: join(dir, 'state'),
-    adminKey: KEY,
-    workers: 2,
-    batchSize: 4,
-  };
-  platform = await startPlatform(config, () => undefined);
+  platform = await startPlatform(testPlatformConfig(dir, databaseUrl, { adminKey: KEY, workers: 2, batchSize: 4 }), () => undefined);
   url = platform.server.url;
 });
 

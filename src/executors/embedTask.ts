@@ -79,7 +79,7 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
       out.contentHashes = out.ids.map((id) => shared.hashes.get(id)!);
       out.failed = shared.failed;
     }
-    // The worker's other task's turns at inference are not this task's time.
+    // Time the thread spent inferring for its other embed job does not count towards this one.
     const ownShare = Math.max(0, wall - shared.stages.inference - shared.stages.waiting) / models.length;
     const encodeStarted = performance.now();
     indices.forEach((m, k) => {

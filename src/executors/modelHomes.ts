@@ -35,7 +35,7 @@ export class ModelHomes {
     return this.known.has(sessionKey(model));
   }
 
-  /** The worker of each of the task's models for this task (in its order), placing models seen for the first time; `bytes` sizes their files. */
+  /** Which thread runs each of these models this time (in their order); a model new to the pool is placed by its file size (`bytes`). */
   place(models: ModelReference[], bytes: (model: ModelReference) => number): { workers: number[]; released: Released[] } {
     let added = false;
     for (const model of models) {

@@ -112,7 +112,7 @@ export function tableExports(name: string, source: () => HTMLTableElement | Reco
   );
 }
 
-/** "Download SVG" and "Download PNG" of a chart; `svg` gives the chart to save (one drawn for the purpose, or the one shown). */
+/** The SVG and PNG download buttons of a chart; `svg` returns the chart to save (a copy made for saving, or the one on screen). */
 export function chartExports(name: string, svg: () => SVGSVGElement | null, png?: () => Promise<Blob | null>): HTMLElement {
   return h(
     'div',
