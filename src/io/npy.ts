@@ -1,4 +1,4 @@
-// Reads NumPy .npy matrices (float32/float16/float64, little-endian, C order, 2-D) into a float32 EmbeddingMatrix.
+// NumPy .npy matrices (2-D, little-endian, C order): read float32/float16/float64 into float32, write float32 or float16.
 import { open } from 'node:fs/promises';
 import { UserInputError } from '../errors.js';
 import { largeFloatArray } from '../linalg/hugePages.js';
@@ -90,9 +90,30 @@ export function parseNpyMatrix(bytes: Buffer, source: string): EmbeddingMatrix {
   return { rows, dim, data };
 }
 
+/** The raw half floats of a 2-D '<f2' .npy file (a view of `bytes`), checked against its header; `source` names the file in errors. */
+export function npyFloat16Rows(bytes: Buffer, source: string): { rows: number; dim: number; float16: Uint8Array } {
+  const header = parseHeader(bytes, source);
+  if (header.descr !== '<f2' || header.fortranOrder || header.shape.length !== 2) {
+    fail(source, `expected a C-order 2-D float16 array, got '${header.descr}' of shape (${header.shape.join(', ')})`);
+  }
+  const [rows, dim] = header.shape;
+  if (bytes.length - header.dataOffset !== rows * dim * 2) fail(source, `shape (${rows}, ${dim}) does not match the file's size`);
+  return { rows, dim, float16: bytes.subarray(header.dataOffset) };
+}
+
 /** Encodes a row-major float32 matrix as a version 1.0 .npy file ('<f4', C order). */
 export function encodeNpyMatrix(data: Float32Array, rows: number, dim: number): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
+  return encodeNpy('<f4', new Uint8Array(data.buffer, data.byteOffset, data.byteLength), rows, dim);
+}
+
+/** Encodes rows of IEEE half floats (little-endian, back to back, as float16.ts writes them) as a version 1.0 .npy file ('<f2'). */
+export function encodeNpyFloat16(float16: Uint8Array, rows: number, dim: number): Buffer {
+  if (float16.byteLength !== rows * dim * 2) throw new Error(`encodeNpyFloat16: ${float16.byteLength} bytes for ${rows} x ${dim}`);
+  return encodeNpy('<f2', float16, rows, dim);
+}
+
+function encodeNpy(descr: '<f4' | '<f2', data: Uint8Array, rows: number, dim: number): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const prefix = Buffer.alloc(10);
@@ -100,7 +121,7 @@ export function encodeNpyMatrix(data: Float32Array, rows: number, dim: number): 
   prefix[6] = 1;
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), data]);
 }
 
 /** Rows and columns of a 2-D .npy file from its header alone, or null when it is not one. */
