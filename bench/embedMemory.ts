@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../test/support/testDatabase.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { LocalExecutor } from '../src/executors/localExecutor.js';
 import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
@@ -19,6 +18,7 @@ import { DATA_DIR } from './benchData.js';
 import { benchCli, loadLine, machineLine } from './benchCli.js';
 import { ensureFanoutDataset } from './fanoutImages.js';
 import { RssSampler } from './rssSampler.js';
+import { shardCache, vectorCounts } from '../test/support/vectorShards.js';
 
 const config = configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
@@ -38,7 +38,7 @@ rss.enter('generate images (once, cached)');
 const manifestPath = await ensureFanoutDataset(join(DATA_DIR, `tiny-${imageCount}`), imageCount);
 
 const db = await createTestDatabase();
-const cache = new EmbeddingCache(db.pool);
+const cache = shardCache(db.pool);
 const executor = new LocalExecutor(workers, cache, { settings: embedSettings(config) });
 try {
   const phase = <T>(name: string, work: () => Promise<T>) => rss.timed(name, work);
@@ -75,7 +75,7 @@ try {
     return db.prisma.run.findUniqueOrThrow({ where: { id: started.id }, include: { evaluations: true } });
   });
   rss.stop();
-  const cached = await db.prisma.embeddingCacheEntry.count({ where: { modelHash: model.onnxHash } });
+  const cached = (await vectorCounts(db.pool)).vectors;
   if (run.status !== 'succeeded') cli.fail(`run ${run.status}: ${run.error}`);
   if (cached !== imageCount) cli.fail(`${cached} cache entries for ${imageCount} images`);
 

@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import { createTestDatabase } from '../test/support/testDatabase.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { preprocessingPathName } from '../src/imaging/nativeImaging.js';
 import { preprocessImage } from '../src/imaging/preprocess.js';
 import { loadModelManifest } from '../src/inference/modelManifest.js';
@@ -38,6 +37,7 @@ import {
 } from './benchData.js';
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
+import { forgetVectors, shardCache } from '../test/support/vectorShards.js';
 
 const config = configureProcess(); // the CORREMBED_* settings, as the commands apply them
 
@@ -78,12 +78,12 @@ console.log(`preprocessing: ${preprocessingPathName()}`);
 console.log(`start: ${loadLine()}\n`);
 
 const db = await createTestDatabase();
-const local = new LocalExecutor(workers, new EmbeddingCache(db.pool), { settings: embedSettings(config) });
+const cache = shardCache(db.pool);
+const local = new LocalExecutor(workers, cache, { settings: embedSettings(config) });
 try {
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await datasets.importDataset({ manifestPath: datasetManifest });
   const model = await new ModelService(db.prisma, [DATA_DIR]).register(modelManifestPath);
-  const cache = new EmbeddingCache(db.pool);
   let lastEmbed = 0;
   const executor: Executor = {
     embed: async (task) => {
@@ -99,7 +99,7 @@ try {
     leaseSeconds: 60,
     log: (line) => console.error(line),
   });
-  const clearCache = () => db.prisma.embeddingCacheEntry.deleteMany({ where: { modelHash: model.onnxHash } });
+  const clearCache = () => forgetVectors(db.pool);
   const evaluate = async (): Promise<number> => {
     await clearCache();
     const start = performance.now();

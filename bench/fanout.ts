@@ -14,7 +14,6 @@ import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
 import type { LambdaConfig } from '../src/config.js';
 import { createTestDatabase, testServerUrl } from '../test/support/testDatabase.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { PreprocessRecipe } from '../src/imaging/preprocess.js';
 import { computeEmbeddings } from '../src/executors/embedTask.js';
 import type { EmbedTask, Executor, ModelReference } from '../src/executors/executor.js';
@@ -30,6 +29,7 @@ import { writeTinyModel } from '../test/support/tinyModels.js';
 import { writeFanoutDataset } from './fanoutImages.js';
 import { Probe, type Window } from './fanoutProbe.js';
 import { benchCli } from './benchCli.js';
+import { shardCache, vectorCounts } from '../test/support/vectorShards.js';
 
 const PER_ITEM = 4;
 const SAMPLE_MS = 500;
@@ -161,7 +161,7 @@ try {
 
   const dbName = new URL(db.url).pathname.slice(1);
   const probe = await Probe.start(serverUrl, dbName, SAMPLE_MS);
-  const cache = new EmbeddingCache(db.pool);
+  const cache = shardCache(db.pool);
   const runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize, concurrency, leaseSeconds: 60, log });
   const runStart = performance.now();
   const run = await runs.start({ datasetId, modelIds: [modelId], options: null });
@@ -174,7 +174,7 @@ try {
   phases.push(['run total (start to drain)', (runEnd - runStart) / 1000]);
 
   const finished = await db.prisma.run.findUniqueOrThrow({ where: { id: run.id }, include: { evaluations: true } });
-  const cached = await db.prisma.embeddingCacheEntry.count();
+  const cached = (await vectorCounts(db.pool)).vectors;
   if (cached !== imageCount) fail(`${cached} cache entries for ${imageCount} images`);
   if (finished.status !== 'succeeded') process.exitCode = 1;
 

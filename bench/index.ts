@@ -35,10 +35,6 @@ const BENCHES: Record<string, Bench> = {
     script: 'preprocessParts.js',
     about: 'preprocessing per image by part (decode, PIL-exact resample, normalise) and a fingerprint of its tensors',
   },
-  cache: {
-    script: 'cacheIo.js',
-    about: 'embedding cache writes (32 vectors) and reads (5,000) on the pg pool vs through Prisma: CPU per call',
-  },
   memory: { script: 'embedMemory.js', about: 'peak RSS of one evaluation of 100,000 images through the real embed path' },
   compare: {
     script: 'compareModels.js',

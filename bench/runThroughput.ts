@@ -14,7 +14,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DatasetService } from '../src/catalog/datasetService.js';
 import { ModelService } from '../src/catalog/modelService.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { RunEvents } from '../src/events/runEvents.js';
 import type { EmbedStages, Executor } from '../src/executors/executor.js';
 import { LocalExecutor } from '../src/executors/localExecutor.js';
@@ -26,6 +25,7 @@ import { DATA_DIR, RUN_MODELS, ensureExport, ensurePhotoDataset, torchMissing } 
 import { benchCli, loadLine, machineLine, median } from './benchCli.js';
 import { rawInference } from './rawInference.js';
 import { RssSampler } from './rssSampler.js';
+import { forgetVectors, shardCache } from '../test/support/vectorShards.js';
 
 const cli = benchCli('bench run');
 const { values } = cli.args({
@@ -93,7 +93,8 @@ type StageTotals = Record<(typeof STAGE_KEYS)[number], number>;
 
 const sampler = new RssSampler(100);
 const db = await createTestDatabase();
-const local = new LocalExecutor(workers, new EmbeddingCache(db.pool));
+const cache = shardCache(db.pool);
+const local = new LocalExecutor(workers, cache);
 try {
   const datasets = new DatasetService(db.prisma, [DATA_DIR]);
   const dataset = await datasets.importDataset({ manifestPath: datasetManifest });
@@ -101,7 +102,6 @@ try {
   const registry = new ModelService(db.prisma, [DATA_DIR]);
   const modelIds: string[] = [];
   for (const path of manifests) modelIds.push((await registry.register(path)).id);
-  const cache = new EmbeddingCache(db.pool);
 
   let lastEmbed = 0;
   let stages: StageTotals = { hash: 0, inference: 0, waiting: 0, encode: 0, store: 0 };
@@ -142,7 +142,7 @@ try {
     ids: string[],
     fromCache = false,
   ): Promise<{ embed: number; total: number }> => {
-    if (!fromCache) await db.prisma.embeddingCacheEntry.deleteMany();
+    if (!fromCache) await forgetVectors(db.pool);
     const start = performance.now();
     const run = await runService.start({ datasetId, modelIds: ids });
     await runService.drain();

@@ -110,7 +110,7 @@ async function evaluationLoop(api: string, datasetId: string, modelIds: string[]
   for (let n = 0; Date.now() < deadline; n++) {
     const models = subsets[n % subsets.length];
     if (n % 2 === 1) {
-      await db.query('DELETE FROM "EmbeddingCacheEntry" WHERE "modelHash" = (SELECT "onnxHash" FROM "Model" WHERE id = $1)', [models[0]]);
+      await db.query('DELETE FROM "EmbeddingShard" WHERE "modelHash" = (SELECT "onnxHash" FROM "Model" WHERE id = $1)', [models[0]]);
       evaluations.evicted++;
     }
     // The option sets are in the engine's options.json format.

@@ -65,10 +65,12 @@ export interface InferenceConfig {
   executionProvider: ExecutionProviderName;
 }
 
-/** Where s3:// objects come from and where downloaded model files are kept. */
+/** Where s3:// objects come from, where downloaded model files are kept, and where embedding shards are written. */
 export interface StorageConfig {
   s3: S3Settings;
   modelCacheDir: string;
+  /** A folder or s3://bucket[/prefix] (CORREMBED_VECTOR_STORE). */
+  vectorStore: string;
 }
 
 /** The optional native addons: whether each is used and how. */
@@ -236,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     storage: {
       s3: { region: awsRegion(settings), endpoint: settings.CORREMBED_S3_ENDPOINT },
       modelCacheDir: settings.CORREMBED_MODEL_CACHE_DIR ?? join(tmpdir(), 'corrembed-models'),
+      vectorStore: settings.CORREMBED_VECTOR_STORE ?? join(dataDir, 'vectors'),
     },
   };
 }

@@ -13,6 +13,7 @@ import { applyConfig, embedSettings } from './config/applyConfig.js';
 import { openDatabase, type Database } from './db/database.js';
 import { resolveDatabaseUrl } from './db/databaseSecret.js';
 import { EmbeddingCache } from './embedding/embeddingCache.js';
+import { moveLegacyVectors } from './embedding/legacyVectors.js';
 import { ConfigError } from './errors.js';
 import { notifyTransport, PgEventBus } from './events/pgEventBus.js';
 import { RunEvents } from './events/runEvents.js';
@@ -21,6 +22,7 @@ import { LambdaExecutor } from './executors/lambdaExecutor.js';
 import { LocalExecutor } from './executors/localExecutor.js';
 import { GalleryService } from './gallery/galleryService.js';
 import { RunService } from './runs/runService.js';
+import { VectorStore } from './storage/vectorStore.js';
 
 /**
  * What a process is for:
@@ -76,7 +78,8 @@ export async function composeServices(config: PlatformConfig, role: ProcessRole,
   try {
     // First: a revoked CORREMBED_ADMIN_KEY stops the server before anything else is running.
     if (role === 'server') generatedAdminKey = await ensureAdminKey(db.prisma, config.adminKey);
-    const cache = new EmbeddingCache(db.pool);
+    const cache = new EmbeddingCache(db.pool, new VectorStore(config.storage.vectorStore));
+    if (role !== 'function') await moveLegacyVectors(db.pool, cache, log);
     const events = new RunEvents(log);
     const driveRuns = role === 'server' && config.driveRuns;
     if (role === 'server') bus = await PgEventBus.start(db.url, db.pool, events, log);

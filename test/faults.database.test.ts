@@ -13,6 +13,7 @@ import { startPlatform } from '../src/platform.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
 import { writeToneDataset } from './support/toneDataset.js';
 import { until } from './support/until.js';
+import { forgetVectors, vectorCounts } from './support/vectorShards.js';
 
 const IMAGES = 60;
 const BATCH = 2;
@@ -71,7 +72,7 @@ test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds
     await assertCompleteOnce(prisma, run.id, batches);
     const claims = await prisma.runBatch.aggregate({ where: { runId: run.id }, _max: { attempts: true } });
     assert.ok(claims._max.attempts! <= 2, "an outage does not burn a batch's tries");
-    assert.equal(await prisma.embeddingCacheEntry.count(), IMAGES * 2, 'one cache entry per image and model');
+    assert.equal((await vectorCounts(platform.db.pool)).vectors, IMAGES * 2, 'one vector per image and model');
     // The run-events listener is back on the restarted server.
     await until(
       () => prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'`,
@@ -79,7 +80,7 @@ test('PostgreSQL stopped and started again mid-run: the run resumes and succeeds
     );
 
     // The reference: the same evaluation from an empty cache, with the database up throughout.
-    await prisma.embeddingCacheEntry.deleteMany();
+    await forgetVectors(platform.db.pool);
     const clean = await platform.runs.start({ datasetId, modelIds });
     await until(
       () => prisma.run.findUniqueOrThrow({ where: { id: clean.id } }),

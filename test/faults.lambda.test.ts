@@ -9,7 +9,7 @@ import { ModelService } from '../src/catalog/modelService.js';
 import type { Database } from '../src/db/database.js';
 import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import type { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { Executor } from '../src/executors/executor.js';
 import { LambdaExecutor } from '../src/executors/lambdaExecutor.js';
 import { RunEvents } from '../src/events/runEvents.js';
@@ -21,6 +21,7 @@ import { startInvokeHost, type InvokeHost } from '../src/executors/invokeHost.js
 import { CountingExecutor } from './support/countingExecutor.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
 import { writeToneDataset } from './support/toneDataset.js';
+import { forgetVectors, shardCache, vectorCounts } from './support/vectorShards.js';
 
 const IMAGES = 12;
 const BATCH = 4;
@@ -51,7 +52,7 @@ before(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   db = await createTestDatabase();
   datasets = new DatasetService(db.prisma, [dir]);
-  cache = new EmbeddingCache(db.pool);
+  cache = shardCache(db.pool);
   input = {
     datasetId: (await datasets.importDataset({ manifestPath: await writeToneDataset(join(dir, 'data'), IMAGES) })).id,
     modelIds: [(await new ModelService(db.prisma, [dir]).register((await writeDemoModels(join(dir, 'models')))[0])).id],
@@ -107,9 +108,9 @@ test("embed and aggregate timing out on every try: the batch is claimed again, l
     ],
     'the first embed batch and the score batch were claimed again',
   );
-  assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES, 'late answers wrote nothing twice');
+  assert.equal((await vectorCounts(db.pool)).entries, IMAGES, 'late answers wrote nothing twice');
 
-  await db.prisma.embeddingCacheEntry.deleteMany();
+  await forgetVectors(db.pool);
   const local = new CountingExecutor(cache);
   try {
     const clean = await evaluate(local);

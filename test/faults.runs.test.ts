@@ -9,7 +9,7 @@ import { ModelService } from '../src/catalog/modelService.js';
 import type { Database } from '../src/db/database.js';
 import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import type { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import type { Executor } from '../src/executors/executor.js';
 import { RunEvents } from '../src/events/runEvents.js';
 import { BatchStore } from '../src/runs/batchStore.js';
@@ -17,6 +17,7 @@ import { RunService } from '../src/runs/runService.js';
 import { CountingExecutor } from './support/countingExecutor.js';
 import { assertCompleteOnce, storedScores } from './support/runChecks.js';
 import { writeToneDataset } from './support/toneDataset.js';
+import { forgetVectors, shardCache, storedVectors, vectorCounts } from './support/vectorShards.js';
 
 const IMAGES = 24;
 const BATCH = 3;
@@ -45,7 +46,7 @@ async function evaluate(runs: RunService): Promise<string> {
 before(async () => {
   db = await createTestDatabase();
   datasets = new DatasetService(db.prisma, [dir]);
-  cache = new EmbeddingCache(db.pool);
+  cache = shardCache(db.pool);
   const datasetId = (await datasets.importDataset({ manifestPath: await writeToneDataset(join(dir, 'data'), IMAGES) })).id;
   const models = new ModelService(db.prisma, [dir]);
   const modelIds = [(await models.register((await writeDemoModels(join(dir, 'models')))[1])).id];
@@ -67,7 +68,7 @@ after(async () => {
 
 for (const mode of ['exit', 'throw'] as const) {
   test(`an embed worker crashing mid-batch (${mode === 'exit' ? 'process.exit' : 'uncaught exception'}) is replaced, the batch retried, the run succeeds`, async () => {
-    await db.prisma.embeddingCacheEntry.deleteMany();
+    await forgetVectors(db.pool);
     const marker = join(dir, `crash-${mode}`);
     writeFileSync(marker, '');
     // Only this executor's workers get the hook.
@@ -85,7 +86,7 @@ for (const mode of ['exit', 'throw'] as const) {
         'one batch was claimed twice',
       );
       assert.equal(executor.embedded, IMAGES + BATCH, "every image embedded once, the crashed batch's twice");
-      assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES);
+      assert.equal((await vectorCounts(db.pool)).vectors, IMAGES);
       assert.deepEqual(await storedScores(db.prisma, runId), reference);
     } finally {
       await executor.close();
@@ -94,14 +95,14 @@ for (const mode of ['exit', 'throw'] as const) {
 }
 
 test('two identical evaluations started at once: each image is embedded once, both succeed with the same scores', async () => {
-  await db.prisma.embeddingCacheEntry.deleteMany();
+  await forgetVectors(db.pool);
   const executor = new CountingExecutor(cache);
   const runs = service(executor);
   try {
     const started = await Promise.all([runs.start(input), runs.start(input)]);
     await runs.drain();
     assert.equal(executor.embedded, IMAGES, "the second run waited for the first one's embeddings or found them cached");
-    assert.equal(await db.prisma.embeddingCacheEntry.count(), IMAGES);
+    assert.equal((await vectorCounts(db.pool)).vectors, IMAGES);
     for (const run of started) {
       await assertCompleteOnce(db.prisma, run.id);
       assert.deepEqual(await storedScores(db.prisma, run.id), reference);
@@ -112,7 +113,7 @@ test('two identical evaluations started at once: each image is embedded once, bo
 });
 
 test('a run cancelled mid-embedding stops consistently; the next evaluation reuses its finished cache entries', async () => {
-  await db.prisma.embeddingCacheEntry.deleteMany();
+  await forgetVectors(db.pool);
   const counting = new CountingExecutor(cache);
   let runId = '';
   let calls = 0;
@@ -143,11 +144,8 @@ test('a run cancelled mid-embedding stops consistently; the next evaluation reus
       'progress counts exactly the finished batches',
     );
     assert.ok(run.progressDone <= IMAGES, 'the progress reached when cancelled is recorded');
-    const partial = await db.prisma.$queryRaw<
-      { n: number }[]
-    >`SELECT count(*)::int AS n FROM "EmbeddingCacheEntry" WHERE octet_length(vector) <> dim * 2`;
-    assert.equal(partial[0].n, 0, 'no partial vector');
-    const cached = await db.prisma.embeddingCacheEntry.count();
+    // storedVectors reads every shard and checks it against its record: no partial file is recorded.
+    const cached = (await storedVectors(db.pool)).length;
     assert.ok(cached > 0 && cached < IMAGES, `the cancelled run left ${cached} of ${IMAGES} vectors`);
 
     const before = counting.embedded;

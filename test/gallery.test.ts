@@ -15,6 +15,7 @@ import { startPlatform, type Platform } from '../src/platform.js';
 import { gql } from './support/platformClient.js';
 import { writeTinyModel } from './support/tinyModels.js';
 import { testPlatformConfig } from './support/platformConfig.js';
+import { shardCache } from './support/vectorShards.js';
 
 const DEMO: DatasetManifest = JSON.parse(readFileSync(DEMO_MANIFEST, 'utf8'));
 const NEIGHBOURS = `query ($image: ID!, $model: ID!, $k: Int) { neighbours(imageId: $image, modelId: $model, k: $k) {
@@ -111,7 +112,7 @@ describe('gallery queries over GraphQL', () => {
   test('neighbours match a brute-force cosine ranking of the cached vectors, with the metric tag similarity', async () => {
     const model = await platform.db.prisma.model.findUniqueOrThrow({ where: { id: demo.modelIds[2] } });
     const rows = await platform.db.prisma.image.findMany({ where: { datasetId: demo.datasetId }, orderBy: { position: 'asc' } });
-    const vectors = await new EmbeddingCache(platform.db.pool).get(
+    const vectors = await shardCache(platform.db.pool).get(
       model.onnxHash,
       model.preprocessHash,
       rows.map((r) => r.contentHash!),
@@ -157,7 +158,7 @@ describe('gallery queries over GraphQL', () => {
 
   test('unit vectors are read from PostgreSQL once per dataset and model, again once the cache holds more of the model', async () => {
     const { prisma, pool } = platform.db;
-    const cache = new EmbeddingCache(pool);
+    const cache = shardCache(pool);
     const spaces = new EmbeddingSpaces(prisma, platform.datasets, cache);
     const dataset = await platform.datasets.get(demo.datasetId);
     const model = await platform.models.get(demo.modelIds[0]);

@@ -21,6 +21,7 @@ import { writeTinyModel } from './support/tinyModels.js';
 import { localLambdaConfig } from './support/lambdaConfig.js';
 import { createSide, type Side } from './support/evaluationSide.js';
 import { writeToneDataset } from './support/toneDataset.js';
+import { forgetVectors, storedVectors } from './support/vectorShards.js';
 
 const IMAGES = 12;
 const BATCH = 4;
@@ -66,8 +67,7 @@ async function evaluate(runs: RunService, on: Side, modelIds: string[]): Promise
 
 /** Every cache entry as text (model, recipe, image, vector bytes), sorted. */
 async function cacheRows(on: Side): Promise<string[]> {
-  const rows = await on.db.prisma.embeddingCacheEntry.findMany();
-  return rows.map((r) => `${r.modelHash} ${r.preprocessHash} ${r.imageHash} ${r.dim} ${Buffer.from(r.vector).toString('hex')}`).sort();
+  return storedVectors(on.db.pool);
 }
 
 /** A model row in `on` that loads `onnx` (a file the registry would refuse) under a fresh cache key, for the run to fail on. */
@@ -181,7 +181,7 @@ test('the same run through Lambda (throttled, failing and duplicated invocations
 for (const engine of ['local', 'lambda'] as const) {
   test(`through the ${engine} executor, a model that cannot load fails only its own evaluation; its recipe's other models score as alone`, async () => {
     const on = engine === 'local' ? grouped : remote;
-    await on.db.prisma.embeddingCacheEntry.deleteMany();
+    await forgetVectors(on.db.pool);
     const broken = await brokenModel(on, join(dir, 'models', 'spatial.onnx'));
     const executor = recording(engine === 'local' ? new LocalExecutor(2, on.cache) : new LambdaExecutor(lambdaConfig()));
     try {
@@ -209,7 +209,7 @@ for (const engine of ['local', 'lambda'] as const) {
 }
 
 test('a multi-model task whose worker crashes is retried whole; each batch is completed and counted once', async () => {
-  await grouped.db.prisma.embeddingCacheEntry.deleteMany();
+  await forgetVectors(grouped.db.pool);
   const marker = join(dir, 'crash');
   writeFileSync(marker, '');
   const executor = recording(new LocalExecutor(2, grouped.cache, { crashHook: `exit:${marker}` }));
@@ -242,7 +242,7 @@ test('a stale claim of a multi-model batch, taken over after its lease ran out, 
     driveRuns: false,
   });
   const run = await recorder.start({ datasetId: grouped.datasetId, modelIds: grouped.modelIds.slice(0, 3), options: OPTIONS });
-  await grouped.db.prisma.embeddingCacheEntry.deleteMany();
+  await forgetVectors(grouped.db.pool);
   const evaluations = await grouped.db.prisma.evaluation.findMany({ where: { runId: run.id }, orderBy: { id: 'asc' } });
   const images = await grouped.db.prisma.image.findMany({
     where: { datasetId: grouped.datasetId },
@@ -263,7 +263,10 @@ test('a stale claim of a multi-model batch, taken over after its lease ran out, 
     await runs.drain();
     await assertCompleteOnce(grouped.db.prisma, run.id, 3 * 3);
     const progress = await ghost.progressDone(run.id);
-    const late = await ghost.completeEmbeds(stale.map((batch) => ({ batch, failed: [] })));
+    const late = await ghost.completeEmbeds(
+      stale.map((batch) => ({ batch, failed: [], computedImages: 0, embedSeconds: 0 })),
+      [],
+    );
     assert.equal(late, 0, 'the stalled process completes none of the batches taken over');
     assert.equal(await ghost.progressDone(run.id), progress);
   } finally {

@@ -118,7 +118,7 @@ async function interruptedAndCleanRuns(executorEnv: NodeJS.ProcessEnv, databaseU
     // The reference recomputes every embedding: the cache the interrupted run filled is emptied first.
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    await client.query('DELETE FROM "EmbeddingCacheEntry"');
+    await client.query('DELETE FROM "EmbeddingShard"');
     const batches = await client.query<{ status: string; n: number }>(
       'SELECT status::text, count(*)::int AS n FROM "RunBatch" WHERE "runId" = $1 GROUP BY status',
       [runId],

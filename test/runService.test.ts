@@ -9,12 +9,13 @@ import { ModelService } from '../src/catalog/modelService.js';
 import type { Database } from '../src/db/database.js';
 import { createTestDatabase } from './support/testDatabase.js';
 import { writeDemoModels } from '../src/demo/demoModels.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
+import type { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { BatchStore } from '../src/runs/batchStore.js';
 import { RunEvents } from '../src/events/runEvents.js';
 import { RunService } from '../src/runs/runService.js';
 import { CountingExecutor } from './support/countingExecutor.js';
 import { writeToneDataset } from './support/toneDataset.js';
+import { shardCache, vectorCounts } from './support/vectorShards.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'corrembed-runs-'));
 let db: Database;
@@ -35,7 +36,7 @@ before(async () => {
   const demoModels = await writeDemoModels(join(dir, 'models'));
   modelId = (await models.register(demoModels[2])).id;
   otherModelIds = [(await models.register(demoModels[0])).id, (await models.register(demoModels[1])).id];
-  cache = new EmbeddingCache(db.pool);
+  cache = shardCache(db.pool);
   executor = new CountingExecutor(cache);
   runs = new RunService(db.prisma, datasets, cache, executor, new RunEvents(), { batchSize: 5, concurrency: 2, leaseSeconds: 30 });
 });
@@ -62,7 +63,7 @@ test('a second evaluation of the same model on the same images runs no inference
   const second = await evaluate();
   assert.equal(executor.embedded, 12, 'the second run must be served from the cache');
   assert.equal(second, first);
-  const cached = await db.prisma.embeddingCacheEntry.count();
+  const cached = (await vectorCounts(db.pool)).vectors;
   assert.equal(cached, 12);
 });
 

@@ -381,6 +381,16 @@ export const VARIABLES = {
     'an http(s):// URL',
     HTTP_URL,
   ),
+  CORREMBED_VECTOR_STORE: text(
+    {
+      section: 'storage',
+      fallback: '`<data dir>/vectors`',
+      description:
+        'where embedding vectors are kept: a folder, or `s3://bucket/prefix` (shared by the server and the functions in AWS); each embed batch writes one float16 `.npy` file per model, and PostgreSQL records only which image hashes each file holds',
+    },
+    'a folder or s3://bucket[/prefix]',
+    /^(?![sS]3:\/\/).+$|^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/,
+  ),
   CORREMBED_MODEL_CACHE_DIR: text({
     section: 'storage',
     fallback: '`$TMPDIR/corrembed-models`',

@@ -38,19 +38,14 @@ export async function loadCachedEmbeddings(
   model: { onnxHash: string; preprocessHash: string },
 ): Promise<EvaluationInput> {
   const scoring = await datasets.loadForScoring(datasetId);
-  const hashes = scoring.images.flatMap((i) => (i.contentHash ? [i.contentHash] : []));
-  const vectors = await cache.get(model.onnxHash, model.preprocessHash, hashes);
+  const hashes = scoring.images.map((i) => i.contentHash ?? '');
+  const { rows, dim, rowOf, data } = await cache.rows(model.onnxHash, model.preprocessHash, hashes);
   const kept: number[] = [];
   const missing: string[] = [];
-  scoring.images.forEach((image, i) =>
-    image.contentHash && vectors.has(image.contentHash) ? kept.push(i) : missing.push(image.externalId),
-  );
-  const dim = kept.length === 0 ? 0 : vectors.get(scoring.images[kept[0]].contentHash!)!.length;
-  const data = new Float32Array(kept.length * dim);
-  kept.forEach((i, row) => data.set(vectors.get(scoring.images[i].contentHash!)!, row * dim));
+  scoring.images.forEach((image, i) => (image.contentHash && rowOf[i] >= 0 ? kept.push(i) : missing.push(image.externalId)));
   return {
     manifest: { ...scoring.manifest, images: kept.map((i) => scoring.manifest.images[i]) },
-    embeddings: { rows: kept.length, dim, data },
+    embeddings: { rows, dim, data },
     imageIds: kept.map((i) => scoring.images[i].id),
     missing,
   };

@@ -55,8 +55,14 @@ export function encodeFloat16(vector: Float32Array): Uint8Array<ArrayBuffer> {
 /** The vector stored in float16 little-endian bytes (an odd length is an error). */
 export function decodeFloat16(bytes: Uint8Array): Float32Array {
   if (bytes.length % 2 !== 0) throw new Error(`float16 data has an odd length (${bytes.length} bytes)`);
-  decodeTable ??= Float32Array.from({ length: 0x10000 }, (_, h) => float16BitsToFloat32(h));
   const out = new Float32Array(bytes.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = decodeTable[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  decodeFloat16Into(bytes, out, 0);
   return out;
+}
+
+/** Widens the float16 little-endian values in `bytes` into `target` from index `offset` on. */
+export function decodeFloat16Into(bytes: Uint8Array, target: Float32Array, offset: number): void {
+  decodeTable ??= Float32Array.from({ length: 0x10000 }, (_, h) => float16BitsToFloat32(h));
+  const n = bytes.length >> 1;
+  for (let i = 0; i < n; i++) target[offset + i] = decodeTable[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
 }

@@ -1,5 +1,5 @@
-// The embed work every engine shares: compute a task's vectors for each of its models, and store them in the embedding cache as references.
-import type { EmbeddingCache } from '../embedding/embeddingCache.js';
+// The embed work every engine shares: compute a task's vectors for each of its models, and write them as shards, returned as references.
+import type { EmbeddingCache, ShardRecord } from '../embedding/embeddingCache.js';
 import { embedWithModels, type StageTimes } from '../embedding/embedImages.js';
 import { float32ToFloat16Bits } from '../embedding/float16.js';
 import type { EmbeddingModel } from '../inference/embeddingModel.js';
@@ -104,31 +104,31 @@ export async function computeEmbeddings(task: EmbedTask, threads: number): Promi
   return out;
 }
 
-/** Writes every model's vectors to the cache in one statement (idempotent: a repeated task changes nothing) and returns what was embedded. */
+/** Writes each model's vectors as a shard of the vector store (a repeated task writes the same shards) and returns what was embedded. */
 export async function storeEmbeddings(cache: EmbeddingCache, task: EmbedTask, computed: ComputedEmbeddings): Promise<EmbedResult> {
   return storeEmbeddingParts(cache, task, [{ models: task.models.map((_, m) => m), computed }]);
 }
 
-/** storeEmbeddings for a task computed in parts, each with the images it read (one statement for them all). */
+/** storeEmbeddings for a task computed in parts, each with the images it read; the shards are written in parallel. */
 export async function storeEmbeddingParts(cache: EmbeddingCache, task: EmbedTask, parts: ComputedPart[]): Promise<EmbedResult> {
   const started = performance.now();
-  const stored = parts.flatMap(({ models, computed }) =>
-    models.flatMap((m, k) => {
-      const part = computed.models[k];
-      return 'error' in part || computed.ids.length === 0
-        ? []
-        : [
-            {
-              modelHash: task.models[m].onnxHash,
-              preprocessHash: task.models[m].preprocessHash,
-              imageHashes: computed.contentHashes,
-              dim: part.dim,
-              float16: part.float16,
-            },
-          ];
-    }),
+  const shards = new Map<number, ShardRecord>();
+  await Promise.all(
+    parts.flatMap(({ models, computed }) =>
+      models.map(async (m, k) => {
+        const part = computed.models[k];
+        if ('error' in part || computed.ids.length === 0) return;
+        const shard = await cache.writeShard({
+          modelHash: task.models[m].onnxHash,
+          preprocessHash: task.models[m].preprocessHash,
+          imageHashes: computed.contentHashes,
+          dim: part.dim,
+          float16: part.float16,
+        });
+        shards.set(m, shard);
+      }),
+    ),
   );
-  await cache.putEncoded(stored);
   const models: ModelEmbedResult[] = task.models.map(() => ({ error: 'not computed' }));
   const stages: EmbedStages = {
     read: 0,
@@ -145,8 +145,11 @@ export async function storeEmbeddingParts(cache: EmbeddingCache, task: EmbedTask
     const embedded = computed.ids.map((id, i) => ({ id, contentHash: computed.contentHashes[i] }));
     indices.forEach((m, k) => {
       const part = computed.models[k];
+      const shard = shards.get(m);
       models[m] =
-        'error' in part ? { error: errorMessage(part.error) } : { embedded, failed: computed.failed, computeSeconds: part.computeSeconds };
+        'error' in part
+          ? { error: errorMessage(part.error) }
+          : { embedded, failed: computed.failed, shards: shard ? [shard] : [], computeSeconds: part.computeSeconds };
       stages.inferenceByModel[m] = computed.stages.inferenceByModel[k];
     });
     for (const key of ['read', 'hash', 'preprocess', 'inference', 'waiting', 'encode'] as const) stages[key] += computed.stages[key];

@@ -1,4 +1,5 @@
 // The executor contract: embed and aggregate work as pure functions of references (model file + recipe, image uris, ids), any engine.
+import type { ShardRecord } from '../embedding/embeddingCache.js';
 import type { PreprocessRecipe } from '../imaging/preprocess.js';
 import type { EncodedPassResult, ShardRequest } from '../metric/aggregateShards.js';
 import type { ScoreOptions } from '../metric/options.js';
@@ -25,13 +26,20 @@ export interface EmbedTask {
   images: { id: string; uri: string }[];
 }
 
-/** One model's part of an embed task: every embedded image's vector is in the embedding cache when this is returned. */
+/**
+ * One model's part of an embed task: every embedded image's vector is in a shard of the vector store when this is
+ * returned, and `shards` says which; the caller records them (with the batch's completion).
+ */
 export interface ModelEmbedded {
   /** contentHash: sha256 of the image bytes, the cache's image key. */
   embedded: { id: string; contentHash: string }[];
   failed: { id: string; error: string }[];
+  /** The shards written for this model (absent or empty: its vectors were recorded already). */
+  shards?: ShardRecord[];
   /** Seconds the worker spent on this model: its inference, and its share of read, decode, preprocess (waits for its other task excluded). */
   computeSeconds?: number;
+  /** Images whose vectors this result's own work computed (computeSeconds is theirs); absent: all of `embedded`. */
+  computedImages?: number;
 }
 
 /** A model that failed as a whole (it cannot be loaded, or its inference failed): the task's other models are unaffected. */
@@ -52,7 +60,7 @@ export interface EmbedStages {
   waiting: number;
   /** Unit length and float16, on the computing thread. */
   encode: number;
-  /** Writing the vectors to the embedding cache. */
+  /** Writing the vectors' shards to the vector store. */
   store: number;
   /** OS ids of the threads that computed (Linux; see inference/threadCpu.ts), for per-thread CPU accounting. */
   threads: number[];

@@ -54,8 +54,8 @@ export class LocalExecutor implements Executor {
   /**
    * A task of several models is split by worker: each worker reads and decodes the images itself and infers the models
    * it holds (a session of every model in every worker would multiply memory by the workers). A task of one model goes
-   * to the least busy worker. Vectors are computed on worker threads and written to the cache from this one, in one
-   * statement per task.
+   * to the least busy worker. Vectors are computed on worker threads and written as shards from this one (the files'
+   * writes run on libuv's pool); the caller records them.
    */
   async embed(task: EmbedTask): Promise<EmbedResult> {
     if (this.closed) throw new Error('executor is closed');

@@ -1,6 +1,7 @@
 // Durable run work in PostgreSQL: plan an evaluation's batches once, claim them under renewable leases, finish each once.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { recordShardsClause, type ShardRecord } from '../embedding/embeddingCache.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export type BatchKind = 'embed' | 'score';
@@ -14,6 +15,24 @@ export interface ClaimedBatch {
   imageIds: string[];
   /** Claims so far, this one included: also what tells this claim from a later one of the same process. */
   attempts: number;
+  /** An embed group's leading batch: its images' rows, in the batch's order (read with the claim). */
+  images?: ClaimedImage[];
+}
+
+export interface ClaimedImage {
+  id: string;
+  externalId: string;
+  uri: string;
+  contentHash: string | null;
+}
+
+/** An embed batch's outcome, as its completion records it. */
+export interface EmbedOutcome {
+  batch: ClaimedBatch;
+  failed: { imageId: string; error: string }[];
+  /** Images the batch's own work computed, and the seconds its model spent on them (0 and 0: none). */
+  computedImages: number;
+  embedSeconds: number;
 }
 
 type Transaction = Prisma.TransactionClient;
@@ -86,7 +105,7 @@ export class BatchStore {
   async claimGroup(runId: string, max: number): Promise<ClaimedBatch[]> {
     const [, rows] = await this.prisma.$transaction([
       this.prisma.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`claim:${runId}`}))::text AS locked`,
-      this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean })[]>`
+      this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean; images: ClaimedImage[] | null })[]>`
         WITH first AS (
           SELECT c.id, c.kind, c."imageIds", m."preprocessHash" FROM "RunBatch" c
           JOIN "Evaluation" e ON e.id = c."evaluationId"
@@ -110,15 +129,23 @@ export class BatchStore {
           ORDER BY e.id
           LIMIT ${Math.max(0, max - 1)}
           FOR UPDATE OF c SKIP LOCKED
+        ), claimed AS (
+          UPDATE "RunBatch" b
+          SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
+              attempts = b.attempts + 1
+          WHERE b.id IN (SELECT id FROM first UNION ALL SELECT id FROM siblings)
+          RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts,
+                    b.id IN (SELECT id FROM first) AS leads
         )
-        UPDATE "RunBatch" b
-        SET status = 'leased', "leaseOwner" = ${this.owner}, "leaseExpiresAt" = now() + make_interval(secs => ${this.leaseSeconds}),
-            attempts = b.attempts + 1
-        WHERE b.id IN (SELECT id FROM first UNION ALL SELECT id FROM siblings)
-        RETURNING b.id, b."runId", b."evaluationId", b.kind::text AS kind, b.index, b."imageIds", b.attempts,
-                  b.id IN (SELECT id FROM first) AS leads`,
+        SELECT c.*, CASE WHEN c.leads AND c.kind = 'embed' THEN (
+            SELECT json_agg(json_build_object('id', i.id, 'externalId', i."externalId", 'uri', i.uri, 'contentHash', i."contentHash")
+                            ORDER BY u.n)
+            FROM unnest(c."imageIds") WITH ORDINALITY AS u(id, n) JOIN "Image" i ON i.id = u.id) END AS images
+        FROM claimed c`,
     ]);
-    const group = rows.sort((a, b) => Number(b.leads) - Number(a.leads)).map(({ leads: _leads, ...batch }) => batch);
+    const group = rows
+      .sort((a, b) => Number(b.leads) - Number(a.leads))
+      .map(({ leads: _leads, images, ...batch }) => (images ? { ...batch, images } : batch));
     for (const batch of group) this.held.add(batch.id);
     return group;
   }
@@ -158,15 +185,32 @@ export class BatchStore {
     return completed;
   }
 
-  /** Marks embed batches done, each if its claim still holds it (as complete does), in one statement. Returns how many it marked. */
-  async completeEmbeds(outcomes: { batch: ClaimedBatch; failed: { imageId: string; error: string }[] }[]): Promise<number> {
-    if (outcomes.length === 0) return 0;
-    const marked = await this.prisma.$executeRaw`
-      UPDATE "RunBatch" b
-      SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, failed = u.failed
-      FROM unnest(${outcomes.map((o) => o.batch.id)}::text[], ${outcomes.map((o) => o.batch.attempts)}::int[],
-                  ${outcomes.map((o) => JSON.stringify(o.failed))}::jsonb[]) AS u(id, attempts, failed)
-      WHERE b.id = u.id AND b."leaseOwner" = ${this.owner} AND b.status = 'leased' AND b.attempts = u.attempts`;
+  /**
+   * Marks embed batches done, each if its claim still holds it (as complete does), and records the shards their work
+   * wrote (whether or not the claims still hold: the vectors are good either way), in one statement. Returns how many
+   * batches it marked.
+   */
+  async completeEmbeds(outcomes: EmbedOutcome[], shards: ShardRecord[]): Promise<number> {
+    if (outcomes.length === 0 && shards.length === 0) return 0;
+    const recorded = recordShardsClause(shards, 7);
+    const [{ marked }] = await this.prisma.$queryRawUnsafe<{ marked: number }[]>(
+      `WITH done AS (
+        UPDATE "RunBatch" b
+        SET status = 'done', "finishedAt" = now() AT TIME ZONE 'UTC', "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+            failed = u.failed, "computedImages" = u.images, "embedSeconds" = u.seconds
+        FROM unnest($2::text[], $3::int[], $4::jsonb[], $5::int[], $6::float8[]) AS u(id, attempts, failed, images, seconds)
+        WHERE b.id = u.id AND b."leaseOwner" = $1 AND b.status = 'leased' AND b.attempts = u.attempts
+        RETURNING 1
+      ), ${recorded.sql}
+      SELECT (SELECT count(*) FROM done)::int AS marked, (SELECT count(*) FROM recorded)::int AS shards`,
+      this.owner,
+      outcomes.map((o) => o.batch.id),
+      outcomes.map((o) => o.batch.attempts),
+      outcomes.map((o) => JSON.stringify(o.failed)),
+      outcomes.map((o) => o.computedImages),
+      outcomes.map((o) => o.embedSeconds),
+      ...recorded.values,
+    );
     for (const outcome of outcomes) this.held.delete(outcome.batch.id);
     return marked;
   }

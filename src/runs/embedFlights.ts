@@ -1,8 +1,10 @@
 // In-process single flight for embedding: batches of concurrent runs that need the same model x image share one piece of work.
 import { UserInputError } from '../errors.js';
+import type { ShardRecord } from '../embedding/embeddingCache.js';
 import type { EmbedResult, ModelEmbedded, ModelEmbedResult } from '../executors/executor.js';
 
-type Outcome = { contentHash: string } | { error: string };
+/** An image's vector and the shard that holds it, or why it has none. */
+type Outcome = { contentHash: string; shard: ShardRecord | undefined } | { error: string };
 
 /** What a batch asks for: images by id (with what the work needs of them). */
 export interface FlightImage {
@@ -11,9 +13,9 @@ export interface FlightImage {
 
 /**
  * A batch's images that another batch of this process is embedding with the same model wait for that work; the rest
- * are given to `work` as one call for all the batch's models, which the later batches then wait for in turn. Work only
- * starts for images that no flight holds, and a flight ends only after its work returned (vectors in the cache): a
- * batch that arrives later finds them there when `work` looks in the cache first.
+ * are given to `work` as one call for all the batch's models, which the later batches then wait for in turn. Every batch
+ * gets the shards that hold its images' vectors, so each records them (the first record wins), and only the batch
+ * whose work computed images reports that work's throughput.
  */
 export class EmbedFlights {
   private readonly flights = new Map<string, Promise<Outcome>>();
@@ -31,12 +33,13 @@ export class EmbedFlights {
     const mine = modelKeys.map((modelKey, k) =>
       modelKeys.indexOf(modelKey) < k ? [] : images.filter((image) => !this.flights.has(key(modelKey, image))),
     );
+    let done: Promise<EmbedResult> | undefined;
     if (mine.some((todo) => todo.length > 0)) {
-      const done = work(mine);
+      done = work(mine);
       mine.forEach((todo, k) => {
         for (const image of todo) {
           const flightKey = key(modelKeys[k], image);
-          const outcome = done.then((result) => outcomeOf(result.models[k], image.id));
+          const outcome = done!.then((result) => outcomeOf(result.models[k], image.id));
           this.flights.set(flightKey, outcome);
           const end = () => {
             if (this.flights.get(flightKey) === outcome) this.flights.delete(flightKey);
@@ -47,15 +50,24 @@ export class EmbedFlights {
     }
     // Captured before any await: a flight that ends meanwhile is still the one to wait for.
     const waits = modelKeys.map((modelKey) => images.map((image) => this.flights.get(key(modelKey, image))!));
+    const own = await done?.catch(() => undefined);
     return Promise.allSettled(
-      waits.map(async (modelWaits) => {
+      waits.map(async (modelWaits, k) => {
         const outcomes = await Promise.all(modelWaits);
-        const result: ModelEmbedded = { embedded: [], failed: [] };
+        const result: ModelEmbedded = { embedded: [], failed: [], shards: [] };
         images.forEach((image, i) => {
           const outcome = outcomes[i];
-          if ('contentHash' in outcome) result.embedded.push({ id: image.id, contentHash: outcome.contentHash });
-          else result.failed.push({ id: image.id, error: outcome.error });
+          if ('error' in outcome) result.failed.push({ id: image.id, error: outcome.error });
+          else {
+            result.embedded.push({ id: image.id, contentHash: outcome.contentHash });
+            if (outcome.shard && !result.shards!.includes(outcome.shard)) result.shards!.push(outcome.shard);
+          }
         });
+        const computed = own?.models[k];
+        if (computed && 'embedded' in computed && mine[k].length > 0) {
+          result.computeSeconds = computed.computeSeconds;
+          result.computedImages = computed.embedded.length;
+        }
         return result;
       }),
     );
@@ -66,6 +78,10 @@ export class EmbedFlights {
 function outcomeOf(result: ModelEmbedResult, id: string): Outcome {
   if ('error' in result) throw new UserInputError(result.error);
   const embedded = result.embedded.find((e) => e.id === id);
-  if (embedded) return { contentHash: embedded.contentHash };
+  if (embedded) {
+    const shards = result.shards ?? [];
+    const shard = shards.length === 1 ? shards[0] : shards.find((s) => s.imageHashes.includes(embedded.contentHash));
+    return { contentHash: embedded.contentHash, shard };
+  }
   return { error: result.failed.find((f) => f.id === id)?.error ?? 'not embedded' };
 }

@@ -9,11 +9,12 @@ import { shardedPassRunner } from '../metric/aggregateShards.js';
 import { scoreCorrEmbed, type ScoreContext } from '../metric/corrEmbed.js';
 import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
 import type { FailedImage } from './evaluationResults.js';
-import { BatchStore, type ClaimedBatch } from './batchStore.js';
+import { BatchStore, type ClaimedBatch, type EmbedOutcome } from './batchStore.js';
 import { EmbedFlights } from './embedFlights.js';
 import { loadEvaluationInput } from '../embedding/evaluationInput.js';
 import type { EmbedResult, Executor, ModelEmbedResult, ModelReference } from '../executors/executor.js';
 import type { RunEvents } from '../events/runEvents.js';
+import { ProgressThrottle } from '../events/progressThrottle.js';
 
 export interface StartEvaluationInput {
   datasetId: string;
@@ -66,6 +67,8 @@ export class RunService {
   private readonly store: BatchStore;
   /** Embedding work in flight in this process, shared by the batches of concurrent runs that need the same vectors. */
   private readonly flights = new EmbedFlights();
+  /** Embed completions' progress events, at most a few a second per run. */
+  private readonly progressEvents: ProgressThrottle;
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -82,6 +85,7 @@ export class RunService {
   ) {
     if (executor === null && settings.driveRuns !== false) throw new Error('RunService: a process that drives runs needs an executor');
     this.store = new BatchStore(prisma, settings.leaseSeconds);
+    this.progressEvents = new ProgressThrottle(events);
     // A run recorded by any process (this one, another instance, the api function) is joined as soon as it is known.
     if (settings.driveRuns !== false) events.onEvery('queued', (event) => this.launch(event.runId));
   }
@@ -214,6 +218,7 @@ export class RunService {
     const context = await this.retry(`run ${runId}`, () => this.prepare(runId));
     if (!context) return;
     await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
+    this.progressEvents.flush(runId);
     if (!this.stopping) await this.retry(`run ${runId}`, () => this.finishIfDone(runId));
   }
 
@@ -245,7 +250,7 @@ export class RunService {
   private async plan(context: RunContext, evaluationId: string, images: { id: string; contentHash: string | null }[]): Promise<void> {
     const model = context.models.get(evaluationId)!;
     const hashes = images.flatMap((i) => (i.contentHash ? [i.contentHash] : []));
-    const cached = await this.cache.get(model.onnxHash, model.preprocessHash, hashes);
+    const [cached] = await this.cache.present([{ modelHash: model.onnxHash, preprocessHash: model.preprocessHash }], hashes);
     const todo = images.filter((i) => !(i.contentHash && cached.has(i.contentHash))).map((i) => i.id);
     const batches: string[][] = [];
     for (let i = 0; i < todo.length; i += this.settings.batchSize) batches.push(todo.slice(i, i + this.settings.batchSize));
@@ -291,37 +296,45 @@ export class RunService {
 
   /**
    * Embeds the images of batches of several models of one recipe (the same images) in one executor call, and
-   * completes each batch that its model embedded; returns the batches whose model failed, with why.
+   * completes each batch that its model embedded, recording the shards written, in one statement; returns the batches
+   * whose model failed, with why. With the claim, that is two commits per group.
    */
   private async embedGroup(context: RunContext, group: ClaimedBatch[]): Promise<{ batch: ClaimedBatch; error: unknown }[]> {
-    const imageIds = group[0].imageIds;
-    const rows = await this.prisma.image.findMany({
-      where: { id: { in: imageIds } },
-      select: { id: true, externalId: true, uri: true, contentHash: true },
-    });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const images = imageIds.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    const images = group[0].images ?? [];
+    const byId = new Map(images.map((image) => [image.id, image]));
     const models = group.map((batch) => context.models.get(batch.evaluationId)!);
     const results = await this.flights.run(
       models.map((model) => `${model.onnxHash}:${model.preprocessHash}`),
       images,
-      (todo) => this.embedUncached(context.rootDir, models, todo),
+      (todo) => this.embedImages(context.rootDir, models, todo),
     );
     const hashed = new Map<string, string>();
     for (const result of results)
       if (result.status === 'fulfilled')
         for (const e of result.value.embedded) if (byId.get(e.id)?.contentHash === null) hashed.set(e.id, e.contentHash);
+    // Only images without a hash yet (http(s) ones, before their first fetch): local files are hashed when imported.
     if (hashed.size > 0)
       await this.prisma.$executeRaw`
         UPDATE "Image" i SET "contentHash" = u.hash FROM unnest(${[...hashed.keys()]}::text[], ${[...hashed.values()]}::text[]) AS u(id, hash)
         WHERE i.id = u.id AND i."contentHash" IS NULL`;
-    const completions = group.flatMap((batch, k) => {
+    const outcomes = group.flatMap((batch, k): EmbedOutcome[] => {
       const result = results[k];
       if (result.status === 'rejected') return [];
-      const failed = result.value.failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error }));
-      return [{ batch, failed }];
+      const { failed, computeSeconds, computedImages } = result.value;
+      const seconds = computeSeconds !== undefined && Number.isFinite(computeSeconds) && computeSeconds > 0 ? computeSeconds : 0;
+      return [
+        {
+          batch,
+          failed: failed.map((f) => ({ imageId: byId.get(f.id)?.externalId ?? f.id, error: f.error })),
+          computedImages: seconds > 0 ? (computedImages ?? result.value.embedded.length) : 0,
+          embedSeconds: seconds,
+        },
+      ];
     });
-    if ((await this.store.completeEmbeds(completions)) > 0) this.events.publish({ kind: 'progress', runId: context.runId });
+    const shards = [
+      ...new Map(results.flatMap((r) => (r.status === 'fulfilled' ? (r.value.shards ?? []) : [])).map((s) => [s.key, s])).values(),
+    ];
+    if ((await this.store.completeEmbeds(outcomes, shards)) > 0) this.progressEvents.changed(context.runId);
     return group.flatMap((batch, k) => {
       const result = results[k];
       return result.status === 'rejected' ? [{ batch, error: result.reason }] : [];
@@ -329,69 +342,31 @@ export class RunService {
   }
 
   /**
-   * Embeds, for each model, its images whose vectors are not in the cache (another run may have put them there since
-   * this one was planned): one executor call over every image some model misses, for the models that miss any.
+   * Embeds, for each model, the images no flight of this process holds: one executor call over every image some model
+   * needs, for the models that need any. Vectors recorded since the run was planned are not looked up again (that
+   * would cost a query per call); their shards are written again under the same keys.
    */
-  private async embedUncached(
-    baseDir: string,
-    models: ModelReference[],
-    todo: { id: string; uri: string; contentHash: string | null }[][],
-  ): Promise<EmbedResult> {
-    const hashes = todo.flatMap((images) => images.flatMap((i) => (i.contentHash ? [i.contentHash] : [])));
-    const present = await this.cache.present(
-      models.map((m) => ({ modelHash: m.onnxHash, preprocessHash: m.preprocessHash })),
-      hashes,
-    );
-    const hit = (k: number, i: (typeof todo)[number][number]) => i.contentHash !== null && present[k].has(i.contentHash);
-    const misses = todo.map((images, k) => images.filter((i) => !hit(k, i)));
-    const running = models.flatMap((_, k) => (misses[k].length > 0 ? [k] : []));
-    const union = new Map(misses.flat().map((i) => [i.id, { id: i.id, uri: i.uri }]));
-    const computed =
-      running.length > 0
-        ? await this.executor!.embed({ models: running.map((k) => models[k]), baseDir, images: [...union.values()] })
-        : { models: [] };
-    await this.recordThroughput(
-      running.map((k) => models[k]),
-      computed.models,
-    );
+  private async embedImages(baseDir: string, models: ModelReference[], todo: { id: string; uri: string }[][]): Promise<EmbedResult> {
+    const running = models.flatMap((_, k) => (todo[k].length > 0 ? [k] : []));
+    const union = new Map(todo.flat().map((i) => [i.id, { id: i.id, uri: i.uri }]));
+    const computed = await this.executor!.embed({ models: running.map((k) => models[k]), baseDir, images: [...union.values()] });
     return {
       models: todo.map((images, k): ModelEmbedResult => {
-        const hits = images.filter((i) => hit(k, i)).map((i) => ({ id: i.id, contentHash: i.contentHash! }));
         const r = running.indexOf(k);
-        if (r < 0) return { embedded: hits, failed: [] };
+        if (r < 0) return { embedded: [], failed: [] };
         const part = computed.models[r];
         if ('error' in part) return part;
-        const wanted = new Set(misses[k].map((i) => i.id));
+        const wanted = new Set(images.map((i) => i.id));
         return {
-          embedded: [...hits, ...part.embedded.filter((e) => wanted.has(e.id))],
+          ...part,
+          embedded: part.embedded.filter((e) => wanted.has(e.id)),
           failed: part.failed.filter((f) => wanted.has(f.id)),
         };
       }),
     };
   }
 
-  /**
-   * Adds an executor call's embedded images and compute time to the counters of every model with its file and
-   * recipe (whose embeddings they share), in one statement outside any transaction of the batch; a failure is only logged.
-   */
-  private async recordThroughput(models: ModelReference[], results: ModelEmbedResult[]): Promise<void> {
-    const counted = models.flatMap((model, k) => {
-      const part = results[k];
-      if ('error' in part || part.embedded.length === 0) return [];
-      const seconds = part.computeSeconds;
-      return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? [{ model, images: part.embedded.length, seconds }] : [];
-    });
-    if (counted.length === 0) return;
-    await this.prisma.$executeRaw`
-      UPDATE "Model" m SET "embeddedImages" = m."embeddedImages" + u.images, "embedSeconds" = m."embedSeconds" + u.seconds
-      FROM unnest(${counted.map((c) => c.model.onnxHash)}::text[], ${counted.map((c) => c.model.preprocessHash)}::text[],
-                  ${counted.map((c) => c.images)}::int[], ${counted.map((c) => c.seconds)}::float8[]) AS u(hash, prep, images, seconds)
-      WHERE m."onnxHash" = u.hash AND m."preprocessHash" = u.prep`.catch((error: unknown) =>
-      this.settings.log?.(`models ${counted.map((c) => c.model.name).join(', ')}: cannot record throughput (${lastLine(error)})`),
-    );
-  }
-
-  /** Scores an evaluation from the cache, in this process or fanned out as aggregate tasks. */
+  /** Scores an evaluation from its vectors' shards, in this process or fanned out as aggregate tasks. */
   private async scoreEvaluation(context: RunContext, batch: ClaimedBatch): Promise<void> {
     const model = context.models.get(batch.evaluationId)!;
     const input = await loadEvaluationInput(this.datasets, this.cache, context.datasetId, model);
@@ -416,8 +391,8 @@ export class RunService {
       error: failures.get(imageId) ?? 'no embedding in the cache',
     }));
     const completed = await this.store.complete(batch, {
-      also: (tx) =>
-        tx.evaluation.updateMany({
+      also: async (tx) => {
+        const scored = await tx.evaluation.updateMany({
           where: { id: batch.evaluationId, status: 'running' },
           data: {
             status: 'succeeded',
@@ -434,7 +409,15 @@ export class RunService {
             failedImages,
             notices: JSON.parse(JSON.stringify(report.notices)),
           },
-        }),
+        });
+        // The evaluation's embedding throughput joins its model's (and every model with the same file and recipe) once.
+        if (scored.count > 0)
+          await tx.$executeRaw`
+            UPDATE "Model" m SET "embeddedImages" = m."embeddedImages" + s.images, "embedSeconds" = m."embedSeconds" + s.seconds
+            FROM (SELECT COALESCE(SUM("computedImages"), 0)::int AS images, COALESCE(SUM("embedSeconds"), 0)::float8 AS seconds
+                  FROM "RunBatch" WHERE "evaluationId" = ${batch.evaluationId} AND kind = 'embed' AND status = 'done') s
+            WHERE m."onnxHash" = ${model.onnxHash} AND m."preprocessHash" = ${model.preprocessHash} AND s.seconds > 0`;
+      },
     });
     if (completed) this.events.publish({ kind: 'progress', runId: context.runId });
   }

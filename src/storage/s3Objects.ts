@@ -1,5 +1,5 @@
-// Reads S3 objects with one lazily created S3Client per process, within size and time limits; failures are UserInputErrors.
-import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+// Reads S3 objects within size and time limits, and writes whole ones, with one lazily created S3Client per thread; failures are UserInputErrors.
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { UserInputError } from '../errors.js';
 import { type S3Settings, s3Settings } from './storageSettings.js';
@@ -14,7 +14,13 @@ export function s3Client(): S3Client {
   if (!client) {
     clientSettings = s3Settings();
     const { region, endpoint } = clientSettings;
-    client = new S3Client({ region, ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+    // Checksums only where S3 requires them: shard writes are whole buffers, verified by their content-derived keys.
+    client = new S3Client({
+      region,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    });
   }
   return client;
 }
@@ -128,4 +134,21 @@ export async function readS3Object(uri: string, limits: S3ReadLimits): Promise<B
   const chunks: Uint8Array[] = [];
   await pipeS3Object(uri, limits, (chunk) => chunks.push(chunk));
   return Buffer.concat(chunks);
+}
+
+/**
+ * Writes a whole object (replacing any at the key), within the time limit. A failure is the store's, not the
+ * caller's input: it is thrown as a plain Error naming the uri, so the work that wrote it is retried.
+ */
+export async function writeS3Object(uri: string, bytes: Uint8Array, limits: Omit<S3ReadLimits, 'maxBytes'>): Promise<void> {
+  const { bucket, key } = parseS3Uri(uri);
+  try {
+    await withTimeout(uri, { ...limits, maxBytes: bytes.byteLength }, async (abortSignal) => {
+      await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }), {
+        abortSignal,
+      });
+    });
+  } catch (error) {
+    throw new Error((error as Error).message.replace(': cannot fetch (', ': cannot write ('));
+  }
 }

@@ -2,8 +2,9 @@
 import { DatasetService } from '../../src/catalog/datasetService.js';
 import { ModelService } from '../../src/catalog/modelService.js';
 import type { Database } from '../../src/db/database.js';
-import { EmbeddingCache } from '../../src/embedding/embeddingCache.js';
+import type { EmbeddingCache } from '../../src/embedding/embeddingCache.js';
 import { createTestDatabase } from './testDatabase.js';
+import { shardCache } from './vectorShards.js';
 
 export interface Side {
   db: Database;
@@ -26,5 +27,5 @@ export async function createSide(
   const datasetId = (await datasets.importDataset({ manifestPath })).id;
   const modelIds = [];
   for (const path of modelPaths) modelIds.push((await models.register(path)).id);
-  return { db, datasets, cache: new EmbeddingCache(db.pool), datasetId, modelIds };
+  return { db, datasets, cache: shardCache(db.pool), datasetId, modelIds };
 }

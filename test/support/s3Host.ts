@@ -1,4 +1,4 @@
-// A tiny S3-compatible HTTP server for tests (AWS itself cannot be reached): path-style GET and HEAD from memory.
+// A tiny S3-compatible HTTP server for tests and benchmarks (AWS itself cannot be reached): path-style GET, HEAD and PUT, in memory.
 import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,10 @@ export interface S3Host {
   stall(bucket: string, key: string): void;
   /** Every request received, as "METHOD /bucket/key". */
   readonly requests: string[];
+  /** The object's bytes (put here or by a client's PUT), or undefined. */
+  get(bucket: string, key: string): Buffer | undefined;
+  /** Bytes received by PUT and sent by GET. */
+  readonly traffic: { bytesPut: number; bytesGot: number };
   close(): Promise<void>;
 }
 
@@ -40,6 +44,12 @@ export async function startS3Host(): Promise<S3Host> {
   const failures = new Map<string, Failure>();
   const stalled = new Set<string>();
   const requests: string[] = [];
+  const traffic = { bytesPut: 0, bytesGot: 0 };
+  const store = (name: string, bytes: Buffer, chunked: boolean): StoredObject => {
+    const object = { bytes, etag: `"${createHash('md5').update(bytes).digest('hex')}"`, chunked };
+    objects.set(name, object);
+    return object;
+  };
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://host').pathname);
     const head = req.method === 'HEAD';
@@ -47,9 +57,23 @@ export async function startS3Host(): Promise<S3Host> {
     const name = path.slice(1);
     const object = objects.get(name);
     const failure = failures.get(name);
+    if (failure) {
+      req.resume();
+      return sendError(res, head, failure, path);
+    }
+    if (req.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const stored = store(name, Buffer.concat(chunks), false);
+        traffic.bytesPut += stored.bytes.length;
+        res.writeHead(200, { etag: stored.etag, 'x-amz-request-id': 'test' });
+        res.end();
+      });
+      return;
+    }
     if (req.method !== 'GET' && !head)
-      return sendError(res, head, { status: 405, code: 'MethodNotAllowed', message: 'Only GET and HEAD' }, path);
-    if (failure) return sendError(res, head, failure, path);
+      return sendError(res, head, { status: 405, code: 'MethodNotAllowed', message: 'Only GET, HEAD and PUT' }, path);
     if (!object) return sendError(res, head, { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' }, path);
     const ifMatch = req.headers['if-match'];
     if (ifMatch && ifMatch !== object.etag)
@@ -67,19 +91,19 @@ export async function startS3Host(): Promise<S3Host> {
     res.writeHead(200, headers);
     if (head) res.end();
     else if (stalled.has(name)) res.write(object.bytes.subarray(0, 1));
-    else res.end(object.bytes);
+    else {
+      traffic.bytesGot += object.bytes.length;
+      res.end(object.bytes);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     put(bucket, key, bytes, options = {}) {
-      const copy = Buffer.from(bytes);
-      objects.set(`${bucket}/${key}`, {
-        bytes: copy,
-        etag: `"${createHash('md5').update(copy).digest('hex')}"`,
-        chunked: options.chunked ?? false,
-      });
+      store(`${bucket}/${key}`, Buffer.from(bytes), options.chunked ?? false);
     },
+    get: (bucket, key) => objects.get(`${bucket}/${key}`)?.bytes,
+    traffic,
     fail(bucket, key, status, code, message = code) {
       failures.set(`${bucket}/${key}`, { status, code, message });
     },
