@@ -8,7 +8,6 @@ import sharp from 'sharp';
 import { dropDatabase } from '../src/db/serverDatabase.js';
 import { uniqueTestDatabaseUrl } from './support/testDatabase.js';
 import { DEMO_MANIFEST, ZOO_DIR, seedDemo, type DemoSeed } from '../src/demo/seedDemo.js';
-import { EmbeddingCache } from '../src/embedding/embeddingCache.js';
 import { EmbeddingSpaces } from '../src/gallery/embeddingSpaces.js';
 import type { DatasetManifest } from '../src/metric/dataset.js';
 import { startPlatform, type Platform } from '../src/platform.js';
@@ -156,10 +155,9 @@ describe('gallery queries over GraphQL', () => {
     assert.deepEqual(byDefault.neighbours.slice(0, 3), three.neighbours, 'a second query (served from memory) ranks the same');
   });
 
-  test('unit vectors are read from PostgreSQL once per dataset and model, again once the cache holds more of the model', async () => {
-    const { prisma, pool } = platform.db;
-    const cache = shardCache(pool);
-    const spaces = new EmbeddingSpaces(prisma, platform.datasets, cache);
+  test('unit vectors are read from their shards once per dataset and model, again once the cache holds more of the model', async () => {
+    const cache = shardCache(platform.db.pool);
+    const spaces = new EmbeddingSpaces(platform.datasets, cache);
     const dataset = await platform.datasets.get(demo.datasetId);
     const model = await platform.models.get(demo.modelIds[0]);
     const [first, concurrent] = await Promise.all([spaces.get(dataset, model), spaces.get(dataset, model)]);
@@ -174,7 +172,7 @@ describe('gallery queries over GraphQL', () => {
     assert.equal(await spaces.get(dataset, model), reloaded);
     spaces.forget(dataset.id);
     assert.notEqual(await spaces.get(dataset, model), reloaded, 'a forgotten dataset is loaded again');
-    const tiny = new EmbeddingSpaces(prisma, platform.datasets, cache, 1024);
+    const tiny = new EmbeddingSpaces(platform.datasets, cache, 1024);
     assert.notEqual(await tiny.get(dataset, model), await tiny.get(dataset, model), 'a space over the byte bound is not kept');
   });
 

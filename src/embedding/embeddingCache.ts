@@ -158,6 +158,15 @@ export class EmbeddingCache {
     return models.map((m) => found.get(`${m.modelHash}|${m.preprocessHash}`)!);
   }
 
+  /** How many shards the model key has: shards are only ever added, so a change means more vectors. */
+  async shardCount(modelHash: string, preprocessHash: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM "EmbeddingShard" WHERE "modelHash" = $1 AND "preprocessHash" = $2',
+      [modelHash, preprocessHash],
+    );
+    return rows[0].n;
+  }
+
   /** The cached vectors among `imageHashes`, by image hash (misses are absent). */
   async get(modelHash: string, preprocessHash: string, imageHashes: string[]): Promise<Map<string, Float32Array>> {
     const unique = [...new Set(imageHashes)];

@@ -2,7 +2,6 @@
 import type { DatasetService } from '../catalog/datasetService.js';
 import type { EmbeddingCache } from '../embedding/embeddingCache.js';
 import { UserInputError } from '../errors.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ItemSpec } from '../metric/dataset.js';
 import { DEFAULT_OPTIONS } from '../metric/options.js';
 import { prepareDataset, type PreparedDataset } from '../metric/prepared.js';
@@ -49,8 +48,8 @@ function unitRows(prepared: PreparedDataset): void {
 }
 
 /**
- * Spaces are keyed by dataset and model hashes, and checked against the number of vectors the embedding cache holds
- * for the model (entries are only ever added): an evaluation that embeds more of the dataset, in any process, makes
+ * Spaces are keyed by dataset and model hashes, and checked against the number of shards the embedding cache holds
+ * for the model (shards are only ever added): an evaluation that embeds more of the dataset, in any process, makes
  * the next lookup load the space again. Concurrent lookups of one space share one load.
  */
 export class EmbeddingSpaces {
@@ -58,7 +57,6 @@ export class EmbeddingSpaces {
   private readonly loading = new Map<string, Promise<EmbeddingSpace>>();
 
   constructor(
-    private readonly prisma: PrismaClient,
     private readonly datasets: DatasetService,
     private readonly cache: EmbeddingCache,
     maxBytes = DEFAULT_SPACE_BYTES,
@@ -69,9 +67,7 @@ export class EmbeddingSpaces {
   /** The space of a dataset (which must exist) under a model; NOT_EMBEDDED when the cache holds none of its images' vectors. */
   async get(dataset: { id: string; name: string }, model: SpaceModel): Promise<EmbeddingSpace> {
     const key = `${dataset.id}\0${model.onnxHash}\0${model.preprocessHash}`;
-    const vectors = await this.prisma.embeddingCacheEntry.count({
-      where: { modelHash: model.onnxHash, preprocessHash: model.preprocessHash },
-    });
+    const vectors = await this.cache.shardCount(model.onnxHash, model.preprocessHash);
     const hit = this.spaces.get(key);
     if (hit && hit.vectors === vectors) return hit.space;
     const flight = `${key}\0${vectors}`;

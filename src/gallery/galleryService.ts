@@ -42,7 +42,7 @@ export class GalleryService {
     cache: EmbeddingCache,
   ) {
     this.catalog = new ImageCatalog(prisma);
-    this.spaces = new EmbeddingSpaces(prisma, datasets, cache);
+    this.spaces = new EmbeddingSpaces(datasets, cache);
   }
 
   /** How many of the dataset's images match `search` (every image without one); NOT_FOUND for an unknown dataset. */
