@@ -239,7 +239,7 @@ describe('default stack', () => {
     template.hasOutput('AdminKeySecretArn', { Value: { Ref: adminKeyId } });
   });
 
-  test('functions and the service read only the bucket and the database secret', () => {
+  test('functions and the service read only the bucket and the database secret, and write only embedding shards', () => {
     const roles = [...[embed, aggregate, api].map(roleOf), taskRoleId];
     for (const roleId of roles) {
       const statements = statementsOf(json, roleId);
@@ -248,7 +248,13 @@ describe('default stack', () => {
         resourceList(s3).every((r) => mentions(r, bucketId)),
         'S3 grant scoped to the bucket',
       );
-      assert.ok(!statements.some((s) => actions(s).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:Delete'))), 'no bucket writes');
+      const writes = statements.filter((s) => actions(s).some((a) => a.startsWith('s3:Put')));
+      assert.equal(writes.length, 1, `one write grant for ${roleId}`);
+      assert.ok(
+        resourceList(writes[0]).every((r) => mentions(r, bucketId) && JSON.stringify(r).includes('/vectors/*')),
+        'writes only under the vectors prefix',
+      );
+      assert.ok(!statements.some((s) => actions(s).some((a) => a.startsWith('s3:Delete'))), 'no bucket deletes');
       const secret = only(grants(statements, 'secretsmanager:GetSecretValue'), `secret grant of ${roleId}`);
       assert.deepEqual(secret.Resource, secretArn);
       assert.ok(!statements.some((s) => resourceList(s).includes('*') && actions(s).some((a) => /^(s3|secretsmanager|lambda):/.test(a))));
@@ -295,6 +301,9 @@ describe('default stack', () => {
       assert.equal(vars.NODE_ENV, 'production');
     // Manifests named through the API are read from the bucket only (CORREMBED_DATA_ROOTS = s3://<bucket>/).
     for (const vars of [env, apiEnv]) assert.deepEqual(vars.CORREMBED_DATA_ROOTS, { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/']] });
+    // Every workload reads and writes embedding shards in the same place.
+    for (const vars of [env, apiEnv])
+      assert.deepEqual(vars.CORREMBED_VECTOR_STORE, { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/vectors']] });
     assert.ok(mentions(secretArn, only(resources(json, 'AWS::SecretsManager::SecretTargetAttachment'), 'secret attachment')[0]));
   });
 
