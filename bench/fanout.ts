@@ -134,6 +134,8 @@ try {
 
   // The handlers run in this process and open the benchmarked database, as a function container would.
   process.env.DATABASE_URL = db.url;
+  process.env.CORREMBED_DATA_ROOTS = dir;
+  process.env.CORREMBED_VECTOR_STORE = join(dir, 'vectors');
   const noop: FunctionHandler = () => answer(async () => ({ embedded: [], failed: [] }));
   const host = await startInvokeHost({
     functions: { embed: timed(embedHandler, handleEmbed), aggregate: timed(aggregateHandler, handleAggregate), noop },

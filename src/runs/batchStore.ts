@@ -103,15 +103,16 @@ export class BatchStore {
    * run take turns (an advisory lock), so concurrent lanes never split a group between them. The first batch leads.
    */
   async claimGroup(runId: string, max: number): Promise<ClaimedBatch[]> {
-    const [, rows] = await this.prisma.$transaction([
-      this.prisma.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`claim:${runId}`}))::text AS locked`,
-      this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean; images: ClaimedImage[] | null })[]>`
-        WITH first AS (
+    // One statement: the lock is held from its first row to its commit, never across round trips to this process.
+    // Rows leased by the previous holder since the statement's snapshot are re-read by FOR UPDATE and skipped.
+    const rows = await this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean; images: ClaimedImage[] | null })[]>`
+        WITH lock AS (SELECT pg_advisory_xact_lock(hashtext(${`claim:${runId}`})) IS NOT NULL AS held),
+        first AS (
           SELECT c.id, c.kind, c."imageIds", m."preprocessHash" FROM "RunBatch" c
           JOIN "Evaluation" e ON e.id = c."evaluationId"
           JOIN "Model" m ON m.id = e."modelId"
           JOIN "Run" r ON r.id = c."runId"
-          WHERE c."runId" = ${runId}
+          WHERE (SELECT held FROM lock) AND c."runId" = ${runId}
             AND r.status IN ('queued', 'running') AND e.status IN ('queued', 'running')
             AND (c.status = 'pending' OR (c.status = 'leased' AND c."leaseExpiresAt" < now()))
             AND (c.kind = 'embed' OR NOT EXISTS (
@@ -141,8 +142,7 @@ export class BatchStore {
             SELECT json_agg(json_build_object('id', i.id, 'externalId', i."externalId", 'uri', i.uri, 'contentHash', i."contentHash")
                             ORDER BY u.n)
             FROM unnest(c."imageIds") WITH ORDINALITY AS u(id, n) JOIN "Image" i ON i.id = u.id) END AS images
-        FROM claimed c`,
-    ]);
+        FROM claimed c`;
     const group = rows
       .sort((a, b) => Number(b.leads) - Number(a.leads))
       .map(({ leads: _leads, images, ...batch }) => (images ? { ...batch, images } : batch));
