@@ -71,6 +71,8 @@ test('cli startup: --help, a command help and usage errors load no heavy module'
     ['embed', '--manifest', 'model.json'],
     ['import-openmoji', '--size', '4', '--out', dir],
     ['function-host', '--port', 'abc'],
+    ['export-vectors', '--out', 'vectors.npy'],
+    ['export-vectors', '--run', 'r', '--out', 'vectors.npy', '--dtype', 'float64'],
     ['evaluate'],
     ['leaderboard'],
   ];

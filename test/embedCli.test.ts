@@ -97,6 +97,10 @@ test('embed cli: bad inputs exit 2 with one line naming the problem', async () =
     [['images/pattern.png'], /^corrembed embed: --manifest <model\.json> is required$/],
     [['--manifest', model.manifest], /^corrembed embed: give at least one image$/],
     [['--manifest', model.manifest, '--colour', 'x.png'], /^corrembed embed: Unknown option '--colour'/],
+    [
+      ['--manifest', model.manifest, '--npy', 'nowhere/v.npy', 'images/pattern.png'],
+      /^corrembed embed: --npy: cannot write "nowhere\/v\.npy": its folder does not exist$/,
+    ],
   ];
   const results = await Promise.all(cases.map(([args]) => run(...args)));
   results.forEach(({ code, stdout, stderr }, i) => {

@@ -135,18 +135,41 @@ export const IMPORT_OPENMOJI = {
 } as const satisfies CommandSpec;
 
 export const EMBED = {
-  usage: `usage: corrembed embed --manifest <model.json> [--json] <image>...
+  usage: `usage: corrembed embed --manifest <model.json> [--json] [--unit] [--npy <file.npy>] <image>...
 
   --manifest   model manifest: { "name", "file" (.onnx, relative to the manifest), "preprocess": { "resize", "crop",
                "interpolation", "mean", "std" }, "output"? }
   --json       print { "dim": d, "embeddings": [ { "image", "vector" } ] } on stdout
+  --unit       scale each vector to unit length, as the platform stores them (an all-zero vector stays zero)
+  --npy        also write the vectors as a float32 NumPy matrix, one row per image in the order given
   <image>      paths (relative to the current folder) or http(s) URLs; any image that fails stops the command`,
   options: {
     manifest: { type: 'string' },
     json: { type: 'boolean', default: false },
+    unit: { type: 'boolean', default: false },
+    npy: { type: 'string' },
     ...help,
   },
   positionals: true,
+} as const satisfies CommandSpec;
+
+export const EXPORT_VECTORS = {
+  usage: `usage: corrembed export-vectors --run <run id> [--model <model id or name>] --out <file.npy> [--dtype float32|float16]
+
+  --run     the run whose vectors to write (\`corrembed evaluate\` prints its id)
+  --model   which of the run's models (its id or name); may be left out when the run has one
+  --out     the NumPy matrix: one row per dataset image that has a vector, in dataset order, unit length; beside it
+            <file>.ids.txt (vectors.npy -> vectors.ids.txt) lists the rows' image ids (the manifest's), one a line
+  --dtype   float32 (default: the stored float16 values, exactly) or float16 (the stored values as they are)
+  database: DATABASE_URL (or the embedded one under CORREMBED_DATA_DIR), as \`corrembed serve\``,
+  options: {
+    run: { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    dtype: { type: 'string', default: 'float32' },
+    ...help,
+  },
+  positionals: false,
 } as const satisfies CommandSpec;
 
 export const SERVE = {

@@ -19,6 +19,10 @@ const commands: Record<string, Command> = {
     load: async () => (await import('./importCatalogueCommand.js')).importCatalogueCommand,
   },
   'import-openmoji': { spec: specs.IMPORT_OPENMOJI, load: async () => (await import('./importOpenmojiCommand.js')).importOpenmojiCommand },
+  'export-vectors': {
+    spec: specs.EXPORT_VECTORS,
+    load: async () => (await import('./exportVectorsCommand.js')).exportVectorsCommand,
+  },
   embed: { spec: specs.EMBED, load: async () => (await import('./embedCommand.js')).embedCommand },
   serve: { spec: specs.SERVE, load: async () => (await import('./serveCommand.js')).serveCommand },
   import: { spec: specs.IMPORT, load: async () => (await import('./clientCommands.js')).importCommand },

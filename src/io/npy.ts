@@ -112,16 +112,31 @@ export function encodeNpyFloat16(float16: Uint8Array, rows: number, dim: number)
   return encodeNpy('<f2', float16, rows, dim);
 }
 
-function encodeNpy(descr: '<f4' | '<f2', data: Uint8Array, rows: number, dim: number): Buffer {
+function encodeNpy(descr: NpyWriteType, data: Uint8Array, rows: number, dim: number): Buffer {
+  return Buffer.concat([encodeNpyHeader(descr, rows, dim), data]);
+}
+
+/** The dtypes written: little-endian float32 and float16. */
+export type NpyWriteType = '<f4' | '<f2';
+
+/**
+ * The version 1.0 header (magic to newline) of a C-order rows x dim matrix, padded with spaces to a multiple of 64
+ * bytes, or to exactly `size` bytes (a multiple of 64, at least the unpadded length) so that a file's data can be
+ * written before its row count is known.
+ */
+export function encodeNpyHeader(descr: NpyWriteType, rows: number, dim: number, size?: number): Buffer {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const total = size ?? unpadded + ((64 - (unpadded % 64)) % 64);
+  if (total % 64 !== 0 || total < unpadded || total - 10 > 0xffff)
+    throw new Error(`encodeNpyHeader: ${total} bytes for a ${unpadded}-byte header`);
+  header += `${' '.repeat(total - unpadded)}\n`;
   const prefix = Buffer.alloc(10);
   MAGIC.copy(prefix);
   prefix[6] = 1;
   prefix[7] = 0;
   prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), data]);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1')]);
 }
 
 /** Rows and columns of a 2-D .npy file from its header alone, or null when it is not one. */
