@@ -19,7 +19,8 @@ const BENCHES: Record<string, Bench> = {
   gemm: { script: 'gemm.js', about: 'single-threaded SGEMM: onnxruntime (MLAS) vs NumPy (OpenBLAS)' },
   fanout: {
     script: 'fanout.js',
-    about: 'Lambda fan-out through the local Invoke host (100,000 images): rates, PostgreSQL writes, bottleneck',
+    about:
+      'Lambda fan-out through the local Invoke host (200,000 images, d = 2048, --coordinators processes): per-image PostgreSQL figures, CPU',
   },
   embed: {
     script: 'embedThroughput.js',

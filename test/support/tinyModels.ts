@@ -18,7 +18,8 @@ export const TINY_RECIPE: PreprocessRecipe = {
 };
 
 /**
- * conv: [batch,3,H,W] -> Conv(3->8, 3x3) + ReLU + GlobalAveragePool + Flatten -> 'embedding' [batch, 8];
+ * conv: [batch,3,H,W] -> Conv(3->8, 3x3) + ReLU + GlobalAveragePool + Flatten -> 'embedding' [batch, 8] (8 = TINY_DIM,
+ * or the `dim` asked for: every variant's 8 channels become `dim`);
  * nhwc: the same after a Transpose from [batch,H,W,3]; fixedBatch1: batch fixed to 1; spatial: no pooling
  * ([batch,8,H,W], refused); rank3: input [batch,3,H*W] (refused); twoOutputs: 'map' [batch,8,H,W] first,
  * then 'pooled' [batch,8,1,1]; batchNotFirst: output [8, batch] (refused).
@@ -48,17 +49,17 @@ const poolNodes: GraphNode[] = [
   { opType: 'Flatten', inputs: ['pooled'], outputs: ['embedding'], attributes: [{ name: 'axis', int: 1 }] },
 ];
 
-/** ONNX bytes of one tiny model; the same seed gives the same weights in every variant. */
-export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
+/** ONNX bytes of one tiny model; the same seed (and dim) gives the same weights in every variant. */
+export function tinyModel(kind: TinyModelKind, seed = 7, dim = TINY_DIM): Uint8Array {
   const c = TINY_CROP;
   const nchw: Dim[] = ['batch', 3, c, c];
-  const initializers = [seeded('w', [TINY_DIM, 3, 3, 3], seed), seeded('b', [TINY_DIM], seed + 1)];
+  const initializers = [seeded('w', [dim, 3, 3, 3], seed), seeded('b', [dim], seed + 1)];
   const f = (name: string, shape: Dim[]) => ({ name, elemType: ONNX_FLOAT, shape });
   const spec = (inputs: ReturnType<typeof f>[], nodes: GraphNode[], outputs: ReturnType<typeof f>[], weights = initializers) =>
     buildOnnxModel({ name: `tiny_${kind}`, inputs, outputs, nodes, initializers: weights });
   switch (kind) {
     case 'conv':
-      return spec([f('image', nchw)], [...convNodes('image'), ...poolNodes], [f('embedding', ['batch', TINY_DIM])]);
+      return spec([f('image', nchw)], [...convNodes('image'), ...poolNodes], [f('embedding', ['batch', dim])]);
     case 'nhwc':
       return spec(
         [f('image', ['batch', c, c, 3])],
@@ -67,12 +68,12 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
           ...convNodes('chw'),
           ...poolNodes,
         ],
-        [f('embedding', ['batch', TINY_DIM])],
+        [f('embedding', ['batch', dim])],
       );
     case 'fixedBatch1':
-      return spec([f('image', [1, 3, c, c])], [...convNodes('image'), ...poolNodes], [f('embedding', [1, TINY_DIM])]);
+      return spec([f('image', [1, 3, c, c])], [...convNodes('image'), ...poolNodes], [f('embedding', [1, dim])]);
     case 'spatial':
-      return spec([f('image', nchw)], convNodes('image'), [f('map', ['batch', TINY_DIM, c, c])]);
+      return spec([f('image', nchw)], convNodes('image'), [f('map', ['batch', dim, c, c])]);
     case 'rank3':
       return spec(
         [f('pixels', ['batch', 3, c * c])],
@@ -94,7 +95,7 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
       return spec(
         [f('image', nchw)],
         [...convNodes('image'), poolNodes[0]],
-        [f('map', ['batch', TINY_DIM, c, c]), f('pooled', ['batch', TINY_DIM, 1, 1])],
+        [f('map', ['batch', dim, c, c]), f('pooled', ['batch', dim, 1, 1])],
       );
     case 'batchNotFirst':
       return spec(
@@ -104,7 +105,7 @@ export function tinyModel(kind: TinyModelKind, seed = 7): Uint8Array {
           ...poolNodes,
           { opType: 'Transpose', inputs: ['embedding'], outputs: ['transposed'], attributes: [{ name: 'perm', ints: [1, 0] }] },
         ],
-        [f('transposed', [TINY_DIM, 'batch'])],
+        [f('transposed', [dim, 'batch'])],
       );
   }
 }
@@ -114,16 +115,16 @@ export interface WrittenModel {
   manifest: string;
 }
 
-/** Writes `<name>.onnx` and its manifest `<name>.json` (TINY_RECIPE unless overridden) into dir. */
+/** Writes `<name>.onnx` and its manifest `<name>.json` (TINY_RECIPE unless overridden; `dim`: output width, TINY_DIM unless given) into dir. */
 export async function writeTinyModel(
   dir: string,
   kind: TinyModelKind,
-  manifest: { name?: string; preprocess?: PreprocessRecipe; output?: string; seed?: number } = {},
+  manifest: { name?: string; preprocess?: PreprocessRecipe; output?: string; seed?: number; dim?: number } = {},
 ): Promise<WrittenModel> {
   await mkdir(dir, { recursive: true });
   const name = manifest.name ?? kind;
   const onnx = join(dir, `${name}.onnx`);
-  await writeFile(onnx, tinyModel(kind, manifest.seed));
+  await writeFile(onnx, tinyModel(kind, manifest.seed, manifest.dim));
   const path = join(dir, `${name}.json`);
   const json = {
     name,
