@@ -11,6 +11,7 @@ import { parseScoreOptions, type ScoreOptions } from '../metric/options.js';
 import type { FailedImage } from './evaluationResults.js';
 import { BatchStore, type ClaimedBatch, type EmbedOutcome } from './batchStore.js';
 import { EmbedFlights } from './embedFlights.js';
+import { IdleLanes } from './idleLanes.js';
 import { loadEvaluationInput } from '../embedding/evaluationInput.js';
 import type { EmbedResult, Executor, ModelEmbedResult, ModelReference } from '../executors/executor.js';
 import type { RunEvents } from '../events/runEvents.js';
@@ -56,6 +57,8 @@ const DEFAULT_MODELS_PER_BATCH = 8;
 
 interface RunContext {
   runId: string;
+  /** This process's lanes of the run that have nothing to do. */
+  idle: IdleLanes;
   datasetId: string;
   rootDir: string;
   options: ScoreOptions;
@@ -67,7 +70,9 @@ export class RunService {
   private readonly store: BatchStore;
   /** Embedding work in flight in this process, shared by the batches of concurrent runs that need the same vectors. */
   private readonly flights = new EmbedFlights();
-  /** Embed completions' progress events, at most a few a second per run. */
+  /** Per run driven here: its lanes with nothing to do. */
+  private readonly idle = new Map<string, IdleLanes>();
+  /** Embed completions' progress events, at most one a second per run. */
   private readonly progressEvents: ProgressThrottle;
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
@@ -175,6 +180,7 @@ export class RunService {
   /** Stops taking new steps; unfinished runs are left to be resumed by the next process. */
   beginShutdown(): void {
     this.stopping = true;
+    for (const idle of this.idle.values()) idle.wakeAll();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
   }
@@ -217,9 +223,19 @@ export class RunService {
   private async execute(runId: string): Promise<void> {
     const context = await this.retry(`run ${runId}`, () => this.prepare(runId));
     if (!context) return;
-    await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
-    this.progressEvents.flush(runId);
+    try {
+      await Promise.all(Array.from({ length: this.settings.concurrency }, () => this.lane(context)));
+    } finally {
+      this.progressEvents.flush(runId);
+      this.idle.delete(runId);
+    }
     if (!this.stopping) await this.retry(`run ${runId}`, () => this.finishIfDone(runId));
+  }
+
+  private idleLanes(runId: string): IdleLanes {
+    const idle = this.idle.get(runId) ?? new IdleLanes();
+    this.idle.set(runId, idle);
+    return idle;
   }
 
   /** Marks the run running and plans its evaluations not planned yet (idempotent); null when the run is over. */
@@ -233,6 +249,7 @@ export class RunService {
     this.events.publish({ kind: 'progress', runId });
     const context: RunContext = {
       runId,
+      idle: this.idleLanes(runId),
       datasetId: run.datasetId,
       rootDir: run.dataset.rootDir,
       options: parseScoreOptions(run.options),
@@ -260,37 +277,50 @@ export class RunService {
 
   /** Claims and works batches until the run has none left that this process could take. */
   private async lane(context: RunContext): Promise<void> {
+    const idle = context.idle;
     let wait = FIRST_WAIT_MS;
-    for (;;) {
-      if (this.stopping) return;
-      const group = await this.retry(`run ${context.runId}: claim`, () =>
-        this.store.claimGroup(context.runId, this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH),
-      );
-      const batch = group[0];
-      if (batch === undefined) {
-        if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
-        // Jittered, so the lanes of many processes do not poll in step.
-        await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
-        wait = Math.min(LONGEST_WAIT_MS, wait * 2);
-        continue;
-      }
-      wait = FIRST_WAIT_MS;
-      let failures: { batch: ClaimedBatch; error: unknown }[];
-      try {
-        if (batch.kind === 'embed') failures = await this.embedGroup(context, group);
-        else {
-          await this.scoreEvaluation(context, batch);
-          failures = [];
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        const group = await this.retry(`run ${context.runId}: claim`, () =>
+          this.store.claimGroup(context.runId, this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH),
+        );
+        const batch = group[0];
+        if (batch === undefined) {
+          if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
+          if (!idle.takePoll()) {
+            await idle.wait();
+            continue;
+          }
+          // The one polling lane: for leases of other processes that run out. Jittered, so processes do not poll in step.
+          await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
+          idle.pollDone();
+          wait = Math.min(LONGEST_WAIT_MS, wait * 2);
+          continue;
         }
-      } catch (error) {
-        failures = group.map((member) => ({ batch: member, error }));
+        wait = FIRST_WAIT_MS;
+        idle.wakeOne();
+        let failures: { batch: ClaimedBatch; error: unknown }[];
+        try {
+          if (batch.kind === 'embed') failures = await this.embedGroup(context, group);
+          else {
+            await this.scoreEvaluation(context, batch);
+            failures = [];
+          }
+        } catch (error) {
+          failures = group.map((member) => ({ batch: member, error }));
+        }
+        for (const failure of failures) {
+          await this.handleFailure(context, failure.batch, failure.error).catch((error: unknown) => {
+            this.store.abandon(failure.batch); // not renewed any more: its lease runs out and a later claim takes it
+            throw error;
+          });
+        }
+        // What this lane finished may let another claim (a score batch, a released batch).
+        idle.wakeOne();
       }
-      for (const failure of failures) {
-        await this.handleFailure(context, failure.batch, failure.error).catch((error: unknown) => {
-          this.store.abandon(failure.batch); // not renewed any more: its lease runs out and a later claim takes it
-          throw error;
-        });
-      }
+    } finally {
+      idle.wakeAll();
     }
   }
 
