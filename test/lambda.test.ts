@@ -22,7 +22,7 @@ import { useModelCacheDir } from '../src/storage/storageSettings.js';
 import { useS3Settings } from '../src/storage/storageSettings.js';
 import { startInvokeHost, type Fault, type InvokeHost } from '../src/executors/invokeHost.js';
 import { storedScores } from './support/runChecks.js';
-import { startS3Host } from './support/s3Host.js';
+import { type S3Host, startS3Host } from './support/s3Host.js';
 import { localLambdaConfig } from './support/lambdaConfig.js';
 import { createSide, type Side } from './support/evaluationSide.js';
 import { writeToneDataset } from './support/toneDataset.js';
@@ -38,6 +38,8 @@ process.env.CORREMBED_DATA_ROOTS = `${dir},s3://catalogue/,s3://models/`;
 let local: Side;
 let remote: Side;
 let host: InvokeHost;
+/** The S3 endpoint of the functions: the Lambda side's embedding shards, and the S3 images and model of the last test. */
+let s3: S3Host;
 let manifestPath: string;
 let modelPaths: string[];
 
@@ -79,6 +81,11 @@ async function modelVariant(overrides: { name: string; onnxHash: string; onnxPat
 before(async () => {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  s3 = await startS3Host();
+  // The functions write shards to a bucket, as in AWS; this process (the coordinator) reads them there.
+  process.env.CORREMBED_S3_ENDPOINT = s3.endpoint;
+  process.env.CORREMBED_VECTOR_STORE = 's3://vectors/lambda';
+  useS3Settings({ region: 'us-east-1', endpoint: s3.endpoint });
   manifestPath = await writeToneDataset(join(dir, 'data'), IMAGES);
   modelPaths = (await writeDemoModels(join(dir, 'models'))).slice(0, 2);
   local = await side(manifestPath, modelPaths);
@@ -91,6 +98,8 @@ before(async () => {
 after(async () => {
   await host?.close();
   await closeFunctionRuntime();
+  useS3Settings({ region: 'us-east-1', endpoint: undefined });
+  await s3?.close();
   await local?.db.close();
   await remote?.db.close();
   rmSync(dir, { recursive: true, force: true });
@@ -116,8 +125,12 @@ test("through Lambda, with throttling, function errors, timeouts and duplicate d
   for (const fault of ['throttle', 'error', 'timeout', 'duplicate'] as const) assert.ok(host.faults[fault] > 0, `no ${fault} was injected`);
   assert.ok(executor.stats.retries >= host.faults.throttle + host.faults.error + host.faults.timeout);
   assert.ok((host.invocations.get('aggregate') ?? 0) >= 3, 'scoring was fanned out to aggregate invocations');
-  // Idempotent writes: duplicated and retried batches left one cache entry per image and model.
+  // Idempotent writes: duplicated and retried batches left one vector per image and model, in shards in the bucket.
   assert.equal((await vectorCounts(remote.db.pool)).vectors, IMAGES * 2);
+  const shards = await remote.db.pool.query<{ location: string }>('SELECT location FROM "EmbeddingShard"');
+  assert.ok(shards.rows.length > 0 && shards.rows.every((s) => s.location.startsWith('s3://vectors/lambda/')));
+  assert.ok(s3.requests.some((r) => r.startsWith('PUT /vectors/lambda/')));
+  assert.equal(await remote.db.prisma.embeddingCacheEntry.count(), 0, 'no vector in a table');
   const batches = await remote.db.prisma.runBatch.findMany({ where: { runId: actual.id } });
   assert.ok(batches.every((b) => b.status === 'done'));
 });
@@ -229,37 +242,30 @@ test('the api function answers GraphQL over an HTTP API event and records runs f
 });
 
 test('images and the model in S3: the functions read them through the S3 API and score as from local files', async () => {
-  const s3 = await startS3Host();
-  useS3Settings({ region: 'us-east-1', endpoint: s3.endpoint });
   useModelCacheDir(join(dir, 'model-cache'));
-  try {
-    // The dataset folder and the model folder as uploaded to buckets: manifests name their files relatively.
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; images: { uri: string }[] };
-    for (const image of manifest.images) s3.put('catalogue', `tones/${image.uri}`, readFileSync(join(dir, 'data', image.uri)));
-    s3.put('catalogue', 'tones/manifest.json', Buffer.from(JSON.stringify({ ...manifest, name: 'tones in S3' })));
-    const modelManifest = JSON.parse(readFileSync(modelPaths[0], 'utf8')) as { name: string; file: string };
-    const onnx = basename(modelManifest.file);
-    s3.put('models', `demo/${onnx}`, readFileSync(join(dir, 'models', onnx)));
-    s3.put('models', 'demo/model.json', Buffer.from(JSON.stringify({ ...modelManifest, name: `${modelManifest.name} (S3)`, file: onnx })));
+  // The dataset folder and the model folder as uploaded to buckets: manifests name their files relatively.
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; images: { uri: string }[] };
+  for (const image of manifest.images) s3.put('catalogue', `tones/${image.uri}`, readFileSync(join(dir, 'data', image.uri)));
+  s3.put('catalogue', 'tones/manifest.json', Buffer.from(JSON.stringify({ ...manifest, name: 'tones in S3' })));
+  const modelManifest = JSON.parse(readFileSync(modelPaths[0], 'utf8')) as { name: string; file: string };
+  const onnx = basename(modelManifest.file);
+  s3.put('models', `demo/${onnx}`, readFileSync(join(dir, 'models', onnx)));
+  s3.put('models', 'demo/model.json', Buffer.from(JSON.stringify({ ...modelManifest, name: `${modelManifest.name} (S3)`, file: onnx })));
 
-    const dataset = await remote.datasets.importDataset({ manifestPath: 's3://catalogue/tones/manifest.json' });
-    const datasetId = dataset.id;
-    const stored = await remote.db.prisma.image.findFirstOrThrow({ where: { datasetId }, orderBy: { position: 'asc' } });
-    assert.equal(stored.uri, `s3://catalogue/tones/${manifest.images[0].uri}`);
-    const model = await new ModelService(remote.db.prisma, ['s3://models/demo/']).register('s3://models/demo/model.json');
-    assert.equal(model.onnxPath, `s3://models/demo/${onnx}`);
-    const modelId = model.id;
-    const executor = new LambdaExecutor(lambdaConfig());
-    const run = await evaluate({ ...remote, datasetId }, executor, [modelId]);
-    await executor.close();
-    assert.equal(run.status, 'succeeded', run.error ?? run.evaluations[0].error ?? '');
-    const fromFiles = await remote.db.prisma.evaluation.findFirstOrThrow({
-      where: { model: { name: modelManifest.name }, status: 'succeeded' },
-    });
-    assert.equal(run.evaluations[0].score, fromFiles.score);
-    assert.ok(s3.requests.filter((r) => r.startsWith('GET /catalogue/')).length >= IMAGES);
-  } finally {
-    useS3Settings({ region: 'us-east-1', endpoint: undefined });
-    await s3.close();
-  }
+  const dataset = await remote.datasets.importDataset({ manifestPath: 's3://catalogue/tones/manifest.json' });
+  const datasetId = dataset.id;
+  const stored = await remote.db.prisma.image.findFirstOrThrow({ where: { datasetId }, orderBy: { position: 'asc' } });
+  assert.equal(stored.uri, `s3://catalogue/tones/${manifest.images[0].uri}`);
+  const model = await new ModelService(remote.db.prisma, ['s3://models/demo/']).register('s3://models/demo/model.json');
+  assert.equal(model.onnxPath, `s3://models/demo/${onnx}`);
+  const modelId = model.id;
+  const executor = new LambdaExecutor(lambdaConfig());
+  const run = await evaluate({ ...remote, datasetId }, executor, [modelId]);
+  await executor.close();
+  assert.equal(run.status, 'succeeded', run.error ?? run.evaluations[0].error ?? '');
+  const fromFiles = await remote.db.prisma.evaluation.findFirstOrThrow({
+    where: { model: { name: modelManifest.name }, status: 'succeeded' },
+  });
+  assert.equal(run.evaluations[0].score, fromFiles.score);
+  assert.ok(s3.requests.filter((r) => r.startsWith('GET /catalogue/')).length >= IMAGES);
 });
