@@ -10,6 +10,7 @@ import { dropDatabase } from '../src/db/serverDatabase.js';
 import type { EmbedResult } from '../src/executors/executor.js';
 import { answer } from '../src/executors/invocationEnvelope.js';
 import { type FunctionHandler, startInvokeHost } from '../src/executors/invokeHost.js';
+import { Semaphore } from '../src/semaphore.js';
 import { handleAggregate } from '../src/serverless/aggregateFunction.js';
 import { handleEmbed } from '../src/serverless/embedFunction.js';
 import { closeFunctionRuntime, functionRuntime } from '../src/serverless/functionRuntime.js';
@@ -21,9 +22,23 @@ exitWithParent(async () => {
   rmSync(process.env.CORREMBED_DATA_ROOTS!, { recursive: true, force: true });
 });
 const log = (line: string): void => console.error(`[fanout functions] ${line}`);
+/**
+ * Aggregate calls one at a time: each stands for a container of its own, which holds one scoring input and one
+ * prepared pass (gigabytes at 200,000 images), and a container runs one invocation at a time. Embed calls overlap.
+ */
+const oneAggregate = new Semaphore(1);
+async function aggregateAlone(event: unknown): ReturnType<typeof handleAggregate> {
+  await oneAggregate.acquire();
+  try {
+    return await handleAggregate(event);
+  } finally {
+    oneAggregate.release();
+  }
+}
+
 const handlers: Record<string, FunctionHandler> = {
   embed: handleEmbed,
-  aggregate: handleAggregate,
+  aggregate: aggregateAlone,
   // A bare invocation, for the calibration: no database, no work.
   noop: () => answer(async (): Promise<EmbedResult> => ({ models: [] })),
 };
