@@ -1,6 +1,7 @@
 // Lambda fan-out benchmark: N images through RunService + LambdaExecutor in 1..N coordinator processes against a local Invoke host; per-image PostgreSQL figures, CPU per process.
 //
-// Usage: npm run bench:fanout [-- --images 200000 --dim 2048 --concurrency 64 --batch 256 --shards 16 --coordinators 1 --store s3]
+// Usage: npm run bench:fanout [-- --images 200000 --dim 2048 --concurrency 64 --batch 256 --shards 16 --coordinators 1
+//        --queries 2000 --store s3]
 //        node dist/bench/fanout.js --images 3000 --concurrency 16 --batch 256 [--coordinators 2]   (quick runs)
 // Needs the PostgreSQL server the tests use (DATABASE_URL's, else postgres@127.0.0.1:5432 with trust auth). A fresh
 // database and a temporary folder are made and removed again, also on SIGINT/SIGTERM/SIGHUP. The child processes exit
@@ -11,6 +12,8 @@
 // coordinator processes (bench/fanoutCoordinator.ts: RunService + BatchStore leases + LambdaExecutor, --concurrency
 // invocations in flight each; the first starts the run, the others join it). A single coordinator is a child process
 // too, so its CPU is its own. The model: test/support/tinyModels.ts's Conv model with --dim outputs, over 16x16 PNGs.
+// The scoring pass takes a seeded sample of --queries query images (its cost is queries x items x dim: every one of
+// 200,000 images as a query is an hour of these 2 cores), 0 for all.
 // Embedding shards go to the local S3-compatible endpoint of the tests (test/support/s3Host.ts, in this process;
 // --store s3, the default) or to a folder (--store folder).
 //
@@ -85,6 +88,7 @@ const { values } = cli.args({
     batch: { type: 'string' },
     shards: { type: 'string' },
     coordinators: { type: 'string' },
+    queries: { type: 'string' },
     store: { type: 'string' },
   },
 });
@@ -94,9 +98,12 @@ const concurrency = cli.positiveInt('concurrency', values.concurrency, 64);
 const batchSize = cli.positiveInt('batch', values.batch, 256);
 const shards = cli.positiveInt('shards', values.shards, 16);
 const coordinatorCount = cli.positiveInt('coordinators', values.coordinators, 1);
+/** Queries the scoring pass takes (a seeded sample; the pass costs queries x items x dim), 0 for every image. */
+const queryCount = values.queries === undefined ? 2000 : values.queries === '0' ? 0 : cli.positiveInt('queries', values.queries, 2000);
+const scoreOptions = queryCount === 0 ? null : { queries: { sample: queryCount, seed: 1 } };
 const storeKind = values.store ?? 's3';
 if (storeKind !== 's3' && storeKind !== 'folder') cli.fail('--store must be s3 or folder');
-const command = `npm run bench:fanout -- --images ${imageCount} --dim ${dim} --concurrency ${concurrency} --batch ${batchSize} --shards ${shards} --coordinators ${coordinatorCount} --store ${storeKind}`;
+const command = `npm run bench:fanout -- --images ${imageCount} --dim ${dim} --concurrency ${concurrency} --batch ${batchSize} --shards ${shards} --coordinators ${coordinatorCount} --queries ${queryCount} --store ${storeKind}`;
 
 /** A failure of the bench itself: reported in one line, after the cleanup. */
 class BenchFailure extends Error {}
@@ -318,7 +325,7 @@ try {
   // The run ends when the first coordinator drains (its lanes found every batch done): a sample marks it.
   const doneSample = Promise.race(drained).then(() => probe.sampleNow());
   doneSample.catch(() => undefined);
-  coordinators.forEach((c, i) => c.send({ type: 'run', start: i === 0 ? { datasetId, modelId } : undefined }));
+  coordinators.forEach((c, i) => c.send({ type: 'run', start: i === 0 ? { datasetId, modelId, options: scoreOptions } : undefined }));
   const started = await coordinators[0].next('started');
   for (const c of coordinators.slice(1)) c.send({ type: 'join' });
   const hostGone = exited(functions.child).then(() => fail('the function host exited during the run'));
@@ -353,7 +360,7 @@ try {
   const reopened = await openDatabase({ databaseUrl, dataDir: '', log });
   db = reopened;
   const finished = await reopened.prisma.run.findUniqueOrThrow({ where: { id: started.runId }, include: { evaluations: true } });
-  const cached = (await vectorCounts(reopened.pool)).vectors;
+  const cached = (await vectorCounts(reopened.pool, model.onnxHash)).vectors;
   const [{ block_size: blockSize }] = await reopened.prisma.$queryRaw<
     { block_size: number }[]
   >`SELECT current_setting('block_size')::int AS block_size`;

@@ -102,7 +102,11 @@ async function handle(message: ToCoordinator): Promise<void> {
       mark = { cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() };
       if (!message.start) return;
       const at = epochMs();
-      const run = await runs.start({ datasetId: message.start.datasetId, modelIds: [message.start.modelId], options: null });
+      const run = await runs.start({
+        datasetId: message.start.datasetId,
+        modelIds: [message.start.modelId],
+        options: message.start.options,
+      });
       await send({ type: 'started', runId: run.id, at });
       return drainAndReport();
     }

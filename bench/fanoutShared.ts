@@ -57,7 +57,10 @@ export interface CoordinatorSettings {
 }
 
 /** fanout -> coordinator: `run` to all at once (the first with `start`: it creates the run), `join` to the others once it has, `exit` at the end. */
-export type ToCoordinator = { type: 'run'; start?: { datasetId: string; modelId: string } } | { type: 'join' } | { type: 'exit' };
+export type ToCoordinator =
+  | { type: 'run'; start?: { datasetId: string; modelId: string; options: unknown } }
+  | { type: 'join' }
+  | { type: 'exit' };
 
 /** What a coordinator did between `run` and the moment its RunService drained (its own counts and CPU). */
 export interface CoordinatorReport {

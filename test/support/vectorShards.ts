@@ -13,12 +13,15 @@ export function shardCache(pool: pg.Pool, root = mkdtempSync(join(tmpdir(), 'cor
   return new EmbeddingCache(pool, new VectorStore(root));
 }
 
-/** Vectors recorded: `entries` counts an image hash once per shard holding it, `vectors` once per model key. */
-export async function vectorCounts(pool: pg.Pool): Promise<{ vectors: number; entries: number; shards: number }> {
-  const { rows } = await pool.query<{ vectors: number; entries: number; shards: number }>(`
-    SELECT (SELECT count(*) FROM (SELECT DISTINCT "modelHash", "preprocessHash", unnest("imageHashes") FROM "EmbeddingShard") v)::int AS vectors,
-           (SELECT COALESCE(SUM(cardinality("imageHashes")), 0) FROM "EmbeddingShard")::int AS entries,
-           (SELECT count(*) FROM "EmbeddingShard")::int AS shards`);
+/** Vectors recorded (of one model file, when given): `entries` counts an image hash once per shard holding it, `vectors` once per model key. */
+export async function vectorCounts(pool: pg.Pool, modelHash?: string): Promise<{ vectors: number; entries: number; shards: number }> {
+  const { rows } = await pool.query<{ vectors: number; entries: number; shards: number }>(
+    `WITH s AS (SELECT * FROM "EmbeddingShard" WHERE $1::text IS NULL OR "modelHash" = $1)
+     SELECT (SELECT count(*) FROM (SELECT DISTINCT "modelHash", "preprocessHash", unnest("imageHashes") FROM s) v)::int AS vectors,
+            (SELECT COALESCE(SUM(cardinality("imageHashes")), 0) FROM s)::int AS entries,
+            (SELECT count(*) FROM s)::int AS shards`,
+    [modelHash ?? null],
+  );
   return rows[0];
 }
 
