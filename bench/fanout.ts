@@ -12,8 +12,8 @@
 // coordinator processes (bench/fanoutCoordinator.ts: RunService + BatchStore leases + LambdaExecutor, --concurrency
 // invocations in flight each; the first starts the run, the others join it). A single coordinator is a child process
 // too, so its CPU is its own. The model: test/support/tinyModels.ts's Conv model with --dim outputs, over 16x16 PNGs.
-// The scoring pass takes a seeded sample of --queries query images (its cost is queries x items x dim: every one of
-// 200,000 images as a query is an hour of these 2 cores), 0 for all.
+// The scoring pass takes a seeded sample of --queries query images (its cost grows with queries x items x dim: with
+// all 200,000 images as queries it had not finished after 12 minutes on 2 cores), 0 for all.
 // Embedding shards go to the local S3-compatible endpoint of the tests (test/support/s3Host.ts, in this process;
 // --store s3, the default) or to a folder (--store folder).
 //
