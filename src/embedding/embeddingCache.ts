@@ -40,14 +40,12 @@ export interface ShardRecord {
 /** What runs SQL: the pg pool, or a transaction's client. */
 export type SqlRunner = (text: string, values: unknown[]) => Promise<unknown>;
 
-const SHARDS = `SELECT s.key, s.location, s.dim, s.bytes, s."imageHashes" FROM "EmbeddingShard" s
-  WHERE s."modelHash" = $1 AND s."preprocessHash" = $2 AND s.key IN (
-    SELECT t.key FROM "EmbeddingShard" t CROSS JOIN LATERAL unnest(t."imageHashes") AS h(hash)
-    WHERE t."modelHash" = $1 AND t."preprocessHash" = $2 AND h.hash IN (SELECT unnest($3::text[])))`;
-const PRESENT = `SELECT DISTINCT t."modelHash", t."preprocessHash", h.hash
-  FROM "EmbeddingShard" t CROSS JOIN LATERAL unnest(t."imageHashes") AS h(hash)
-  WHERE (t."modelHash", t."preprocessHash") IN (SELECT * FROM unnest($1::text[], $2::text[]))
-    AND h.hash IN (SELECT unnest($3::text[]))`;
+/**
+ * A model key's shard rows. Which of them hold the wanted hashes is worked out here, not in SQL: a join of each
+ * shard's hashes against hundreds of thousands of wanted ones is planned as a nested loop whenever the table's
+ * statistics lag behind its rows, which took minutes at 200,000 images.
+ */
+const SHARDS = `SELECT key, location, dim, bytes, "imageHashes" FROM "EmbeddingShard" WHERE "modelHash" = $1 AND "preprocessHash" = $2`;
 
 /**
  * A CTE (`recorded`) that records shards, its parameters numbered from $`first`: statements that record shards with
@@ -144,18 +142,18 @@ export class EmbeddingCache {
     await this.putEncoded([{ modelHash, preprocessHash, imageHashes: fresh.map((e) => e.imageHash), dim, float16 }]);
   }
 
-  /** For each model key, which of `imageHashes` it has a vector for (one query of the shards' rows, no shard read). */
+  /** For each model key, which of `imageHashes` it has a vector for (its shards' rows, no shard read). */
   async present(models: { modelHash: string; preprocessHash: string }[], imageHashes: string[]): Promise<Set<string>[]> {
-    const found = new Map(models.map((m) => [`${m.modelHash}|${m.preprocessHash}`, new Set<string>()]));
-    if (models.length > 0 && imageHashes.length > 0) {
-      const { rows } = await this.pool.query<{ modelHash: string; preprocessHash: string; hash: string }>(PRESENT, [
-        models.map((m) => m.modelHash),
-        models.map((m) => m.preprocessHash),
-        [...new Set(imageHashes)],
-      ]);
-      for (const row of rows) found.get(`${row.modelHash}|${row.preprocessHash}`)?.add(row.hash);
-    }
-    return models.map((m) => found.get(`${m.modelHash}|${m.preprocessHash}`)!);
+    const wanted = new Set(imageHashes);
+    return Promise.all(
+      models.map(async ({ modelHash, preprocessHash }) => {
+        const found = new Set<string>();
+        if (wanted.size === 0) return found;
+        for (const shard of await this.shards(modelHash, preprocessHash))
+          for (const hash of shard.imageHashes) if (wanted.has(hash)) found.add(hash);
+        return found;
+      }),
+    );
   }
 
   /** How many shards the model key has: shards are only ever added, so a change means more vectors. */
@@ -186,7 +184,7 @@ export class EmbeddingCache {
     const rowOf = new Int32Array(imageHashes.length).fill(-1);
     const wanted = new Map<string, number[]>();
     imageHashes.forEach((hash, i) => wanted.set(hash, [...(wanted.get(hash) ?? []), i]));
-    const shards = wanted.size === 0 ? [] : await this.shardsHolding(modelHash, preprocessHash, [...wanted.keys()]);
+    const shards = wanted.size === 0 ? [] : await this.shards(modelHash, preprocessHash);
     // Fewest shards first: the one holding most of what is still wanted is read first; a hash is read from one shard.
     const plan: { shard: ShardRow; picks: [number, string][] }[] = [];
     const open = new Set(wanted.keys());
@@ -230,8 +228,8 @@ export class EmbeddingCache {
     return { dim, rows, rowOf, data };
   }
 
-  private async shardsHolding(modelHash: string, preprocessHash: string, imageHashes: string[]): Promise<ShardRow[]> {
-    const { rows } = await this.pool.query<ShardRow>(SHARDS, [modelHash, preprocessHash, imageHashes]);
+  private async shards(modelHash: string, preprocessHash: string): Promise<ShardRow[]> {
+    const { rows } = await this.pool.query<ShardRow>(SHARDS, [modelHash, preprocessHash]);
     return rows;
   }
 }
