@@ -1,8 +1,8 @@
 // Coalesces a run's progress events: at most one per interval per run, the last change always sent (each is a NOTIFY across processes).
 import type { RunEvents } from './runEvents.js';
 
-/** Subscribers re-read a run's progress on each event: one a second shows it moving without a commit per batch. */
-const INTERVAL_MS = 1000;
+/** Subscribers re-read a run's progress on each event: one every two seconds shows it moving at a fraction of a commit per batch. */
+const INTERVAL_MS = 2000;
 
 export class ProgressThrottle {
   /** Runs with an event held back, and when each last sent one. */

@@ -100,13 +100,14 @@ export class BatchStore {
    * Leases the run's next batch (as claim does) and, when it is an embed batch, up to `max` - 1 more embed batches of
    * the run over the same images whose models preprocess alike (one preprocessing hash), so one executor call embeds
    * them together. Each stays a batch of its own: completed, released and counted as it would be alone. Claims of one
-   * run take turns (an advisory lock), so concurrent lanes never split a group between them. The first batch leads.
+   * run that may group (`max` > 1) take turns (an advisory lock), so concurrent lanes never split a group between
+   * them; claims of single batches need no turn. The first batch leads.
    */
   async claimGroup(runId: string, max: number): Promise<ClaimedBatch[]> {
     // One statement: the lock is held from its first row to its commit, never across round trips to this process.
     // Rows leased by the previous holder since the statement's snapshot are re-read by FOR UPDATE and skipped.
     const rows = await this.prisma.$queryRaw<(ClaimedBatch & { leads: boolean; images: ClaimedImage[] | null })[]>`
-        WITH lock AS (SELECT pg_advisory_xact_lock(hashtext(${`claim:${runId}`})) IS NOT NULL AS held),
+        WITH lock AS (SELECT CASE WHEN ${max > 1} THEN pg_advisory_xact_lock(hashtext(${`claim:${runId}`})) IS NOT NULL ELSE true END AS held),
         first AS (
           SELECT c.id, c.kind, c."imageIds", m."preprocessHash" FROM "RunBatch" c
           JOIN "Evaluation" e ON e.id = c."evaluationId"

@@ -59,6 +59,8 @@ interface RunContext {
   runId: string;
   /** This process's lanes of the run that have nothing to do. */
   idle: IdleLanes;
+  /** Most batches claimed together: models per batch, or fewer when fewer of the run's models share a recipe. */
+  groupSize: number;
   datasetId: string;
   rootDir: string;
   options: ScoreOptions;
@@ -72,7 +74,7 @@ export class RunService {
   private readonly flights = new EmbedFlights();
   /** Per run driven here: its lanes with nothing to do. */
   private readonly idle = new Map<string, IdleLanes>();
-  /** Embed completions' progress events, at most one a second per run. */
+  /** Embed completions' progress events, at most one every two seconds per run. */
   private readonly progressEvents: ProgressThrottle;
   /** Set at shutdown: runs stop at their next step and stay queued/running in the database, to resume later. */
   private stopping = false;
@@ -254,6 +256,10 @@ export class RunService {
       rootDir: run.dataset.rootDir,
       options: parseScoreOptions(run.options),
       models: new Map(run.evaluations.map((e) => [e.id, modelReference(e.model)])),
+      groupSize: Math.min(
+        this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH,
+        largestRecipeShare(run.evaluations.map((e) => e.model)),
+      ),
     };
     const unplanned = run.evaluations.filter((e) => !e.planned && !isTerminalStatus(e.status));
     if (unplanned.length > 0) {
@@ -282,9 +288,7 @@ export class RunService {
     try {
       for (;;) {
         if (this.stopping) return;
-        const group = await this.retry(`run ${context.runId}: claim`, () =>
-          this.store.claimGroup(context.runId, this.settings.modelsPerBatch ?? DEFAULT_MODELS_PER_BATCH),
-        );
+        const group = await this.retry(`run ${context.runId}: claim`, () => this.store.claimGroup(context.runId, context.groupSize));
         const batch = group[0];
         if (batch === undefined) {
           if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
@@ -517,6 +521,13 @@ export class RunService {
       this.events.publish({ kind: 'completed', runId });
     }
   }
+}
+
+/** How many of a run's models share its most shared preprocessing recipe (1: none share one). */
+function largestRecipeShare(models: { preprocessHash: string }[]): number {
+  const counts = new Map<string, number>();
+  for (const { preprocessHash } of models) counts.set(preprocessHash, (counts.get(preprocessHash) ?? 0) + 1);
+  return Math.max(1, ...counts.values());
 }
 
 function modelReference(model: {
