@@ -291,14 +291,22 @@ export class RunService {
         const group = await this.retry(`run ${context.runId}: claim`, () => this.store.claimGroup(context.runId, context.groupSize));
         const batch = group[0];
         if (batch === undefined) {
-          if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) return;
+          if (idle.finished) return;
           if (!idle.takePoll()) {
             await idle.wait();
             continue;
           }
-          // The one polling lane: for leases of other processes that run out. Jittered, so processes do not poll in step.
-          await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
-          idle.pollDone();
+          // The one polling lane: whether the run has work left anywhere (leased elsewhere, or released), and for leases
+          // of other processes that run out. Jittered, so processes do not poll in step.
+          try {
+            if (!(await this.retry(`run ${context.runId}: claim`, () => this.store.hasUnfinished(context.runId)))) {
+              idle.finish();
+              return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random() / 2)));
+          } finally {
+            idle.pollDone();
+          }
           wait = Math.min(LONGEST_WAIT_MS, wait * 2);
           continue;
         }
@@ -320,8 +328,6 @@ export class RunService {
             throw error;
           });
         }
-        // What this lane finished may let another claim (a score batch, a released batch).
-        idle.wakeOne();
       }
     } finally {
       idle.wakeAll();
