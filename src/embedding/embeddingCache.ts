@@ -183,7 +183,11 @@ export class EmbeddingCache {
   async rows(modelHash: string, preprocessHash: string, imageHashes: string[]): Promise<VectorRows> {
     const rowOf = new Int32Array(imageHashes.length).fill(-1);
     const wanted = new Map<string, number[]>();
-    imageHashes.forEach((hash, i) => wanted.set(hash, [...(wanted.get(hash) ?? []), i]));
+    imageHashes.forEach((hash, i) => {
+      const positions = wanted.get(hash);
+      if (positions) positions.push(i);
+      else wanted.set(hash, [i]);
+    });
     const shards = wanted.size === 0 ? [] : await this.shards(modelHash, preprocessHash);
     // Fewest shards first: the one holding most of what is still wanted is read first; a hash is read from one shard.
     const plan: { shard: ShardRow; picks: [number, string][] }[] = [];

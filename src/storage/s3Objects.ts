@@ -56,7 +56,7 @@ function redact(message: string): string {
   }, message);
 }
 
-function failure(label: string, error: unknown, timedOut: boolean, timeoutMs: number): UserInputError {
+function failure(label: string, error: unknown, timedOut: boolean, timeoutMs: number, verb: 'fetch' | 'write'): UserInputError {
   if (error instanceof UserInputError) return error;
   if (timedOut) return new UserInputError(`${label}: no complete answer within ${timeoutMs} ms`);
   const { name, message, $metadata } = error as Partial<S3ServiceException>;
@@ -64,16 +64,17 @@ function failure(label: string, error: unknown, timedOut: boolean, timeoutMs: nu
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new UserInputError(`${label}: not found`, 'NOT_FOUND');
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) return new UserInputError(`${label}: access denied`);
   const detail = [name, message].filter((part) => part && part !== 'UnknownError').join(': ');
-  return new UserInputError(`${label}: cannot fetch (${redact(detail || 'unknown error')})`);
+  return new UserInputError(`${label}: cannot ${verb} (${redact(detail || 'unknown error')})`);
 }
 
-const label = (uri: string, limits: S3ReadLimits) => `${limits.what ?? 'object'} ${uri}`;
+const label = (uri: string, limits: Pick<S3ReadLimits, 'what'>) => `${limits.what ?? 'object'} ${uri}`;
 
 /** Runs one S3 request under a timeout that aborts it and destroys the body handed to `stopOnTimeout`; errors become UserInputErrors. */
 async function withTimeout<T>(
   uri: string,
-  limits: S3ReadLimits,
+  limits: Omit<S3ReadLimits, 'maxBytes'>,
   request: (signal: AbortSignal, stopOnTimeout: (body: Readable) => void) => Promise<T>,
+  verb: 'fetch' | 'write' = 'fetch',
 ): Promise<T> {
   const controller = new AbortController();
   let streaming: Readable | undefined;
@@ -84,7 +85,7 @@ async function withTimeout<T>(
   try {
     return await request(controller.signal, (body) => (streaming = body));
   } catch (error) {
-    throw failure(label(uri, limits), error, controller.signal.aborted, limits.timeoutMs);
+    throw failure(label(uri, limits), error, controller.signal.aborted, limits.timeoutMs, verb);
   } finally {
     clearTimeout(timer);
   }
@@ -143,12 +144,17 @@ export async function readS3Object(uri: string, limits: S3ReadLimits): Promise<B
 export async function writeS3Object(uri: string, bytes: Uint8Array, limits: Omit<S3ReadLimits, 'maxBytes'>): Promise<void> {
   const { bucket, key } = parseS3Uri(uri);
   try {
-    await withTimeout(uri, { ...limits, maxBytes: bytes.byteLength }, async (abortSignal) => {
-      await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }), {
-        abortSignal,
-      });
-    });
+    await withTimeout(
+      uri,
+      limits,
+      async (abortSignal) => {
+        await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }), {
+          abortSignal,
+        });
+      },
+      'write',
+    );
   } catch (error) {
-    throw new Error((error as Error).message.replace(': cannot fetch (', ': cannot write ('));
+    throw new Error((error as Error).message);
   }
 }
