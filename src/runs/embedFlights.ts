@@ -1,10 +1,13 @@
-// In-process single flight for embedding: batches of concurrent runs that need the same model x image share one piece of work.
+// In-process single flight for embedding: batches of runs that need the same model x image share one piece of work, and later ones its outcome.
 import { UserInputError } from '../errors.js';
 import type { ShardRecord } from '../embedding/embeddingCache.js';
 import type { EmbedResult, ModelEmbedded, ModelEmbedResult } from '../executors/executor.js';
 
 /** An image's vector and the shard that holds it, or why it has none. */
 type Outcome = { contentHash: string; shard: ShardRecord | undefined } | { error: string };
+
+/** Images embedded here whose outcome stays known to later batches of this process (their shard is recorded again). */
+const REMEMBERED = 100_000;
 
 /** What a batch asks for: images by id (with what the work needs of them). */
 export interface FlightImage {
@@ -15,10 +18,13 @@ export interface FlightImage {
  * A batch's images that another batch of this process is embedding with the same model wait for that work; the rest
  * are given to `work` as one call for all the batch's models, which the later batches then wait for in turn. Every batch
  * gets the shards that hold its images' vectors, so each records them (the first record wins), and only the batch
- * whose work computed images reports that work's throughput.
+ * whose work computed images reports that work's throughput. A flight whose image was embedded stays (the latest
+ * REMEMBERED of them), so a batch of a later run in this process finds the vector without asking the database.
  */
 export class EmbedFlights {
   private readonly flights = new Map<string, Promise<Outcome>>();
+  /** Keys of ended flights that embedded their image, oldest first. */
+  private readonly remembered = new Set<string>();
 
   /**
    * `work` gets, per model key, the images no flight holds (empty for a key repeated in `modelKeys`), and answers per
@@ -41,10 +47,10 @@ export class EmbedFlights {
           const flightKey = key(modelKeys[k], image);
           const outcome = done!.then((result) => outcomeOf(result.models[k], image.id));
           this.flights.set(flightKey, outcome);
-          const end = () => {
+          const forget = () => {
             if (this.flights.get(flightKey) === outcome) this.flights.delete(flightKey);
           };
-          outcome.then(end, end);
+          outcome.then((ended) => ('error' in ended ? forget() : this.remember(flightKey)), forget);
         }
       });
     }
@@ -71,6 +77,16 @@ export class EmbedFlights {
         return result;
       }),
     );
+  }
+
+  private remember(flightKey: string): void {
+    this.remembered.delete(flightKey);
+    this.remembered.add(flightKey);
+    for (const oldest of this.remembered) {
+      if (this.remembered.size <= REMEMBERED) break;
+      this.remembered.delete(oldest);
+      this.flights.delete(oldest);
+    }
   }
 }
 
